@@ -48,6 +48,11 @@ export interface ModelManifest {
   readonly classes: readonly string[];
   readonly metrics: Metrics;
   /** Texts with the labels the exported model gave them at training time: a serving host must agree. */
-  readonly selfTest: readonly { readonly text: string; readonly label: string }[];
+  readonly selfTest: readonly {
+    readonly text: string;
+    readonly label: string;
+    /** The probabilities the exported model gave at training time (float32 values). */
+    readonly probabilities?: Readonly<Record<string, number>>;
+  }[];
   readonly lineage: Lineage;
 }

@@ -1,0 +1,4 @@
+/** A model folder that cannot be used: missing, unreadable, corrupt or not a slipway model. */
+export class ModelFileError extends Error {
+  override readonly name = 'ModelFileError';
+}

@@ -1,0 +1,133 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { ModelFileError } from './errors.js';
+import type { Classifier, Prediction } from './classifier.js';
+import type { ModelManifest } from './manifest.js';
+
+/** A batch's raw outputs: `probabilities` is N × classes, row-major. */
+export interface RawPredictions {
+  readonly labels: string[];
+  readonly probabilities: Float32Array;
+}
+
+export interface SessionOptions {
+  /** Intra-op threads; 1 gives the best tail latency for small batches (FACTS.md). */
+  readonly intraOpNumThreads?: number;
+  /** Larger batches are run in chunks of this size: the TF-IDF tensor is dense, N × features floats. */
+  readonly maxBatch?: number;
+}
+
+/** Turns a raw row of probabilities into a label → probability record. */
+export function toPredictions(classes: readonly string[], raw: RawPredictions): Prediction[] {
+  const k = classes.length;
+  return raw.labels.map((label, i) => {
+    const probabilities: Record<string, number> = {};
+    for (let c = 0; c < k; c++) probabilities[classes[c] as string] = raw.probabilities[i * k + c] as number;
+    return { label, probabilities };
+  });
+}
+
+/** A model.onnx running in onnxruntime-node: one session, reused for every call. */
+export class OnnxClassifier implements Classifier {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly classes: readonly string[],
+    private readonly maxBatch: number,
+  ) {}
+
+  /** Creates the session from the model's bytes. */
+  static async fromBytes(
+    bytes: Uint8Array,
+    classes: readonly string[],
+    options: SessionOptions = {},
+  ): Promise<OnnxClassifier> {
+    const session = await ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: options.intraOpNumThreads ?? 1,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+    });
+    return new OnnxClassifier(session, classes, options.maxBatch ?? 256);
+  }
+
+  async predictRaw(texts: readonly string[]): Promise<RawPredictions> {
+    const k = this.classes.length;
+    const labels: string[] = [];
+    const probabilities = new Float32Array(texts.length * k);
+    for (let start = 0; start < texts.length; start += this.maxBatch) {
+      const chunk = texts.slice(start, start + this.maxBatch);
+      const out = await this.session.run({ text: new ort.Tensor('string', chunk as string[], [chunk.length]) });
+      const chunkLabels = out.label?.data as string[];
+      const chunkProbabilities = out.probabilities?.data as Float32Array;
+      for (const label of chunkLabels) labels.push(label);
+      probabilities.set(chunkProbabilities, start * k);
+    }
+    return { labels, probabilities };
+  }
+
+  async predict(texts: readonly string[]): Promise<Prediction[]> {
+    if (texts.length === 0) return [];
+    return toPredictions(this.classes, await this.predictRaw(texts));
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/** Reads and parses a folder's manifest.json. */
+export async function readManifest(dir: string): Promise<ModelManifest> {
+  const path = join(dir, 'manifest.json');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new ModelFileError(`${path} cannot be read: is ${dir} a model folder written by \`slipway train\`?`, {
+      cause,
+    });
+  }
+  try {
+    const manifest = JSON.parse(text) as ModelManifest;
+    if (manifest.schema !== 'slipway.model/v1' || !Array.isArray(manifest.classes) || !manifest.files) {
+      throw new Error('missing schema, classes or files');
+    }
+    return manifest;
+  } catch (cause) {
+    throw new ModelFileError(`${path} is not a slipway model manifest (${(cause as Error).message})`, { cause });
+  }
+}
+
+/**
+ * Opens a model folder (model.onnx + manifest.json): checks every file's sha256 against the manifest,
+ * then creates one onnxruntime session. A mismatch is an error, never a silent load.
+ */
+export async function openModel(
+  dir: string,
+  options: SessionOptions = {},
+): Promise<{ manifest: ModelManifest; classifier: OnnxClassifier }> {
+  const manifest = await readManifest(dir);
+  let model: Uint8Array | undefined;
+  for (const [name, entry] of Object.entries(manifest.files)) {
+    const bytes = await readFile(join(dir, name)).catch((cause: unknown) => {
+      throw new ModelFileError(`${join(dir, name)} is listed in the manifest but cannot be read`, { cause });
+    });
+    const actual = sha256(bytes);
+    if (actual !== entry.sha256) {
+      throw new ModelFileError(
+        `${join(dir, name)} is corrupt: sha256 ${actual}, the manifest expects ${entry.sha256}. Re-download or re-train the model.`,
+      );
+    }
+    if (name === 'model.onnx') model = bytes;
+  }
+  if (!model) throw new ModelFileError(`${join(dir, 'manifest.json')} lists no model.onnx`);
+  const classifier = await OnnxClassifier.fromBytes(model, manifest.classes, options).catch((cause: unknown) => {
+    throw new ModelFileError(`onnxruntime cannot load ${join(dir, 'model.onnx')}: ${(cause as Error).message}`, {
+      cause,
+    });
+  });
+  return { manifest, classifier };
+}

@@ -1,0 +1,106 @@
+import { ORT_UNICODE } from './unicode-compat.generated.js';
+import { baseLowerCodePoint, type Ranges } from './unicode-compat.js';
+
+/**
+ * The pure TypeScript reference of the ONNX graph's preprocessing. Every function here mirrors one
+ * ONNX node exactly, so the reference and onnxruntime agree on every input (the parity test holds them).
+ */
+
+/** How text becomes tokens: word tokens, or single characters for languages written without spaces. */
+export type Analyzer = 'word' | 'char';
+
+/**
+ * The Tokenizer's regular expressions (RE2 syntax in ONNX, the same meaning in a JS `u` regex).
+ * `\p{M}` keeps combining marks inside words (Hindi, decomposed accents); RE2's `\w` is ASCII-only.
+ */
+export const TOKEN_PATTERN: Record<Analyzer, string> = {
+  word: '[\\p{L}\\p{M}\\p{N}]+',
+  char: '[\\p{L}\\p{M}\\p{N}]',
+};
+
+/**
+ * The same classes as TOKEN_PATTERN, narrowed to the Unicode tables of the runtime (RE2 in onnxruntime
+ * knows fewer code points than a newer Node): see unicode-compat.ts.
+ */
+function runtimeClass(): string {
+  const hex = (cp: number) => `\\u{${cp.toString(16)}}`;
+  const set = (ranges: Ranges) => ranges.map(([a, b]) => (a === b ? hex(a) : `${hex(a)}-${hex(b)}`)).join('');
+  let cls = '[\\p{L}\\p{M}\\p{N}';
+  if (ORT_UNICODE.extraToken.length > 0) cls += set(ORT_UNICODE.extraToken);
+  cls += ']';
+  if (ORT_UNICODE.notToken.length > 0) cls = `[${cls}--[${set(ORT_UNICODE.notToken)}]]`;
+  return cls;
+}
+
+const tokenClass = runtimeClass();
+const tokenRegex: Record<Analyzer, RegExp> = {
+  word: new RegExp(`${tokenClass}+`, 'gv'),
+  char: new RegExp(tokenClass, 'gv'),
+};
+const lowerExceptions = new Map(ORT_UNICODE.lowerMap);
+
+/** Separator of tokens inside an n-gram key; no token can contain it (tokens are letters, marks, digits). */
+export const NGRAM_JOINER = ' ';
+
+const lowerCache = new Map<number, string>();
+
+/**
+ * Lowercases code point by code point, like glibc's towlower in the C.UTF-8 locale that the graph's
+ * StringNormalizer uses. JS `toLowerCase()` differs in two ways: it applies context (final sigma becomes
+ * ς) and maps İ (U+0130) to two code points; towlower maps Σ to σ always and İ to i.
+ */
+export function lowercase(text: string): string {
+  let asciiOnly = true;
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > 0x7f) {
+      asciiOnly = false;
+      break;
+    }
+  }
+  if (asciiOnly) return text.toLowerCase();
+  let out = '';
+  for (const ch of text) {
+    const cp = ch.codePointAt(0) ?? 0;
+    let lower = lowerCache.get(cp);
+    if (lower === undefined) {
+      lower = lowerCodePoint(cp);
+      lowerCache.set(cp, lower);
+    }
+    out += lower;
+  }
+  return out;
+}
+
+function lowerCodePoint(cp: number): string {
+  return String.fromCodePoint(lowerExceptions.get(cp) ?? baseLowerCodePoint(cp));
+}
+
+/**
+ * Text as onnxruntime's string tensors carry it: lone surrogates cannot cross into UTF-8 and arrive
+ * as U+FFFD, and the strings are C strings, so a NUL ends the text.
+ */
+export function asRuntimeText(text: string): string {
+  const nul = text.indexOf('\0');
+  return (nul === -1 ? text : text.slice(0, nul)).toWellFormed();
+}
+
+/** Normalizes and splits a text into tokens, as StringNormalizer + Tokenizer do. */
+export function tokenize(text: string, analyzer: Analyzer): string[] {
+  const normalized = lowercase(asRuntimeText(text));
+  return normalized.match(tokenRegex[analyzer]) ?? [];
+}
+
+/**
+ * Counts the n-grams of a token list with lengths in [minN, maxN], keyed by tokens joined with
+ * NGRAM_JOINER — the same counting TfIdfVectorizer does (contiguous n-grams, no skips).
+ */
+export function countNgrams(tokens: readonly string[], minN: number, maxN: number): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (let n = minN; n <= maxN; n++) {
+    for (let i = 0; i + n <= tokens.length; i++) {
+      const key = n === 1 ? (tokens[i] as string) : tokens.slice(i, i + n).join(NGRAM_JOINER);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
