@@ -1,1 +1,1 @@
-export const placeholder = 'lambdas';
+export * from './inference/index.js';

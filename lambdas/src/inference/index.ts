@@ -1,0 +1,56 @@
+export {
+  type AppRequest,
+  type AppResponse,
+  errorBody,
+  InferenceApp,
+  type InferenceAppOptions,
+} from './app.js';
+export { type LambdaConfig, readLambdaConfig } from './config.js';
+export { type DocsPage, renderDocs } from './docs.js';
+export {
+  InferenceConfigError,
+  InferenceError,
+  ModelLoadError,
+  ModelSourceError,
+  SelfTestFailedError,
+} from './errors.js';
+export { ModelHolder, type ModelLease } from './holder.js';
+export {
+  createLambdaHandler,
+  type InferenceLambdaHandler,
+  type LambdaContextLike,
+  type LambdaHttpResult,
+} from './lambda.js';
+export { defaultLimits, type InferenceLimits, resolveLimits } from './limits.js';
+export {
+  type LoadModelOptions,
+  loadModel,
+  type ModelInfo,
+  type ModelOpener,
+  type ServedModel,
+} from './model.js';
+export { buildOpenApi } from './openapi.js';
+export { type ApiSchemas, buildSchemas, type ErrorCode, errorCodes } from './schemas.js';
+export { type HttpServerHandle, type HttpServerOptions, listen } from './server.js';
+export {
+  type InferenceLambda,
+  type InferenceServer,
+  type InferenceServerOptions,
+  initInferenceLambda,
+  startInferenceServer,
+} from './service.js';
+export {
+  type AliasStore,
+  folderSource,
+  type ModelSource,
+  type StoreAliasSourceOptions,
+  storeAliasSource,
+} from './source.js';
+export {
+  createTelemetry,
+  type MetricsSettings,
+  type RequestRecord,
+  type Telemetry,
+  type TelemetryOptions,
+} from './telemetry.js';
+export { ModelWatcher, type ModelWatcherOptions, type WatchEvent } from './watcher.js';
