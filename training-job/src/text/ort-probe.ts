@@ -11,7 +11,9 @@ export async function probeOrtUnicode(): Promise<{ lower: Map<number, number>; n
   const utf8 = new TextEncoder();
   const info = (name: string, dims: string[]): ValueInfo => ({
     name,
-    type: { tensor_type: { elem_type: DataType.STRING, shape: { dim: dims.map((d) => ({ dim_param: d })) } } },
+    type: {
+      tensor_type: { elem_type: DataType.STRING, shape: { dim: dims.map((d) => ({ dim_param: d })) } },
+    },
   });
   const graph = (node: Node, output: ValueInfo) =>
     encodeModel({

@@ -18,26 +18,39 @@ export const TOKEN_PATTERN: Record<Analyzer, string> = {
   char: '[\\p{L}\\p{M}\\p{N}]',
 };
 
+const hex = (cp: number) => `\\u{${cp.toString(16)}}`;
+const charSet = (ranges: Ranges) =>
+  ranges.map(([a, b]) => (a === b ? hex(a) : `${hex(a)}-${hex(b)}`)).join('');
+const never = /(?!)/u;
+
 /**
  * The same classes as TOKEN_PATTERN, narrowed to the Unicode tables of the runtime (RE2 in onnxruntime
- * knows fewer code points than a newer Node): see unicode-compat.ts.
+ * knows fewer code points than a newer Node): see unicode-compat.ts. Only texts holding one of the
+ * differing code points need the narrowed expression; the rest take V8's faster plain one.
  */
 function runtimeClass(): string {
-  const hex = (cp: number) => `\\u{${cp.toString(16)}}`;
-  const set = (ranges: Ranges) => ranges.map(([a, b]) => (a === b ? hex(a) : `${hex(a)}-${hex(b)}`)).join('');
-  let cls = '[\\p{L}\\p{M}\\p{N}';
-  if (ORT_UNICODE.extraToken.length > 0) cls += set(ORT_UNICODE.extraToken);
-  cls += ']';
-  if (ORT_UNICODE.notToken.length > 0) cls = `[${cls}--[${set(ORT_UNICODE.notToken)}]]`;
+  let cls = `[\\p{L}\\p{M}\\p{N}${charSet(ORT_UNICODE.extraToken)}]`;
+  if (ORT_UNICODE.notToken.length > 0) cls = `[${cls}--[${charSet(ORT_UNICODE.notToken)}]]`;
   return cls;
 }
 
-const tokenClass = runtimeClass();
-const tokenRegex: Record<Analyzer, RegExp> = {
-  word: new RegExp(`${tokenClass}+`, 'gv'),
-  char: new RegExp(tokenClass, 'gv'),
+const tokenDiffers = [...ORT_UNICODE.notToken, ...ORT_UNICODE.extraToken];
+const needsRuntimeClass = tokenDiffers.length > 0 ? new RegExp(`[${charSet(tokenDiffers)}]`, 'u') : never;
+const runtimeTokenRegex: Record<Analyzer, RegExp> = {
+  word: new RegExp(`${runtimeClass()}+`, 'gv'),
+  char: new RegExp(runtimeClass(), 'gv'),
 };
+const plainTokenRegex: Record<Analyzer, RegExp> = {
+  word: new RegExp(TOKEN_PATTERN.word, 'gu'),
+  char: new RegExp(TOKEN_PATTERN.char, 'gu'),
+};
+
 const lowerExceptions = new Map(ORT_UNICODE.lowerMap);
+/** Code points whose whole-string toLowerCase() is not towlower: İ, Σ (context) and the runtime's exceptions. */
+const needsPerCodePoint = new RegExp(
+  `[\\u{130}\\u{3a3}${ORT_UNICODE.lowerMap.map(([cp]) => hex(cp)).join('')}]`,
+  'u',
+);
 
 /** Separator of tokens inside an n-gram key; no token can contain it (tokens are letters, marks, digits). */
 export const NGRAM_JOINER = ' ';
@@ -50,14 +63,9 @@ const lowerCache = new Map<number, string>();
  * ς) and maps İ (U+0130) to two code points; towlower maps Σ to σ always and İ to i.
  */
 export function lowercase(text: string): string {
-  let asciiOnly = true;
-  for (let i = 0; i < text.length; i++) {
-    if (text.charCodeAt(i) > 0x7f) {
-      asciiOnly = false;
-      break;
-    }
-  }
-  if (asciiOnly) return text.toLowerCase();
+  // Elsewhere toLowerCase() is the simple per-code-point mapping: only U+0130 has a multi-code-point
+  // lowercase and only Σ a context-dependent one (Unicode SpecialCasing).
+  if (!needsPerCodePoint.test(text)) return text.toLowerCase();
   let out = '';
   for (const ch of text) {
     const cp = ch.codePointAt(0) ?? 0;
@@ -87,7 +95,8 @@ export function asRuntimeText(text: string): string {
 /** Normalizes and splits a text into tokens, as StringNormalizer + Tokenizer do. */
 export function tokenize(text: string, analyzer: Analyzer): string[] {
   const normalized = lowercase(asRuntimeText(text));
-  return normalized.match(tokenRegex[analyzer]) ?? [];
+  const regex = needsRuntimeClass.test(normalized) ? runtimeTokenRegex[analyzer] : plainTokenRegex[analyzer];
+  return normalized.match(regex) ?? [];
 }
 
 /**

@@ -1,4 +1,5 @@
 import { type Analyzer, NGRAM_JOINER, tokenize } from '../text/preprocess.js';
+import { grow, NgramTable } from './ngram-table.js';
 import type { Csr } from './sparse.js';
 
 export interface TfidfOptions {
@@ -44,127 +45,195 @@ class Interner {
   }
 }
 
-/** n-gram key arithmetic: base-`radix` numbers while they stay exact doubles. */
-function ngramKey(ids: Int32Array, start: number, n: number, radix: number): number {
-  let key = 0;
-  for (let k = 0; k < n; k++) key = key * radix + (ids[start + k] as number);
-  return key;
-}
-
 /** Fits the vocabulary and idf on training texts and returns them with the training matrix. */
-export function fitTfidf(texts: readonly string[], options: TfidfOptions): { fitted: FittedTfidf; matrix: Csr } {
+export function fitTfidf(
+  texts: readonly string[],
+  options: TfidfOptions,
+): { fitted: FittedTfidf; matrix: Csr } {
   const [minN, maxN] = options.ngramRange;
   const interner = new Interner();
-  const docs = texts.map((text) => interner.intern(tokenize(text, options.analyzer)));
-  // Key n-grams by length band: an n-gram of length n gets key + offset[n] so lengths never collide.
-  const radix = interner.tokens.length + 1;
-  const offsets: number[] = [];
-  let total = 0;
-  for (let n = 0; n <= maxN; n++) {
-    offsets.push(total);
-    if (n >= minN) total += radix ** n;
-  }
-  if (total >= Number.MAX_SAFE_INTEGER) {
-    throw new RangeError(
-      `n-grams up to length ${maxN} over ${radix - 1} distinct tokens cannot be counted exactly; lower the n-gram range`,
-    );
-  }
-  const df = new Map<number, number>();
-  const termCount = new Map<number, number>();
-  const docCounts: Map<number, number>[] = [];
-  for (const ids of docs) {
-    const counts = new Map<number, number>();
-    for (let n = minN; n <= maxN; n++) {
-      const offset = offsets[n] as number;
-      for (let i = 0; i + n <= ids.length; i++) {
-        const key = offset + ngramKey(ids, i, n, radix);
-        counts.set(key, (counts.get(key) ?? 0) + 1);
+  const table = new NgramTable();
+  let df = new Int32Array(1024);
+  let termCount = new Int32Array(1024);
+  let lastDoc = new Int32Array(1024).fill(-1);
+  // Each document's n-gram occurrences (ids, in order, lengths minN..maxN).
+  const occurrences: Int32Array[] = [];
+  const ending = new Int32Array(maxN + 1);
+  let scratch = new Int32Array(1024);
+  texts.forEach((text, doc) => {
+    const ids = interner.intern(tokenize(text, options.analyzer));
+    let count = 0;
+    for (let i = 0; i < ids.length; i++) {
+      // ending[n] = id of the n-gram of length n that ends at token i.
+      for (let n = Math.min(maxN, i + 1); n >= 1; n--) {
+        const gram =
+          n === 1
+            ? table.unigramId(ids[i] as number)
+            : table.extend(ending[n - 1] as number, ids[i] as number);
+        ending[n] = gram;
+        if (n < minN) continue;
+        if (gram >= df.length) {
+          df = grow(df, table.size, 0);
+          termCount = grow(termCount, table.size, 0);
+          lastDoc = grow(lastDoc, table.size, -1);
+        }
+        termCount[gram] = (termCount[gram] as number) + 1;
+        if (lastDoc[gram] !== doc) {
+          lastDoc[gram] = doc;
+          df[gram] = (df[gram] as number) + 1;
+        }
+        if (count >= scratch.length) scratch = grow(scratch, count + 1, 0);
+        scratch[count++] = gram;
       }
     }
-    for (const [key, count] of counts) {
-      df.set(key, (df.get(key) ?? 0) + 1);
-      termCount.set(key, (termCount.get(key) ?? 0) + count);
-    }
-    docCounts.push(counts);
-  }
-
-  const maxDocs = Math.floor(options.maxDf * docs.length);
-  let kept: number[] = [];
-  for (const [key, d] of df) if (d >= options.minDf && d <= maxDocs) kept.push(key);
-  const decode = (key: number): { n: number; text: string } => {
-    let n = maxN;
-    while ((offsets[n] as number) > key) n--;
-    let rest = key - (offsets[n] as number);
-    const parts: string[] = new Array(n);
-    for (let k = n - 1; k >= 0; k--) {
-      parts[k] = interner.tokens[rest % radix] as string;
-      rest = Math.floor(rest / radix);
-    }
-    return { n, text: parts.join(NGRAM_JOINER) };
-  };
-  const decoded = new Map(kept.map((key) => [key, decode(key)]));
-  if (options.maxFeatures > 0 && kept.length > options.maxFeatures) {
-    kept.sort((a, b) => {
-      const byCount = (termCount.get(b) as number) - (termCount.get(a) as number);
-      return byCount !== 0 ? byCount : compareNgrams(decoded.get(a), decoded.get(b));
-    });
-    kept = kept.slice(0, options.maxFeatures);
-  }
-  kept.sort((a, b) => compareNgrams(decoded.get(a), decoded.get(b)));
-
-  const vocabulary = kept.map((key) => (decoded.get(key) as { text: string }).text);
-  const column = new Map(kept.map((key, j) => [key, j]));
-  const idf = new Float32Array(kept.length);
-  kept.forEach((key, j) => {
-    idf[j] = Math.log((1 + docs.length) / (1 + (df.get(key) as number))) + 1;
+    occurrences.push(scratch.slice(0, count));
   });
-  const matrix = toCsr(
-    docCounts.map((counts) => {
-      const row: [number, number][] = [];
-      for (const [key, count] of counts) {
-        const j = column.get(key);
-        if (j !== undefined) row.push([j, count]);
-      }
-      return row;
-    }),
-    idf,
-    options.sublinearTf,
+
+  const maxDocs = Math.floor(options.maxDf * texts.length);
+  let kept: number[] = [];
+  for (let gram = 0; gram < table.size; gram++) {
+    const n = table.length[gram] as number;
+    const d = df[gram] as number;
+    if (n >= minN && d >= options.minDf && d <= maxDocs) kept.push(gram);
+  }
+  if (options.maxFeatures > 0 && kept.length > options.maxFeatures) {
+    kept = mostFrequent(kept, termCount, options.maxFeatures);
+  }
+  // Order by length, then by tokens; tokens compare like the joined strings since the joiner sorts
+  // below every token character. With tokens ranked once, an n-gram's order is one number.
+  const rank = tokenRanks(interner.tokens);
+  const radix = interner.tokens.length;
+  const sequences = kept.map((gram) => table.tokens(gram));
+  const sortKey = new Float64Array(kept.length);
+  const exact = radix ** maxN * maxN < Number.MAX_SAFE_INTEGER;
+  sequences.forEach((tokens, i) => {
+    let key = 0;
+    for (const t of tokens) key = key * radix + (rank[t] as number);
+    // Shorter n-grams first: offset each length past every key of shorter lengths.
+    sortKey[i] = key + (tokens.length - 1) * radix ** maxN;
+  });
+  const order = kept.map((_, i) => i);
+  order.sort((a, b) =>
+    exact
+      ? (sortKey[a] as number) - (sortKey[b] as number)
+      : compareSequences(sequences[a], sequences[b], rank),
   );
+  const named = order.map((i) => ({
+    gram: kept[i] as number,
+    text: (sequences[i] as number[]).map((t) => interner.tokens[t] as string).join(NGRAM_JOINER),
+  }));
+
+  const vocabulary = named.map((g) => g.text);
+  const column = new Int32Array(table.size).fill(-1);
+  const idf = new Float32Array(named.length);
+  named.forEach(({ gram }, j) => {
+    column[gram] = j;
+    idf[j] = Math.log((1 + texts.length) / (1 + (df[gram] as number))) + 1;
+  });
+  const matrix = buildCsr(occurrences, column, idf, options.sublinearTf);
   return { fitted: { vocabulary, idf }, matrix };
 }
 
-function compareNgrams(a: { n: number; text: string } | undefined, b: { n: number; text: string } | undefined): number {
-  if (!a || !b) return 0;
-  if (a.n !== b.n) return a.n - b.n;
-  return a.text < b.text ? -1 : a.text > b.text ? 1 : 0;
+/**
+ * The `limit` most frequent n-grams; ties at the cut go to the n-gram seen first in the corpus, so
+ * the choice is deterministic. Linear apart from one typed-array sort of the counts.
+ */
+function mostFrequent(candidates: number[], termCount: Int32Array, limit: number): number[] {
+  const counts = Int32Array.from(candidates, (g) => termCount[g] as number).sort();
+  const threshold = counts[counts.length - limit] as number;
+  let above = 0;
+  for (const g of candidates) if ((termCount[g] as number) > threshold) above++;
+  let atThreshold = limit - above;
+  return candidates
+    .filter((g) => {
+      const c = termCount[g] as number;
+      if (c > threshold) return true;
+      if (c === threshold && atThreshold > 0) {
+        atThreshold--;
+        return true;
+      }
+      return false;
+    })
+    .sort((a, b) => a - b);
+}
+
+function compareSequences(x: number[] | undefined, y: number[] | undefined, rank: Int32Array): number {
+  if (!x || !y) return 0;
+  if (x.length !== y.length) return x.length - y.length;
+  for (let k = 0; k < x.length; k++) {
+    const d = (rank[x[k] as number] as number) - (rank[y[k] as number] as number);
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
 /**
- * Builds L2-normalized TF-IDF rows from (column, count) pairs, in the graph's arithmetic:
+ * Builds L2-normalized TF-IDF rows from each document's n-gram occurrences, in the graph's arithmetic:
  * tf → 1 + ln(tf) when sublinear, × idf, then divided by the row's L2 norm.
  */
-export function toCsr(rows: readonly (readonly [number, number])[][], idf: Float32Array, sublinearTf: boolean): Csr {
+function buildCsr(
+  occurrences: readonly Int32Array[],
+  column: Int32Array,
+  idf: Float32Array,
+  sublinearTf: boolean,
+): Csr {
+  const features = idf.length;
+  const counts = new Int32Array(features);
+  const indptr = new Int32Array(occurrences.length + 1);
+  let indices = new Int32Array(1 << 16);
+  let data = new Float64Array(1 << 16);
   let nnz = 0;
-  for (const row of rows) nnz += row.length;
-  const indptr = new Int32Array(rows.length + 1);
-  const indices = new Int32Array(nnz);
-  const data = new Float64Array(nnz);
-  let at = 0;
-  rows.forEach((row, i) => {
-    const sorted = [...row].sort((a, b) => a[0] - b[0]);
+  occurrences.forEach((grams, row) => {
+    const start = nnz;
+    for (const gram of grams) {
+      const j = column[gram] as number;
+      if (j === -1) continue;
+      if (counts[j] === 0) {
+        if (nnz >= indices.length) {
+          indices = grow(indices, nnz + 1, 0);
+          const bigger = new Float64Array(indices.length);
+          bigger.set(data);
+          data = bigger;
+        }
+        indices[nnz++] = j;
+      }
+      counts[j] = (counts[j] as number) + 1;
+    }
+    indices.subarray(start, nnz).sort();
     let norm = 0;
-    const start = at;
-    for (const [j, count] of sorted) {
-      const tf = sublinearTf ? 1 + Math.log(count) : count;
-      const v = tf * (idf[j] as number);
-      indices[at] = j;
-      data[at] = v;
+    for (let k = start; k < nnz; k++) {
+      const j = indices[k] as number;
+      const count = counts[j] as number;
+      counts[j] = 0;
+      const v = (sublinearTf ? 1 + Math.log(count) : count) * (idf[j] as number);
+      data[k] = v;
       norm += v * v;
-      at++;
     }
     norm = Math.sqrt(norm);
-    if (norm > 0) for (let k = start; k < at; k++) data[k] = (data[k] as number) / norm;
-    indptr[i + 1] = at;
+    if (norm > 0) for (let k = start; k < nnz; k++) data[k] = (data[k] as number) / norm;
+    indptr[row + 1] = nnz;
   });
-  return { rows: rows.length, cols: idf.length, indptr, indices, data };
+  return {
+    rows: occurrences.length,
+    cols: features,
+    indptr,
+    indices: indices.slice(0, nnz),
+    data: data.slice(0, nnz),
+  };
+}
+
+/** Each token's position in UTF-16 code-unit order. */
+function tokenRanks(tokens: readonly string[]): Int32Array {
+  const order = tokens
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const x = tokens[a] as string;
+      const y = tokens[b] as string;
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+  const rank = new Int32Array(tokens.length);
+  order.forEach((token, r) => {
+    rank[token] = r;
+  });
+  return rank;
 }
