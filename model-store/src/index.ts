@@ -1,1 +1,52 @@
-export const placeholder = 'model-store';
+export type { ObjectInfo, StorageBackend, StoredObject } from './backend.js';
+export { FileBackend } from './backends/file.js';
+export {
+  ConflictError,
+  CorruptManifestError,
+  IntegrityError,
+  InvalidManifestError,
+  InvalidNameError,
+  ModelStoreError,
+  NotFoundError,
+  StorageError,
+  StoreConfigError,
+} from './errors.js';
+export { layout } from './layout.js';
+export type {
+  ClassMetrics,
+  DatasetManifest,
+  FileEntry,
+  LineageIds,
+  ModelLineage,
+  ModelManifest,
+  ModelMetrics,
+} from './manifest.js';
+export { DATASET_SCHEMA, lineageIds, MODEL_SCHEMA } from './manifest.js';
+export { assertAlias, assertName, parseVersionRef, RESERVED_ALIASES } from './names.js';
+export {
+  type OpenStoreOptions,
+  openStore,
+  parseStoreUri,
+  type StoreCredentials,
+  type StoreLocation,
+} from './open.js';
+export {
+  type AliasMove,
+  type AliasMoveOptions,
+  type AliasRecord,
+  datasetContentHash,
+  type GcReport,
+  type MaterializedModel,
+  ModelStore,
+  type ModelStoreOptions,
+  type ModelVersion,
+  type ObjectArea,
+  type RegisterModelInput,
+  type RegisterProgress,
+  type RegisterResult,
+  rollbackTarget,
+  type StoredDataset,
+  type VersionListing,
+  type VersionPage,
+  type VersionQuery,
+} from './store.js';

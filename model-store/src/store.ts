@@ -1,0 +1,1155 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import type { ObjectInfo, StorageBackend, StoredObject } from './backend.js';
+import {
+  ConflictError,
+  CorruptManifestError,
+  IntegrityError,
+  InvalidManifestError,
+  ModelStoreError,
+  NotFoundError,
+} from './errors.js';
+import { layout, MANIFEST_FILE } from './layout.js';
+import {
+  DATASET_SCHEMA,
+  type DatasetManifest,
+  encodeJson,
+  type FileEntry,
+  lineageIds,
+  type ModelManifest,
+  parseRecord,
+  parseStoredManifest,
+  validateIncomingManifest,
+} from './manifest.js';
+import {
+  assertAlias,
+  assertExecutionId,
+  assertFileName,
+  assertName,
+  assertSha256,
+  assertVersion,
+  parseVersionRef,
+} from './names.js';
+import { mapLimit, sha256Hex, sleep, toBytes } from './util.js';
+
+/** What to register: the version's files (or a folder holding them) and the training job's manifest. */
+export interface RegisterModelInput {
+  name: string;
+  /** File name -> bytes, or a folder whose files (except manifest.json) form the version. */
+  files: Record<string, Uint8Array> | string;
+  /** The manifest the training job wrote (`version: null`); extra fields are kept. */
+  manifest: object;
+  /** Registering twice with the same execution id returns the first version. Defaults to `manifest.lineage.executionId`. */
+  executionId?: string | null;
+  /** Who registers, for the claim record. */
+  actor?: string;
+  /** Called as the registration advances; awaited, so a caller can pace or observe it. */
+  onProgress?: (event: RegisterProgress) => void | Promise<void>;
+}
+
+/** Progress of one registration. */
+export type RegisterProgress =
+  | { type: 'claimed'; version: number }
+  | { type: 'uploaded'; version: number; file: string; bytes: number }
+  | { type: 'committed'; version: number };
+
+/** The outcome of `registerModel`: `created` is false when the execution id was already registered. */
+export interface RegisterResult {
+  version: number;
+  manifest: ModelManifest;
+  created: boolean;
+}
+
+/** A model version with every file read and verified against its manifest. */
+export interface ModelVersion {
+  name: string;
+  version: number;
+  manifest: ModelManifest;
+  files: Record<string, Uint8Array>;
+}
+
+/** A model version written to a local folder, files verified. */
+export interface MaterializedModel {
+  name: string;
+  version: number;
+  manifest: ModelManifest;
+  dir: string;
+  /** File name -> absolute path. */
+  paths: Record<string, string>;
+}
+
+/** One entry of a version listing; a manifest that cannot be read is reported in `problem`, not thrown. */
+export interface VersionListing {
+  version: number;
+  manifest: ModelManifest | null;
+  problem: string | null;
+}
+
+/** A page of versions, newest first; pass `nextCursor` back to get the next page. */
+export interface VersionPage {
+  name: string;
+  versions: VersionListing[];
+  nextCursor: string | null;
+  total: number;
+}
+
+/** Lineage filters for `findVersions`; all given filters must match. */
+export interface VersionQuery {
+  gitCommit?: string;
+  pullRequest?: number;
+  executionId?: string;
+  datasetSha256?: string;
+}
+
+/** One move of an alias. */
+export interface AliasMove {
+  version: number;
+  previous: number | null;
+  updatedAt: string;
+  updatedBy: string;
+  reason: string;
+  action: 'set' | 'rollback';
+}
+
+/** An alias as stored at `models/<model>/aliases/<alias>.json`, with its full history (oldest first). */
+export interface AliasRecord {
+  model: string;
+  alias: string;
+  version: number;
+  previous: number | null;
+  updatedAt: string;
+  updatedBy: string;
+  reason: string;
+  history: AliasMove[];
+}
+
+/** Options of an alias move. `expected` is the version the caller believes the alias is at (null: unset). */
+export interface AliasMoveOptions {
+  expected?: number | null;
+  actor?: string;
+  reason?: string;
+}
+
+/** What `gc` removed (or would remove with `dryRun`). */
+export interface GcReport {
+  dryRun: boolean;
+  graceMs: number;
+  removed: {
+    kind: 'model-version' | 'dataset-version' | 'execution-marker';
+    name: string;
+    id: string;
+    keys: string[];
+  }[];
+  interruptedWrites: number;
+  inFlight: { kind: 'model-version' | 'dataset-version'; name: string; id: string }[];
+}
+
+/** A dataset version read back and verified. */
+export interface StoredDataset {
+  manifest: DatasetManifest;
+  train: Uint8Array;
+  test: Uint8Array;
+}
+
+/** Free-form objects under one prefix (used for `executions/<id>/…`). Keys are relative to the prefix. */
+export interface ObjectArea {
+  readonly prefix: string;
+  get(key: string): Promise<StoredObject | undefined>;
+  getJson<T = unknown>(key: string): Promise<T | undefined>;
+  put(key: string, body: Uint8Array | string): Promise<void>;
+  putIfAbsent(key: string, body: Uint8Array | string): Promise<boolean>;
+  /** Compare-and-swap; `etag` null means create-only. Returns the new etag, or undefined if the condition failed. */
+  putIfMatch(key: string, body: Uint8Array | string, etag: string | null): Promise<string | undefined>;
+  list(prefix?: string): Promise<ObjectInfo[]>;
+  delete(key: string): Promise<void>;
+}
+
+/** Tunables; the defaults suit production. */
+export interface ModelStoreOptions {
+  /** Recorded as `updatedBy` / claim actor when a call gives none. */
+  actor?: string;
+  /** How long a registration waits for a concurrent one with the same execution id to commit. Default 30 s. */
+  executionWaitMs?: number;
+  /** Parallel reads/writes per call. Default 16. */
+  concurrency?: number;
+  now?: () => Date;
+}
+
+interface ClaimRecord {
+  version: number;
+  owner: string;
+  executionId: string | null;
+  actor: string;
+  claimedAt: string;
+  state: 'open' | 'abandoned';
+  abandonedAt?: string;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The model store: immutable versions, moving aliases and lineage over any `StorageBackend`.
+ *
+ * @example
+ * const store = await openStore('file:///var/slipway/store');
+ * const { version } = await store.registerModel({ name: 'sentiment', files: './out', manifest });
+ * await store.setAlias('sentiment', 'production', version, { expected: null, reason: 'first release' });
+ */
+export class ModelStore {
+  private readonly manifests = new Map<string, ModelManifest>();
+  private readonly nextVersion = new Map<string, number>();
+  private readonly actor: string;
+  private readonly executionWaitMs: number;
+  private readonly concurrency: number;
+  private readonly now: () => Date;
+
+  constructor(
+    readonly backend: StorageBackend,
+    options: ModelStoreOptions = {},
+  ) {
+    this.actor = options.actor ?? 'unknown';
+    this.executionWaitMs = options.executionWaitMs ?? 30_000;
+    this.concurrency = options.concurrency ?? 16;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** The store's URI (`file:///…` or `s3://bucket/prefix/`). */
+  get uri(): string {
+    return this.backend.uri;
+  }
+
+  /** Releases the backend's connections. */
+  async close(): Promise<void> {
+    await this.backend.close?.();
+  }
+
+  // ---------------------------------------------------------------- datasets
+
+  /**
+   * Stores a dataset version under its content hash (`datasetContentHash(train, test)` unless `sha256` is
+   * given). Storing the same content again is a no-op (`created: false`).
+   */
+  async putDataset(
+    name: string,
+    input: { train: Uint8Array | string; test: Uint8Array | string; manifest?: object; sha256?: string },
+  ): Promise<{ sha256: string; created: boolean; manifest: DatasetManifest }> {
+    assertName(name, 'dataset');
+    const train = toBytes(input.train);
+    const test = toBytes(input.test);
+    const sha256 = input.sha256 === undefined ? datasetContentHash(train, test) : assertSha256(input.sha256);
+    const files: Record<string, FileEntry> = {
+      'train.jsonl': { sha256: sha256Hex(train), bytes: train.byteLength },
+      'test.jsonl': { sha256: sha256Hex(test), bytes: test.byteLength },
+    };
+    const manifestKey = layout.datasetFile(name, sha256, MANIFEST_FILE);
+    const existing = await this.backend.get(manifestKey);
+    if (existing) {
+      const manifest = this.parseDatasetManifest(existing.body, manifestKey, name, sha256);
+      assertSameFiles(manifest.files, files, `dataset "${name}" ${sha256}`);
+      return { sha256, created: false, manifest };
+    }
+    const extra = input.manifest && typeof input.manifest === 'object' ? structuredClone(input.manifest) : {};
+    const manifest: DatasetManifest = {
+      ...extra,
+      schema: DATASET_SCHEMA,
+      name,
+      sha256,
+      files,
+      createdAt: this.now().toISOString(),
+    };
+    // Content-addressed files: a second writer writes identical bytes, so create-only conflicts are fine.
+    await this.backend.putIfAbsent(layout.datasetFile(name, sha256, 'train.jsonl'), train);
+    await this.backend.putIfAbsent(layout.datasetFile(name, sha256, 'test.jsonl'), test);
+    if (!(await this.backend.putIfAbsent(manifestKey, encodeJson(manifest)))) {
+      const winner = await this.backend.get(manifestKey);
+      if (!winner) throw new ModelStoreError(`dataset manifest ${manifestKey} vanished while being written`);
+      const stored = this.parseDatasetManifest(winner.body, manifestKey, name, sha256);
+      assertSameFiles(stored.files, files, `dataset "${name}" ${sha256}`);
+      return { sha256, created: false, manifest: stored };
+    }
+    return { sha256, created: true, manifest };
+  }
+
+  /** Reads a dataset version, verifying both files against its manifest. */
+  async getDataset(name: string, sha256: string): Promise<StoredDataset> {
+    assertName(name, 'dataset');
+    assertSha256(sha256, 'dataset sha256');
+    const manifestKey = layout.datasetFile(name, sha256, MANIFEST_FILE);
+    const found = await this.backend.get(manifestKey);
+    if (!found) {
+      throw new NotFoundError(
+        `dataset "${name}" version ${sha256} is not in ${this.uri}; store it first (putDataset) or check the name and hash`,
+        'dataset',
+      );
+    }
+    const manifest = this.parseDatasetManifest(found.body, manifestKey, name, sha256);
+    const context = `dataset "${name}" ${sha256}`;
+    const [train, test] = await Promise.all(
+      ['train.jsonl', 'test.jsonl'].map((file) =>
+        this.readVerified(layout.datasetFile(name, sha256, file), file, manifest.files[file], context),
+      ),
+    );
+    return { manifest, train: train as Uint8Array, test: test as Uint8Array };
+  }
+
+  /** The stored versions (content hashes) of a dataset. */
+  async listDatasetVersions(name: string): Promise<string[]> {
+    assertName(name, 'dataset');
+    const prefix = layout.dataset(name);
+    const objects = await this.backend.list(prefix);
+    return objects
+      .map((o) => o.key.slice(prefix.length).split('/'))
+      .filter((parts) => parts.length === 2 && parts[1] === MANIFEST_FILE)
+      .map((parts) => parts[0] as string);
+  }
+
+  // ---------------------------------------------------------------- registration
+
+  /**
+   * Registers a new immutable version: claims the next version number with a create-only write (retrying
+   * on conflict), uploads the files create-only, and writes the manifest last, create-only. The version
+   * exists once its manifest does. Idempotent per execution id.
+   */
+  async registerModel(input: RegisterModelInput): Promise<RegisterResult> {
+    const name = assertName(input.name);
+    const draft = validateIncomingManifest(input.manifest, name);
+    const lineageExecution = lineageIds(draft).executionId;
+    const executionId = input.executionId === undefined ? lineageExecution : input.executionId;
+    if (executionId !== null) assertExecutionId(executionId);
+    if (executionId !== null && lineageExecution !== null && lineageExecution !== executionId) {
+      throw new InvalidManifestError(
+        `execution id "${executionId}" differs from the manifest's lineage.executionId "${lineageExecution}"; pass the same id or leave one out`,
+      );
+    }
+    if (executionId !== null) {
+      // Lineage is what findVersions queries: record the id there even if the trainer left it out.
+      if (typeof draft.lineage !== 'object' || draft.lineage === null) draft.lineage = {};
+      (draft.lineage as Record<string, unknown>).executionId = executionId;
+    }
+    const files = await this.collectFiles(name, input.files);
+    draft.files = reconcileFiles(name, draft.files, files);
+
+    if (executionId !== null) {
+      const existing = await this.registeredByExecution(name, executionId);
+      if (existing) return { ...existing, created: false };
+    }
+
+    await this.backend.putIfAbsent(
+      layout.modelRecord(name),
+      encodeJson({ name, createdAt: this.now().toISOString() }),
+    );
+    const owner = randomUUID();
+    const actor = input.actor ?? this.actor;
+    const claim = await this.claimVersion(name, { owner, executionId, actor });
+    const version = claim.record.version;
+    let markerWritten = false;
+    const uploaded: string[] = [];
+    try {
+      await input.onProgress?.({ type: 'claimed', version });
+      await mapLimit(Object.entries(files), 4, async ([file, body]) => {
+        const key = layout.versionFile(name, version, file);
+        if (!(await this.backend.putIfAbsent(key, body))) {
+          throw new ConflictError(
+            `${key} already exists although version ${version} of "${name}" was just claimed; ` +
+              'the store holds files no claim accounts for: run `slipway models gc` and retry',
+          );
+        }
+        uploaded.push(key);
+        await input.onProgress?.({ type: 'uploaded', version, file, bytes: body.byteLength });
+      });
+
+      if (executionId !== null) {
+        const outcome = await this.markExecution(name, executionId, version, owner);
+        if (outcome.kind === 'existing') {
+          await this.abandon(name, claim, uploaded);
+          return { ...outcome.result, created: false };
+        }
+        markerWritten = true;
+      }
+
+      const current = await this.readClaim(name, version);
+      if (current?.record.owner !== owner || current.record.state !== 'open') {
+        throw new ConflictError(
+          `the claim on version ${version} of "${name}" was taken away (gc treated the registration as abandoned ` +
+            'after its grace period); register again',
+        );
+      }
+      const manifest = { ...draft, version } as unknown as ModelManifest;
+      const manifestKey = layout.manifest(name, version);
+      if (!(await this.backend.putIfAbsent(manifestKey, encodeJson(manifest)))) {
+        throw new ConflictError(
+          `${manifestKey} already exists; version ${version} of "${name}" was not overwritten`,
+        );
+      }
+      this.manifests.set(`${name}@${version}`, manifest);
+      await input.onProgress?.({ type: 'committed', version });
+      return { version, manifest, created: true };
+    } catch (error) {
+      await this.abandon(name, claim, uploaded).catch(() => {});
+      if (markerWritten && executionId !== null) {
+        const key = layout.executionMarker(name, executionId);
+        const marker = await this.backend.get(key).catch(() => undefined);
+        if (marker && safeRecord(marker.body)?.owner === owner)
+          await this.backend.delete(key).catch(() => {});
+      }
+      throw error;
+    }
+  }
+
+  /** Reads files from a record or a folder, refusing names the layout cannot hold. */
+  private async collectFiles(
+    name: string,
+    files: Record<string, Uint8Array> | string,
+  ): Promise<Record<string, Uint8Array>> {
+    const out: Record<string, Uint8Array> = {};
+    if (typeof files === 'string') {
+      let entries: string[];
+      try {
+        entries = (await readdir(files, { recursive: true, withFileTypes: true }))
+          .filter((e) => e.isFile())
+          .map((e) => relative(files, join(e.parentPath, e.name)).split(sep).join('/'));
+      } catch (error) {
+        throw new InvalidManifestError(
+          `cannot read the files of model "${name}" from ${files}: ${(error as Error).message}; pass the training output folder`,
+          { cause: error },
+        );
+      }
+      for (const file of entries.sort()) {
+        if (file === MANIFEST_FILE) continue;
+        out[assertFileName(file)] = new Uint8Array(await readFile(join(files, file)));
+      }
+    } else {
+      for (const [file, body] of Object.entries(files)) {
+        if (file === MANIFEST_FILE) {
+          throw new InvalidManifestError(
+            `pass the manifest as "manifest", not as a file named ${MANIFEST_FILE}`,
+          );
+        }
+        if (!(body instanceof Uint8Array)) {
+          throw new InvalidManifestError(`file "${file}" of model "${name}" is not a Uint8Array`);
+        }
+        out[assertFileName(file)] = body;
+      }
+    }
+    if (Object.keys(out).length === 0) {
+      throw new InvalidManifestError(
+        `no files given for model "${name}"; a version needs at least model.onnx`,
+      );
+    }
+    return out;
+  }
+
+  /** Claims the next free version number with a create-only write; on conflict tries above the highest claim. */
+  private async claimVersion(
+    name: string,
+    who: { owner: string; executionId: string | null; actor: string },
+  ): Promise<{ record: ClaimRecord; etag: string }> {
+    let candidate = this.nextVersion.get(name) ?? (await this.highestClaim(name)) + 1;
+    for (let attempt = 0; attempt < 200; attempt++) {
+      const record: ClaimRecord = {
+        version: candidate,
+        ...who,
+        claimedAt: this.now().toISOString(),
+        state: 'open',
+      };
+      const etag = await this.backend.putIfMatch(layout.claim(name, candidate), encodeJson(record), null);
+      // A manifest without a claim (copied in by hand) still owns its number.
+      if (etag !== undefined && !(await this.backend.get(layout.manifest(name, candidate)))) {
+        this.nextVersion.set(name, Math.max(this.nextVersion.get(name) ?? 0, candidate + 1));
+        return { record, etag };
+      }
+      candidate = Math.max(candidate + 1, (await this.highestClaim(name)) + 1);
+    }
+    throw new ConflictError(
+      `could not claim a version of "${name}" after 200 attempts: too many concurrent registrations; retry later`,
+    );
+  }
+
+  private async highestClaim(name: string): Promise<number> {
+    const prefix = layout.claims(name);
+    let highest = 0;
+    for (const { key } of await this.backend.list(prefix)) {
+      const match = /^(\d+)\.json$/.exec(key.slice(prefix.length));
+      if (match) highest = Math.max(highest, Number(match[1]));
+    }
+    return highest;
+  }
+
+  private async readClaim(
+    name: string,
+    version: number,
+  ): Promise<{ record: ClaimRecord; etag: string } | undefined> {
+    const key = layout.claim(name, version);
+    const found = await this.backend.get(key);
+    if (!found) return undefined;
+    return { record: parseRecord(found.body, key) as unknown as ClaimRecord, etag: found.etag };
+  }
+
+  /** Gives a claimed number up: marks the claim abandoned (numbers are never reused) and removes its files. */
+  private async abandon(
+    name: string,
+    claim: { record: ClaimRecord; etag: string },
+    keys: string[],
+  ): Promise<void> {
+    const record: ClaimRecord = {
+      ...claim.record,
+      state: 'abandoned',
+      abandonedAt: this.now().toISOString(),
+    };
+    await this.backend.putIfMatch(layout.claim(name, claim.record.version), encodeJson(record), claim.etag);
+    await Promise.all(keys.map((key) => this.backend.delete(key)));
+  }
+
+  /** The version already registered for an execution id, if its manifest exists. */
+  private async registeredByExecution(
+    name: string,
+    executionId: string,
+  ): Promise<{ version: number; manifest: ModelManifest } | undefined> {
+    const marker = await this.backend.get(layout.executionMarker(name, executionId));
+    if (!marker) return undefined;
+    const version = safeRecord(marker.body)?.version;
+    if (typeof version !== 'number') return undefined;
+    const manifest = await this.tryManifest(name, version);
+    return manifest ? { version, manifest } : undefined;
+  }
+
+  /**
+   * Records which version an execution registered, create-only, before that version's manifest is written.
+   * When another registration of the same execution got there first, waits for its manifest and returns it;
+   * a marker whose manifest never appears (its writer died) is taken over.
+   */
+  private async markExecution(
+    name: string,
+    executionId: string,
+    version: number,
+    owner: string,
+  ): Promise<
+    { kind: 'marked' } | { kind: 'existing'; result: { version: number; manifest: ModelManifest } }
+  > {
+    const key = layout.executionMarker(name, executionId);
+    const body = encodeJson({ version, executionId, owner, markedAt: this.now().toISOString() });
+    const deadline = Date.now() + this.executionWaitMs;
+    for (;;) {
+      if (await this.backend.putIfAbsent(key, body)) return { kind: 'marked' };
+      const marker = await this.backend.get(key);
+      if (!marker) continue; // removed meanwhile (its writer failed): try again
+      const other = safeRecord(marker.body)?.version;
+      if (typeof other === 'number') {
+        const manifest = await this.tryManifest(name, other);
+        if (manifest) return { kind: 'existing', result: { version: other, manifest } };
+      }
+      if (Date.now() > deadline) {
+        if ((await this.backend.putIfMatch(key, body, marker.etag)) !== undefined) return { kind: 'marked' };
+        continue;
+      }
+      await sleep(50);
+    }
+  }
+
+  // ---------------------------------------------------------------- reading versions
+
+  /** Resolves a version reference (number, numeric string, `latest`, or alias) to a version number. */
+  async resolveVersion(name: string, ref: number | string): Promise<number> {
+    assertName(name);
+    const parsed = parseVersionRef(ref);
+    if (parsed.kind === 'version') return parsed.version;
+    if (parsed.kind === 'alias') return (await this.getAlias(name, parsed.alias)).version;
+    const [latest] = await this.versionNumbers(name);
+    if (latest === undefined) throw await this.missingModel(name);
+    return latest;
+  }
+
+  /** Reads a version's manifest without reading its files. */
+  async getManifest(
+    name: string,
+    ref: number | string,
+  ): Promise<{ version: number; manifest: ModelManifest }> {
+    const version = await this.resolveVersion(name, ref);
+    const manifest = await this.tryManifest(name, version);
+    if (!manifest) {
+      const known = await this.versionNumbers(name);
+      if (known.length === 0) throw await this.missingModel(name);
+      throw new NotFoundError(
+        `model "${name}" has no version ${version} in ${this.uri} (latest is ${known[0]}); list versions with \`slipway models list ${name}\``,
+        'version',
+      );
+    }
+    return { version, manifest };
+  }
+
+  /** Reads a version with every file verified against the manifest's sha256. */
+  async getModel(name: string, ref: number | string): Promise<ModelVersion> {
+    const { version, manifest } = await this.getManifest(name, ref);
+    const entries = Object.entries(manifest.files);
+    const bodies = await mapLimit(entries, this.concurrency, ([file, entry]) =>
+      this.readVerified(
+        layout.versionFile(name, version, file),
+        file,
+        entry,
+        `model "${name}" version ${version}`,
+      ),
+    );
+    const files: Record<string, Uint8Array> = {};
+    entries.forEach(([file], i) => {
+      files[file] = bodies[i] as Uint8Array;
+    });
+    return { name, version, manifest, files };
+  }
+
+  /** Reads one file of a version, verified. */
+  async readModelFile(name: string, ref: number | string, file: string): Promise<Uint8Array> {
+    const { version, manifest } = await this.getManifest(name, ref);
+    const entry = manifest.files[file];
+    if (!entry) {
+      throw new NotFoundError(
+        `model "${name}" version ${version} has no file "${file}" (it has ${Object.keys(manifest.files).join(', ')})`,
+        'file',
+      );
+    }
+    return this.readVerified(
+      layout.versionFile(name, version, file),
+      file,
+      entry,
+      `model "${name}" version ${version}`,
+    );
+  }
+
+  /**
+   * Writes a version's files (verified) and its manifest into `dir`, e.g. to load `model.onnx` from disk.
+   * Files appear complete or not at all.
+   */
+  async materialize(name: string, ref: number | string, dir: string): Promise<MaterializedModel> {
+    const model = await this.getModel(name, ref);
+    const paths: Record<string, string> = {};
+    const write = async (file: string, body: Uint8Array) => {
+      const target = join(dir, ...file.split('/'));
+      const temp = `${target}.tmp-${randomUUID()}`;
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(temp, body);
+      await rename(temp, target).catch(async (error) => {
+        await rm(temp, { force: true });
+        throw error;
+      });
+      return target;
+    };
+    for (const [file, body] of Object.entries(model.files)) paths[file] = await write(file, body);
+    paths[MANIFEST_FILE] = await write(MANIFEST_FILE, encodeJson(model.manifest));
+    return { name, version: model.version, manifest: model.manifest, dir, paths };
+  }
+
+  /** The models in the store, by name. */
+  async listModels(): Promise<string[]> {
+    const children = await this.backend.listChildren('models/');
+    return children.filter((child) => /^[a-z0-9][a-z0-9._-]{0,127}$/.test(child));
+  }
+
+  /**
+   * Lists versions newest first, `limit` per page (default 50). Lists keys once, then reads only the page's
+   * manifests, in parallel. A manifest that cannot be read is reported in the entry's `problem`.
+   */
+  async listVersions(
+    name: string,
+    options: { limit?: number; cursor?: string | null } = {},
+  ): Promise<VersionPage> {
+    assertName(name);
+    const limit = options.limit ?? 50;
+    if (!Number.isSafeInteger(limit) || limit < 1) {
+      throw new InvalidManifestError(`invalid page size ${limit}: use a positive integer`);
+    }
+    const all = await this.versionNumbers(name);
+    if (all.length === 0 && !(await this.modelExists(name))) throw await this.missingModel(name);
+    let start = 0;
+    if (options.cursor) {
+      const below = Number(options.cursor);
+      if (!Number.isSafeInteger(below)) {
+        throw new InvalidManifestError(
+          `invalid cursor ${JSON.stringify(options.cursor)}: pass the nextCursor a listing returned`,
+        );
+      }
+      start = all.findIndex((v) => v < below);
+      if (start === -1) start = all.length;
+    }
+    const page = all.slice(start, start + limit);
+    const versions = await mapLimit(page, this.concurrency, async (version): Promise<VersionListing> => {
+      try {
+        return { version, manifest: await this.readManifest(name, version), problem: null };
+      } catch (error) {
+        if (error instanceof CorruptManifestError) return { version, manifest: null, problem: error.message };
+        throw error;
+      }
+    });
+    const last = page[page.length - 1];
+    const nextCursor = start + limit < all.length && last !== undefined ? String(last) : null;
+    return { name, versions, nextCursor, total: all.length };
+  }
+
+  /** Versions whose lineage matches every given filter, newest first. Unreadable manifests are skipped. */
+  async findVersions(name: string, query: VersionQuery): Promise<ModelManifest[]> {
+    assertName(name);
+    const all = await this.versionNumbers(name);
+    const manifests = await mapLimit(all, this.concurrency, (v) =>
+      this.readManifest(name, v).catch((error) => {
+        if (error instanceof CorruptManifestError) return undefined;
+        throw error;
+      }),
+    );
+    return manifests.filter((m): m is ModelManifest => {
+      if (!m) return false;
+      const ids = lineageIds(m);
+      return (
+        (query.gitCommit === undefined || ids.gitCommit === query.gitCommit) &&
+        (query.pullRequest === undefined || ids.pullRequest === query.pullRequest) &&
+        (query.executionId === undefined || ids.executionId === query.executionId) &&
+        (query.datasetSha256 === undefined || ids.datasetSha256 === query.datasetSha256)
+      );
+    });
+  }
+
+  /** Version numbers that exist (have a manifest), newest first. */
+  private async versionNumbers(name: string): Promise<number[]> {
+    const prefix = layout.versions(name);
+    const versions: number[] = [];
+    for (const { key } of await this.backend.list(prefix)) {
+      const match = /^(\d+)\/manifest\.json$/.exec(key.slice(prefix.length));
+      if (match) versions.push(Number(match[1]));
+    }
+    return versions.sort((a, b) => b - a);
+  }
+
+  private async readManifest(name: string, version: number): Promise<ModelManifest> {
+    const manifest = await this.tryManifest(name, version);
+    if (!manifest)
+      throw new NotFoundError(`model "${name}" has no version ${version} in ${this.uri}`, 'version');
+    return manifest;
+  }
+
+  private async tryManifest(name: string, version: number): Promise<ModelManifest | undefined> {
+    const cacheKey = `${name}@${version}`;
+    const cached = this.manifests.get(cacheKey);
+    if (cached) return cached;
+    const key = layout.manifest(name, version);
+    const found = await this.backend.get(key);
+    if (!found) return undefined;
+    const manifest = parseStoredManifest(found.body, key, name, version);
+    this.manifests.set(cacheKey, manifest); // versions never change, so caching is safe
+    return manifest;
+  }
+
+  private async readVerified(
+    key: string,
+    file: string,
+    entry: FileEntry | undefined,
+    context: string,
+  ): Promise<Uint8Array> {
+    if (!entry) throw new CorruptManifestError(key, `the manifest does not list "${file}"`);
+    const found = await this.backend.get(key);
+    if (!found) throw new IntegrityError(key, file, entry.sha256, 'none (the file is missing)', context);
+    const actual = sha256Hex(found.body);
+    if (actual !== entry.sha256) throw new IntegrityError(key, file, entry.sha256, actual, context);
+    return found.body;
+  }
+
+  private async modelExists(name: string): Promise<boolean> {
+    if (await this.backend.get(layout.modelRecord(name))) return true;
+    return (await this.versionNumbers(name)).length > 0;
+  }
+
+  private async missingModel(name: string): Promise<NotFoundError> {
+    const known = await this.listModels().catch(() => []);
+    return new NotFoundError(
+      `model "${name}" does not exist in ${this.uri}` +
+        (known.length > 0 ? ` (models: ${known.join(', ')})` : ' (the store has no models yet)') +
+        '; check the name or the --store URI',
+      'model',
+    );
+  }
+
+  private parseDatasetManifest(body: Uint8Array, key: string, name: string, sha256: string): DatasetManifest {
+    const record = parseRecord(body, key);
+    const files = record.files as Record<string, FileEntry> | undefined;
+    if (record.name !== name || record.sha256 !== sha256 || !files?.['train.jsonl'] || !files['test.jsonl']) {
+      throw new CorruptManifestError(
+        key,
+        `expected a dataset manifest for "${name}" ${sha256} listing train.jsonl and test.jsonl`,
+      );
+    }
+    return record as DatasetManifest;
+  }
+
+  // ---------------------------------------------------------------- aliases
+
+  /** Reads an alias; the version it names always exists. */
+  async getAlias(name: string, alias: string): Promise<AliasRecord> {
+    assertName(name);
+    assertAlias(alias);
+    const found = await this.readAlias(name, alias);
+    if (!found) {
+      if (!(await this.modelExists(name))) throw await this.missingModel(name);
+      const others = await this.listAliases(name).catch(() => []);
+      throw new NotFoundError(
+        `model "${name}" has no alias "${alias}" in ${this.uri}` +
+          (others.length > 0 ? ` (aliases: ${others.map((a) => a.alias).join(', ')})` : '') +
+          `; set it with \`slipway models set-alias ${name} ${alias} <version>\``,
+        'alias',
+      );
+    }
+    return found.record;
+  }
+
+  /** Every alias of a model. */
+  async listAliases(name: string): Promise<AliasRecord[]> {
+    assertName(name);
+    const prefix = layout.aliases(name);
+    const keys = (await this.backend.list(prefix))
+      .map((o) => /^([a-z][a-z0-9_-]*)\.json$/.exec(o.key.slice(prefix.length))?.[1])
+      .filter((a): a is string => a !== undefined);
+    const records = await mapLimit(keys, this.concurrency, (alias) => this.readAlias(name, alias));
+    return records.filter((r) => r !== undefined).map((r) => r.record);
+  }
+
+  /** An alias's moves, newest first. */
+  async aliasHistory(name: string, alias: string): Promise<AliasMove[]> {
+    return [...(await this.getAlias(name, alias)).history].reverse();
+  }
+
+  /**
+   * Moves an alias to an existing version by compare-and-swap. With `expected` (a version, or null for
+   * "not set yet") the move fails with ConflictError unless the alias is there; without it the move
+   * re-reads and retries until it lands.
+   */
+  async setAlias(
+    name: string,
+    alias: string,
+    version: number,
+    options: AliasMoveOptions = {},
+  ): Promise<AliasRecord> {
+    assertName(name);
+    assertAlias(alias);
+    assertVersion(version);
+    await this.getManifest(name, version); // an alias never names a version that does not exist
+    return this.moveAlias(name, alias, options, () => ({ version, action: 'set' }));
+  }
+
+  /**
+   * Moves an alias back to the version it had before its current one was set (repeated rollbacks walk
+   * further back). Compare-and-swap on the version read, like `setAlias`.
+   */
+  async rollbackAlias(name: string, alias: string, options: AliasMoveOptions = {}): Promise<AliasRecord> {
+    assertName(name);
+    assertAlias(alias);
+    return this.moveAlias(name, alias, options, (current) => {
+      const target = current ? rollbackTarget(current.history) : undefined;
+      if (target === undefined) {
+        throw new NotFoundError(
+          `alias "${alias}" of model "${name}" has no earlier version to roll back to` +
+            (current ? ` (it is at version ${current.version})` : ' (it is not set)') +
+            `; move it explicitly with \`slipway models set-alias ${name} ${alias} <version>\``,
+          'previous-version',
+        );
+      }
+      return { version: target, action: 'rollback' };
+    });
+  }
+
+  private async moveAlias(
+    name: string,
+    alias: string,
+    options: AliasMoveOptions,
+    decide: (current: AliasRecord | undefined) => { version: number; action: AliasMove['action'] },
+  ): Promise<AliasRecord> {
+    const key = layout.alias(name, alias);
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const current = await this.readAlias(name, alias);
+      if (options.expected !== undefined && (current?.record.version ?? null) !== options.expected) {
+        throw this.aliasConflict(name, alias, options.expected, current?.record);
+      }
+      const { version, action } = decide(current?.record);
+      if (current && action === 'set' && current.record.version === version) return current.record;
+      if (action === 'rollback') await this.getManifest(name, version);
+      const move: AliasMove = {
+        version,
+        previous: current?.record.version ?? null,
+        updatedAt: this.now().toISOString(),
+        updatedBy: options.actor ?? this.actor,
+        reason: options.reason ?? '',
+        action,
+      };
+      const stored = {
+        version,
+        previous: move.previous,
+        updatedAt: move.updatedAt,
+        updatedBy: move.updatedBy,
+        reason: move.reason,
+        history: [...(current?.record.history ?? []), move],
+      };
+      const etag = await this.backend.putIfMatch(key, encodeJson(stored), current?.etag ?? null);
+      if (etag !== undefined) return { model: name, alias, ...stored };
+      if (options.expected !== undefined) {
+        const winner = await this.readAlias(name, alias);
+        throw this.aliasConflict(name, alias, options.expected, winner?.record);
+      }
+      await sleep(Math.random() * 20);
+    }
+    throw new ConflictError(
+      `alias "${alias}" of model "${name}" kept changing during 50 attempts; retry later`,
+    );
+  }
+
+  private aliasConflict(
+    name: string,
+    alias: string,
+    expected: number | null,
+    current: AliasRecord | undefined,
+  ): ConflictError {
+    const holder = current
+      ? `is at version ${current.version} (moved by ${current.updatedBy} at ${current.updatedAt}${current.reason ? `: ${current.reason}` : ''})`
+      : 'is not set';
+    return new ConflictError(
+      `alias "${alias}" of model "${name}" ${holder}, not at the expected ${expected === null ? '(unset)' : `version ${expected}`}; ` +
+        're-read the alias and retry with the version it is at as the expected one',
+      current,
+    );
+  }
+
+  private async readAlias(
+    name: string,
+    alias: string,
+  ): Promise<{ record: AliasRecord; etag: string } | undefined> {
+    const key = layout.alias(name, alias);
+    const found = await this.backend.get(key);
+    if (!found) return undefined;
+    const value = parseRecord(found.body, key);
+    if (typeof value.version !== 'number' || !Array.isArray(value.history)) {
+      throw new CorruptManifestError(key, 'it lacks a numeric "version" or a "history" list');
+    }
+    const record: AliasRecord = {
+      model: name,
+      alias,
+      version: value.version,
+      previous: typeof value.previous === 'number' ? value.previous : null,
+      updatedAt: String(value.updatedAt ?? ''),
+      updatedBy: String(value.updatedBy ?? ''),
+      reason: String(value.reason ?? ''),
+      history: value.history as AliasMove[],
+    };
+    return { record, etag: found.etag };
+  }
+
+  // ---------------------------------------------------------------- gc
+
+  /**
+   * Removes the files of registrations that never completed and are older than `graceMs` (default 24 h):
+   * version folders without a manifest (their claims are kept, marked abandoned, so numbers are never
+   * reused), dataset folders without a manifest, execution markers naming a version that never appeared,
+   * and a backend's interrupted-write leftovers. Completed versions are never touched.
+   */
+  async gc(options: { graceMs?: number; dryRun?: boolean } = {}): Promise<GcReport> {
+    const graceMs = options.graceMs ?? DAY_MS;
+    const dryRun = options.dryRun ?? false;
+    const cutoff = this.now().getTime() - graceMs;
+    const report: GcReport = { dryRun, graceMs, removed: [], interruptedWrites: 0, inFlight: [] };
+    const remove = async (keys: string[]) => {
+      if (!dryRun) await mapLimit(keys, this.concurrency, (key) => this.backend.delete(key));
+    };
+
+    for (const name of await this.listModels()) {
+      const versionsPrefix = layout.versions(name);
+      const byVersion = groupBy(await this.backend.list(versionsPrefix), versionsPrefix);
+      const claimsPrefix = layout.claims(name);
+      const claimed = (await this.backend.list(claimsPrefix))
+        .map((o) => /^(\d+)\.json$/.exec(o.key.slice(claimsPrefix.length))?.[1])
+        .filter((v): v is string => v !== undefined);
+      const candidates = new Set([...byVersion.keys(), ...claimed]);
+      for (const id of [...candidates].sort((a, b) => Number(a) - Number(b))) {
+        const objects = byVersion.get(id) ?? [];
+        if (objects.some((o) => o.key.endsWith(`/${MANIFEST_FILE}`) && o.key.split('/').length === 5))
+          continue;
+        const version = Number(id);
+        const claim = await this.readClaim(name, version).catch(() => undefined);
+        const claimedAt = claim ? Date.parse(claim.record.claimedAt) : Number.NaN;
+        const newest = Math.max(
+          Number.isNaN(claimedAt) ? 0 : claimedAt,
+          ...objects.map((o) => o.lastModified.getTime()),
+        );
+        if (newest > cutoff) {
+          report.inFlight.push({ kind: 'model-version', name, id });
+          continue;
+        }
+        if (claim?.record.state === 'abandoned' && objects.length === 0) continue;
+        if (!dryRun && claim && claim.record.state === 'open') {
+          const abandoned = { ...claim.record, state: 'abandoned', abandonedAt: this.now().toISOString() };
+          // Lost race: the registration moved on meanwhile; leave it alone.
+          if (
+            (await this.backend.putIfMatch(
+              layout.claim(name, version),
+              encodeJson(abandoned),
+              claim.etag,
+            )) === undefined
+          ) {
+            continue;
+          }
+        }
+        const keys = objects.map((o) => o.key);
+        await remove(keys);
+        report.removed.push({ kind: 'model-version', name, id, keys });
+      }
+
+      const markersPrefix = layout.executionMarkers(name);
+      for (const marker of await this.backend.list(markersPrefix)) {
+        if (marker.lastModified.getTime() > cutoff) continue;
+        const found = await this.backend.get(marker.key);
+        const version = found ? safeRecord(found.body)?.version : undefined;
+        if (typeof version === 'number' && (await this.backend.get(layout.manifest(name, version)))) continue;
+        await remove([marker.key]);
+        report.removed.push({
+          kind: 'execution-marker',
+          name,
+          id: marker.key.slice(markersPrefix.length, -'.json'.length),
+          keys: [marker.key],
+        });
+      }
+    }
+
+    const datasets = groupBy(await this.backend.list(layout.datasets()), layout.datasets(), 2);
+    for (const [id, objects] of datasets) {
+      if (objects.some((o) => o.key.endsWith(`/${MANIFEST_FILE}`))) continue;
+      const [name = '', sha = ''] = id.split('/');
+      if (Math.max(...objects.map((o) => o.lastModified.getTime())) > cutoff) {
+        report.inFlight.push({ kind: 'dataset-version', name, id: sha });
+        continue;
+      }
+      const keys = objects.map((o) => o.key);
+      await remove(keys);
+      report.removed.push({ kind: 'dataset-version', name, id: sha, keys });
+    }
+
+    if (!dryRun && this.backend.sweepInterruptedWrites) {
+      report.interruptedWrites = await this.backend.sweepInterruptedWrites(graceMs);
+    }
+    return report;
+  }
+
+  // ---------------------------------------------------------------- executions
+
+  /** Free-form objects of one execution (`executions/<id>/…`), e.g. the local runtime's history. */
+  executions(executionId: string): ObjectArea {
+    const prefix = layout.execution(assertExecutionId(executionId));
+    const backend = this.backend;
+    const full = (key: string) => prefix + assertFileName(key);
+    return {
+      prefix,
+      get: async (key) => backend.get(full(key)),
+      async getJson<T>(key: string) {
+        const found = await backend.get(full(key));
+        return found ? (parseRecord(found.body, full(key)) as T) : undefined;
+      },
+      put: async (key, body) => backend.put(full(key), toBytes(body)),
+      putIfAbsent: async (key, body) => backend.putIfAbsent(full(key), toBytes(body)),
+      putIfMatch: async (key, body, etag) => backend.putIfMatch(full(key), toBytes(body), etag),
+      async list(sub = '') {
+        const objects = await backend.list(prefix + sub);
+        return objects.map((o) => ({ ...o, key: o.key.slice(prefix.length) }));
+      },
+      delete: async (key) => backend.delete(full(key)),
+    };
+  }
+
+  /**
+   * Ids of executions with stored objects. Finds an execution by an object directly under
+   * `executions/<id>/`, so keep at least one object (e.g. `execution.json`) at that level.
+   */
+  async listExecutions(): Promise<string[]> {
+    return this.backend.listChildren(layout.executions());
+  }
+}
+
+/** The dataset version of a train/test pair: sha256 over the two files' sha256s, labelled. */
+export function datasetContentHash(train: Uint8Array | string, test: Uint8Array | string): string {
+  return sha256Hex(
+    `${DATASET_SCHEMA}\ntrain.jsonl ${sha256Hex(toBytes(train))}\ntest.jsonl ${sha256Hex(toBytes(test))}\n`,
+  );
+}
+
+/** Where an alias goes on rollback: replays set (push) and rollback (pop) moves, returns the entry below the top. */
+export function rollbackTarget(history: readonly AliasMove[]): number | undefined {
+  const stack: number[] = [];
+  for (const move of history) {
+    if (move.action === 'rollback') {
+      while (stack.length > 0 && stack[stack.length - 1] !== move.version) stack.pop();
+      if (stack.length === 0) stack.push(move.version);
+    } else {
+      if (stack.length === 0 && move.previous !== null) stack.push(move.previous);
+      stack.push(move.version);
+    }
+  }
+  return stack.length >= 2 ? stack[stack.length - 2] : undefined;
+}
+
+function reconcileFiles(
+  name: string,
+  declared: unknown,
+  files: Record<string, Uint8Array>,
+): Record<string, FileEntry> {
+  const computed: Record<string, FileEntry> = {};
+  for (const [file, body] of Object.entries(files))
+    computed[file] = { sha256: sha256Hex(body), bytes: body.byteLength };
+  if (declared && typeof declared === 'object') {
+    for (const [file, entry] of Object.entries(declared as Record<string, FileEntry>)) {
+      const actual = computed[file];
+      if (!actual) {
+        throw new InvalidManifestError(
+          `the manifest of model "${name}" lists "${file}" but no such file was given; pass every file the manifest lists`,
+        );
+      }
+      if (actual.sha256 !== entry.sha256) {
+        throw new IntegrityError(
+          `(input) ${file}`,
+          file,
+          entry.sha256,
+          actual.sha256,
+          `cannot register model "${name}"`,
+        );
+      }
+    }
+  }
+  return computed;
+}
+
+function assertSameFiles(
+  stored: Record<string, FileEntry>,
+  given: Record<string, FileEntry>,
+  what: string,
+): void {
+  for (const [file, entry] of Object.entries(given)) {
+    if (stored[file]?.sha256 !== entry.sha256) {
+      throw new ConflictError(
+        `${what} is already stored with a different ${file} (sha256 ${stored[file]?.sha256 ?? 'none'} vs ${entry.sha256}); ` +
+          'a dataset version is named by its content: use the content hash as the version',
+      );
+    }
+  }
+}
+
+function safeRecord(body: Uint8Array): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(new TextDecoder().decode(body));
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Groups listed objects by the first `depth` path segments after `prefix`. */
+function groupBy(objects: ObjectInfo[], prefix: string, depth = 1): Map<string, ObjectInfo[]> {
+  const groups = new Map<string, ObjectInfo[]>();
+  for (const object of objects) {
+    const parts = object.key.slice(prefix.length).split('/');
+    if (parts.length <= depth) continue;
+    const id = parts.slice(0, depth).join('/');
+    const group = groups.get(id) ?? [];
+    group.push(object);
+    groups.set(id, group);
+  }
+  return groups;
+}
