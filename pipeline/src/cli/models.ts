@@ -1,0 +1,362 @@
+import {
+  type AliasMove,
+  type AliasRecord,
+  type GcReport,
+  type ModelManifest,
+  type ModelStore,
+  openStore,
+  type VersionPage,
+} from '@slipway/model-store';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Io, Output } from './output.js';
+
+/** Where `slipway models` looks when neither --store nor SLIPWAY_STORE says otherwise. */
+export const DEFAULT_STORE = 'file://./.slipway/store';
+
+interface StoreFlags {
+  store: string;
+  json?: boolean;
+}
+
+const positiveInt = (what: string) => (value: string) => {
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new InvalidArgumentError(`${what} must be a positive integer.`);
+  return Number(value);
+};
+
+// Commander turns a parser's null into '', so "not set" stays the string 'none' until the action.
+const expectedVersion = (value: string): number | 'none' =>
+  value === 'none' ? 'none' : positiveInt('--expected')(value);
+
+const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses a duration like `24h`, `30m`, `90s`, `2d` or `0`. */
+export function parseDuration(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(value.trim());
+  if (!match) throw new InvalidArgumentError('use a duration like 24h, 30m, 90s, 2d or 0.');
+  return Math.round(Number(match[1]) * (UNITS[match[2] ?? 'ms'] ?? 1));
+}
+
+/** Renders rows as left-aligned columns. */
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+const fixed = (n: unknown) => (typeof n === 'number' ? n.toFixed(4) : '-');
+
+async function withStore<T>(flags: StoreFlags, fn: (store: ModelStore, out: Output) => Promise<T>, io: Io) {
+  const store = await openStore(flags.store);
+  try {
+    return await fn(store, new Output(io, Boolean(flags.json)));
+  } finally {
+    await store.close();
+  }
+}
+
+/** Version -> alias names, for listings. */
+async function aliasesByVersion(store: ModelStore, name: string): Promise<Map<number, string[]>> {
+  const map = new Map<number, string[]>();
+  for (const alias of await store.listAliases(name))
+    map.set(alias.version, [...(map.get(alias.version) ?? []), alias.alias]);
+  return map;
+}
+
+function describeMove(move: AliasMove): string {
+  const from = move.previous === null ? 'unset' : `v${move.previous}`;
+  return `${move.updatedAt}  ${move.action.padEnd(8)}  ${from} -> v${move.version}  by ${move.updatedBy}${move.reason ? `: ${move.reason}` : ''}`;
+}
+
+function describeManifest(manifest: ModelManifest, aliases: string[]): string {
+  const l = manifest.lineage ?? ({} as Partial<ModelManifest['lineage']>);
+  const m = manifest.metrics ?? ({} as Partial<ModelManifest['metrics']>);
+  const lines = [
+    `${manifest.name} v${manifest.version}${aliases.length ? `  (${aliases.join(', ')})` : ''}`,
+    `  created      ${l.createdAt ?? '-'}`,
+    `  classes      ${(manifest.classes ?? []).join(', ') || '-'}`,
+    `  accuracy     ${fixed(m.accuracy)}   macro-F1 ${fixed(m.macroF1)}   log-loss ${fixed(m.logLoss)}`,
+    `  git commit   ${l.gitCommit ?? '-'}`,
+    `  pull request ${l.pullRequest ?? '-'}`,
+    `  execution    ${l.executionId ?? '-'}`,
+    `  dataset      ${l.dataset ? `${l.dataset.name} ${l.dataset.sha256}` : '-'}`,
+    '  files (sha256 verified)',
+    ...Object.entries(manifest.files).map(
+      ([file, e]) => `    ${file.padEnd(20)} ${String(e.bytes).padStart(10)} B  ${e.sha256}`,
+    ),
+  ];
+  return lines.join('\n');
+}
+
+function describeGc(report: GcReport): string {
+  const verb = report.dryRun ? 'would remove' : 'removed';
+  const lines = report.removed.map(
+    (r) => `${verb} ${r.kind} ${r.name} ${r.id} (${r.keys.length} object${r.keys.length === 1 ? '' : 's'})`,
+  );
+  if (report.inFlight.length > 0) {
+    lines.push(
+      `kept ${report.inFlight.length} incomplete registration(s) younger than the grace period: ${report.inFlight
+        .map((f) => `${f.name} ${f.id}`)
+        .join(', ')}`,
+    );
+  }
+  if (report.interruptedWrites > 0) lines.push(`removed ${report.interruptedWrites} interrupted write(s)`);
+  return lines.length > 0 ? lines.join('\n') : 'nothing to remove';
+}
+
+/** `slipway models list|show|aliases|set-alias|rollback|gc`. */
+export function modelsCommands(program: Command, io: Io): void {
+  const models = program
+    .command('models')
+    .description(
+      'Inspect the model store: versions, lineage, aliases; move aliases; clean up failed registrations',
+    );
+
+  const withStoreOptions = (command: Command) =>
+    command
+      .addOption(
+        new Option('--store <uri>', 'model store: file:///path, ./path or s3://bucket/prefix')
+          .env('SLIPWAY_STORE')
+          .default(DEFAULT_STORE),
+      )
+      .option('--json', 'print the result as JSON');
+
+  withStoreOptions(
+    models
+      .command('list')
+      .description('List the models, or the versions of one model (newest first)')
+      .argument('[model]', 'model name')
+      .option('--limit <n>', 'versions per page', positiveInt('--limit'), 20)
+      .option('--cursor <cursor>', 'continue a listing (the cursor the previous page printed)'),
+  ).action(async (name: string | undefined, flags: StoreFlags & { limit: number; cursor?: string }) =>
+    withStore(
+      flags,
+      async (store, out) => {
+        if (name === undefined) {
+          const names = await store.listModels();
+          const summaries = await Promise.all(
+            names.map(async (model) => {
+              const page = await store.listVersions(model, { limit: 1 });
+              const aliases = Object.fromEntries(
+                (await store.listAliases(model)).map((a) => [a.alias, a.version]),
+              );
+              return {
+                name: model,
+                versions: page.total,
+                latest: page.versions[0]?.version ?? null,
+                aliases,
+              };
+            }),
+          );
+          out.result({ store: store.uri, models: summaries }, () =>
+            summaries.length === 0
+              ? `no models in ${store.uri}`
+              : table(
+                  ['MODEL', 'VERSIONS', 'LATEST', 'ALIASES'],
+                  summaries.map((s) => [
+                    s.name,
+                    String(s.versions),
+                    s.latest === null ? '-' : String(s.latest),
+                    Object.entries(s.aliases)
+                      .map(([a, v]) => `${a}=v${v}`)
+                      .join(' ') || '-',
+                  ]),
+                ),
+          );
+          return;
+        }
+        const page: VersionPage = await store.listVersions(name, {
+          limit: flags.limit,
+          cursor: flags.cursor ?? null,
+        });
+        const aliases = await aliasesByVersion(store, name);
+        out.result(
+          {
+            ...page,
+            versions: page.versions.map((v) => ({ ...v, aliases: aliases.get(v.version) ?? [] })),
+          },
+          () =>
+            page.versions.length === 0
+              ? `model "${name}" has no versions yet`
+              : table(
+                  ['VERSION', 'CREATED', 'ACCURACY', 'MACRO-F1', 'COMMIT', 'PR', 'ALIASES'],
+                  page.versions.map((v) => {
+                    if (!v.manifest)
+                      return [
+                        String(v.version),
+                        `unreadable manifest: ${v.problem ?? ''}`,
+                        '',
+                        '',
+                        '',
+                        '',
+                        '',
+                      ];
+                    const l = v.manifest.lineage ?? {};
+                    return [
+                      String(v.version),
+                      l.createdAt ?? '-',
+                      fixed(v.manifest.metrics?.accuracy),
+                      fixed(v.manifest.metrics?.macroF1),
+                      l.gitCommit ? l.gitCommit.slice(0, 10) : '-',
+                      l.pullRequest ? `#${l.pullRequest}` : '-',
+                      (aliases.get(v.version) ?? []).join(', ') || '-',
+                    ];
+                  }),
+                ),
+        );
+        if (page.nextCursor && !flags.json) {
+          out.info(
+            `more versions: slipway models list ${name} --cursor ${page.nextCursor} --limit ${flags.limit}`,
+          );
+        }
+      },
+      io,
+    ),
+  );
+
+  withStoreOptions(
+    models
+      .command('show')
+      .description('Show one version (number, alias, or "latest") with its lineage; verifies every file')
+      .argument('<model>', 'model name')
+      .argument('[version]', 'version number, alias or "latest"', 'latest'),
+  ).action(async (name: string, ref: string, flags: StoreFlags) =>
+    withStore(
+      flags,
+      async (store, out) => {
+        const model = await store.getModel(name, ref);
+        const aliases = (await store.listAliases(name))
+          .filter((a) => a.version === model.version)
+          .map((a) => a.alias);
+        out.result({ name, version: model.version, aliases, verified: true, manifest: model.manifest }, () =>
+          describeManifest(model.manifest, aliases),
+        );
+      },
+      io,
+    ),
+  );
+
+  withStoreOptions(
+    models
+      .command('aliases')
+      .description("List a model's aliases, or one alias's history (newest first)")
+      .argument('<model>', 'model name')
+      .argument('[alias]', 'alias name, to show its history'),
+  ).action(async (name: string, alias: string | undefined, flags: StoreFlags) =>
+    withStore(
+      flags,
+      async (store, out) => {
+        if (alias !== undefined) {
+          const record = await store.getAlias(name, alias);
+          const history = [...record.history].reverse();
+          out.result({ ...record, history }, () =>
+            [`${name} ${alias} -> v${record.version}`, ...history.map((m) => `  ${describeMove(m)}`)].join(
+              '\n',
+            ),
+          );
+          return;
+        }
+        const aliases: AliasRecord[] = await store.listAliases(name);
+        out.result({ name, aliases: aliases.map(({ history: _history, ...a }) => a) }, () =>
+          aliases.length === 0
+            ? `model "${name}" has no aliases`
+            : table(
+                ['ALIAS', 'VERSION', 'PREVIOUS', 'UPDATED', 'BY', 'REASON'],
+                aliases.map((a) => [
+                  a.alias,
+                  `v${a.version}`,
+                  a.previous === null ? '-' : `v${a.previous}`,
+                  a.updatedAt,
+                  a.updatedBy,
+                  a.reason || '-',
+                ]),
+              ),
+        );
+      },
+      io,
+    ),
+  );
+
+  const moveOptions = (command: Command) =>
+    withStoreOptions(
+      command
+        .option(
+          '--expected <version>',
+          'only move if the alias is at this version ("none": not set yet); fails on a conflict',
+          expectedVersion,
+        )
+        .option('--reason <text>', 'why, recorded in the alias history', '')
+        .option(
+          '--actor <name>',
+          'who, recorded in the alias history (default: SLIPWAY_ACTOR or the user name)',
+        ),
+    );
+  type MoveFlags = StoreFlags & { expected?: number | 'none'; reason: string; actor?: string };
+  const moveOptionsOf = (flags: MoveFlags) => ({
+    ...(flags.expected !== undefined ? { expected: flags.expected === 'none' ? null : flags.expected } : {}),
+    reason: flags.reason,
+    ...(flags.actor ? { actor: flags.actor } : {}),
+  });
+  const printMove = (out: Output, record: AliasRecord) =>
+    out.result(record, () => {
+      const [latest] = record.history.slice(-1);
+      return `${record.model} ${record.alias} -> v${record.version}${latest ? `  (${describeMove(latest)})` : ''}`;
+    });
+
+  moveOptions(
+    models
+      .command('set-alias')
+      .description('Point an alias (production, staging, candidate, ...) at a version, by compare-and-swap')
+      .argument('<model>', 'model name')
+      .argument('<alias>', 'alias name')
+      .argument('<version>', 'version number', positiveInt('<version>')),
+  ).action(async (name: string, alias: string, version: number, flags: MoveFlags) =>
+    withStore(
+      flags,
+      async (store, out) => printMove(out, await store.setAlias(name, alias, version, moveOptionsOf(flags))),
+      io,
+    ),
+  );
+
+  moveOptions(
+    models
+      .command('rollback')
+      .description('Move an alias back to the version it had before')
+      .argument('<model>', 'model name')
+      .argument('<alias>', 'alias name'),
+  ).action(async (name: string, alias: string, flags: MoveFlags) =>
+    withStore(
+      flags,
+      async (store, out) => printMove(out, await store.rollbackAlias(name, alias, moveOptionsOf(flags))),
+      io,
+    ),
+  );
+
+  withStoreOptions(
+    models
+      .command('gc')
+      .description(
+        'Remove files of registrations that never completed (older than the grace period); nothing else',
+      )
+      .option(
+        '--grace <duration>',
+        'only remove what is older than this (e.g. 24h, 30m, 0)',
+        parseDuration,
+        86_400_000,
+      )
+      .option('--dry-run', 'print what would be removed, remove nothing'),
+  ).action(async (flags: StoreFlags & { grace: number; dryRun?: boolean }) =>
+    withStore(
+      flags,
+      async (store, out) => {
+        const report = await store.gc({ graceMs: flags.grace, dryRun: Boolean(flags.dryRun) });
+        out.result(report, () => describeGc(report));
+      },
+      io,
+    ),
+  );
+}
