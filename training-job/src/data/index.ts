@@ -1,0 +1,14 @@
+// Datasets: builtin and user data loading, the seeded split, the content hash, dataset directories.
+export { type BuiltinDatasetInfo, listBuiltinDatasets } from './builtin/index.js';
+export { DataError } from './errors.js';
+export { datasetSha256 } from './hash.js';
+export { loadDataset } from './load.js';
+export { DATASET_SCHEMA, type DatasetManifest, readDatasetDir, writeDataset } from './store.js';
+export {
+  type Dataset,
+  DEFAULT_SEED,
+  DEFAULT_TEST_FRACTION,
+  type LoadOptions,
+  type Row,
+  type Split,
+} from './types.js';
