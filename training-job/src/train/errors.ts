@@ -1,0 +1,13 @@
+/**
+ * Training could not run on the input it was given (bad labels, malformed matrix, bad options).
+ * The state machine matches this name in `Catch`; the message says what to fix.
+ *
+ * @example throw new TrainingError('y has 3 labels but x has 4 rows: pass one label per row.');
+ */
+export class TrainingError extends Error {
+  override readonly name = 'TrainingError';
+
+  constructor(message: string, options?: { readonly cause?: unknown }) {
+    super(message, options);
+  }
+}
