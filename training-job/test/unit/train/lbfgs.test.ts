@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { fullObjective, minimizeLbfgs } from '../../../src/train/lbfgs.js';
+import { MoreThuenteSearch } from '../../../src/train/line-search.js';
+
+/** Rosenbrock's banana in n dimensions: minimum 0 at (1, …, 1), badly conditioned. */
+function rosenbrock(x: Float64Array, g: Float64Array): number {
+  let f = 0;
+  g.fill(0);
+  for (let i = 0; i + 1 < x.length; i++) {
+    const a = x[i] as number;
+    const b = x[i + 1] as number;
+    const t = b - a * a;
+    f += 100 * t * t + (1 - a) * (1 - a);
+    g[i] = (g[i] as number) - 400 * a * t - 2 * (1 - a);
+    g[i + 1] = (g[i + 1] as number) + 200 * t;
+  }
+  return f;
+}
+
+describe('minimizeLbfgs', () => {
+  it('finds the Rosenbrock minimum from the classic start (-1.2, 1, -1.2, 1)', () => {
+    const x0 = Float64Array.from([-1.2, 1, -1.2, 1]);
+    const seen: number[] = [];
+    const r = minimizeLbfgs(fullObjective(4, rosenbrock), x0, {
+      gtol: 1e-8,
+      onIteration: (i) => seen.push(i.loss),
+    });
+    expect(r.converged).toBe(true);
+    r.x.forEach((v) => {
+      expect(v).toBeCloseTo(1, 5);
+    });
+    expect(r.value).toBeLessThan(1e-10);
+    expect(seen).toHaveLength(r.iterations);
+    expect(Array.from(x0)).toEqual([-1.2, 1, -1.2, 1]);
+  });
+
+  it('solves a diagonal quadratic with the gradient test when asked for 1e-10', () => {
+    const scales = [1, 10, 100, 1000];
+    const quadratic = (x: Float64Array, g: Float64Array): number => {
+      let f = 0;
+      scales.forEach((s, i) => {
+        const v = (x[i] as number) - i;
+        f += 0.5 * s * v * v;
+        g[i] = s * v;
+      });
+      return f;
+    };
+    const r = minimizeLbfgs(fullObjective(4, quadratic), new Float64Array(4), { gtol: 1e-10, ftol: 0 });
+    expect(r.status).toBe('gradient-tolerance');
+    expect(r.gradNorm).toBeLessThanOrEqual(1e-10);
+    r.x.forEach((v, i) => {
+      expect(v).toBeCloseTo(i, 10);
+    });
+  });
+
+  it('stops at the iteration limit and reports it', () => {
+    const r = minimizeLbfgs(fullObjective(4, rosenbrock), Float64Array.from([-1.2, 1, -1.2, 1]), {
+      maxIter: 2,
+    });
+    expect(r).toMatchObject({ iterations: 2, status: 'max-iterations', converged: false });
+  });
+
+  it('gives up cleanly when the objective is not finite along -g', () => {
+    const cliff = (x: Float64Array, g: Float64Array): number => {
+      g[0] = -1;
+      return (x[0] as number) > 0 ? Number.NaN : -(x[0] as number);
+    };
+    const r = minimizeLbfgs(fullObjective(1, cliff), new Float64Array(1));
+    expect(r).toMatchObject({ status: 'line-search-failed', converged: false, iterations: 0 });
+    expect(r.x[0]).toBe(0);
+  });
+});
+
+describe('MoreThuenteSearch', () => {
+  it('returns a step meeting the strong Wolfe conditions on a quartic', () => {
+    // phi(t) = (t - 3)^4 - 2t: phi'(0) = -110.
+    const phi = (t: number) => (t - 3) ** 4 - 2 * t;
+    const dphi = (t: number) => 4 * (t - 3) ** 3 - 2;
+    const search = new MoreThuenteSearch(1e-3, 0.9, 0.1, 0, 1e10);
+    let task = search.start(1, phi(0), dphi(0));
+    let probes = 0;
+    while (task === 'probe') {
+      probes++;
+      task = search.next(phi(search.step), dphi(search.step));
+    }
+    const t = search.step;
+    expect(task).toBe('converged');
+    expect(phi(t)).toBeLessThanOrEqual(phi(0) + 1e-3 * t * dphi(0));
+    expect(Math.abs(dphi(t))).toBeLessThanOrEqual(0.9 * Math.abs(dphi(0)));
+    expect(probes).toBeLessThan(10);
+  });
+
+  it('refuses to start uphill', () => {
+    const search = new MoreThuenteSearch(1e-3, 0.9, 0.1, 0, 1e10);
+    expect(search.start(1, 0, 0.5)).toBe('error');
+  });
+});
