@@ -1,0 +1,315 @@
+/**
+ * scikit-learn 1.2's logistic-regression objectives on a CSR matrix, in its scaling:
+ * f = Σ_i loss_i + ||W||² / (2C), intercepts unpenalized. (The textbook C·Σ loss + ||W||²/2 has the
+ * same minimizer; this scaling is what sklearn hands L-BFGS-B, so `tol` means the same thing here.)
+ *
+ * Scores are linear in the parameters, so the objective keeps Z = X·W + b for the current point and
+ * Zd = X·dW + db for the search direction: a line-search probe at x + t·d costs O(rows·classes) and
+ * never touches the matrix. Each iteration makes one pass over the non-zeros to get Zd and one for
+ * the gradient.
+ *
+ * Both passes walk the matrix by column (a CSC copy made once): the parameter and gradient vectors
+ * (features × classes, up to tens of MB) are then streamed in order and only the small per-row arrays
+ * are accessed at random. Walking a CSR matrix row by row instead jumps around the big vectors and
+ * is several times slower, bound by cache misses. Rows visit their columns in ascending order either
+ * way, so the sums are the same as a row-wise pass with sorted indices.
+ */
+import type { DirectionalObjective } from './lbfgs.js';
+import { dot } from './lbfgs.js';
+import type { Csr } from './sparse.js';
+
+/** Column-major copy of a CSR matrix: column j's rows (ascending) are `rowIndex[colptr[j]..colptr[j+1])`. */
+interface Csc {
+  readonly rows: number;
+  readonly cols: number;
+  readonly colptr: Int32Array;
+  readonly rowIndex: Int32Array;
+  readonly values: Float64Array;
+}
+
+function toCsc(x: Csr): Csc {
+  const { rows, cols, indptr, indices, data } = x;
+  const nnz = indptr[rows] as number;
+  const colptr = new Int32Array(cols + 1);
+  for (let p = 0; p < nnz; p++) {
+    const j = (indices[p] as number) + 1;
+    colptr[j] = (colptr[j] as number) + 1;
+  }
+  for (let j = 0; j < cols; j++) colptr[j + 1] = (colptr[j + 1] as number) + (colptr[j] as number);
+  const next = colptr.slice(0, cols);
+  const rowIndex = new Int32Array(nnz);
+  const values = new Float64Array(nnz);
+  for (let i = 0; i < rows; i++) {
+    const end = indptr[i + 1] as number;
+    for (let p = indptr[i] as number; p < end; p++) {
+      const j = indices[p] as number;
+      const q = next[j] as number;
+      next[j] = q + 1;
+      rowIndex[q] = i;
+      values[q] = data[p] as number;
+    }
+  }
+  return { rows, cols, colptr, rowIndex, values };
+}
+
+/**
+ * Binomial loss Σ log(1 + exp(-y±·(w·x_i + b))) with parameters [w_0 … w_{F-1}, b] and labels 0/1.
+ *
+ * @example const f = new BinomialObjective(x, y01, 1).valueAndGradient(params, grad);
+ */
+export class BinomialObjective implements DirectionalObjective {
+  readonly size: number;
+  private readonly features: number;
+  private readonly invC: number;
+  private readonly z: Float64Array;
+  private readonly zd: Float64Array;
+  private readonly r: Float64Array;
+  private readonly x: Csc;
+  private ww = 0;
+  private wd = 0;
+  private dd = 0;
+  private probedT = Number.NaN;
+  private probedLoss = 0;
+
+  constructor(
+    x: Csr,
+    private readonly y: Int32Array,
+    c: number,
+  ) {
+    this.x = toCsc(x);
+    this.features = x.cols;
+    this.size = x.cols + 1;
+    this.invC = 1 / c;
+    this.z = new Float64Array(x.rows);
+    this.zd = new Float64Array(x.rows);
+    this.r = new Float64Array(x.rows);
+  }
+
+  valueAndGradient(params: Float64Array, g: Float64Array): number {
+    this.scores(params, this.z);
+    this.zd.fill(0);
+    this.ww = dot(params, params, this.features);
+    this.wd = 0;
+    this.dd = 0;
+    const { value } = this.probe(0);
+    this.gradient(params, g);
+    return value;
+  }
+
+  setDirection(params: Float64Array, d: Float64Array): void {
+    this.scores(d, this.zd);
+    this.wd = dot(params, d, this.features);
+    this.dd = dot(d, d, this.features);
+    this.probedT = Number.NaN;
+  }
+
+  probe(t: number): { value: number; slope: number } {
+    const { z, zd, r, y } = this;
+    const rows = z.length;
+    let loss = 0;
+    let slope = 0;
+    for (let i = 0; i < rows; i++) {
+      const zdi = zd[i] as number;
+      const zi = (z[i] as number) + t * zdi;
+      const yi = y[i] as number;
+      // log(1 + e^z) - y·z and sigmoid(z), written so exp never overflows.
+      let p: number;
+      if (zi >= 0) {
+        const e = Math.exp(-zi);
+        loss += Math.log1p(e) + (1 - yi) * zi;
+        p = 1 / (1 + e);
+      } else {
+        const e = Math.exp(zi);
+        loss += Math.log1p(e) - yi * zi;
+        p = e / (1 + e);
+      }
+      const ri = p - yi;
+      r[i] = ri;
+      slope += ri * zdi;
+    }
+    this.probedT = t;
+    this.probedLoss = loss;
+    const { ww, wd, dd, invC } = this;
+    return { value: loss + 0.5 * invC * (ww + t * (2 * wd + t * dd)), slope: slope + invC * (wd + t * dd) };
+  }
+
+  commit(t: number, params: Float64Array, g: Float64Array): number {
+    if (t !== this.probedT) this.probe(t);
+    const { z, zd } = this;
+    // The same expression as in probe, so the residuals in r belong to exactly these scores.
+    for (let i = 0; i < z.length; i++) z[i] = (z[i] as number) + t * (zd[i] as number);
+    this.ww = dot(params, params, this.features);
+    this.gradient(params, g);
+    return this.probedLoss + 0.5 * this.invC * this.ww;
+  }
+
+  /** out = X·w + b */
+  private scores(params: Float64Array, out: Float64Array): void {
+    const { colptr, rowIndex, values, cols } = this.x;
+    out.fill(0);
+    for (let j = 0; j < cols; j++) {
+      const wj = params[j] as number;
+      const end = colptr[j + 1] as number;
+      for (let p = colptr[j] as number; p < end; p++) {
+        const i = rowIndex[p] as number;
+        out[i] = (out[i] as number) + (values[p] as number) * wj;
+      }
+    }
+    const b = params[this.features] as number;
+    for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + b;
+  }
+
+  /** g = Xᵀ·r + w/C, g_b = Σ r, from the residuals of the last probe. */
+  private gradient(params: Float64Array, g: Float64Array): void {
+    const { colptr, rowIndex, values, cols } = this.x;
+    const { r, invC } = this;
+    for (let j = 0; j < cols; j++) {
+      let acc = invC * (params[j] as number);
+      const end = colptr[j + 1] as number;
+      for (let p = colptr[j] as number; p < end; p++)
+        acc += (values[p] as number) * (r[rowIndex[p] as number] as number);
+      g[j] = acc;
+    }
+    let gb = 0;
+    for (let i = 0; i < r.length; i++) gb += r[i] as number;
+    g[this.features] = gb;
+  }
+}
+
+/**
+ * Multinomial cross-entropy with a full K-class softmax. Parameters are feature-major so one
+ * non-zero touches K adjacent numbers: params[j·K + k] = W[k][j] for j < F, params[F·K + k] = b[k].
+ *
+ * @example const f = new MultinomialObjective(x, y, 5, 1).valueAndGradient(params, grad);
+ */
+export class MultinomialObjective implements DirectionalObjective {
+  readonly size: number;
+  private readonly weightCount: number;
+  private readonly invC: number;
+  private readonly z: Float64Array;
+  private readonly zd: Float64Array;
+  private readonly r: Float64Array;
+  private readonly x: Csc;
+  private ww = 0;
+  private wd = 0;
+  private dd = 0;
+  private probedT = Number.NaN;
+  private probedLoss = 0;
+
+  constructor(
+    x: Csr,
+    private readonly y: Int32Array,
+    private readonly k: number,
+    c: number,
+  ) {
+    this.x = toCsc(x);
+    this.weightCount = x.cols * k;
+    this.size = this.weightCount + k;
+    this.invC = 1 / c;
+    this.z = new Float64Array(x.rows * k);
+    this.zd = new Float64Array(x.rows * k);
+    this.r = new Float64Array(x.rows * k);
+  }
+
+  valueAndGradient(params: Float64Array, g: Float64Array): number {
+    this.scores(params, this.z);
+    this.zd.fill(0);
+    this.ww = dot(params, params, this.weightCount);
+    this.wd = 0;
+    this.dd = 0;
+    const { value } = this.probe(0);
+    this.gradient(params, g);
+    return value;
+  }
+
+  setDirection(params: Float64Array, d: Float64Array): void {
+    this.scores(d, this.zd);
+    this.wd = dot(params, d, this.weightCount);
+    this.dd = dot(d, d, this.weightCount);
+    this.probedT = Number.NaN;
+  }
+
+  probe(t: number): { value: number; slope: number } {
+    const { z, zd, r, y, k } = this;
+    const rows = y.length;
+    let loss = 0;
+    let slope = 0;
+    for (let i = 0, base = 0; i < rows; i++, base += k) {
+      // r holds the shifted exponentials first, then the residuals p - onehot(y).
+      let max = Number.NEGATIVE_INFINITY;
+      for (let c = 0; c < k; c++) {
+        const s = (z[base + c] as number) + t * (zd[base + c] as number);
+        r[base + c] = s;
+        if (s > max) max = s;
+      }
+      let sum = 0;
+      for (let c = 0; c < k; c++) {
+        const e = Math.exp((r[base + c] as number) - max);
+        r[base + c] = e;
+        sum += e;
+      }
+      const label = y[i] as number;
+      const zy = (z[base + label] as number) + t * (zd[base + label] as number);
+      loss += max + Math.log(sum) - zy;
+      for (let c = 0; c < k; c++) {
+        const rc = (r[base + c] as number) / sum - (c === label ? 1 : 0);
+        r[base + c] = rc;
+        slope += rc * (zd[base + c] as number);
+      }
+    }
+    this.probedT = t;
+    this.probedLoss = loss;
+    const { ww, wd, dd, invC } = this;
+    return { value: loss + 0.5 * invC * (ww + t * (2 * wd + t * dd)), slope: slope + invC * (wd + t * dd) };
+  }
+
+  commit(t: number, params: Float64Array, g: Float64Array): number {
+    if (t !== this.probedT) this.probe(t);
+    const { z, zd } = this;
+    // The same expression as in probe, so the residuals in r belong to exactly these scores.
+    for (let i = 0; i < z.length; i++) z[i] = (z[i] as number) + t * (zd[i] as number);
+    this.ww = dot(params, params, this.weightCount);
+    this.gradient(params, g);
+    return this.probedLoss + 0.5 * this.invC * this.ww;
+  }
+
+  /** out[i·K + k] = x_i·W[k] + b[k] */
+  private scores(params: Float64Array, out: Float64Array): void {
+    const { colptr, rowIndex, values, cols } = this.x;
+    const { k, weightCount } = this;
+    out.fill(0);
+    for (let j = 0, col = 0; j < cols; j++, col += k) {
+      const end = colptr[j + 1] as number;
+      for (let p = colptr[j] as number; p < end; p++) {
+        const v = values[p] as number;
+        const base = (rowIndex[p] as number) * k;
+        for (let c = 0; c < k; c++)
+          out[base + c] = (out[base + c] as number) + v * (params[col + c] as number);
+      }
+    }
+    for (let base = 0; base < out.length; base += k) {
+      for (let c = 0; c < k; c++)
+        out[base + c] = (out[base + c] as number) + (params[weightCount + c] as number);
+    }
+  }
+
+  /** g[j·K + k] = Σ_i x_ij·r_ik + W/C, g_b = Σ_i r_i, from the residuals of the last probe. */
+  private gradient(params: Float64Array, g: Float64Array): void {
+    const { colptr, rowIndex, values, cols } = this.x;
+    const { r, invC, k, weightCount } = this;
+    for (let j = 0, col = 0; j < cols; j++, col += k) {
+      for (let c = 0; c < k; c++) g[col + c] = invC * (params[col + c] as number);
+      const end = colptr[j + 1] as number;
+      for (let p = colptr[j] as number; p < end; p++) {
+        const v = values[p] as number;
+        const base = (rowIndex[p] as number) * k;
+        for (let c = 0; c < k; c++) g[col + c] = (g[col + c] as number) + v * (r[base + c] as number);
+      }
+    }
+    for (let c = 0; c < k; c++) g[weightCount + c] = 0;
+    for (let base = 0; base < r.length; base += k) {
+      for (let c = 0; c < k; c++)
+        g[weightCount + c] = (g[weightCount + c] as number) + (r[base + c] as number);
+    }
+  }
+}

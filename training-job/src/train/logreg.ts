@@ -1,0 +1,201 @@
+/**
+ * L2-regularized logistic regression that reaches scikit-learn 1.2's
+ * `LogisticRegression(C, solver='lbfgs', max_iter, tol)` solution: binomial for two classes,
+ * multinomial softmax for more, intercepts unpenalized, started at zero, deterministic.
+ */
+import { TrainingError } from './errors.js';
+import type { IterationInfo } from './lbfgs.js';
+import { minimizeLbfgs } from './lbfgs.js';
+import { BinomialObjective, MultinomialObjective } from './logreg-objective.js';
+import type { Csr } from './sparse.js';
+
+/** Fit settings; defaults are scikit-learn's. */
+export interface LogRegOptions {
+  /** Inverse regularization strength (> 0). Default 1. */
+  readonly C?: number;
+  /** Iteration limit (>= 1). Default 1000. */
+  readonly maxIter?: number;
+  /** Stop when max |gradient component| <= tol (sklearn's `tol`). Default 1e-4. */
+  readonly tol?: number;
+  /** Called once per iteration; `loss` is sklearn's scaled objective, `gradNorm` the max |gradient component|. */
+  readonly onIteration?: (info: IterationInfo) => void;
+}
+
+/**
+ * A softmax head: probabilities = softmax(weights·x + bias). A binary fit comes back as two rows
+ * (-w/2, w/2), whose softmax is exactly sigmoid(w·x + b), so callers handle one shape.
+ */
+export interface SoftmaxModel {
+  readonly classes: number;
+  readonly features: number;
+  /** classes × features, row-major by class. */
+  readonly weights: Float64Array;
+  readonly bias: Float64Array;
+  readonly iterations: number;
+  /** sklearn's objective at the solution: Σ log-loss + ||w||²/(2C). */
+  readonly loss: number;
+  /** False when the iteration limit was reached (sklearn would warn) or the line search broke down. */
+  readonly converged: boolean;
+}
+
+/**
+ * Fits logistic regression to the rows of `x` with labels `y` (class indices 0..classes-1).
+ *
+ * @example
+ *   const model = fitLogisticRegression(tfidf, labels, 2, { C: 1, onIteration: (i) => log(i.loss) });
+ *   // model.weights: 2 × tfidf.cols, model.bias: 2
+ */
+export function fitLogisticRegression(
+  x: Csr,
+  y: Int32Array,
+  classes: number,
+  options: LogRegOptions = {},
+): SoftmaxModel {
+  const C = options.C ?? 1;
+  const maxIter = options.maxIter ?? 1000;
+  const tol = options.tol ?? 1e-4;
+  validateOptions(C, maxIter, tol);
+  validateMatrix(x);
+  validateLabels(x, y, classes);
+
+  const features = x.cols;
+  const lbfgs = {
+    maxIter,
+    gtol: tol,
+    memory: 10,
+    ...(options.onIteration ? { onIteration: options.onIteration } : {}),
+  };
+  const weights = new Float64Array(classes * features);
+  const bias = new Float64Array(classes);
+
+  if (classes === 2) {
+    const objective = new BinomialObjective(x, y, C);
+    const r = minimizeLbfgs(objective, new Float64Array(objective.size), lbfgs);
+    // Halving is exact in binary floating point, so softmax(-z/2, z/2) reproduces sigmoid(z) bit for bit.
+    for (let j = 0; j < features; j++) {
+      const half = 0.5 * (r.x[j] as number);
+      weights[j] = -half;
+      weights[features + j] = half;
+    }
+    const halfBias = 0.5 * (r.x[features] as number);
+    bias[0] = -halfBias;
+    bias[1] = halfBias;
+    return {
+      classes,
+      features,
+      weights,
+      bias,
+      iterations: r.iterations,
+      loss: r.value,
+      converged: r.converged,
+    };
+  }
+
+  const objective = new MultinomialObjective(x, y, classes, C);
+  const r = minimizeLbfgs(objective, new Float64Array(objective.size), lbfgs);
+  for (let j = 0; j < features; j++) {
+    for (let c = 0; c < classes; c++) weights[c * features + j] = r.x[j * classes + c] as number;
+  }
+  for (let c = 0; c < classes; c++) bias[c] = r.x[features * classes + c] as number;
+  return {
+    classes,
+    features,
+    weights,
+    bias,
+    iterations: r.iterations,
+    loss: r.value,
+    converged: r.converged,
+  };
+}
+
+function validateOptions(C: number, maxIter: number, tol: number): void {
+  if (!(Number.isFinite(C) && C > 0)) {
+    throw new TrainingError(`C must be a finite number > 0 (got ${C}); sklearn's default is 1.`);
+  }
+  if (!(Number.isInteger(maxIter) && maxIter >= 1)) {
+    throw new TrainingError(`maxIter must be an integer >= 1 (got ${maxIter}); the default is 1000.`);
+  }
+  if (!(Number.isFinite(tol) && tol >= 0)) {
+    throw new TrainingError(`tol must be a finite number >= 0 (got ${tol}); the default is 1e-4.`);
+  }
+}
+
+function validateMatrix(x: Csr): void {
+  const { rows, cols, indptr, indices, data } = x;
+  if (!(Number.isInteger(rows) && rows >= 1 && Number.isInteger(cols) && cols >= 0)) {
+    throw new TrainingError(
+      `The feature matrix is ${rows}×${cols}: training needs at least one row and a whole number of columns.`,
+    );
+  }
+  if (indptr.length !== rows + 1 || indptr[0] !== 0) {
+    throw new TrainingError(
+      `The feature matrix's indptr has ${indptr.length} entries starting at ${indptr[0]}; a CSR matrix with ` +
+        `${rows} rows needs ${rows + 1} starting at 0. Rebuild the matrix from the vectorizer.`,
+    );
+  }
+  const nnz = indptr[rows] as number;
+  if (indices.length < nnz || data.length < nnz) {
+    throw new TrainingError(
+      `The feature matrix's indptr ends at ${nnz} but it holds ${indices.length} indices and ${data.length} ` +
+        'values. Rebuild the matrix from the vectorizer.',
+    );
+  }
+  for (let i = 0; i < rows; i++) {
+    if ((indptr[i + 1] as number) < (indptr[i] as number)) {
+      throw new TrainingError(
+        `The feature matrix's indptr decreases at row ${i}; CSR row offsets must not decrease. ` +
+          'Rebuild the matrix from the vectorizer.',
+      );
+    }
+  }
+  for (let p = 0; p < nnz; p++) {
+    const j = indices[p] as number;
+    if (j < 0 || j >= cols) {
+      throw new TrainingError(
+        `The feature matrix has column index ${j} at position ${p}, outside 0..${cols - 1}. ` +
+          'Rebuild the matrix from the vectorizer.',
+      );
+    }
+    if (!Number.isFinite(data[p])) {
+      throw new TrainingError(
+        `The feature matrix has a non-finite value (${data[p]}) at position ${p}; features must be finite numbers.`,
+      );
+    }
+  }
+}
+
+function validateLabels(x: Csr, y: Int32Array, classes: number): void {
+  if (!(Number.isInteger(classes) && classes >= 2)) {
+    throw new TrainingError(
+      `classes must be an integer >= 2 (got ${classes}): a classifier needs two labels to tell apart.`,
+    );
+  }
+  if (y.length !== x.rows) {
+    throw new TrainingError(
+      `y has ${y.length} labels but the feature matrix has ${x.rows} rows: pass one label per row.`,
+    );
+  }
+  const counts = new Int32Array(classes);
+  for (let i = 0; i < y.length; i++) {
+    const label = y[i] as number;
+    if (label < 0 || label >= classes) {
+      throw new TrainingError(
+        `Row ${i} has label ${label}, outside 0..${classes - 1}: labels must be class indices below \`classes\`.`,
+      );
+    }
+    counts[label] = (counts[label] as number) + 1;
+  }
+  const present = counts.reduce((n, c) => n + (c > 0 ? 1 : 0), 0);
+  if (present < 2) {
+    throw new TrainingError(
+      `Every row has label ${y[0]}: training needs examples of at least two classes. Check the dataset's labels.`,
+    );
+  }
+  const missing = counts.indexOf(0);
+  if (missing >= 0) {
+    // An absent class's unpenalized intercept would run off to -infinity: the fit has no solution.
+    throw new TrainingError(
+      `Class ${missing} has no training rows (of ${classes} classes): drop it from the class list or add examples of it.`,
+    );
+  }
+}
