@@ -1,1 +1,33 @@
-export const placeholder = 'training-job';
+export { type ContainerEnv, runTrainingContainer } from './container.js';
+export * from './data/index.js';
+export type { Classifier, Prediction } from './model/classifier.js';
+export { ModelFileError } from './model/errors.js';
+export type { ClassMetrics, FileEntry, Lineage, Metrics, ModelManifest } from './model/manifest.js';
+export { computeMetrics } from './model/metrics.js';
+export {
+  OnnxClassifier,
+  openModel,
+  type RawPredictions,
+  readManifest,
+  type SessionOptions,
+  sha256,
+  toPredictions,
+} from './model/onnx-classifier.js';
+export { ReferenceClassifier } from './model/reference.js';
+export { buildOnnxModel, modelMetadata, type TextModel } from './onnx/graph.js';
+export { decodeModel } from './onnx/proto.js';
+export { TrainingError } from './train/errors.js';
+export {
+  DEFAULT_HYPERPARAMETERS,
+  HYPERPARAMETER_SPECS,
+  type Hyperparameters,
+  resolveHyperparameters,
+} from './train/hyperparameters.js';
+export {
+  type TrainingProgress,
+  type TrainOptions,
+  type TrainResult,
+  trainModel,
+  writeModelDir,
+} from './train/train.js';
+export { onnxruntimeVersion, trainerVersion } from './versions.js';

@@ -5,9 +5,9 @@
  */
 export class NgramTable {
   /** Per n-gram id: length, prefix id (-1 for a unigram), last token id. */
-  length = new Int32Array(1024);
-  prefix = new Int32Array(1024);
-  last = new Int32Array(1024);
+  length: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  prefix: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  last: Int32Array<ArrayBuffer> = new Int32Array(1024);
   size = 0;
 
   private keysA = new Int32Array(1 << 16).fill(-1);
@@ -15,7 +15,7 @@ export class NgramTable {
   private values = new Int32Array(1 << 16);
   private mask = (1 << 16) - 1;
   /** Unigram id of each token id. */
-  private unigram = new Int32Array(1024).fill(-1);
+  private unigram: Int32Array<ArrayBuffer> = new Int32Array(1024).fill(-1);
 
   /** The id of the unigram `token`. */
   unigramId(token: number): number {
@@ -93,7 +93,7 @@ function hash(a: number, b: number): number {
 }
 
 /** A larger copy of `array` (at least `min` long), new slots set to `fill`. */
-export function grow(array: Int32Array, min: number, fill: number): Int32Array {
+export function grow(array: Int32Array, min: number, fill: number): Int32Array<ArrayBuffer> {
   let capacity = Math.max(array.length * 2, 16);
   while (capacity < min) capacity *= 2;
   const out = new Int32Array(capacity);

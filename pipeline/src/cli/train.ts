@@ -1,0 +1,134 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import {
+  HYPERPARAMETER_SPECS,
+  type Hyperparameters,
+  loadDataset,
+  openModel,
+  resolveHyperparameters,
+  type TrainingProgress,
+  trainModel,
+  writeModelDir,
+} from '@slipway/training-job';
+import { type Command, Option } from 'commander';
+import { type Io, Output } from './output.js';
+
+const kebab = (key: string) => key.replace(/(?<=[a-z])[A-Z]/g, (c) => `-${c}`).toLowerCase();
+
+/** Draws training progress: one rewritten line on a TTY, plain lines otherwise (logs, CI). */
+export function progressPrinter(stream: Io['stderr']): (p: TrainingProgress) => void {
+  const tty = Boolean(stream.isTTY);
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+  return (p) => {
+    if (p.phase === 'fit') {
+      const line = `fit       iteration ${String(p.iteration).padStart(4)}  loss ${p.loss.toFixed(6)}  ${seconds(p.elapsedMs)}`;
+      if (tty) stream.write(`\r${line}\x1b[K`);
+      else if (p.iteration === 1 || p.iteration % 25 === 0) stream.write(`${line}\n`);
+      return;
+    }
+    const text =
+      p.phase === 'done'
+        ? `done      accuracy ${p.metrics.accuracy.toFixed(4)}  macro-F1 ${p.metrics.macroF1.toFixed(4)}  ${seconds(p.elapsedMs)}`
+        : `${p.phase.padEnd(9)} ${seconds(p.elapsedMs)}`;
+    stream.write(tty ? `\r${text}\x1b[K\n` : `${text}\n`);
+  };
+}
+
+/** `slipway train` and `slipway predict`. */
+export function trainCommands(program: Command, io: Io): void {
+  const train = program
+    .command('train')
+    .description('Train a text classifier and write model.onnx, metrics.json and manifest.json')
+    .requiredOption(
+      '--data <source>',
+      'builtin:sentiment, builtin:spam, or a .jsonl/.csv file with text,label',
+    )
+    .option('--test <path>', 'a separate test file (otherwise a seeded, stratified split)')
+    .requiredOption('--out <dir>', 'folder to write the model into')
+    .option('--name <name>', 'model name (default: the dataset name)')
+    .option(
+      '--hyperparameters <file>',
+      "a JSON file of hyperparameters (SageMaker's hyperparameters.json works)",
+    )
+    .option('--json', 'print the manifest as JSON');
+  const hpFlags = new Map<string, string>();
+  for (const [key, spec] of Object.entries(HYPERPARAMETER_SPECS)) {
+    const option = new Option(
+      `--${kebab(key)} <${spec.kind === 'bool' ? 'true|false' : 'value'}>`,
+      spec.help,
+    );
+    hpFlags.set(option.attributeName(), key);
+    train.addOption(option);
+  }
+  train.action(async (opts: Record<string, string | boolean | undefined>) => {
+    const out = new Output(io, Boolean(opts.json));
+    const fromFile = opts.hyperparameters
+      ? (JSON.parse(await readFile(String(opts.hyperparameters), 'utf8')) as Record<string, unknown>)
+      : {};
+    const fromFlags: Record<string, unknown> = {};
+    for (const [attribute, key] of hpFlags) {
+      if (opts[attribute] !== undefined) fromFlags[key] = opts[attribute];
+    }
+    const hp: Hyperparameters = resolveHyperparameters({ ...fromFile, ...fromFlags });
+    const dataset = await loadDataset(String(opts.data), {
+      ...(opts.test ? { test: String(opts.test) } : {}),
+      seed: hp.seed,
+      testFraction: hp.testFraction,
+    });
+    out.info(
+      `dataset   ${dataset.name} (${dataset.sha256.slice(0, 12)}): ${dataset.train.length} train / ${dataset.test.length} test rows, ${dataset.classes.length} classes`,
+    );
+    const result = await trainModel(dataset, hp, {
+      ...(opts.name ? { name: String(opts.name) } : {}),
+      onProgress: progressPrinter(io.stderr),
+    });
+    const dir = resolve(String(opts.out));
+    const manifest = await writeModelDir(dir, result);
+    out.result(manifest, () => {
+      const m = manifest.metrics;
+      return [
+        `model     ${dir}`,
+        `accuracy  ${m.accuracy.toFixed(4)}   macro-F1 ${m.macroF1.toFixed(4)}   log loss ${m.logLoss.toFixed(4)}`,
+        ...manifest.classes.map((c) => {
+          const pc = m.perClass[c];
+          return `  ${c.padEnd(16)} precision ${pc?.precision.toFixed(3)}  recall ${pc?.recall.toFixed(3)}  f1 ${pc?.f1.toFixed(3)}  n=${pc?.support}`;
+        }),
+        `try it:   slipway predict --model ${dir} "some text"`,
+      ].join('\n');
+    });
+  });
+
+  program
+    .command('predict')
+    .description('Classify texts with a model folder (reads lines from stdin when given "-")')
+    .requiredOption('--model <dir>', 'a folder written by slipway train')
+    .argument('<texts...>', 'texts to classify, or - to read one text per line from stdin')
+    .option('--json', 'print predictions as JSON')
+    .action(async (texts: string[], opts: { model: string; json?: boolean }) => {
+      const out = new Output(io, Boolean(opts.json));
+      const inputs = texts.length === 1 && texts[0] === '-' ? await readStdinLines() : texts;
+      const { manifest, classifier } = await openModel(resolve(opts.model));
+      try {
+        const predictions = await classifier.predict(inputs);
+        out.result({ model: { name: manifest.name, version: manifest.version }, predictions }, () =>
+          predictions
+            .map((p, i) => {
+              const probability = p.probabilities[p.label] ?? 0;
+              return `${p.label.padEnd(12)} ${probability.toFixed(3)}  ${JSON.stringify(inputs[i])}`;
+            })
+            .join('\n'),
+        );
+      } finally {
+        await classifier.close();
+      }
+    });
+}
+
+async function readStdinLines(): Promise<string[]> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .split(/\r?\n/)
+    .filter((line) => line.length > 0);
+}

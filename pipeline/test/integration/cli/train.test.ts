@@ -1,0 +1,65 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { slipway } from '../../helpers/cli.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'slipway-cli-train-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('slipway train and predict', () => {
+  test('train --json prints the manifest; predict classifies texts', async () => {
+    const out = join(dir, 'model');
+    const trained = await slipway('train', '--data', 'builtin:sentiment', '--out', out, '--c', '4', '--json');
+    expect(trained.stderr).toMatch(/dataset {3}sentiment/);
+    expect(trained.code).toBe(0);
+    const manifest = JSON.parse(trained.stdout);
+    expect(manifest.classes).toEqual(['negative', 'positive']);
+    expect(manifest.lineage.hyperparameters.C).toBe(4);
+
+    const predicted = await slipway(
+      'predict',
+      '--model',
+      out,
+      'what a wonderful, lovely film',
+      'awful, boring, waste of time',
+      '--json',
+    );
+    expect(predicted.code).toBe(0);
+    const body = JSON.parse(predicted.stdout);
+    expect(body.predictions.map((p: { label: string }) => p.label)).toEqual(['positive', 'negative']);
+    const p = body.predictions[0].probabilities;
+    expect(p.positive + p.negative).toBeCloseTo(1, 6);
+
+    const human = await slipway('predict', '--model', out, 'great');
+    expect(human.stdout).toMatch(/^positive +0\.\d{3} {2}"great"$/m);
+  });
+
+  test('bad data names the file and line and exits 1', async () => {
+    const file = join(dir, 'bad.jsonl');
+    await writeFile(file, '{"text":"a","label":"x"}\n{"text":"b","label":"y"}\n{"text": oops}\n');
+    const result = await slipway('train', '--data', file, '--out', join(dir, 'never'));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${file}:3`);
+  });
+
+  test('usage errors exit 2 and every command has --help', async () => {
+    expect((await slipway('train', '--out', dir)).code).toBe(2);
+    for (const command of ['train', 'predict']) {
+      const help = await slipway(command, '--help');
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain(`Usage: slipway ${command}`);
+    }
+  });
+
+  test('a model folder that is not a model is a clear error', async () => {
+    const result = await slipway('predict', '--model', dir, 'hello');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/manifest\.json cannot be read/);
+  });
+});

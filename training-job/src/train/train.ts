@@ -1,0 +1,210 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Dataset } from '../data/types.js';
+import type { Lineage, Metrics, ModelManifest } from '../model/manifest.js';
+import { computeMetrics } from '../model/metrics.js';
+import { OnnxClassifier, sha256 } from '../model/onnx-classifier.js';
+import { buildOnnxModel, modelMetadata, type TextModel } from '../onnx/graph.js';
+import { onnxruntimeVersion, trainerVersion } from '../versions.js';
+import { TrainingError } from './errors.js';
+import type { Hyperparameters } from './hyperparameters.js';
+import { fitLogisticRegression } from './logreg.js';
+import { fitTfidf } from './tfidf.js';
+
+/** What training reports while it runs; the CLI draws it on a TTY and prints lines otherwise. */
+export type TrainingProgress =
+  | { readonly phase: 'vectorize'; readonly elapsedMs: number }
+  | { readonly phase: 'fit'; readonly iteration: number; readonly loss: number; readonly elapsedMs: number }
+  | { readonly phase: 'export' | 'evaluate'; readonly elapsedMs: number }
+  | { readonly phase: 'done'; readonly elapsedMs: number; readonly metrics: Metrics };
+
+export interface TrainOptions {
+  /** The model's name in the store (default: the dataset's name). */
+  readonly name?: string;
+  /** Lineage known to the caller (commit, pull request, execution id). */
+  readonly lineage?: Partial<Pick<Lineage, 'gitCommit' | 'pullRequest' | 'executionId'>>;
+  readonly onProgress?: (progress: TrainingProgress) => void;
+}
+
+export interface TrainResult {
+  readonly manifest: ModelManifest;
+  readonly metrics: Metrics;
+  readonly model: TextModel;
+  readonly modelBytes: Uint8Array;
+}
+
+/** How many test texts the manifest keeps, with their labels and probabilities, for serving self-tests. */
+const SELF_TEST_SIZE = 8;
+
+/**
+ * Trains a TF-IDF + softmax regression model, exports it as one ONNX graph, and evaluates the exported
+ * file (not the trainer's memory) on the test split with onnxruntime.
+ */
+export async function trainModel(
+  dataset: Dataset,
+  hp: Hyperparameters,
+  options: TrainOptions = {},
+): Promise<TrainResult> {
+  const started = performance.now();
+  const elapsedMs = () => Math.round(performance.now() - started);
+  const report = options.onProgress ?? (() => {});
+  const classes = dataset.classes;
+  if (classes.length < 2) {
+    throw new TrainingError(
+      `dataset ${dataset.name} has ${classes.length} class; a classifier needs at least 2`,
+    );
+  }
+
+  report({ phase: 'vectorize', elapsedMs: elapsedMs() });
+  const { fitted, matrix } = fitTfidf(
+    dataset.train.map((r) => r.text),
+    {
+      analyzer: hp.analyzer,
+      ngramRange: [hp.ngramMin, hp.ngramMax],
+      minDf: hp.minDf,
+      maxDf: hp.maxDf,
+      maxFeatures: hp.maxFeatures,
+      sublinearTf: hp.sublinearTf,
+    },
+  );
+  if (fitted.vocabulary.length === 0) {
+    throw new TrainingError(
+      `no n-gram of dataset ${dataset.name} occurs in ${hp.minDf} or more training texts; lower minDf or add data`,
+    );
+  }
+  const classIndex = new Map(classes.map((c, i) => [c, i]));
+  const y = Int32Array.from(dataset.train, (r) => classIndex.get(r.label) as number);
+  const fit = fitLogisticRegression(matrix, y, classes.length, {
+    C: hp.C,
+    maxIter: hp.maxIter,
+    tol: hp.tol,
+    onIteration: ({ iteration, loss }) => report({ phase: 'fit', iteration, loss, elapsedMs: elapsedMs() }),
+  });
+
+  report({ phase: 'export', elapsedMs: elapsedMs() });
+  const model: TextModel = {
+    analyzer: hp.analyzer,
+    ngramRange: [hp.ngramMin, hp.ngramMax],
+    sublinearTf: hp.sublinearTf,
+    vocabulary: fitted.vocabulary,
+    idf: fitted.idf,
+    classes,
+    weights: Float32Array.from(fit.weights),
+    bias: Float32Array.from(fit.bias),
+  };
+  const name = options.name ?? dataset.name;
+  const modelBytes = buildOnnxModel(
+    model,
+    modelMetadata(model, { 'slipway.model_name': name, 'slipway.dataset_sha256': dataset.sha256 }),
+    trainerVersion,
+  );
+
+  report({ phase: 'evaluate', elapsedMs: elapsedMs() });
+  const session = await OnnxClassifier.fromBytes(modelBytes, classes);
+  let metrics: Metrics;
+  let selfTest: ModelManifest['selfTest'];
+  try {
+    const texts = dataset.test.map((r) => r.text);
+    const raw = await session.predictRaw(texts);
+    const k = classes.length;
+    const rows = texts.map((_, i) => raw.probabilities.subarray(i * k, (i + 1) * k));
+    metrics = computeMetrics(
+      classes,
+      dataset.test.map((r) => r.label),
+      raw.labels,
+      rows,
+    );
+    selfTest = pickSelfTest(texts, raw.labels, classes).map((i) => ({
+      text: texts[i] as string,
+      label: raw.labels[i] as string,
+      probabilities: Object.fromEntries(classes.map((c, ci) => [c, (rows[i] as Float32Array)[ci] as number])),
+    }));
+  } finally {
+    await session.close();
+  }
+
+  const trainingDurationMs = elapsedMs();
+  const manifest: ModelManifest = {
+    schema: 'slipway.model/v1',
+    name,
+    version: null,
+    files: {},
+    classes: [...classes],
+    metrics,
+    selfTest,
+    lineage: {
+      gitCommit: options.lineage?.gitCommit ?? null,
+      pullRequest: options.lineage?.pullRequest ?? null,
+      executionId: options.lineage?.executionId ?? null,
+      dataset: { name: dataset.name, sha256: dataset.sha256 },
+      hyperparameters: { ...hp },
+      trainerVersion,
+      onnxruntimeVersion,
+      createdAt: new Date().toISOString(),
+      trainingDurationMs,
+    },
+  };
+  report({ phase: 'done', elapsedMs: trainingDurationMs, metrics });
+  return { manifest, metrics, model, modelBytes };
+}
+
+/** A few short test texts covering every predicted class, so a serving host can check it agrees. */
+function pickSelfTest(
+  texts: readonly string[],
+  labels: readonly string[],
+  classes: readonly string[],
+): number[] {
+  const order = texts
+    .map((_, i) => i)
+    .sort((a, b) => (texts[a] as string).length - (texts[b] as string).length);
+  const picked: number[] = [];
+  for (const cls of classes) {
+    const i = order.find((j) => labels[j] === cls && (texts[j] as string).length <= 500);
+    if (i !== undefined) picked.push(i);
+  }
+  for (const i of order) {
+    if (picked.length >= SELF_TEST_SIZE) break;
+    if (!picked.includes(i) && (texts[i] as string).length <= 500) picked.push(i);
+  }
+  return picked.sort((a, b) => a - b);
+}
+
+/**
+ * Writes model.onnx, metrics.json and manifest.json into `dir`. Each file goes through a temporary name
+ * and a rename; the manifest comes last, so a folder without one is not a model. On failure the files
+ * written so far are removed.
+ */
+export async function writeModelDir(dir: string, result: TrainResult): Promise<ModelManifest> {
+  const utf8 = new TextEncoder();
+  const files: [string, Uint8Array][] = [
+    ['model.onnx', result.modelBytes],
+    ['metrics.json', utf8.encode(`${JSON.stringify(result.metrics, null, 2)}\n`)],
+  ];
+  const manifest: ModelManifest = {
+    ...result.manifest,
+    files: Object.fromEntries(
+      files.map(([name, bytes]) => [name, { sha256: sha256(bytes), bytes: bytes.length }]),
+    ),
+  };
+  files.push(['manifest.json', utf8.encode(`${JSON.stringify(manifest, null, 2)}\n`)]);
+  const written: string[] = [];
+  try {
+    await mkdir(dir, { recursive: true });
+    // Without a manifest the folder is not a model: drop an old one before its files are replaced.
+    await rm(join(dir, 'manifest.json'), { force: true });
+    for (const [name, bytes] of files) {
+      const temp = join(dir, `.${name}.${randomUUID()}.tmp`);
+      await writeFile(temp, bytes);
+      await rename(temp, join(dir, name)).catch(async (error: unknown) => {
+        await rm(temp, { force: true });
+        throw error;
+      });
+      written.push(name);
+    }
+  } catch (cause) {
+    await Promise.all(written.map((name) => rm(join(dir, name), { force: true })));
+    throw new TrainingError(`cannot write the model to ${dir}: ${(cause as Error).message}`, { cause });
+  }
+  return manifest;
+}

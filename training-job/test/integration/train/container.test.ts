@@ -1,0 +1,92 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { openModel, runTrainingContainer } from '@slipway/training-job';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { syntheticDataset } from '../../helpers/datasets.js';
+
+const run = promisify(execFile);
+let root: string;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'slipway-opt-ml-'));
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Lays out /opt/ml as SageMaker does: hyperparameters.json (string values) and data channels. */
+async function layout(hyperparameters: Record<string, string>, train: string, test?: string) {
+  await mkdir(join(root, 'input/config'), { recursive: true });
+  await writeFile(join(root, 'input/config/hyperparameters.json'), JSON.stringify(hyperparameters));
+  await mkdir(join(root, 'input/data/train'), { recursive: true });
+  await writeFile(join(root, 'input/data/train/train.jsonl'), train);
+  if (test !== undefined) {
+    await mkdir(join(root, 'input/data/test'), { recursive: true });
+    await writeFile(join(root, 'input/data/test/test.jsonl'), test);
+  }
+}
+
+const jsonl = (rows: readonly { text: string; label: string }[]) =>
+  rows.map((r) => JSON.stringify(r)).join('\n');
+
+describe('the SageMaker training-container contract', () => {
+  test('trains from the channels and writes /opt/ml/model', async () => {
+    const data = syntheticDataset(3, 30);
+    await layout({ min_df: '1', ngram_max: '1' }, jsonl(data.train), jsonl(data.test));
+    const lines: string[] = [];
+    const code = await runTrainingContainer(
+      root,
+      {
+        SLIPWAY_MODEL_NAME: 'topics',
+        SLIPWAY_GIT_COMMIT: 'c0ffee',
+        SLIPWAY_PULL_REQUEST: '12',
+        SLIPWAY_EXECUTION_ID: 'e-1',
+      },
+      (line) => lines.push(line),
+    );
+    expect(code).toBe(0);
+    expect((await readdir(join(root, 'model'))).sort()).toEqual([
+      'manifest.json',
+      'metrics.json',
+      'model.onnx',
+    ]);
+    const { manifest, classifier } = await openModel(join(root, 'model'));
+    await classifier.close();
+    expect(manifest.name).toBe('topics');
+    expect(manifest.lineage).toMatchObject({ gitCommit: 'c0ffee', pullRequest: 12, executionId: 'e-1' });
+    expect(manifest.lineage.hyperparameters).toMatchObject({ minDf: 1, ngramMax: 1 });
+    expect(manifest.metrics.rows).toBe(data.test.length);
+    expect(lines.some((l) => l.startsWith('slipway_metric accuracy='))).toBe(true);
+  });
+
+  test('bad data: exit 1, the reason in output/failure, no model written', async () => {
+    await layout({}, '{"text":"fine","label":"a"}\n{"text":"oops","label":42}\n');
+    const code = await runTrainingContainer(root, {}, () => {});
+    expect(code).toBe(1);
+    const failure = await readFile(join(root, 'output/failure'), 'utf8');
+    expect(failure).toMatch(/DataError/);
+    expect(failure).toContain('train.jsonl:2:');
+    await expect(readdir(join(root, 'model'))).rejects.toThrow();
+  });
+
+  test('a bad hyperparameter fails the job with its name', async () => {
+    const data = syntheticDataset(2, 10);
+    await layout({ max_iter: 'many' }, jsonl(data.train));
+    expect(await runTrainingContainer(root, {}, () => {})).toBe(1);
+    expect(await readFile(join(root, 'output/failure'), 'utf8')).toMatch(/maxIter="many"/);
+  });
+
+  test('the Dockerfile entrypoint runs the built program with SLIPWAY_ML_ROOT', async () => {
+    const data = syntheticDataset(2, 20);
+    await layout({ min_df: '1' }, jsonl(data.train));
+    const entry = new URL('../../../bin/train.js', import.meta.url).pathname;
+    await run(process.execPath, [entry, 'train'], { env: { ...process.env, SLIPWAY_ML_ROOT: root } });
+    expect((await readdir(join(root, 'model'))).sort()).toEqual([
+      'manifest.json',
+      'metrics.json',
+      'model.onnx',
+    ]);
+  });
+});
