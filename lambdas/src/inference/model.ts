@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Classifier, ModelManifest, Prediction } from '@slipway/training-job';
+import { coalescing } from './coalesce.js';
 import { ModelLoadError, SelfTestFailedError } from './errors.js';
 
 /** Name and version of the model that answered; version is null for an unregistered folder. */
@@ -33,6 +34,8 @@ export interface LoadModelOptions {
   readonly open: ModelOpener;
   /** Largest batch handed to the runtime in one run (the TF-IDF tensor is dense); longer lists are split. Default 64. */
   readonly maxRunBatch?: number;
+  /** Group concurrent calls into shared runtime runs (see `coalescing`). Default true. */
+  readonly coalesce?: boolean;
 }
 
 /**
@@ -43,9 +46,10 @@ export interface LoadModelOptions {
  */
 export async function loadModel(dir: string, options: LoadModelOptions): Promise<ServedModel> {
   const started = performance.now();
+  const maxRunBatch = options.maxRunBatch ?? 64;
   let opened: Awaited<ReturnType<ModelOpener>>;
   try {
-    opened = await options.open(dir, { intraOpNumThreads: 1, maxBatch: options.maxRunBatch ?? 64 });
+    opened = await options.open(dir, { intraOpNumThreads: 1, maxBatch: maxRunBatch });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new ModelLoadError(`cannot load the model in ${dir}: ${reason}`, { cause: error });
@@ -64,7 +68,10 @@ export async function loadModel(dir: string, options: LoadModelOptions): Promise
     manifest,
     dir,
     loadMs: performance.now() - started,
-    predict: (texts) => classifier.predict(texts),
+    predict:
+      options.coalesce === false
+        ? (texts) => classifier.predict(texts)
+        : coalescing((texts) => classifier.predict(texts), maxRunBatch),
     close: () => classifier.close(),
   };
 }

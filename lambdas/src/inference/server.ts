@@ -96,9 +96,13 @@ export async function listen(options: HttpServerOptions): Promise<HttpServerHand
     const body = tooLarge
       ? errorBody('payload_too_large', 'the request headers are too large; send smaller headers')
       : errorBody('invalid_request', 'the request is not valid HTTP/1.1');
-    socket.end(
-      `HTTP/1.1 ${status}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-    );
+    socket.end(rawResponse(status, body));
+  });
+
+  // CONNECT would otherwise close the socket without a word: answer it like any wrong method.
+  server.on('connect', (_req, socket: Socket) => {
+    const body = errorBody('method_not_allowed', 'CONNECT is not supported; this is not a proxy');
+    socket.end(rawResponse('405 Method Not Allowed', body));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -123,7 +127,13 @@ export async function listen(options: HttpServerOptions): Promise<HttpServerHand
   };
 }
 
+function rawResponse(status: string, body: string): string {
+  return `HTTP/1.1 ${status}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+}
+
 function send(res: ServerResponse, response: AppResponse): void {
+  // An explicit length avoids chunked encoding for these small, complete bodies.
+  res.setHeader('content-length', Buffer.byteLength(response.body));
   res.writeHead(response.status, response.headers);
   res.end(response.body);
 }

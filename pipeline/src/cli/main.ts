@@ -1,11 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { modelsCommands } from './models.js';
 import { type Io, processIo } from './output.js';
+import { serveCommands } from './serve.js';
 
 /** A command group: adds its subcommands to the program. */
 export type CommandModule = (program: Command, io: Io) => void;
 
-const modules: CommandModule[] = [modelsCommands];
+const modules: CommandModule[] = [serveCommands, modelsCommands];
 
 /** Builds the `slipway` program with every command group registered. */
 export function buildProgram(io: Io = processIo): Command {
