@@ -159,24 +159,24 @@ function splitMultipart(body: string, boundary: string | undefined): string[] | 
   if (boundary === undefined || boundary === '') return undefined;
   const delimiter = `--${boundary}`;
   const parts: string[] = [];
-  let current: string[] | undefined;
-  let found = false;
-  for (const line of body.split('\n')) {
-    if (line.startsWith(delimiter)) {
-      const rest = line.slice(delimiter.length);
-      const closing = rest.startsWith('--');
-      if (closing || rest.trim() === '') {
-        if (current !== undefined) parts.push(current.join('\n'));
-        found = true;
-        if (closing) return parts;
-        current = [];
-        continue;
-      }
+  let partStart = -1;
+  // Scan for delimiter lines with indexOf: splitting into lines would copy every attachment line.
+  for (let at = body.startsWith(delimiter) ? 0 : body.indexOf(`\n${delimiter}`); at !== -1; ) {
+    const lineStart = body[at] === '\n' ? at + 1 : at;
+    let lineEnd = body.indexOf('\n', lineStart);
+    if (lineEnd === -1) lineEnd = body.length;
+    const rest = body.slice(lineStart + delimiter.length, lineEnd);
+    const closing = rest.startsWith('--');
+    if (closing || rest.trim() === '') {
+      if (partStart !== -1) parts.push(body.slice(partStart, Math.max(partStart, lineStart - 1)));
+      if (closing) return parts;
+      partStart = lineEnd + 1;
     }
-    current?.push(line);
+    at = body.indexOf(`\n${delimiter}`, lineEnd);
   }
-  if (current !== undefined) parts.push(current.join('\n'));
-  return found ? parts : undefined;
+  if (partStart === -1) return undefined;
+  parts.push(body.slice(Math.min(partStart, body.length)));
+  return parts;
 }
 
 function decodeTransfer(entity: Entity): string {

@@ -63,17 +63,22 @@ export function decodeEntities(s: string): string {
   );
 }
 
+const BLOCK_TAGS = new Set('br p div tr li ul ol h1 h2 h3 h4 h5 h6 table blockquote center hr'.split(' '));
+
 /** Readable text of an HTML document: scripts, styles and comments dropped, block tags as line breaks. */
 export function htmlToText(html: string): string {
-  const text = html
-    .replace(/<!--[\s\S]*?(?:-->|$)/g, ' ')
-    .replace(/<(script|style)\b[\s\S]*?(?:<\/\1\s*>|$)/gi, ' ')
-    .replace(/<\/?(?:br|p|div|tr|li|ul|ol|h[1-6]|table|blockquote|center|hr)\b[^>]*>/gi, '\n')
-    .replace(/<\/?(?:td|th)\b[^>]*>/gi, ' ')
-    .replace(/<\/?[A-Za-z!][^>]*>/g, '');
+  let text = html;
+  if (text.includes('<!--')) text = text.replace(/<!--[\s\S]*?(?:-->|$)/g, ' ');
+  if (/<(?:script|style)/i.test(text)) text = text.replace(/<(script|style)\b[\s\S]*?(?:<\/\1\s*>|$)/gi, ' ');
+  // One pass over the tags; `<name@host>` is not a tag (no word boundary after a tag name) and stays.
+  text = text.replace(/<\/?([A-Za-z][A-Za-z0-9]*)\b[^>]*>|<![^>]*>/g, (_, name: string | undefined) => {
+    const tag = name?.toLowerCase() ?? '';
+    return BLOCK_TAGS.has(tag) ? '\n' : tag === 'td' || tag === 'th' ? ' ' : '';
+  });
+  // Only runs of white space are rewritten: replacing every single space would copy the whole text.
   return decodeEntities(text)
-    .replace(/[ \t\f\v\r\u00a0]+/g, ' ')
-    .replace(/ ?\n ?/g, '\n')
+    .replace(/[ \t\f\v\r\u00a0]{2,}|[\t\f\v\r\u00a0]/g, ' ')
+    .replace(/ \n ?|\n /g, '\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
 }

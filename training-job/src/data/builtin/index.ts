@@ -38,10 +38,20 @@ export function listBuiltinDatasets(): readonly BuiltinDatasetInfo[] {
   return BUILTINS.map(({ name, description, rows, licence }) => ({ name, description, rows, licence }));
 }
 
+// Parsed rows per builtin, kept for the life of the process: evaluating after training, or trying
+// several seeds, then costs no second parse of 6,046 emails. Rows are never mutated.
+const loaded = new Map<string, Promise<readonly BuiltinRow[]>>();
+
 /** A builtin's rows sorted by their stable id, or undefined for an unknown name. */
-export async function loadBuiltinRows(name: string): Promise<BuiltinRow[] | undefined> {
+export async function loadBuiltinRows(name: string): Promise<readonly BuiltinRow[] | undefined> {
   const builtin = BUILTINS.find((b) => b.name === name);
   if (builtin === undefined) return undefined;
-  const rows = await builtin.load();
-  return rows.sort((a, b) => compareStrings(a.id, b.id));
+  let rows = loaded.get(name);
+  if (rows === undefined) {
+    rows = builtin.load().then((list) => list.sort((a, b) => compareStrings(a.id, b.id)));
+    loaded.set(name, rows);
+    // A failed load (package missing) is retried next time rather than remembered.
+    rows.catch(() => loaded.delete(name));
+  }
+  return rows;
 }
