@@ -192,7 +192,7 @@ function decodeTransfer(entity: Entity): string {
  * Quoted-printable (RFC 2045 6.7) on a binary string: `=XX` bytes and `=` soft line breaks; a `=`
  * that starts neither is kept. A byte loop: this runs over every QP body of the corpus.
  */
-export function decodeQuotedPrintable(s: string): string {
+function decodeQuotedPrintable(s: string): string {
   if (!s.includes('=')) return s;
   const out = Buffer.allocUnsafe(s.length);
   let n = 0;
@@ -229,7 +229,7 @@ function hexValue(c: number): number {
  * RFC 2047 encoded-words (`=?charset?B|Q?...?=`) in a header. Raw 8-bit text around them is read as
  * UTF-8, else in `fallback` (the message's declared charset), else windows-1252.
  */
-export function decodeHeader(value: string, fallback?: string): string {
+function decodeHeader(value: string, fallback?: string): string {
   let out = '';
   let last = 0;
   let pending: { charset: string; bytes: string } | undefined;

