@@ -1,1 +1,46 @@
 export { buildProgram, main } from './cli/main.js';
+export {
+  type ExecutionInput,
+  type ExecutionInputDraft,
+  executionInputSchema,
+  parseExecutionInput,
+  type Thresholds,
+} from './input.js';
+export {
+  type AslDefinition,
+  type AslState,
+  checkDefinition,
+  DEFINITION_PATH,
+  parseResource,
+  placeholders,
+  readDefinitionText,
+  substitute,
+  type TaskResource,
+  taskStates,
+} from './runtime/definition.js';
+export {
+  DefinitionError,
+  ExecutionInputError,
+  ExecutionNotFoundError,
+  ExecutionStateError,
+} from './runtime/errors.js';
+export {
+  ExecutionJournal,
+  type ExecutionRecord,
+  type ExecutionStatus,
+  type HistoryEvent,
+  listExecutions,
+  readExecution,
+  readExecutionRecord,
+} from './runtime/history.js';
+export {
+  type ExecutionHandle,
+  type ExecutionOutcome,
+  type LambdaHandler,
+  LOCAL_FUNCTION_NAMES,
+  LocalRuntime,
+  type LocalRuntimeOptions,
+  localSubstitutions,
+  newExecutionId,
+} from './runtime/runtime.js';
+export { type Decision, type PendingToken, TokenRegistry } from './runtime/tokens.js';

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { MAX_TIMEOUT_SECONDS } from './runtime/definition.js';
+import { ExecutionInputError } from './runtime/errors.js';
+
+const NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
+/** Gate thresholds: the evaluation's verdict is "pass" only if all hold. */
+export const thresholdsSchema = z
+  .object({
+    /** The candidate's accuracy on the test split must reach this. */
+    minAccuracy: z.number().min(0).max(1).default(0.6),
+    /** The candidate may lose at most this much accuracy and macro-F1 against production (absolute). */
+    maxRegression: z.number().min(0).max(1).default(0.01),
+    /** Every class's F1 must reach this. */
+    minClassF1: z.number().min(0).max(1).default(0),
+  })
+  .strict();
+
+/**
+ * What an execution runs on. The local runtime and AWS take the same input; `slipway run` and
+ * `slipway start` build it, and it is validated here before anything starts.
+ */
+export const executionInputSchema = z
+  .object({
+    /** The model's name in the store; also names training jobs (lowercase letters, digits, dashes). */
+    model: z
+      .string()
+      .regex(NAME, 'use 1-40 lowercase letters, digits and dashes, starting with a letter or digit'),
+    /** Unique per execution; training job names are `<model>-<runId>`. */
+    runId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,22}$/, 'use 1-23 lowercase letters, digits and dashes'),
+    /** A dataset version already in the store (datasets/<name>/<sha256>/). */
+    dataset: z
+      .object({
+        name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits'),
+      })
+      .strict(),
+    /** Passed to the training job; SageMaker requires string values. */
+    hyperparameters: z.record(z.string(), z.string()).default({}),
+    git: z
+      .object({
+        /** The commit that produced the training code/data ("" when unknown). */
+        commit: z.string().max(64).default(''),
+        /** The pull request number as text ("" when none): SageMaker environment values are strings. */
+        pullRequest: z
+          .string()
+          .regex(/^(\d{1,9})?$/, 'expected a pull request number or ""')
+          .default(''),
+      })
+      .strict()
+      .default({ commit: '', pullRequest: '' }),
+    trainer: z.enum(['local', 'sagemaker', 'fargate']).default('local'),
+    thresholds: thresholdsSchema.default({ minAccuracy: 0.6, maxRegression: 0.01, minClassF1: 0 }),
+    /** How long Approval waits for a person before the candidate is rejected with reason "timeout". */
+    approvalTimeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_TIMEOUT_SECONDS)
+      .default(7 * 24 * 3600),
+    /** Who or what started the execution, for the console. */
+    trigger: z.enum(['cli', 'pull-request', 'console', 'schedule', 'api']).default('cli'),
+  })
+  .strict();
+
+export type ExecutionInput = z.output<typeof executionInputSchema>;
+export type ExecutionInputDraft = z.input<typeof executionInputSchema>;
+export type Thresholds = z.output<typeof thresholdsSchema>;
+
+/** Validates and completes an execution input; a bad one is refused with every problem named. */
+export function parseExecutionInput(input: unknown): ExecutionInput {
+  const result = executionInputSchema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map(
+    (issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`,
+  );
+  throw new ExecutionInputError(`the execution input is not valid:\n  ${problems.join('\n  ')}`);
+}

@@ -1,0 +1,19 @@
+/** The definition cannot run here: a missing placeholder, an unmapped Task, a broken rule. */
+export class DefinitionError extends Error {
+  override readonly name = 'DefinitionError';
+}
+
+/** An execution's input does not match the schema; nothing was started. */
+export class ExecutionInputError extends Error {
+  override readonly name = 'ExecutionInputError';
+}
+
+/** No execution with that id in the store. */
+export class ExecutionNotFoundError extends Error {
+  override readonly name = 'ExecutionNotFoundError';
+}
+
+/** An approve/reject/resume that does not fit the execution's state (not waiting, already decided, finished). */
+export class ExecutionStateError extends Error {
+  override readonly name = 'ExecutionStateError';
+}

@@ -1,0 +1,180 @@
+import type { ModelStore, ObjectArea } from '@slipway/model-store';
+import { ExecutionNotFoundError } from './errors.js';
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+
+/** One step of an execution's history, as the console and `slipway executions history` show it. */
+export interface HistoryEvent {
+  readonly seq: number;
+  readonly type:
+    | 'ExecutionStarted'
+    | 'ExecutionResumed'
+    | 'ExecutionSucceeded'
+    | 'ExecutionFailed'
+    | 'ExecutionAborted'
+    | 'StateEntered'
+    | 'StateExited'
+    | 'StateFailed'
+    | 'StateRetried'
+    | 'StateCaught'
+    | 'TaskWaiting'
+    | 'TaskDecided'
+    | 'Log';
+  readonly timestamp: string;
+  readonly state?: string;
+  readonly stateType?: string;
+  readonly input?: unknown;
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly message?: string;
+}
+
+/** The execution record: what ran, on what, and how it ended. */
+export interface ExecutionRecord {
+  readonly schema: 'slipway.execution/v1';
+  readonly id: string;
+  readonly input: unknown;
+  readonly status: ExecutionStatus;
+  readonly startedAt: string;
+  readonly stoppedAt: string | null;
+  /** The state running now (or where it stopped). */
+  readonly currentState: string | null;
+  readonly error: string | null;
+  readonly cause: string | null;
+  readonly output: unknown;
+  /** The process running it, so a crashed execution can be told from a running one. */
+  readonly runner: { readonly pid: number; readonly host: string; readonly heartbeatAt: string } | null;
+}
+
+const RECORD = 'execution.json';
+const HISTORY = 'history.json';
+
+/**
+ * Durable execution state under `executions/<id>/` in the model store: the record and the history,
+ * each rewritten whole (one writer per execution: its runner), so both backends can hold them.
+ */
+export class ExecutionJournal {
+  readonly area: ObjectArea;
+  private events: HistoryEvent[] = [];
+  private writes: Promise<void> = Promise.resolve();
+  private listeners = new Set<(event: HistoryEvent) => void>();
+
+  private constructor(
+    readonly id: string,
+    store: ModelStore,
+    private record: ExecutionRecord,
+  ) {
+    this.area = store.executions(id);
+  }
+
+  /** Creates the journal of a new execution; the id must be unused. */
+  static async create(store: ModelStore, id: string, input: unknown): Promise<ExecutionJournal> {
+    const record: ExecutionRecord = {
+      schema: 'slipway.execution/v1',
+      id,
+      input,
+      status: 'RUNNING',
+      startedAt: new Date().toISOString(),
+      stoppedAt: null,
+      currentState: null,
+      error: null,
+      cause: null,
+      output: null,
+      runner: runnerInfo(),
+    };
+    const journal = new ExecutionJournal(id, store, record);
+    if (!(await journal.area.putIfAbsent(RECORD, JSON.stringify(record, null, 2)))) {
+      throw new Error(`execution ${id} already exists`);
+    }
+    return journal;
+  }
+
+  /** Opens an existing execution's journal to continue it. */
+  static async open(store: ModelStore, id: string): Promise<ExecutionJournal> {
+    const { record, events } = await readExecution(store, id);
+    const journal = new ExecutionJournal(id, store, { ...record, runner: runnerInfo() });
+    journal.events = [...events];
+    return journal;
+  }
+
+  get current(): ExecutionRecord {
+    return this.record;
+  }
+
+  get history(): readonly HistoryEvent[] {
+    return this.events;
+  }
+
+  onEvent(listener: (event: HistoryEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Appends an event and persists history (and the record when it changed). */
+  append(
+    event: Omit<HistoryEvent, 'seq' | 'timestamp'> & { timestamp?: string },
+    record?: Partial<ExecutionRecord>,
+  ): void {
+    const full: HistoryEvent = {
+      ...event,
+      seq: this.events.length + 1,
+      timestamp: event.timestamp ?? new Date().toISOString(),
+    };
+    this.events.push(full);
+    if (record) this.record = { ...this.record, ...record };
+    for (const listener of this.listeners) listener(full);
+    const history = JSON.stringify({ events: this.events });
+    const rec = record ? JSON.stringify(this.record, null, 2) : undefined;
+    this.writes = this.writes.then(async () => {
+      await this.area.put(HISTORY, history);
+      if (rec) await this.area.put(RECORD, rec);
+    });
+  }
+
+  /** Waits until every append is on disk (or in the bucket). */
+  async flush(): Promise<void> {
+    await this.writes;
+  }
+}
+
+function runnerInfo(): ExecutionRecord['runner'] {
+  return { pid: process.pid, host: process.env.HOSTNAME ?? 'local', heartbeatAt: new Date().toISOString() };
+}
+
+/** Reads an execution's record. */
+export async function readExecutionRecord(store: ModelStore, id: string): Promise<ExecutionRecord> {
+  const record = await store.executions(id).getJson<ExecutionRecord>(RECORD);
+  if (!record) {
+    throw new ExecutionNotFoundError(
+      `no execution ${id} in ${store.backend.uri}; list them with \`slipway executions list\``,
+    );
+  }
+  return record;
+}
+
+/** Reads an execution's record and history. */
+export async function readExecution(
+  store: ModelStore,
+  id: string,
+): Promise<{ record: ExecutionRecord; events: HistoryEvent[] }> {
+  const record = await readExecutionRecord(store, id);
+  const history = await store.executions(id).getJson<{ events: HistoryEvent[] }>(HISTORY);
+  return { record, events: history?.events ?? [] };
+}
+
+/** Every execution in the store, newest first. */
+export async function listExecutions(store: ModelStore): Promise<ExecutionRecord[]> {
+  const ids = await store.backend.listChildren('executions/');
+  const records = await Promise.all(
+    ids.map((id) =>
+      store
+        .executions(id)
+        .getJson<ExecutionRecord>(RECORD)
+        .catch(() => undefined),
+    ),
+  );
+  return records
+    .filter((r): r is ExecutionRecord => r !== undefined)
+    .sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
+}

@@ -1,0 +1,91 @@
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { type ModelStore, packArchive } from '@slipway/model-store';
+
+const require = createRequire(import.meta.url);
+
+/** The training container's entrypoint: the same program the Docker image runs. */
+export const TRAINING_ENTRYPOINT = join(
+  dirname(require.resolve('@slipway/training-job/package.json')),
+  'bin/train.js',
+);
+
+/** A training job run as a child process in SageMaker's folder layout. */
+export interface LocalJob {
+  readonly name: string;
+  readonly hyperparameters: Readonly<Record<string, string>>;
+  readonly environment: Readonly<Record<string, string>>;
+  /** Channel name → store key prefix whose objects become the channel's files. */
+  readonly channels: Readonly<Record<string, string>>;
+  /** Store key the model.tar.gz is written to. */
+  readonly outputKey: string;
+}
+
+export interface JobContext {
+  readonly store: ModelStore;
+  readonly signal: AbortSignal;
+  /** One line of the job's log. */
+  readonly log: (line: string) => void;
+}
+
+/** The job failed; Step Functions reports failed jobs as States.TaskFailed. */
+export class TrainingJobFailedError extends Error {
+  override readonly name = 'States.TaskFailed';
+}
+
+/**
+ * Runs the training entrypoint in a temporary /opt/ml: channels downloaded from the store, the log
+ * streamed line by line, the model packed into model.tar.gz and uploaded where SageMaker would put it.
+ */
+export async function runLocalJob(
+  job: LocalJob,
+  ctx: JobContext,
+): Promise<{ startedAt: Date; endedAt: Date }> {
+  const root = await mkdtemp(join(tmpdir(), `slipway-job-${job.name.slice(0, 40)}-`));
+  const startedAt = new Date();
+  try {
+    await mkdir(join(root, 'input/config'), { recursive: true });
+    await writeFile(join(root, 'input/config/hyperparameters.json'), JSON.stringify(job.hyperparameters));
+    for (const [channel, prefix] of Object.entries(job.channels)) {
+      const dir = join(root, 'input/data', channel);
+      await mkdir(dir, { recursive: true });
+      for (const object of await ctx.store.backend.list(prefix)) {
+        const found = await ctx.store.backend.get(object.key);
+        if (found) await writeFile(join(dir, basename(object.key)), found.body);
+      }
+    }
+    const code = await new Promise<number | string>((resolve, reject) => {
+      const child = spawn(process.execPath, [TRAINING_ENTRYPOINT, 'train'], {
+        env: { ...process.env, ...job.environment, SLIPWAY_ML_ROOT: root },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const abort = () => child.kill('SIGTERM');
+      ctx.signal.addEventListener('abort', abort, { once: true });
+      for (const stream of [child.stdout, child.stderr]) {
+        createInterface({ input: stream }).on('line', ctx.log);
+      }
+      child.on('error', reject);
+      child.on('close', (exitCode, signal) => {
+        ctx.signal.removeEventListener('abort', abort);
+        resolve(exitCode ?? signal ?? 'unknown');
+      });
+    });
+    if (code !== 0) {
+      const reason = await readFile(join(root, 'output/failure'), 'utf8').catch(
+        () => `the job exited with ${code}`,
+      );
+      throw new TrainingJobFailedError(`training job ${job.name} failed: ${reason.trim()}`);
+    }
+    const files: Record<string, Uint8Array> = {};
+    for (const name of await readdir(join(root, 'model')))
+      files[name] = await readFile(join(root, 'model', name));
+    await ctx.store.backend.put(job.outputKey, packArchive(files));
+    return { startedAt, endedAt: new Date() };
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
