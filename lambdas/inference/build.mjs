@@ -24,14 +24,24 @@ export const IMAGE_PATHS = [
   'node_modules/onnxruntime-common',
 ];
 
+/** Bundled CommonJS dependencies call require(); an ES module has none of its own. */
+export const REQUIRE_BANNER =
+  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+/** onnxruntime-node's folder, as the trainer resolves it. */
+export function onnxruntimeNodeDir() {
+  return dirname(
+    createRequire(join(repo, 'training-job/package.json')).resolve('onnxruntime-node/package.json'),
+  );
+}
+
 /** The onnxruntime-node files kept (relative to its package folder). */
 const ORT_NODE_KEEP = ['package.json', 'dist', 'bin/napi-v6/linux/x64'];
 const ORT_COMMON_KEEP = ['package.json', 'dist/cjs'];
 
 /** Builds the image contents into `out` and returns the list of files written (relative, sorted). */
 export async function buildImage(out) {
-  const require = createRequire(join(repo, 'training-job/package.json'));
-  const ortNode = dirname(require.resolve('onnxruntime-node/package.json'));
+  const ortNode = onnxruntimeNodeDir();
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
   const result = await build({
@@ -45,10 +55,7 @@ export async function buildImage(out) {
     conditions: ['source'],
     mainFields: ['module', 'main'],
     external: ['onnxruntime-node'],
-    // Bundled CommonJS dependencies call require(); an ES module has none of its own.
-    banner: {
-      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-    },
+    banner: { js: REQUIRE_BANNER },
     minifySyntax: true,
     minifyWhitespace: true,
     keepNames: true,
@@ -67,9 +74,9 @@ export async function buildImage(out) {
 
 /**
  * training-job's versions module reads package.json files relative to itself at run time, which a
- * bundle cannot do: put the values in at build time instead.
+ * bundle cannot do: put the values in at build time instead. `ortNode` is onnxruntime-node's folder.
  */
-function inlineVersions(ortNode) {
+export function inlineVersions(ortNode) {
   return {
     name: 'inline-versions',
     setup(b) {

@@ -14,11 +14,11 @@ function runtime(fail?: (texts: readonly string[]) => boolean) {
 }
 
 describe('coalescing', () => {
-  it('answers calls made together with one run, each caller getting its own slice in order', async () => {
+  it('starts a run at once when idle; calls made meanwhile share the next run, each getting its slice in order', async () => {
     const { runs, predict } = runtime();
     const grouped = coalescing(predict, 64);
     const [a, b, c] = await Promise.all([grouped(['a']), grouped(['b', 'c']), grouped(['d'])]);
-    expect(runs).toEqual([['a', 'b', 'c', 'd']]);
+    expect(runs).toEqual([['a'], ['b', 'c', 'd']]);
     expect(a?.map((p) => p.label)).toEqual(['A']);
     expect(b?.map((p) => p.label)).toEqual(['B', 'C']);
     expect(c?.map((p) => p.label)).toEqual(['D']);
@@ -29,13 +29,14 @@ describe('coalescing', () => {
     const grouped = coalescing(predict, 4);
     const many = ['1', '2', '3', '4', '5', '6'];
     await Promise.all([
+      grouped(['0']),
       grouped(['a', 'b']),
       grouped(['c', 'd']),
       grouped(['e']),
       grouped(many),
       grouped(['f']),
     ]);
-    expect(runs).toEqual([['a', 'b', 'c', 'd'], ['e'], many, ['f']]);
+    expect(runs).toEqual([['0'], ['a', 'b', 'c', 'd'], ['e'], many, ['f']]);
   });
 
   it('runs calls made one after another separately, and an empty call not at all', async () => {
@@ -50,9 +51,14 @@ describe('coalescing', () => {
   it('when a grouped run fails, retries per call so only the bad call fails', async () => {
     const { runs, predict } = runtime((texts) => texts.includes('boom'));
     const grouped = coalescing(predict, 64);
-    const results = await Promise.allSettled([grouped(['a']), grouped(['boom']), grouped(['c'])]);
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect(runs).toEqual([['a', 'boom', 'c'], ['a'], ['boom'], ['c']]);
+    const results = await Promise.allSettled([
+      grouped(['first']),
+      grouped(['a']),
+      grouped(['boom']),
+      grouped(['c']),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(runs).toEqual([['first'], ['a', 'boom', 'c'], ['a'], ['boom'], ['c']]);
   });
 
   it('groups the calls that arrive while a run is in progress into the next run', async () => {
@@ -64,7 +70,6 @@ describe('coalescing', () => {
       return texts.map((t) => ({ label: t, probabilities: {} }));
     }, 64);
     const first = grouped(['a']);
-    await new Promise((r) => setImmediate(r));
     const later = Promise.all([grouped(['b']), grouped(['c'])]);
     await new Promise((r) => setImmediate(r));
     expect(runs).toEqual([['a']]);
