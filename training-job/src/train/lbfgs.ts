@@ -5,6 +5,7 @@
  * along -g; a pair is skipped unless s·y > eps·(-g·d)·step; and it stops on max|g| <= gtol, on a
  * relative objective decrease <= ftol, or on the iteration limit.
  */
+import type { Workspace } from './kernels.js';
 import { MoreThuenteSearch } from './line-search.js';
 
 /**
@@ -59,6 +60,7 @@ export type LbfgsStatus =
 
 /** The minimizer's outcome. `converged` is true for the two tolerance tests. */
 export interface LbfgsResult {
+  /** The solution; an array in the workspace. */
   readonly x: Float64Array;
   readonly value: number;
   readonly gradNorm: number;
@@ -72,14 +74,23 @@ const EPSMCH = 2.220446049250313e-16;
 const STPMAX = 1e10;
 const MAX_PROBES = 20;
 
+/** Workspace room (array lengths) `minimizeLbfgs` takes for `n` parameters and `memory` pairs (default 10). */
+export function lbfgsWorkspaceNeeds(n: number, memory = 10): { f64: number; arrays: number } {
+  // x, g, gOld, d, and memory + 1 (s, y) pairs (one spare).
+  const arrays = 4 + 2 * (memory + 1);
+  return { f64: arrays * n, arrays };
+}
+
 /**
- * Minimizes `objective` from `x0` (not modified).
+ * Minimizes `objective` from `x0` (not modified). Vectors are taken from `workspace`, which must have
+ * room for `lbfgsWorkspaceNeeds(objective.size, memory)`.
  *
- * @example const r = minimizeLbfgs(objective, new Float64Array(objective.size), { gtol: 1e-4 });
+ * @example const r = minimizeLbfgs(objective, new Float64Array(objective.size), workspace, { gtol: 1e-4 });
  */
 export function minimizeLbfgs(
   objective: DirectionalObjective,
   x0: Float64Array,
+  workspace: Workspace,
   options: LbfgsOptions = {},
 ): LbfgsResult {
   const m = options.memory ?? 10;
@@ -88,16 +99,18 @@ export function minimizeLbfgs(
   const ftol = options.ftol ?? 2.220446049250313e-9;
   const maxEvaluations = options.maxEvaluations ?? 15000;
   const n = objective.size;
+  const ws = workspace;
 
-  const x = Float64Array.from(x0);
-  const g = new Float64Array(n);
-  const gOld = new Float64Array(n);
-  const d = new Float64Array(n);
-  const memory = new CorrectionMemory(n, m);
+  const x = ws.f64(n);
+  x.set(x0);
+  const g = ws.f64(n);
+  const gOld = ws.f64(n);
+  const d = ws.f64(n);
+  const memory = new CorrectionMemory(ws, n, m);
 
   let f = objective.valueAndGradient(x, g);
   let evaluations = 1;
-  let gradNorm = maxAbs(g);
+  let gradNorm = ws.maxAbs(g);
   let iterations = 0;
   const result = (status: LbfgsStatus): LbfgsResult => ({
     x,
@@ -114,10 +127,10 @@ export function minimizeLbfgs(
 
   for (;;) {
     memory.direction(g, d);
-    const gd = dot(g, d, n);
+    const gd = ws.dot(g, d);
     const { step, probes } =
       gd < 0
-        ? searchStep(objective, x, d, f, gd, iterations === 0 ? 1 / Math.sqrt(dot(d, d, n)) : 1)
+        ? searchStep(objective, x, d, f, gd, iterations === 0 ? 1 / Math.sqrt(ws.dot(d, d)) : 1)
         : FAILED;
     evaluations += probes;
     if (!(step > 0)) {
@@ -129,10 +142,10 @@ export function minimizeLbfgs(
 
     const fOld = f;
     gOld.set(g);
-    axpy(step, d, x, n);
+    ws.axpy(step, d, x);
     f = objective.commit(step, x, g);
     iterations++;
-    gradNorm = maxAbs(g);
+    gradNorm = ws.maxAbs(g);
     options.onIteration?.({ iteration: iterations, loss: f, gradNorm });
 
     if (gradNorm <= gtol) return result('gradient-tolerance');
@@ -184,11 +197,18 @@ class CorrectionMemory {
   private gamma = 1;
 
   constructor(
-    private readonly n: number,
+    private readonly ws: Workspace,
+    n: number,
     private readonly m: number,
   ) {
     this.rho = new Float64Array(m);
     this.alpha = new Float64Array(m);
+    // One spare pair to write into, so a rejected pair never overwrites a kept one. Untouched
+    // workspace pages cost no memory, so a fit that converges in 5 steps never pays for all 2m.
+    for (let k = 0; k <= m; k++) {
+      this.s.push(ws.f64(n));
+      this.y.push(ws.f64(n));
+    }
   }
 
   reset(): void {
@@ -199,195 +219,52 @@ class CorrectionMemory {
 
   /** Stores s = step·d, y = g - gOld, unless the curvature s·y is not safely positive. */
   push(step: number, d: Float64Array, g: Float64Array, gOld: Float64Array, gdOld: number): void {
-    const { n, m } = this;
-    // Vectors are allocated as the memory fills (a fit that converges in 5 steps never holds 2m of
-    // them), plus one spare pair to write into, so a rejected pair never overwrites a kept one.
-    while (this.s.length < Math.min(this.count + 1, m) + 1) {
-      this.s.push(new Float64Array(n));
-      this.y.push(new Float64Array(n));
-    }
-    const spare = this.s.length - 1;
-    const s = this.s[spare] as Float64Array;
-    const y = this.y[spare] as Float64Array;
-    let sy0 = 0;
-    let sy1 = 0;
-    let yy0 = 0;
-    let yy1 = 0;
-    const n2 = n - (n & 1);
-    let i = 0;
-    for (; i < n2; i += 2) {
-      const s0 = step * (d[i] as number);
-      const s1 = step * (d[i + 1] as number);
-      const y0 = (g[i] as number) - (gOld[i] as number);
-      const y1 = (g[i + 1] as number) - (gOld[i + 1] as number);
-      s[i] = s0;
-      s[i + 1] = s1;
-      y[i] = y0;
-      y[i + 1] = y1;
-      sy0 += s0 * y0;
-      sy1 += s1 * y1;
-      yy0 += y0 * y0;
-      yy1 += y1 * y1;
-    }
-    for (; i < n; i++) {
-      const s0 = step * (d[i] as number);
-      const y0 = (g[i] as number) - (gOld[i] as number);
-      s[i] = s0;
-      y[i] = y0;
-      sy0 += s0 * y0;
-      yy0 += y0 * y0;
-    }
-    const sy = sy0 + sy1;
+    const { m } = this;
+    const s = this.s[m] as Float64Array;
+    const y = this.y[m] as Float64Array;
+    const [sy, yy] = this.ws.pair(step, d, g, gOld, s, y);
     if (!(sy > EPSMCH * -gdOld * step)) return;
     // Swap the spare into the ring; the slot it replaces (free, or the oldest pair) becomes the spare.
     const slot = this.head;
-    this.s[spare] = this.s[slot] as Float64Array;
-    this.y[spare] = this.y[slot] as Float64Array;
+    this.s[m] = this.s[slot] as Float64Array;
+    this.y[m] = this.y[slot] as Float64Array;
     this.s[slot] = s;
     this.y[slot] = y;
     this.rho[slot] = 1 / sy;
-    this.gamma = sy / (yy0 + yy1);
+    this.gamma = sy / yy;
     this.head = (slot + 1) % m;
     this.count = Math.min(this.count + 1, m);
   }
 
   /** d = -H·g with H the L-BFGS inverse-Hessian approximation (H0 = γI, γ = s·y/y·y of the newest pair). */
   direction(g: Float64Array, d: Float64Array): void {
-    const { n, m, s, y, rho, alpha, count } = this;
+    const { ws, m, s, y, rho, alpha, count } = this;
     if (count === 0) {
-      for (let i = 0; i < n; i++) d[i] = -(g[i] as number);
+      ws.scaleDot(-1, g, d, d);
       return;
     }
-    const newest = (this.head - 1 + m) % m;
-    let slot = newest;
-    let sd = negateDot(g, d, s[slot] as Float64Array, n);
+    let slot = (this.head - 1 + m) % m;
+    let sd = ws.scaleDot(-1, g, d, s[slot] as Float64Array);
     for (let k = 0; k < count; k++) {
       const a = (rho[slot] as number) * sd;
       alpha[slot] = a;
       const older = (slot - 1 + m) % m;
-      if (k + 1 < count) sd = axpyDot(-a, y[slot] as Float64Array, d, s[older] as Float64Array, n);
-      else axpy(-a, y[slot] as Float64Array, d, n);
+      if (k + 1 < count) sd = ws.axpyDot(-a, y[slot] as Float64Array, d, s[older] as Float64Array);
+      else ws.axpy(-a, y[slot] as Float64Array, d);
       slot = older;
     }
-    // slot is now the oldest pair.
+    // slot is now the one before the oldest pair.
     slot = (slot + 1) % m;
-    let yd = scaleDot(this.gamma, d, y[slot] as Float64Array, n);
+    let yd = ws.scaleDot(this.gamma, d, d, y[slot] as Float64Array);
     for (let k = 0; k < count; k++) {
       const b = (rho[slot] as number) * yd;
       const newer = (slot + 1) % m;
       const coefficient = (alpha[slot] as number) - b;
-      if (k + 1 < count) yd = axpyDot(coefficient, s[slot] as Float64Array, d, y[newer] as Float64Array, n);
-      else axpy(coefficient, s[slot] as Float64Array, d, n);
+      if (k + 1 < count) yd = ws.axpyDot(coefficient, s[slot] as Float64Array, d, y[newer] as Float64Array);
+      else ws.axpy(coefficient, s[slot] as Float64Array, d);
       slot = newer;
     }
   }
-}
-
-/** Dot product with four accumulators (fixed order, so results are reproducible). */
-export function dot(a: Float64Array, b: Float64Array, n: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  const n4 = n - (n & 3);
-  let i = 0;
-  for (; i < n4; i += 4) {
-    s0 += (a[i] as number) * (b[i] as number);
-    s1 += (a[i + 1] as number) * (b[i + 1] as number);
-    s2 += (a[i + 2] as number) * (b[i + 2] as number);
-    s3 += (a[i + 3] as number) * (b[i + 3] as number);
-  }
-  for (; i < n; i++) s0 += (a[i] as number) * (b[i] as number);
-  return s0 + s1 + (s2 + s3);
-}
-
-/** y += a·x */
-function axpy(a: number, x: Float64Array, y: Float64Array, n: number): void {
-  const n4 = n - (n & 3);
-  let i = 0;
-  for (; i < n4; i += 4) {
-    y[i] = (y[i] as number) + a * (x[i] as number);
-    y[i + 1] = (y[i + 1] as number) + a * (x[i + 1] as number);
-    y[i + 2] = (y[i + 2] as number) + a * (x[i + 2] as number);
-    y[i + 3] = (y[i + 3] as number) + a * (x[i + 3] as number);
-  }
-  for (; i < n; i++) y[i] = (y[i] as number) + a * (x[i] as number);
-}
-
-/** y += a·x, then returns z·y (the same sum `dot(z, y)` would give afterwards). */
-function axpyDot(a: number, x: Float64Array, y: Float64Array, z: Float64Array, n: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  const n4 = n - (n & 3);
-  let i = 0;
-  for (; i < n4; i += 4) {
-    const v0 = (y[i] as number) + a * (x[i] as number);
-    const v1 = (y[i + 1] as number) + a * (x[i + 1] as number);
-    const v2 = (y[i + 2] as number) + a * (x[i + 2] as number);
-    const v3 = (y[i + 3] as number) + a * (x[i + 3] as number);
-    y[i] = v0;
-    y[i + 1] = v1;
-    y[i + 2] = v2;
-    y[i + 3] = v3;
-    s0 += (z[i] as number) * v0;
-    s1 += (z[i + 1] as number) * v1;
-    s2 += (z[i + 2] as number) * v2;
-    s3 += (z[i + 3] as number) * v3;
-  }
-  for (; i < n; i++) {
-    const v = (y[i] as number) + a * (x[i] as number);
-    y[i] = v;
-    s0 += (z[i] as number) * v;
-  }
-  return s0 + s1 + (s2 + s3);
-}
-
-/** d = -g, then returns z·d. */
-function negateDot(g: Float64Array, d: Float64Array, z: Float64Array, n: number): number {
-  d.set(g);
-  return scaleDot(-1, d, z, n);
-}
-
-/** d *= a, then returns z·d. */
-function scaleDot(a: number, d: Float64Array, z: Float64Array, n: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  const n4 = n - (n & 3);
-  let i = 0;
-  for (; i < n4; i += 4) {
-    const v0 = a * (d[i] as number);
-    const v1 = a * (d[i + 1] as number);
-    const v2 = a * (d[i + 2] as number);
-    const v3 = a * (d[i + 3] as number);
-    d[i] = v0;
-    d[i + 1] = v1;
-    d[i + 2] = v2;
-    d[i + 3] = v3;
-    s0 += (z[i] as number) * v0;
-    s1 += (z[i + 1] as number) * v1;
-    s2 += (z[i + 2] as number) * v2;
-    s3 += (z[i + 3] as number) * v3;
-  }
-  for (; i < n; i++) {
-    const v = a * (d[i] as number);
-    d[i] = v;
-    s0 += (z[i] as number) * v;
-  }
-  return s0 + s1 + (s2 + s3);
-}
-
-function maxAbs(x: Float64Array): number {
-  let m = 0;
-  for (let i = 0; i < x.length; i++) {
-    const v = Math.abs(x[i] as number);
-    // NaN must not hide behind the comparison: it makes the norm NaN.
-    if (!(v <= m)) m = v;
-  }
-  return m;
 }
 
 /**
@@ -412,7 +289,9 @@ export function fullObjective(
     probe(t) {
       for (let i = 0; i < size; i++) trial[i] = (base[i] as number) + t * (dir[i] as number);
       const value = fg(trial, grad);
-      return { value, slope: dot(grad, dir, size) };
+      let slope = 0;
+      for (let i = 0; i < size; i++) slope += (grad[i] as number) * (dir[i] as number);
+      return { value, slope };
     },
     commit(_t, x, g) {
       return fg(x, g);

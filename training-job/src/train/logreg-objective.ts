@@ -6,7 +6,7 @@
  * Scores are linear in the parameters, so the objective keeps Z = X·W + b for the current point and
  * Zd = X·dW + db for the search direction: a line-search probe at x + t·d costs O(rows·classes) and
  * never touches the matrix. Each iteration makes one pass over the non-zeros to get Zd and one for
- * the gradient.
+ * the gradient (WebAssembly kernels, see kernels.ts).
  *
  * Both passes walk the matrix by column (a CSC copy made once): the parameter and gradient vectors
  * (features × classes, up to tens of MB) are then streamed in order and only the small per-row arrays
@@ -14,48 +14,21 @@
  * is several times slower, bound by cache misses. Rows visit their columns in ascending order either
  * way, so the sums are the same as a row-wise pass with sorted indices.
  */
+import type { Workspace, WorkspaceCsc } from './kernels.js';
 import type { DirectionalObjective } from './lbfgs.js';
-import { dot } from './lbfgs.js';
 import type { Csr } from './sparse.js';
 
-/** Column-major copy of a CSR matrix: column j's rows (ascending) are `rowIndex[colptr[j]..colptr[j+1])`. */
-interface Csc {
-  readonly rows: number;
-  readonly cols: number;
-  readonly colptr: Int32Array;
-  readonly rowIndex: Int32Array;
-  readonly values: Float64Array;
-}
-
-function toCsc(x: Csr): Csc {
-  const { rows, cols, indptr, indices, data } = x;
-  const nnz = indptr[rows] as number;
-  const colptr = new Int32Array(cols + 1);
-  for (let p = 0; p < nnz; p++) {
-    const j = (indices[p] as number) + 1;
-    colptr[j] = (colptr[j] as number) + 1;
-  }
-  for (let j = 0; j < cols; j++) colptr[j + 1] = (colptr[j + 1] as number) + (colptr[j] as number);
-  const next = colptr.slice(0, cols);
-  const rowIndex = new Int32Array(nnz);
-  const values = new Float64Array(nnz);
-  for (let i = 0; i < rows; i++) {
-    const end = indptr[i + 1] as number;
-    for (let p = indptr[i] as number; p < end; p++) {
-      const j = indices[p] as number;
-      const q = next[j] as number;
-      next[j] = q + 1;
-      rowIndex[q] = i;
-      values[q] = data[p] as number;
-    }
-  }
-  return { rows, cols, colptr, rowIndex, values };
+/** Workspace room (array lengths) an objective needs for `x` with `k` score columns (1 for binomial). */
+export function objectiveWorkspaceNeeds(x: Csr, k: number): { f64: number; i32: number; arrays: number } {
+  const nnz = x.indptr[x.rows] as number;
+  // The CSC copy, its CSR staging copy (see Workspace.csc) and z, zd, r.
+  return { f64: 2 * nnz + 3 * x.rows * k, i32: 2 * (x.cols + 1) + x.rows + 1 + 2 * nnz, arrays: 10 };
 }
 
 /**
  * Binomial loss Σ log(1 + exp(-y±·(w·x_i + b))) with parameters [w_0 … w_{F-1}, b] and labels 0/1.
  *
- * @example const f = new BinomialObjective(x, y01, 1).valueAndGradient(params, grad);
+ * @example const f = new BinomialObjective(x, y01, 1, workspace).valueAndGradient(params, grad);
  */
 export class BinomialObjective implements DirectionalObjective {
   readonly size: number;
@@ -64,7 +37,7 @@ export class BinomialObjective implements DirectionalObjective {
   private readonly z: Float64Array;
   private readonly zd: Float64Array;
   private readonly r: Float64Array;
-  private readonly x: Csc;
+  private readonly x: WorkspaceCsc;
   private ww = 0;
   private wd = 0;
   private dd = 0;
@@ -75,20 +48,21 @@ export class BinomialObjective implements DirectionalObjective {
     x: Csr,
     private readonly y: Int32Array,
     c: number,
+    private readonly ws: Workspace,
   ) {
-    this.x = toCsc(x);
+    this.x = ws.csc(x.rows, x.cols, x.indptr, x.indices, x.data);
     this.features = x.cols;
     this.size = x.cols + 1;
     this.invC = 1 / c;
-    this.z = new Float64Array(x.rows);
-    this.zd = new Float64Array(x.rows);
-    this.r = new Float64Array(x.rows);
+    this.z = ws.f64(x.rows);
+    this.zd = ws.f64(x.rows);
+    this.r = ws.f64(x.rows);
   }
 
   valueAndGradient(params: Float64Array, g: Float64Array): number {
     this.scores(params, this.z);
     this.zd.fill(0);
-    this.ww = dot(params, params, this.features);
+    this.ww = this.ws.dot(params, params, this.features);
     this.wd = 0;
     this.dd = 0;
     const { value } = this.probe(0);
@@ -98,8 +72,8 @@ export class BinomialObjective implements DirectionalObjective {
 
   setDirection(params: Float64Array, d: Float64Array): void {
     this.scores(d, this.zd);
-    this.wd = dot(params, d, this.features);
-    this.dd = dot(d, d, this.features);
+    this.wd = this.ws.dot(params, d, this.features);
+    this.dd = this.ws.dot(d, d, this.features);
     this.probedT = Number.NaN;
   }
 
@@ -135,41 +109,25 @@ export class BinomialObjective implements DirectionalObjective {
 
   commit(t: number, params: Float64Array, g: Float64Array): number {
     if (t !== this.probedT) this.probe(t);
-    const { z, zd } = this;
-    // The same expression as in probe, so the residuals in r belong to exactly these scores.
-    for (let i = 0; i < z.length; i++) z[i] = (z[i] as number) + t * (zd[i] as number);
-    this.ww = dot(params, params, this.features);
+    // z + t·zd, the same expression as in probe, so the residuals in r belong to exactly these scores.
+    this.ws.axpy(t, this.zd, this.z);
+    this.ww = this.ws.dot(params, params, this.features);
     this.gradient(params, g);
     return this.probedLoss + 0.5 * this.invC * this.ww;
   }
 
   /** out = X·w + b */
   private scores(params: Float64Array, out: Float64Array): void {
-    const { colptr, rowIndex, values, cols } = this.x;
     out.fill(0);
-    for (let j = 0; j < cols; j++) {
-      const wj = params[j] as number;
-      const end = colptr[j + 1] as number;
-      for (let p = colptr[j] as number; p < end; p++) {
-        const i = rowIndex[p] as number;
-        out[i] = (out[i] as number) + (values[p] as number) * wj;
-      }
-    }
+    this.ws.scores(this.x, params, out, 1);
     const b = params[this.features] as number;
     for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + b;
   }
 
   /** g = Xᵀ·r + w/C, g_b = Σ r, from the residuals of the last probe. */
   private gradient(params: Float64Array, g: Float64Array): void {
-    const { colptr, rowIndex, values, cols } = this.x;
-    const { r, invC } = this;
-    for (let j = 0; j < cols; j++) {
-      let acc = invC * (params[j] as number);
-      const end = colptr[j + 1] as number;
-      for (let p = colptr[j] as number; p < end; p++)
-        acc += (values[p] as number) * (r[rowIndex[p] as number] as number);
-      g[j] = acc;
-    }
+    const { r } = this;
+    this.ws.gradient(this.x, params, r, g, 1, this.invC);
     let gb = 0;
     for (let i = 0; i < r.length; i++) gb += r[i] as number;
     g[this.features] = gb;
@@ -180,7 +138,7 @@ export class BinomialObjective implements DirectionalObjective {
  * Multinomial cross-entropy with a full K-class softmax. Parameters are feature-major so one
  * non-zero touches K adjacent numbers: params[j·K + k] = W[k][j] for j < F, params[F·K + k] = b[k].
  *
- * @example const f = new MultinomialObjective(x, y, 5, 1).valueAndGradient(params, grad);
+ * @example const f = new MultinomialObjective(x, y, 5, 1, workspace).valueAndGradient(params, grad);
  */
 export class MultinomialObjective implements DirectionalObjective {
   readonly size: number;
@@ -189,7 +147,7 @@ export class MultinomialObjective implements DirectionalObjective {
   private readonly z: Float64Array;
   private readonly zd: Float64Array;
   private readonly r: Float64Array;
-  private readonly x: Csc;
+  private readonly x: WorkspaceCsc;
   private ww = 0;
   private wd = 0;
   private dd = 0;
@@ -201,20 +159,21 @@ export class MultinomialObjective implements DirectionalObjective {
     private readonly y: Int32Array,
     private readonly k: number,
     c: number,
+    private readonly ws: Workspace,
   ) {
-    this.x = toCsc(x);
+    this.x = ws.csc(x.rows, x.cols, x.indptr, x.indices, x.data);
     this.weightCount = x.cols * k;
     this.size = this.weightCount + k;
     this.invC = 1 / c;
-    this.z = new Float64Array(x.rows * k);
-    this.zd = new Float64Array(x.rows * k);
-    this.r = new Float64Array(x.rows * k);
+    this.z = ws.f64(x.rows * k);
+    this.zd = ws.f64(x.rows * k);
+    this.r = ws.f64(x.rows * k);
   }
 
   valueAndGradient(params: Float64Array, g: Float64Array): number {
     this.scores(params, this.z);
     this.zd.fill(0);
-    this.ww = dot(params, params, this.weightCount);
+    this.ww = this.ws.dot(params, params, this.weightCount);
     this.wd = 0;
     this.dd = 0;
     const { value } = this.probe(0);
@@ -224,8 +183,8 @@ export class MultinomialObjective implements DirectionalObjective {
 
   setDirection(params: Float64Array, d: Float64Array): void {
     this.scores(d, this.zd);
-    this.wd = dot(params, d, this.weightCount);
-    this.dd = dot(d, d, this.weightCount);
+    this.wd = this.ws.dot(params, d, this.weightCount);
+    this.dd = this.ws.dot(d, d, this.weightCount);
     this.probedT = Number.NaN;
   }
 
@@ -265,28 +224,18 @@ export class MultinomialObjective implements DirectionalObjective {
 
   commit(t: number, params: Float64Array, g: Float64Array): number {
     if (t !== this.probedT) this.probe(t);
-    const { z, zd } = this;
-    // The same expression as in probe, so the residuals in r belong to exactly these scores.
-    for (let i = 0; i < z.length; i++) z[i] = (z[i] as number) + t * (zd[i] as number);
-    this.ww = dot(params, params, this.weightCount);
+    // z + t·zd, the same expression as in probe, so the residuals in r belong to exactly these scores.
+    this.ws.axpy(t, this.zd, this.z);
+    this.ww = this.ws.dot(params, params, this.weightCount);
     this.gradient(params, g);
     return this.probedLoss + 0.5 * this.invC * this.ww;
   }
 
   /** out[i·K + k] = x_i·W[k] + b[k] */
   private scores(params: Float64Array, out: Float64Array): void {
-    const { colptr, rowIndex, values, cols } = this.x;
     const { k, weightCount } = this;
     out.fill(0);
-    for (let j = 0, col = 0; j < cols; j++, col += k) {
-      const end = colptr[j + 1] as number;
-      for (let p = colptr[j] as number; p < end; p++) {
-        const v = values[p] as number;
-        const base = (rowIndex[p] as number) * k;
-        for (let c = 0; c < k; c++)
-          out[base + c] = (out[base + c] as number) + v * (params[col + c] as number);
-      }
-    }
+    this.ws.scores(this.x, params, out, k);
     for (let base = 0; base < out.length; base += k) {
       for (let c = 0; c < k; c++)
         out[base + c] = (out[base + c] as number) + (params[weightCount + c] as number);
@@ -295,17 +244,8 @@ export class MultinomialObjective implements DirectionalObjective {
 
   /** g[j·K + k] = Σ_i x_ij·r_ik + W/C, g_b = Σ_i r_i, from the residuals of the last probe. */
   private gradient(params: Float64Array, g: Float64Array): void {
-    const { colptr, rowIndex, values, cols } = this.x;
-    const { r, invC, k, weightCount } = this;
-    for (let j = 0, col = 0; j < cols; j++, col += k) {
-      for (let c = 0; c < k; c++) g[col + c] = invC * (params[col + c] as number);
-      const end = colptr[j + 1] as number;
-      for (let p = colptr[j] as number; p < end; p++) {
-        const v = values[p] as number;
-        const base = (rowIndex[p] as number) * k;
-        for (let c = 0; c < k; c++) g[col + c] = (g[col + c] as number) + v * (r[base + c] as number);
-      }
-    }
+    const { r, k, weightCount } = this;
+    this.ws.gradient(this.x, params, r, g, k, this.invC);
     for (let c = 0; c < k; c++) g[weightCount + c] = 0;
     for (let base = 0; base < r.length; base += k) {
       for (let c = 0; c < k; c++)

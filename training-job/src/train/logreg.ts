@@ -4,9 +4,10 @@
  * multinomial softmax for more, intercepts unpenalized, started at zero, deterministic.
  */
 import { TrainingError } from './errors.js';
+import { MAX_WORKSPACE_BYTES, Workspace } from './kernels.js';
 import type { IterationInfo } from './lbfgs.js';
-import { minimizeLbfgs } from './lbfgs.js';
-import { BinomialObjective, MultinomialObjective } from './logreg-objective.js';
+import { lbfgsWorkspaceNeeds, minimizeLbfgs } from './lbfgs.js';
+import { BinomialObjective, MultinomialObjective, objectiveWorkspaceNeeds } from './logreg-objective.js';
 import type { Csr } from './sparse.js';
 
 /** Fit settings; defaults are scikit-learn's. */
@@ -59,18 +60,21 @@ export function fitLogisticRegression(
   validateLabels(x, y, classes);
 
   const features = x.cols;
+  const memory = 10;
   const lbfgs = {
     maxIter,
     gtol: tol,
-    memory: 10,
+    memory,
     ...(options.onIteration ? { onIteration: options.onIteration } : {}),
   };
   const weights = new Float64Array(classes * features);
   const bias = new Float64Array(classes);
+  const scoreColumns = classes === 2 ? 1 : classes;
+  const workspace = createWorkspace(x, scoreColumns, features * scoreColumns + scoreColumns, memory);
 
   if (classes === 2) {
-    const objective = new BinomialObjective(x, y, C);
-    const r = minimizeLbfgs(objective, new Float64Array(objective.size), lbfgs);
+    const objective = new BinomialObjective(x, y, C, workspace);
+    const r = minimizeLbfgs(objective, new Float64Array(objective.size), workspace, lbfgs);
     // Halving is exact in binary floating point, so softmax(-z/2, z/2) reproduces sigmoid(z) bit for bit.
     for (let j = 0; j < features; j++) {
       const half = 0.5 * (r.x[j] as number);
@@ -91,8 +95,8 @@ export function fitLogisticRegression(
     };
   }
 
-  const objective = new MultinomialObjective(x, y, classes, C);
-  const r = minimizeLbfgs(objective, new Float64Array(objective.size), lbfgs);
+  const objective = new MultinomialObjective(x, y, classes, C, workspace);
+  const r = minimizeLbfgs(objective, new Float64Array(objective.size), workspace, lbfgs);
   for (let j = 0; j < features; j++) {
     for (let c = 0; c < classes; c++) weights[c * features + j] = r.x[j * classes + c] as number;
   }
@@ -106,6 +110,25 @@ export function fitLogisticRegression(
     loss: r.value,
     converged: r.converged,
   };
+}
+
+/** One workspace for the matrix copy, the scores and L-BFGS's vectors, or a TrainingError if it cannot fit. */
+function createWorkspace(x: Csr, scoreColumns: number, parameters: number, memory: number): Workspace {
+  const objective = objectiveWorkspaceNeeds(x, scoreColumns);
+  const lbfgs = lbfgsWorkspaceNeeds(parameters, memory);
+  const bytes = Workspace.bytesFor({
+    f64: objective.f64 + lbfgs.f64,
+    i32: objective.i32,
+    arrays: objective.arrays + lbfgs.arrays,
+  });
+  if (bytes > MAX_WORKSPACE_BYTES) {
+    throw new TrainingError(
+      `Fitting ${parameters} parameters (${x.cols} features × ${scoreColumns} score columns) over ` +
+        `${x.indptr[x.rows]} non-zeros needs ${(bytes / 2 ** 30).toFixed(1)} GiB of working memory, more than ` +
+        'the 4 GiB the trainer can address: lower maxFeatures or merge rare classes.',
+    );
+  }
+  return new Workspace(bytes);
 }
 
 function validateOptions(C: number, maxIter: number, tol: number): void {

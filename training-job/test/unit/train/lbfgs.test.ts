@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fullObjective, minimizeLbfgs } from '../../../src/train/lbfgs.js';
+import { Workspace } from '../../../src/train/kernels.js';
+import { fullObjective, lbfgsWorkspaceNeeds, minimizeLbfgs } from '../../../src/train/lbfgs.js';
 import { MoreThuenteSearch } from '../../../src/train/line-search.js';
 
 /** Rosenbrock's banana in n dimensions: minimum 0 at (1, …, 1), badly conditioned. */
@@ -17,11 +18,15 @@ function rosenbrock(x: Float64Array, g: Float64Array): number {
   return f;
 }
 
+function workspaceFor(n: number): Workspace {
+  return new Workspace(Workspace.bytesFor(lbfgsWorkspaceNeeds(n)));
+}
+
 describe('minimizeLbfgs', () => {
   it('finds the Rosenbrock minimum from the classic start (-1.2, 1, -1.2, 1)', () => {
     const x0 = Float64Array.from([-1.2, 1, -1.2, 1]);
     const seen: number[] = [];
-    const r = minimizeLbfgs(fullObjective(4, rosenbrock), x0, {
+    const r = minimizeLbfgs(fullObjective(4, rosenbrock), x0, workspaceFor(4), {
       gtol: 1e-8,
       onIteration: (i) => seen.push(i.loss),
     });
@@ -45,7 +50,10 @@ describe('minimizeLbfgs', () => {
       });
       return f;
     };
-    const r = minimizeLbfgs(fullObjective(4, quadratic), new Float64Array(4), { gtol: 1e-10, ftol: 0 });
+    const r = minimizeLbfgs(fullObjective(4, quadratic), new Float64Array(4), workspaceFor(4), {
+      gtol: 1e-10,
+      ftol: 0,
+    });
     expect(r.status).toBe('gradient-tolerance');
     expect(r.gradNorm).toBeLessThanOrEqual(1e-10);
     r.x.forEach((v, i) => {
@@ -54,9 +62,8 @@ describe('minimizeLbfgs', () => {
   });
 
   it('stops at the iteration limit and reports it', () => {
-    const r = minimizeLbfgs(fullObjective(4, rosenbrock), Float64Array.from([-1.2, 1, -1.2, 1]), {
-      maxIter: 2,
-    });
+    const x0 = Float64Array.from([-1.2, 1, -1.2, 1]);
+    const r = minimizeLbfgs(fullObjective(4, rosenbrock), x0, workspaceFor(4), { maxIter: 2 });
     expect(r).toMatchObject({ iterations: 2, status: 'max-iterations', converged: false });
   });
 
@@ -65,7 +72,7 @@ describe('minimizeLbfgs', () => {
       g[0] = -1;
       return (x[0] as number) > 0 ? Number.NaN : -(x[0] as number);
     };
-    const r = minimizeLbfgs(fullObjective(1, cliff), new Float64Array(1));
+    const r = minimizeLbfgs(fullObjective(1, cliff), new Float64Array(1), workspaceFor(1));
     expect(r).toMatchObject({ status: 'line-search-failed', converged: false, iterations: 0 });
     expect(r.x[0]).toBe(0);
   });

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { TrainingError } from '../../../src/train/errors.js';
+import { Workspace } from '../../../src/train/kernels.js';
 import type { DirectionalObjective } from '../../../src/train/lbfgs.js';
 import { fitLogisticRegression, type SoftmaxModel } from '../../../src/train/logreg.js';
-import { BinomialObjective, MultinomialObjective } from '../../../src/train/logreg-objective.js';
+import {
+  BinomialObjective,
+  MultinomialObjective,
+  objectiveWorkspaceNeeds,
+} from '../../../src/train/logreg-objective.js';
 import type { Csr } from '../../../src/train/sparse.js';
 import {
   csrFromDense,
@@ -74,17 +79,18 @@ function maxAbs(values: readonly number[]): number {
 /** Central finite differences of the objective's value against its analytic gradient. */
 function gradientCheck(
   objective: DirectionalObjective,
-  point: Float64Array,
+  vector: (values?: ArrayLike<number>) => Float64Array,
+  point: ArrayLike<number>,
 ): { analytic: number[]; numeric: number[] } {
-  const g = new Float64Array(objective.size);
-  objective.valueAndGradient(point, g);
-  const scratch = new Float64Array(objective.size);
+  const g = vector();
+  objective.valueAndGradient(vector(point), g);
+  const [plus, minus, scratch] = [vector(), vector(), vector()];
   const h = 1e-6;
-  const numeric = Array.from(point, (_, i) => {
-    const plus = Float64Array.from(point);
-    const minus = Float64Array.from(point);
-    plus[i] = (plus[i] as number) + h;
-    minus[i] = (minus[i] as number) - h;
+  const numeric = Array.from(point, (v, i) => {
+    plus.set(point);
+    minus.set(point);
+    plus[i] = v + h;
+    minus[i] = v - h;
     return (objective.valueAndGradient(plus, scratch) - objective.valueAndGradient(minus, scratch)) / (2 * h);
   });
   return { analytic: Array.from(g), numeric };
@@ -101,12 +107,31 @@ const tinyRows = [
 ];
 const tiny = csrFromDense(tinyRows, 4);
 
+/** An objective on `tiny`, and a maker of parameter-sized vectors in its workspace (kernels need them there). */
+function setUp(y: Int32Array, C: number, k: number) {
+  const columns = k === 2 ? 1 : k;
+  const size = 4 * columns + columns;
+  const needs = objectiveWorkspaceNeeds(tiny, columns);
+  const ws = new Workspace(
+    Workspace.bytesFor({ ...needs, f64: needs.f64 + 16 * size, arrays: needs.arrays + 16 }),
+  );
+  const objective =
+    k === 2 ? new BinomialObjective(tiny, y, C, ws) : new MultinomialObjective(tiny, y, k, C, ws);
+  const vector = (values?: ArrayLike<number>): Float64Array => {
+    const v = ws.f64(size);
+    if (values) v.set(values);
+    return v;
+  };
+  return { objective, vector };
+}
+
 describe('logistic objectives', () => {
   it('binomial gradient matches central finite differences', () => {
     const y = Int32Array.from([1, 0, 1, 0, 0, 0]);
     const rand = seededRandom(3);
     const point = Float64Array.from({ length: 5 }, () => rand() * 2 - 1);
-    const { analytic, numeric } = gradientCheck(new BinomialObjective(tiny, y, 0.7), point);
+    const { objective, vector } = setUp(y, 0.7, 2);
+    const { analytic, numeric } = gradientCheck(objective, vector, point);
     analytic.forEach((g, i) => {
       expect(Math.abs(g - (numeric[i] as number))).toBeLessThan(1e-8);
     });
@@ -116,7 +141,8 @@ describe('logistic objectives', () => {
     const y = Int32Array.from([0, 1, 2, 2, 1, 1]);
     const rand = seededRandom(4);
     const point = Float64Array.from({ length: 4 * 3 + 3 }, () => rand() * 2 - 1);
-    const { analytic, numeric } = gradientCheck(new MultinomialObjective(tiny, y, 3, 2.5), point);
+    const { objective, vector } = setUp(y, 2.5, 3);
+    const { analytic, numeric } = gradientCheck(objective, vector, point);
     analytic.forEach((g, i) => {
       expect(Math.abs(g - (numeric[i] as number))).toBeLessThan(1e-8);
     });
@@ -130,15 +156,16 @@ describe('logistic objectives', () => {
       [0.05, 0.1, -0.7, 0.2],
     ];
     const b = [0.1, -0.3, 0.2];
-    const params = new Float64Array(15);
+    const { objective, vector } = setUp(y, 2.5, 3);
+    const params = vector();
     W.forEach((w, c) => {
       w.forEach((v, j) => {
         params[j * 3 + c] = v;
       });
     });
     params.set(b, 12);
-    const g = new Float64Array(15);
-    const value = new MultinomialObjective(tiny, y, 3, 2.5).valueAndGradient(params, g);
+    const g = vector();
+    const value = objective.valueAndGradient(params, g);
     const expected = softmaxObjective(tinyRows, y, W, b, 2.5);
     expect(value).toBeCloseTo(expected.value, 13);
     expect(g[1 * 3 + 2]).toBeCloseTo(expected.gW[2]?.[1] as number, 13);
@@ -148,17 +175,17 @@ describe('logistic objectives', () => {
   it('a probe along a direction equals a full evaluation at that point, and commit lands there', () => {
     const y = Int32Array.from([0, 1, 2, 2, 1, 1]);
     const rand = seededRandom(5);
-    const x0 = Float64Array.from({ length: 15 }, () => rand() - 0.5);
-    const d = Float64Array.from({ length: 15 }, () => rand() - 0.5);
-    const objective = new MultinomialObjective(tiny, y, 3, 1);
-    const reference = new MultinomialObjective(tiny, y, 3, 1);
-    const g = new Float64Array(15);
+    const { objective, vector } = setUp(y, 1, 3);
+    const reference = setUp(y, 1, 3);
+    const x0 = vector(Array.from({ length: 15 }, () => rand() - 0.5));
+    const d = vector(Array.from({ length: 15 }, () => rand() - 0.5));
+    const g = vector();
     objective.valueAndGradient(x0, g);
     objective.setDirection(x0, d);
     const t = 0.37;
-    const xt = x0.map((v, i) => v + t * (d[i] as number));
-    const gRef = new Float64Array(15);
-    const fRef = reference.valueAndGradient(xt, gRef);
+    const xt = vector(x0.map((v, i) => v + t * (d[i] as number)));
+    const gRef = reference.vector();
+    const fRef = reference.objective.valueAndGradient(reference.vector(xt), gRef);
     const { value, slope } = objective.probe(t);
     expect(value).toBeCloseTo(fRef, 13);
     expect(slope).toBeCloseTo(

@@ -1,0 +1,1035 @@
+/**
+ * The trainer's inner loops as a small WebAssembly module (SIMD where it pays), assembled here from
+ * readable instruction lists: no toolchain, no binary blob in the repository.
+ *
+ * Why: on this workload V8's typed-array loops run 3-5x slower than the same loops in WebAssembly
+ * (bounds checks, no SIMD): measured 7 ns vs 1.5 ns per non-zero for X·d on the spam matrix, and
+ * 0.19 ms vs 0.05 ms for a 100k dot product. Every vector a kernel touches lives in one
+ * `Workspace`'s linear memory; kernels take byte offsets.
+ *
+ * Determinism: kernels are plain sequential code with a fixed summation order. In the sparse
+ * kernels each output element receives its terms in the same order as a scalar row-by-row pass.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// A minimal WebAssembly encoder: just the instructions the kernels below use.
+
+type Code = readonly number[];
+
+const I32 = 0x7f;
+const F64 = 0x7c;
+const V128 = 0x7b;
+
+function uleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value >>> 0;
+  do {
+    let byte = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (v !== 0);
+  return out;
+}
+
+function sleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value | 0;
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+const vector = (items: readonly Code[]): number[] => [...uleb(items.length), ...items.flat()];
+const section = (id: number, body: Code): number[] => [id, ...uleb(body.length), ...body];
+const name = (text: string): number[] => vector([...text].map((ch) => [ch.charCodeAt(0)]));
+const seq = (...parts: Code[]): number[] => parts.flat();
+
+const get = (local: number): Code => [0x20, ...uleb(local)];
+const set = (local: number): Code => [0x21, ...uleb(local)];
+const tee = (local: number): Code => [0x22, ...uleb(local)];
+const i32 = (value: number): Code => [0x41, ...sleb(value)];
+const i32Add: Code = [0x6a];
+const i32Mul: Code = [0x6c];
+const i32And: Code = [0x71];
+const i32Shl: Code = [0x74];
+const i32LtS: Code = [0x48];
+const f64Add: Code = [0xa0];
+const f64Sub: Code = [0xa1];
+const f64Mul: Code = [0xa2];
+const f64Abs: Code = [0x99];
+const f64Max: Code = [0xa5];
+const f64Load = (offset = 0): Code => [0x2b, 3, ...uleb(offset)];
+const f64Store = (offset = 0): Code => [0x39, 3, ...uleb(offset)];
+const i32Load = (offset = 0): Code => [0x28, 2, ...uleb(offset)];
+const i32Store = (offset = 0): Code => [0x36, 2, ...uleb(offset)];
+const v128Load = (offset = 0): Code => [0xfd, 0x00, 3, ...uleb(offset)];
+const v128Store = (offset = 0): Code => [0xfd, 0x0b, 3, ...uleb(offset)];
+const v128Zero: Code = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
+const f64x2Splat: Code = [0xfd, 0x14];
+const f64x2Lane = (lane: number): Code => [0xfd, 0x21, lane];
+const f64x2Abs: Code = [0xfd, ...uleb(236)];
+const f64x2Add: Code = [0xfd, ...uleb(240)];
+const f64x2Sub: Code = [0xfd, ...uleb(241)];
+const f64x2Mul: Code = [0xfd, ...uleb(242)];
+const f64x2Max: Code = [0xfd, ...uleb(245)];
+
+/** `while (cond) body` */
+const whileLoop = (cond: Code, body: Code): Code =>
+  seq([0x02, 0x40, 0x03, 0x40], cond, [0x45, 0x0d, 1], body, [0x0c, 0, 0x0b, 0x0b]);
+/** `if (cond) body` */
+const when = (cond: Code, body: Code): Code => seq(cond, [0x04, 0x40], body, [0x0b]);
+/** `local += step` (i32) */
+const inc = (local: number, step: Code): Code => seq(get(local), step, i32Add, set(local));
+/** base + (index << shift) */
+const address = (base: number, index: number, shift: number): Code =>
+  seq(get(base), get(index), i32(shift), i32Shl, i32Add);
+/** Sum of a v128's two f64 lanes. */
+const lanesSum = (local: number): Code => seq(get(local), f64x2Lane(0), get(local), f64x2Lane(1), f64Add);
+
+interface Kernel {
+  readonly name: string;
+  readonly params: readonly number[];
+  readonly results: readonly number[];
+  readonly locals: readonly number[];
+  readonly body: Code;
+}
+
+function assemble(kernels: readonly Kernel[]): Uint8Array {
+  const types = kernels.map((k) =>
+    seq([0x60], vector(k.params.map((t) => [t])), vector(k.results.map((t) => [t]))),
+  );
+  const memoryImport = seq(name('env'), name('memory'), [0x02, 0x00], uleb(1));
+  const exports = kernels.map((k, i) => seq(name(k.name), [0x00], uleb(i)));
+  const bodies = kernels.map((k) => {
+    const locals = vector(k.locals.map((t) => [1, t]));
+    const code = seq(locals, k.body, [0x0b]);
+    return seq(uleb(code.length), code);
+  });
+  return Uint8Array.from(
+    seq(
+      [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+      section(1, vector(types)),
+      section(2, vector([memoryImport])),
+      section(3, vector(kernels.map((_, i) => uleb(i)))),
+      section(7, vector(exports)),
+      section(10, [...uleb(bodies.length), ...bodies.flat()]),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dense kernels over f64 vectors (pointers are byte offsets; n counts elements). Main loops take four
+// elements per step in two f64x2 accumulators, then a scalar tail.
+
+/** dot(a, b, n) -> Σ a[i]·b[i] */
+const dot: Kernel = (() => {
+  const [a, b, n, i, off, acc0, acc1, tail] = [0, 1, 2, 3, 4, 5, 6, 7];
+  return {
+    name: 'dot',
+    params: [I32, I32, I32],
+    results: [F64],
+    locals: [I32, I32, V128, V128, F64],
+    body: seq(
+      v128Zero,
+      set(acc0),
+      v128Zero,
+      set(acc1),
+      whileLoop(
+        seq(get(i), i32(4), i32Add, get(n), [0x4c] /* i32.le_s */),
+        seq(
+          get(i),
+          i32(3),
+          i32Shl,
+          set(off),
+          seq(
+            get(acc0),
+            get(a),
+            get(off),
+            i32Add,
+            v128Load(0),
+            get(b),
+            get(off),
+            i32Add,
+            v128Load(0),
+            f64x2Mul,
+          ),
+          seq(f64x2Add, set(acc0)),
+          seq(
+            get(acc1),
+            get(a),
+            get(off),
+            i32Add,
+            v128Load(16),
+            get(b),
+            get(off),
+            i32Add,
+            v128Load(16),
+            f64x2Mul,
+          ),
+          seq(f64x2Add, set(acc1)),
+          inc(i, i32(4)),
+        ),
+      ),
+      get(acc0),
+      get(acc1),
+      f64x2Add,
+      set(acc0),
+      lanesSum(acc0),
+      set(tail),
+      whileLoop(
+        seq(get(i), get(n), i32LtS),
+        seq(
+          get(tail),
+          address(a, i, 3),
+          f64Load(),
+          address(b, i, 3),
+          f64Load(),
+          f64Mul,
+          f64Add,
+          set(tail),
+          inc(i, i32(1)),
+        ),
+      ),
+      get(tail),
+    ),
+  };
+})();
+
+/** axpyDot(alpha, x, y, z, n) -> y += alpha·x, then Σ z[i]·y[i] */
+const axpyDot: Kernel = (() => {
+  const [alpha, x, y, z, n, i, off, av, acc0, acc1, v, tail, s] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  const half = (o: number, acc: number): Code =>
+    seq(
+      seq(get(y), get(off), i32Add),
+      seq(
+        get(y),
+        get(off),
+        i32Add,
+        v128Load(o),
+        get(av),
+        get(x),
+        get(off),
+        i32Add,
+        v128Load(o),
+        f64x2Mul,
+        f64x2Add,
+      ),
+      tee(v),
+      v128Store(o),
+      seq(get(acc), get(z), get(off), i32Add, v128Load(o), get(v), f64x2Mul, f64x2Add, set(acc)),
+    );
+  return {
+    name: 'axpyDot',
+    params: [F64, I32, I32, I32, I32],
+    results: [F64],
+    locals: [I32, I32, V128, V128, V128, V128, F64, F64],
+    body: seq(
+      get(alpha),
+      f64x2Splat,
+      set(av),
+      v128Zero,
+      set(acc0),
+      v128Zero,
+      set(acc1),
+      whileLoop(
+        seq(get(i), i32(4), i32Add, get(n), [0x4c]),
+        seq(get(i), i32(3), i32Shl, set(off), half(0, acc0), half(16, acc1), inc(i, i32(4))),
+      ),
+      get(acc0),
+      get(acc1),
+      f64x2Add,
+      set(acc0),
+      lanesSum(acc0),
+      set(tail),
+      whileLoop(
+        seq(get(i), get(n), i32LtS),
+        seq(
+          seq(
+            address(y, i, 3),
+            address(y, i, 3),
+            f64Load(),
+            get(alpha),
+            address(x, i, 3),
+            f64Load(),
+            f64Mul,
+            f64Add,
+          ),
+          tee(s),
+          f64Store(),
+          seq(get(tail), address(z, i, 3), f64Load(), get(s), f64Mul, f64Add, set(tail)),
+          inc(i, i32(1)),
+        ),
+      ),
+      get(tail),
+    ),
+  };
+})();
+
+/** axpy(alpha, x, y, n): y += alpha·x */
+const axpy: Kernel = (() => {
+  const [alpha, x, y, n, i, off, av] = [0, 1, 2, 3, 4, 5, 6];
+  const half = (o: number): Code =>
+    seq(
+      seq(get(y), get(off), i32Add),
+      seq(
+        get(y),
+        get(off),
+        i32Add,
+        v128Load(o),
+        get(av),
+        get(x),
+        get(off),
+        i32Add,
+        v128Load(o),
+        f64x2Mul,
+        f64x2Add,
+      ),
+      v128Store(o),
+    );
+  return {
+    name: 'axpy',
+    params: [F64, I32, I32, I32],
+    results: [],
+    locals: [I32, I32, V128],
+    body: seq(
+      get(alpha),
+      f64x2Splat,
+      set(av),
+      whileLoop(
+        seq(get(i), i32(4), i32Add, get(n), [0x4c]),
+        seq(get(i), i32(3), i32Shl, set(off), half(0), half(16), inc(i, i32(4))),
+      ),
+      whileLoop(
+        seq(get(i), get(n), i32LtS),
+        seq(
+          seq(
+            address(y, i, 3),
+            address(y, i, 3),
+            f64Load(),
+            get(alpha),
+            address(x, i, 3),
+            f64Load(),
+            f64Mul,
+            f64Add,
+          ),
+          f64Store(),
+          inc(i, i32(1)),
+        ),
+      ),
+    ),
+  };
+})();
+
+/** scaleDot(alpha, src, dst, z, n) -> dst = alpha·src, then Σ z[i]·dst[i] */
+const scaleDot: Kernel = (() => {
+  const [alpha, src, dst, z, n, i, off, av, acc0, acc1, v, tail, s] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+  ];
+  const half = (o: number, acc: number): Code =>
+    seq(
+      seq(get(dst), get(off), i32Add),
+      seq(get(av), get(src), get(off), i32Add, v128Load(o), f64x2Mul),
+      tee(v),
+      v128Store(o),
+      seq(get(acc), get(z), get(off), i32Add, v128Load(o), get(v), f64x2Mul, f64x2Add, set(acc)),
+    );
+  return {
+    name: 'scaleDot',
+    params: [F64, I32, I32, I32, I32],
+    results: [F64],
+    locals: [I32, I32, V128, V128, V128, V128, F64, F64],
+    body: seq(
+      get(alpha),
+      f64x2Splat,
+      set(av),
+      v128Zero,
+      set(acc0),
+      v128Zero,
+      set(acc1),
+      whileLoop(
+        seq(get(i), i32(4), i32Add, get(n), [0x4c]),
+        seq(get(i), i32(3), i32Shl, set(off), half(0, acc0), half(16, acc1), inc(i, i32(4))),
+      ),
+      get(acc0),
+      get(acc1),
+      f64x2Add,
+      set(acc0),
+      lanesSum(acc0),
+      set(tail),
+      whileLoop(
+        seq(get(i), get(n), i32LtS),
+        seq(
+          seq(address(dst, i, 3), get(alpha), address(src, i, 3), f64Load(), f64Mul),
+          tee(s),
+          f64Store(),
+          seq(get(tail), address(z, i, 3), f64Load(), get(s), f64Mul, f64Add, set(tail)),
+          inc(i, i32(1)),
+        ),
+      ),
+      get(tail),
+    ),
+  };
+})();
+
+/**
+ * pair(step, d, g, gOld, s, y, n, out): s = step·d, y = g - gOld; writes Σ s·y to out[0] and Σ y·y to
+ * out[1] (the curvature numbers of an L-BFGS correction pair), in one pass.
+ */
+const pair: Kernel = (() => {
+  const [step, d, g, gOld, s, y, n, out, i, off, sv, vs, vy, sy, yy, ts, ty, tsy, tyy] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
+  ];
+  return {
+    name: 'pair',
+    params: [F64, I32, I32, I32, I32, I32, I32, I32],
+    results: [],
+    locals: [I32, I32, V128, V128, V128, V128, V128, F64, F64, F64, F64],
+    body: seq(
+      get(step),
+      f64x2Splat,
+      set(sv),
+      v128Zero,
+      set(sy),
+      v128Zero,
+      set(yy),
+      whileLoop(
+        seq(get(i), i32(2), i32Add, get(n), [0x4c]),
+        seq(
+          get(i),
+          i32(3),
+          i32Shl,
+          set(off),
+          seq(
+            get(s),
+            get(off),
+            i32Add,
+            get(sv),
+            get(d),
+            get(off),
+            i32Add,
+            v128Load(),
+            f64x2Mul,
+            tee(vs),
+            v128Store(),
+          ),
+          seq(
+            get(y),
+            get(off),
+            i32Add,
+            get(g),
+            get(off),
+            i32Add,
+            v128Load(),
+            get(gOld),
+            get(off),
+            i32Add,
+            v128Load(),
+          ),
+          seq(f64x2Sub, tee(vy), v128Store()),
+          seq(get(sy), get(vs), get(vy), f64x2Mul, f64x2Add, set(sy)),
+          seq(get(yy), get(vy), get(vy), f64x2Mul, f64x2Add, set(yy)),
+          inc(i, i32(2)),
+        ),
+      ),
+      lanesSum(sy),
+      set(tsy),
+      lanesSum(yy),
+      set(tyy),
+      whileLoop(
+        seq(get(i), get(n), i32LtS),
+        seq(
+          seq(address(s, i, 3), get(step), address(d, i, 3), f64Load(), f64Mul, tee(ts), f64Store()),
+          seq(
+            address(y, i, 3),
+            address(g, i, 3),
+            f64Load(),
+            address(gOld, i, 3),
+            f64Load(),
+            f64Sub,
+            tee(ty),
+            f64Store(),
+          ),
+          seq(get(tsy), get(ts), get(ty), f64Mul, f64Add, set(tsy)),
+          seq(get(tyy), get(ty), get(ty), f64Mul, f64Add, set(tyy)),
+          inc(i, i32(1)),
+        ),
+      ),
+      seq(get(out), get(tsy), f64Store(0), get(out), get(tyy), f64Store(8)),
+    ),
+  };
+})();
+
+/** maxAbs(x, n) -> max |x[i]|, NaN if any element is NaN (WebAssembly's max propagates NaN). */
+const maxAbs: Kernel = (() => {
+  const [x, n, i, m, tail] = [0, 1, 2, 3, 4];
+  return {
+    name: 'maxAbs',
+    params: [I32, I32],
+    results: [F64],
+    locals: [I32, V128, F64],
+    body: seq(
+      v128Zero,
+      set(m),
+      whileLoop(
+        seq(get(i), i32(2), i32Add, get(n), [0x4c]),
+        seq(get(m), address(x, i, 3), v128Load(), f64x2Abs, f64x2Max, set(m), inc(i, i32(2))),
+      ),
+      get(m),
+      f64x2Lane(0),
+      get(m),
+      f64x2Lane(1),
+      f64Max,
+      set(tail),
+      whileLoop(
+        seq(get(i), get(n), i32LtS),
+        seq(get(tail), address(x, i, 3), f64Load(), f64Abs, f64Max, set(tail), inc(i, i32(1))),
+      ),
+      get(tail),
+    ),
+  };
+})();
+
+// ---------------------------------------------------------------------------------------------
+// Sparse kernels over a CSC matrix (colptr: i32[cols+1], rowIndex: i32[nnz], values: f64[nnz]).
+
+/** cscScores1(colptr, rowIndex, values, w, out, cols): out[i] += Σ_j x_ij·w[j], column by column. */
+const cscScores1: Kernel = (() => {
+  const [colptr, rowIndex, values, w, out, cols, j, p, end, wj, o] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  return {
+    name: 'cscScores1',
+    params: [I32, I32, I32, I32, I32, I32],
+    results: [],
+    locals: [I32, I32, I32, F64, I32],
+    body: whileLoop(
+      seq(get(j), get(cols), i32LtS),
+      seq(
+        seq(address(w, j, 3), f64Load(), set(wj)),
+        seq(address(colptr, j, 2), i32Load(0), set(p), address(colptr, j, 2), i32Load(4), set(end)),
+        whileLoop(
+          seq(get(p), get(end), i32LtS),
+          seq(
+            seq(get(out), address(rowIndex, p, 2), i32Load(), i32(3), i32Shl, i32Add, tee(o)),
+            seq(get(o), f64Load(), address(values, p, 3), f64Load(), get(wj), f64Mul, f64Add, f64Store()),
+            inc(p, i32(1)),
+          ),
+        ),
+        inc(j, i32(1)),
+      ),
+    ),
+  };
+})();
+
+/** cscGradient1(colptr, rowIndex, values, params, r, g, cols, invC): g[j] = invC·params[j] + Σ_i x_ij·r[i]. */
+const cscGradient1: Kernel = (() => {
+  const [colptr, rowIndex, values, params, r, g, cols, invC, j, p, end, acc] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+  ];
+  return {
+    name: 'cscGradient1',
+    params: [I32, I32, I32, I32, I32, I32, I32, F64],
+    results: [],
+    locals: [I32, I32, I32, F64],
+    body: whileLoop(
+      seq(get(j), get(cols), i32LtS),
+      seq(
+        seq(get(invC), address(params, j, 3), f64Load(), f64Mul, set(acc)),
+        seq(address(colptr, j, 2), i32Load(0), set(p), address(colptr, j, 2), i32Load(4), set(end)),
+        whileLoop(
+          seq(get(p), get(end), i32LtS),
+          seq(
+            get(acc),
+            address(values, p, 3),
+            f64Load(),
+            seq(get(r), address(rowIndex, p, 2), i32Load(), i32(3), i32Shl, i32Add, f64Load()),
+            f64Mul,
+            f64Add,
+            set(acc),
+            inc(p, i32(1)),
+          ),
+        ),
+        seq(address(g, j, 3), get(acc), f64Store()),
+        inc(j, i32(1)),
+      ),
+    ),
+  };
+})();
+
+/**
+ * cscScoresK(colptr, rowIndex, values, params, out, cols, k): out[i·k + c] += Σ_j x_ij·params[j·k + c].
+ * Classes go two at a time (f64x2); lanes are separate outputs, so sums match a scalar pass.
+ */
+const cscScoresK: Kernel = (() => {
+  const [colptr, rowIndex, values, params, out, cols, k, j, p, end, col, row, c, vv, v, k2, stride] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+  ];
+  return {
+    name: 'cscScoresK',
+    params: [I32, I32, I32, I32, I32, I32, I32],
+    results: [],
+    locals: [I32, I32, I32, I32, I32, I32, V128, F64, I32, I32],
+    body: seq(
+      seq(get(k), i32(-2), i32And, set(k2)),
+      seq(get(k), i32(3), i32Shl, set(stride)),
+      seq(get(params), set(col)),
+      whileLoop(
+        seq(get(j), get(cols), i32LtS),
+        seq(
+          seq(address(colptr, j, 2), i32Load(0), set(p), address(colptr, j, 2), i32Load(4), set(end)),
+          whileLoop(
+            seq(get(p), get(end), i32LtS),
+            seq(
+              seq(address(values, p, 3), f64Load(), tee(v), f64x2Splat, set(vv)),
+              seq(get(out), address(rowIndex, p, 2), i32Load(), get(stride), i32Mul, i32Add, set(row)),
+              seq(i32(0), set(c)),
+              whileLoop(
+                seq(get(c), get(k2), i32LtS),
+                seq(
+                  address(row, c, 3),
+                  seq(
+                    address(row, c, 3),
+                    v128Load(),
+                    get(vv),
+                    address(col, c, 3),
+                    v128Load(),
+                    f64x2Mul,
+                    f64x2Add,
+                  ),
+                  v128Store(),
+                  inc(c, i32(2)),
+                ),
+              ),
+              when(
+                seq(get(c), get(k), i32LtS),
+                seq(
+                  address(row, c, 3),
+                  seq(address(row, c, 3), f64Load(), get(v), address(col, c, 3), f64Load(), f64Mul, f64Add),
+                  f64Store(),
+                ),
+              ),
+              inc(p, i32(1)),
+            ),
+          ),
+          inc(col, get(stride)),
+          inc(j, i32(1)),
+        ),
+      ),
+    ),
+  };
+})();
+
+/**
+ * cscGradientK(colptr, rowIndex, values, params, r, g, cols, k, invC):
+ * g[j·k + c] = invC·params[j·k + c] + Σ_i x_ij·r[i·k + c].
+ */
+const cscGradientK: Kernel = (() => {
+  const [colptr, rowIndex, values, params, r, g, cols, k, invC] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [j, p, end, col, gcol, row, c, vv, v, k2, stride, iv] = [
+    9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+  ];
+  return {
+    name: 'cscGradientK',
+    params: [I32, I32, I32, I32, I32, I32, I32, I32, F64],
+    results: [],
+    locals: [I32, I32, I32, I32, I32, I32, I32, V128, F64, I32, I32, V128],
+    body: seq(
+      seq(get(k), i32(-2), i32And, set(k2)),
+      seq(get(k), i32(3), i32Shl, set(stride)),
+      seq(get(invC), f64x2Splat, set(iv)),
+      seq(get(params), set(col), get(g), set(gcol)),
+      whileLoop(
+        seq(get(j), get(cols), i32LtS),
+        seq(
+          seq(i32(0), set(c)),
+          whileLoop(
+            seq(get(c), get(k2), i32LtS),
+            seq(
+              address(gcol, c, 3),
+              get(iv),
+              address(col, c, 3),
+              v128Load(),
+              f64x2Mul,
+              v128Store(),
+              inc(c, i32(2)),
+            ),
+          ),
+          when(
+            seq(get(c), get(k), i32LtS),
+            seq(address(gcol, c, 3), get(invC), address(col, c, 3), f64Load(), f64Mul, f64Store()),
+          ),
+          seq(address(colptr, j, 2), i32Load(0), set(p), address(colptr, j, 2), i32Load(4), set(end)),
+          whileLoop(
+            seq(get(p), get(end), i32LtS),
+            seq(
+              seq(address(values, p, 3), f64Load(), tee(v), f64x2Splat, set(vv)),
+              seq(get(r), address(rowIndex, p, 2), i32Load(), get(stride), i32Mul, i32Add, set(row)),
+              seq(i32(0), set(c)),
+              whileLoop(
+                seq(get(c), get(k2), i32LtS),
+                seq(
+                  address(gcol, c, 3),
+                  seq(
+                    address(gcol, c, 3),
+                    v128Load(),
+                    get(vv),
+                    address(row, c, 3),
+                    v128Load(),
+                    f64x2Mul,
+                    f64x2Add,
+                  ),
+                  v128Store(),
+                  inc(c, i32(2)),
+                ),
+              ),
+              when(
+                seq(get(c), get(k), i32LtS),
+                seq(
+                  address(gcol, c, 3),
+                  seq(address(gcol, c, 3), f64Load(), get(v), address(row, c, 3), f64Load(), f64Mul, f64Add),
+                  f64Store(),
+                ),
+              ),
+              inc(p, i32(1)),
+            ),
+          ),
+          inc(col, get(stride)),
+          inc(gcol, get(stride)),
+          inc(j, i32(1)),
+        ),
+      ),
+    ),
+  };
+})();
+
+/**
+ * cscFromCsr(rows, cols, indptr, indices, data, colptr, next, rowIndex, values): counting-sort
+ * transpose. colptr (cols + 1) must start zeroed; next (cols) is scratch. Rows are visited in
+ * ascending order, so each column lists its rows ascending.
+ */
+const cscFromCsr: Kernel = (() => {
+  const [rows, cols, indptr, indices, data, colptr, next, rowIndex, values] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [i, p, end, j, q, cell] = [9, 10, 11, 12, 13, 14];
+  return {
+    name: 'cscFromCsr',
+    params: [I32, I32, I32, I32, I32, I32, I32, I32, I32],
+    results: [],
+    locals: [I32, I32, I32, I32, I32, I32],
+    body: seq(
+      // Count each column's entries into colptr[j + 1].
+      seq(get(indptr), get(rows), i32(2), i32Shl, i32Add, i32Load(), set(end)),
+      whileLoop(
+        seq(get(p), get(end), i32LtS),
+        seq(
+          seq(get(colptr), address(indices, p, 2), i32Load(), i32(2), i32Shl, i32Add, tee(cell)),
+          seq(get(cell), i32Load(4), i32(1), i32Add, i32Store(4)),
+          inc(p, i32(1)),
+        ),
+      ),
+      // Prefix sums; next[j] = colptr[j].
+      whileLoop(
+        seq(get(j), get(cols), i32LtS),
+        seq(
+          seq(address(next, j, 2), address(colptr, j, 2), i32Load(0), i32Store(0)),
+          seq(
+            address(colptr, j, 2),
+            tee(cell),
+            get(cell),
+            i32Load(4),
+            get(cell),
+            i32Load(0),
+            i32Add,
+            i32Store(4),
+          ),
+          inc(j, i32(1)),
+        ),
+      ),
+      // Scatter row by row.
+      whileLoop(
+        seq(get(i), get(rows), i32LtS),
+        seq(
+          seq(address(indptr, i, 2), i32Load(0), set(p), address(indptr, i, 2), i32Load(4), set(end)),
+          whileLoop(
+            seq(get(p), get(end), i32LtS),
+            seq(
+              seq(
+                get(next),
+                address(indices, p, 2),
+                i32Load(),
+                i32(2),
+                i32Shl,
+                i32Add,
+                tee(cell),
+                i32Load(),
+                set(q),
+              ),
+              seq(get(cell), get(q), i32(1), i32Add, i32Store()),
+              seq(address(rowIndex, q, 2), get(i), i32Store()),
+              seq(address(values, q, 3), address(data, p, 3), f64Load(), f64Store()),
+              inc(p, i32(1)),
+            ),
+          ),
+          inc(i, i32(1)),
+        ),
+      ),
+    ),
+  };
+})();
+
+const KERNELS = [
+  dot,
+  axpyDot,
+  axpy,
+  scaleDot,
+  pair,
+  maxAbs,
+  cscScores1,
+  cscGradient1,
+  cscScoresK,
+  cscGradientK,
+  cscFromCsr,
+];
+
+interface Exports {
+  cscFromCsr(
+    rows: number,
+    cols: number,
+    indptr: number,
+    indices: number,
+    data: number,
+    colptr: number,
+    next: number,
+    rowIndex: number,
+    values: number,
+  ): void;
+  dot(a: number, b: number, n: number): number;
+  axpyDot(alpha: number, x: number, y: number, z: number, n: number): number;
+  axpy(alpha: number, x: number, y: number, n: number): void;
+  scaleDot(alpha: number, src: number, dst: number, z: number, n: number): number;
+  pair(step: number, d: number, g: number, gOld: number, s: number, y: number, n: number, out: number): void;
+  maxAbs(x: number, n: number): number;
+  cscScores1(colptr: number, rowIndex: number, values: number, w: number, out: number, cols: number): void;
+  cscGradient1(
+    colptr: number,
+    rowIndex: number,
+    values: number,
+    params: number,
+    r: number,
+    g: number,
+    cols: number,
+    invC: number,
+  ): void;
+  cscScoresK(
+    colptr: number,
+    rowIndex: number,
+    values: number,
+    params: number,
+    out: number,
+    cols: number,
+    k: number,
+  ): void;
+  cscGradientK(
+    colptr: number,
+    rowIndex: number,
+    values: number,
+    params: number,
+    r: number,
+    g: number,
+    cols: number,
+    k: number,
+    invC: number,
+  ): void;
+}
+
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+interface WasmApi {
+  readonly Module: new (bytes: Uint8Array) => object;
+  readonly Instance: new (module: object, imports: object) => { readonly exports: unknown };
+  readonly Memory: new (descriptor: { initial: number }) => WasmMemory;
+}
+// The project's TypeScript libs have no DOM, so the part of WebAssembly's JS API used here is typed by hand.
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+let compiled: object | undefined;
+
+const PAGE = 65536;
+/** wasm32 addresses 4 GiB; V8 allows all of it. */
+export const MAX_WORKSPACE_BYTES = 65536 * PAGE;
+
+/** A column-major sparse matrix held in a workspace. */
+export interface WorkspaceCsc {
+  readonly rows: number;
+  readonly cols: number;
+  readonly colptr: Int32Array;
+  readonly rowIndex: Int32Array;
+  readonly values: Float64Array;
+}
+
+/**
+ * One linear memory, a bump allocator over it and the kernels that work on its arrays. Size it
+ * once, up front (growing would detach the arrays already handed out); untouched pages cost nothing.
+ *
+ * @example
+ *   const ws = new Workspace(Workspace.bytesFor({ f64: 3 * n }));
+ *   const [a, b] = [ws.f64(n), ws.f64(n)];
+ *   ws.dot(a, b);
+ */
+export class Workspace {
+  private readonly memory: WasmMemory;
+  private readonly k: Exports;
+  private next = 16;
+  private readonly scratch: Float64Array;
+
+  /** Bytes to reserve for arrays of the given total lengths (with alignment slack per array). */
+  static bytesFor(counts: {
+    readonly f64?: number;
+    readonly i32?: number;
+    readonly arrays?: number;
+  }): number {
+    return 64 + (counts.f64 ?? 0) * 8 + (counts.i32 ?? 0) * 4 + ((counts.arrays ?? 0) + 1) * 16;
+  }
+
+  constructor(bytes: number) {
+    if (bytes > MAX_WORKSPACE_BYTES) {
+      throw new RangeError(`a workspace of ${bytes} bytes exceeds WebAssembly's 4 GiB`);
+    }
+    compiled ??= new wasm.Module(assemble(KERNELS));
+    this.memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(bytes / PAGE)) });
+    this.k = new wasm.Instance(compiled, { env: { memory: this.memory } }).exports as Exports;
+    this.scratch = this.f64(2);
+  }
+
+  /** A zeroed f64 array in this workspace. */
+  f64(length: number): Float64Array {
+    return new Float64Array(this.memory.buffer, this.take(length * 8), length);
+  }
+
+  /** A zeroed i32 array in this workspace. */
+  i32(length: number): Int32Array {
+    return new Int32Array(this.memory.buffer, this.take(length * 4), length);
+  }
+
+  /** Copies a CSR matrix into this workspace as CSC; each column lists its rows in ascending order. */
+  csc(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, data: Float64Array): WorkspaceCsc {
+    const nnz = indptr[rows] as number;
+    const colptr = this.i32(cols + 1);
+    const rowIndex = this.i32(nnz);
+    const values = this.f64(nnz);
+    // The CSR input is copied in first (kernels only see workspace memory); that space stays used.
+    const csr = {
+      indptr: this.i32(rows + 1),
+      indices: this.i32(nnz),
+      data: this.f64(nnz),
+      next: this.i32(cols),
+    };
+    csr.indptr.set(indptr.subarray(0, rows + 1));
+    csr.indices.set(indices.subarray(0, nnz));
+    csr.data.set(data.subarray(0, nnz));
+    this.k.cscFromCsr(
+      rows,
+      cols,
+      this.at(csr.indptr),
+      this.at(csr.indices),
+      this.at(csr.data),
+      this.at(colptr),
+      this.at(csr.next),
+      this.at(rowIndex),
+      this.at(values),
+    );
+    return { rows, cols, colptr, rowIndex, values };
+  }
+
+  dot(a: Float64Array, b: Float64Array, n = a.length): number {
+    return this.k.dot(this.at(a), this.at(b), n);
+  }
+
+  /** y += alpha·x */
+  axpy(alpha: number, x: Float64Array, y: Float64Array, n = y.length): void {
+    this.k.axpy(alpha, this.at(x), this.at(y), n);
+  }
+
+  /** y += alpha·x, then returns z·y. */
+  axpyDot(alpha: number, x: Float64Array, y: Float64Array, z: Float64Array, n = y.length): number {
+    return this.k.axpyDot(alpha, this.at(x), this.at(y), this.at(z), n);
+  }
+
+  /** dst = alpha·src (src may be dst), then returns z·dst. */
+  scaleDot(alpha: number, src: Float64Array, dst: Float64Array, z: Float64Array, n = dst.length): number {
+    return this.k.scaleDot(alpha, this.at(src), this.at(dst), this.at(z), n);
+  }
+
+  /** s = step·d, y = g - gOld; returns [s·y, y·y]. */
+  pair(
+    step: number,
+    d: Float64Array,
+    g: Float64Array,
+    gOld: Float64Array,
+    s: Float64Array,
+    y: Float64Array,
+  ): [number, number] {
+    this.k.pair(
+      step,
+      this.at(d),
+      this.at(g),
+      this.at(gOld),
+      this.at(s),
+      this.at(y),
+      s.length,
+      this.at(this.scratch),
+    );
+    return [this.scratch[0] as number, this.scratch[1] as number];
+  }
+
+  /** max |x[i]|, NaN if any element is NaN. */
+  maxAbs(x: Float64Array): number {
+    return this.k.maxAbs(this.at(x), x.length);
+  }
+
+  /** out[i·k + c] += (X·W)[i][c] for feature-major params (params[j·k + c]); k = 1 for a single vector. */
+  scores(x: WorkspaceCsc, params: Float64Array, out: Float64Array, k: number): void {
+    const [colptr, rowIndex, values] = [this.at(x.colptr), this.at(x.rowIndex), this.at(x.values)];
+    if (k === 1) this.k.cscScores1(colptr, rowIndex, values, this.at(params), this.at(out), x.cols);
+    else this.k.cscScoresK(colptr, rowIndex, values, this.at(params), this.at(out), x.cols, k);
+  }
+
+  /** g[j·k + c] = invC·params[j·k + c] + (Xᵀ·R)[j][c] for the weight part (the first cols·k entries). */
+  gradient(
+    x: WorkspaceCsc,
+    params: Float64Array,
+    r: Float64Array,
+    g: Float64Array,
+    k: number,
+    invC: number,
+  ): void {
+    const [colptr, rowIndex, values] = [this.at(x.colptr), this.at(x.rowIndex), this.at(x.values)];
+    if (k === 1) {
+      this.k.cscGradient1(colptr, rowIndex, values, this.at(params), this.at(r), this.at(g), x.cols, invC);
+    } else {
+      this.k.cscGradientK(colptr, rowIndex, values, this.at(params), this.at(r), this.at(g), x.cols, k, invC);
+    }
+  }
+
+  private take(bytes: number): number {
+    const offset = this.next;
+    const end = offset + bytes;
+    if (end > this.memory.buffer.byteLength) {
+      throw new RangeError(
+        `workspace exhausted: ${end} bytes needed, ${this.memory.buffer.byteLength} reserved`,
+      );
+    }
+    this.next = (end + 15) & ~15;
+    return offset;
+  }
+
+  private at(array: Float64Array | Int32Array): number {
+    if (array.buffer !== this.memory.buffer) throw new RangeError('array does not live in this workspace');
+    return array.byteOffset;
+  }
+}
