@@ -62,7 +62,7 @@ export async function buildImage(out) {
     legalComments: 'none',
     metafile: true,
     logLevel: 'warning',
-    plugins: [inlineVersions(ortNode)],
+    plugins: [inlineVersions(ortNode), servingOnly()],
   });
   // onnxruntime-common's exports hide package.json: find the folder from its entry point.
   const commonEntry = createRequire(join(ortNode, 'package.json')).resolve('onnxruntime-common');
@@ -90,6 +90,33 @@ export function inlineVersions(ortNode) {
       });
     },
   };
+}
+
+/**
+ * The handler imports `openModel` from @slipway/training-job, whose index also carries the trainer
+ * (protobufjs, data loaders). Its modules have no import-time side effects that serving needs, so
+ * marking them side-effect free lets esbuild drop what serving never calls: a smaller file to
+ * compile at every cold start.
+ */
+export function servingOnly() {
+  return {
+    name: 'serving-only',
+    setup(b) {
+      b.onResolve({ filter: /^@slipway\/training-job$/ }, () => ({
+        path: join(repo, 'training-job/src/index.ts'),
+        sideEffects: false,
+      }));
+      b.onResolve({ filter: /^\.\.?\// }, (args) =>
+        /training-job[\\/]src[\\/]/.test(args.importer)
+          ? { path: resolveTs(args.resolveDir, args.path), sideEffects: false }
+          : undefined,
+      );
+    },
+  };
+}
+
+function resolveTs(dir, specifier) {
+  return resolve(dir, specifier.replace(/\.js$/, '.ts'));
 }
 
 async function copyKept(from, to, keep) {

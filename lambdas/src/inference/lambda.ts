@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AppRequest, type AppResponse, errorBody, type InferenceApp } from './app.js';
 import type { Telemetry } from './telemetry.js';
 
