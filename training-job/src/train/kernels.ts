@@ -922,13 +922,10 @@ export class Workspace {
     const colptr = this.i32(cols + 1);
     const rowIndex = this.i32(nnz);
     const values = this.f64(nnz);
-    // The CSR input is copied in first (kernels only see workspace memory); that space stays used.
-    const csr = {
-      indptr: this.i32(rows + 1),
-      indices: this.i32(nnz),
-      data: this.f64(nnz),
-      next: this.i32(cols),
-    };
+    // The CSR input is staged in the workspace (kernels only see its memory), after which that space
+    // is handed out again: the arrays allocated next reuse the same pages.
+    const mark = this.next;
+    const csr = { indptr: this.i32(rows + 1), indices: this.i32(nnz), data: this.f64(nnz), next: this.i32(cols) };
     csr.indptr.set(indptr.subarray(0, rows + 1));
     csr.indices.set(indices.subarray(0, nnz));
     csr.data.set(data.subarray(0, nnz));
@@ -943,6 +940,8 @@ export class Workspace {
       this.at(rowIndex),
       this.at(values),
     );
+    new Uint8Array(this.memory.buffer, mark, this.next - mark).fill(0);
+    this.next = mark;
     return { rows, cols, colptr, rowIndex, values };
   }
 
