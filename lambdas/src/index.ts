@@ -1,1 +1,2 @@
 export * from './inference/index.js';
+export * from './steps/index.js';

@@ -1,0 +1,65 @@
+import { StepConfigError } from './errors.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Configuration shared by the steps that use the model store. */
+export interface StoreStepConfig {
+  /** `STORE_URI`: `s3://bucket/prefix` or `file:///path`, the same URI the state machine's `StoreUri` names. */
+  readonly storeUri: string;
+}
+
+/** The Promote function's configuration. */
+export interface PromoteStepConfig extends StoreStepConfig {
+  /** `ENDPOINT_URL`: the inference endpoint the smoke test calls; unset means none. */
+  readonly endpoint: string | null;
+}
+
+/** The SmokeTest function's configuration. */
+export interface SmokeTestStepConfig {
+  /** `SMOKE_TEST_TIMEOUT_MS`: how long to wait for the endpoint to serve the version. Default 30 000. */
+  readonly timeoutMs: number;
+}
+
+/**
+ * Reads a store step's configuration once, failing fast with the variable's name.
+ * @example const { storeUri } = readStoreStepConfig(process.env);
+ */
+export function readStoreStepConfig(env: Env): StoreStepConfig {
+  const storeUri = text(env, 'STORE_URI');
+  if (storeUri === undefined) {
+    throw new StepConfigError(
+      'STORE_URI is not set: set it to the model store the state machine uses (s3://bucket/prefix or file:///path)',
+    );
+  }
+  if (!/^(s3|file):\/\//.test(storeUri)) {
+    throw new StepConfigError(`STORE_URI must start with s3:// or file://, got ${JSON.stringify(storeUri)}`);
+  }
+  return { storeUri };
+}
+
+/** Reads the Promote function's configuration. */
+export function readPromoteStepConfig(env: Env): PromoteStepConfig {
+  const endpoint = text(env, 'ENDPOINT_URL') ?? null;
+  if (endpoint !== null && !/^https?:\/\/[^/]/.test(endpoint)) {
+    throw new StepConfigError(`ENDPOINT_URL must be an http(s) URL, got ${JSON.stringify(endpoint)}`);
+  }
+  return { ...readStoreStepConfig(env), endpoint };
+}
+
+/** Reads the SmokeTest function's configuration. */
+export function readSmokeTestStepConfig(env: Env): SmokeTestStepConfig {
+  const raw = text(env, 'SMOKE_TEST_TIMEOUT_MS');
+  if (raw === undefined) return { timeoutMs: 30_000 };
+  const timeoutMs = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(timeoutMs) || timeoutMs < 1) {
+    throw new StepConfigError(
+      `SMOKE_TEST_TIMEOUT_MS must be a positive integer (milliseconds), got ${JSON.stringify(raw)}`,
+    );
+  }
+  return { timeoutMs };
+}
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
