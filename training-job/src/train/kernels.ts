@@ -925,7 +925,12 @@ export class Workspace {
     // The CSR input is staged in the workspace (kernels only see its memory), after which that space
     // is handed out again: the arrays allocated next reuse the same pages.
     const mark = this.next;
-    const csr = { indptr: this.i32(rows + 1), indices: this.i32(nnz), data: this.f64(nnz), next: this.i32(cols) };
+    const csr = {
+      indptr: this.i32(rows + 1),
+      indices: this.i32(nnz),
+      data: this.f64(nnz),
+      next: this.i32(cols),
+    };
     csr.indptr.set(indptr.subarray(0, rows + 1));
     csr.indices.set(indices.subarray(0, nnz));
     csr.data.set(data.subarray(0, nnz));

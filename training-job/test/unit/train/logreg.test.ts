@@ -397,6 +397,12 @@ describe('fitLogisticRegression input checks', () => {
       message: /indptr has 6 entries/,
     },
     {
+      name: 'a problem beyond the 4 GiB working memory',
+      run: () => fitLogisticRegression({ ...tiny, cols: 20_000_000 }, y6, 3),
+      message:
+        /60000003 parameters .* needs 11\.8 GiB of working memory, more than the 4 GiB .* lower maxFeatures/,
+    },
+    {
       name: 'decreasing indptr',
       run: () => fitLogisticRegression({ ...tiny, indptr: Int32Array.from([0, 2, 1, 5, 7, 9, 11]) }, y6, 3),
       message: /indptr decreases at row 1/,
