@@ -21,3 +21,29 @@ export {
   StepConfigError,
   StepError,
 } from './errors.js';
+export {
+  createEvaluateHandler,
+  type EvaluateDeps,
+  type EvaluateEvent,
+  evaluateEventSchema,
+  runEvaluate,
+} from './evaluate/index.js';
+export type { LatencyReport, TestRow } from './evaluate/measure.js';
+export {
+  type CompactEvaluation,
+  compactEvaluationSchema,
+  EVALUATION_FILE,
+  EVALUATION_SCHEMA,
+  type EvaluationReport,
+  type ModelEvaluation,
+  readEvaluationReport,
+  type Sample,
+} from './evaluate/report.js';
+export {
+  type GateScores,
+  judge,
+  type ProductionScores,
+  type Thresholds,
+  type Verdict,
+  type VerdictCheck,
+} from './evaluate/verdict.js';
