@@ -47,3 +47,12 @@ export {
   type Verdict,
   type VerdictCheck,
 } from './evaluate/verdict.js';
+export {
+  CANDIDATE_ALIAS,
+  createRegisterHandler,
+  type RegisterDeps,
+  type RegisterEvent,
+  type RegisterOutput,
+  registerEventSchema,
+  runRegister,
+} from './register/index.js';
