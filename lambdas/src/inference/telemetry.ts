@@ -58,6 +58,8 @@ const DEBUG_THRESHOLD = 8;
 export function createTelemetry(options: TelemetryOptions): Telemetry {
   const { logger, metrics } = options;
   const logText = options.logText ?? false;
+  // Read once: powertools' level getter consults the environment on every call.
+  const debug = logger.level <= DEBUG_THRESHOLD;
   let coldStart = true;
   let loadMs: number | undefined;
   let pending: Promise<void>[] = [];
@@ -82,7 +84,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
         logger.error('request failed', describe(record, cold));
       } else if (record.status >= 400) {
         logger.info('request rejected', describe(record, cold));
-      } else if (logger.level <= DEBUG_THRESHOLD) {
+      } else if (debug) {
         logger.debug('request', describe(record, cold));
       }
     },
