@@ -1,6 +1,20 @@
 // The pipeline's step functions: Evaluate, Register, Approval, Promote (and RollBack), SmokeTest.
 // Each exports a plain core (`runX`), its event schema and a handler factory (`createXHandler(deps)`);
 // the Lambda entry points (`<step>/lambda.ts`) read the environment at load and are not exported here.
+export {
+  APPROVAL_REQUEST_FILE,
+  APPROVAL_REQUEST_SCHEMA,
+  type ApprovalDeps,
+  type ApprovalEvent,
+  type ApprovalNotice,
+  type ApprovalRequestRecord,
+  approvalEventSchema,
+  createApprovalHandler,
+  defaultApprovalCommands,
+  type Notifier,
+  readApprovalRequest,
+  runApproval,
+} from './approval/index.js';
 export { type Artifact, artifactKey, readArtifact } from './artifact.js';
 export {
   type PromoteStepConfig,
