@@ -62,6 +62,21 @@ export {
   type VerdictCheck,
 } from './evaluate/verdict.js';
 export {
+  createPromoteHandler,
+  type Deployer,
+  type DeployRequest,
+  fixedEndpointDeployer,
+  PRODUCTION_ALIAS,
+  type PromoteDeps,
+  type PromoteEvent,
+  type PromoteOutput,
+  promoteEventSchema,
+  type RollbackEvent,
+  type RollbackOutput,
+  runPromote,
+  runRollback,
+} from './promote/index.js';
+export {
   CANDIDATE_ALIAS,
   createRegisterHandler,
   type RegisterDeps,

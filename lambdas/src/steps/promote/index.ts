@@ -1,0 +1,256 @@
+import {
+  type AliasRecord,
+  ConflictError,
+  type ModelStore,
+  NotFoundError,
+  rollbackTarget,
+} from '@slipway/model-store';
+import { z } from 'zod';
+import { DeployError, ProductionMovedError, RollbackError } from '../errors.js';
+import { executionIdField, nameField, parseEvent, versionField } from '../event.js';
+
+/** The alias the inference endpoint serves. */
+export const PRODUCTION_ALIAS = 'production';
+
+const promoteEvent = z.object({
+  action: z.literal('promote'),
+  model: nameField,
+  version: versionField,
+  /** The evaluation's production figures: the version the candidate was compared with, or null. */
+  expectedProduction: z.object({ version: versionField }).nullable(),
+  /** The approval task's output. */
+  approval: z.object({ approvedBy: z.string().min(1), comment: z.string().default('') }),
+  executionId: executionIdField,
+});
+
+const rollbackEvent = z.object({
+  action: z.literal('rollback'),
+  model: nameField,
+  /** The version that was promoted and failed its smoke test. */
+  version: versionField,
+  /** The version to go back to: production before the promotion, or null when there was none. */
+  expectedProduction: versionField.nullable(),
+  executionId: executionIdField,
+});
+
+/** The Promote and RollBack states' Payloads (one function, two actions). */
+export const promoteEventSchema = z.discriminatedUnion('action', [promoteEvent, rollbackEvent]);
+
+/** A validated promotion event. */
+export type PromoteEvent = z.output<typeof promoteEvent>;
+/** A validated rollback event. */
+export type RollbackEvent = z.output<typeof rollbackEvent>;
+
+/** Which version an endpoint should serve now, and which it served before. */
+export interface DeployRequest {
+  readonly model: string;
+  readonly version: number;
+  readonly previous: number | null;
+}
+
+/** Puts a version behind the inference endpoint; returns the endpoint's URL (null when it has none). */
+export interface Deployer {
+  deploy(request: DeployRequest): Promise<{ readonly endpoint: string | null }>;
+}
+
+/**
+ * A deployer for endpoints that follow the production alias themselves (`slipway serve` hot-swaps when
+ * it moves): nothing to deploy, only the URL to report.
+ * @example fixedEndpointDeployer('http://127.0.0.1:8080')
+ */
+export function fixedEndpointDeployer(endpoint: string | null): Deployer {
+  return { deploy: async () => ({ endpoint }) };
+}
+
+/** What the Promote step needs. */
+export interface PromoteDeps {
+  readonly store: ModelStore;
+  readonly deployer: Deployer;
+  /** Recorded as who rolled back. Default `slipway-pipeline`. */
+  readonly actor?: string;
+}
+
+/** A promotion's outcome; `previous` is the version production held before (null: none). */
+export interface PromoteOutput {
+  readonly version: number;
+  readonly previous: number | null;
+  readonly endpoint: string | null;
+}
+
+/**
+ * A rollback's outcome: `version` is what production points at afterwards; `moved` is false when it no
+ * longer pointed at the failed version (already rolled back, or moved on by someone else).
+ */
+export interface RollbackOutput {
+  readonly version: number | null;
+  readonly moved: boolean;
+  readonly endpoint: string | null;
+}
+
+const label = (version: number | null) => (version === null ? 'unset' : `v${version}`);
+
+/**
+ * Moves `production` to the approved version by compare-and-swap against the version the candidate was
+ * evaluated against, then deploys it. Never overwrites a newer production (ProductionMovedError), and a
+ * resumed execution that already promoted succeeds again.
+ */
+export async function runPromote(input: PromoteEvent, deps: PromoteDeps): Promise<PromoteOutput> {
+  const { store } = deps;
+  const expected = input.expectedProduction?.version ?? null;
+  const { approvedBy, comment } = input.approval;
+  const marker = `promoted by execution ${input.executionId},`;
+  const reason = `${marker} approved by ${approvedBy}${comment === '' ? '' : `: ${comment}`}`;
+
+  const current = await readProduction(store, input.model);
+  const done = current?.version === input.version && current.reason.startsWith(marker);
+  if (!done) {
+    try {
+      await store.setAlias(input.model, PRODUCTION_ALIAS, input.version, {
+        expected,
+        actor: approvedBy,
+        reason,
+      });
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      const actual = (error.current as AliasRecord | undefined)?.version ?? null;
+      throw new ProductionMovedError(
+        `production of ${input.model} moved from ${label(expected)} to ${label(actual)} since the evaluation; ` +
+          're-run the pipeline so the candidate is compared with the new production',
+        expected,
+        actual,
+        { cause: error },
+      );
+    }
+  }
+
+  try {
+    const { endpoint } = await deps.deployer.deploy({
+      model: input.model,
+      version: input.version,
+      previous: expected,
+    });
+    return { version: input.version, previous: expected, endpoint };
+  } catch (error) {
+    const undone = await undoPromotion(store, input, expected, error);
+    throw new DeployError(
+      `v${input.version} of ${input.model} could not be deployed (${messageOf(error)}); ${undone}`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Moves `production` from the failed version back to the one it replaced (compare-and-swap on the failed
+ * version) and deploys that. When production has moved elsewhere meanwhile, it is left alone.
+ */
+export async function runRollback(input: RollbackEvent, deps: PromoteDeps): Promise<RollbackOutput> {
+  const { store } = deps;
+  const target = input.expectedProduction;
+  const actor = deps.actor ?? 'slipway-pipeline';
+  const reason = `rolled back by execution ${input.executionId}: smoke test failed`;
+  for (let attempt = 0; ; attempt++) {
+    const current = await readProduction(store, input.model);
+    const at = current?.version ?? null;
+    if (at !== input.version) {
+      // Already rolled back (a retry) or moved on by someone else: the failed version no longer serves,
+      // and a newer decision is not overwritten. A retry still deploys, in case the first try stopped short.
+      if (at === null || at !== target) return { version: at, moved: false, endpoint: null };
+      const { endpoint } = await deploy(deps, { model: input.model, version: at, previous: input.version });
+      return { version: at, moved: false, endpoint };
+    }
+    if (target === null) {
+      throw new RollbackError(
+        `production of ${input.model} still points at v${input.version}, which failed its smoke test, and there is no earlier ` +
+          'version to go back to (this was its first promotion) while the store cannot remove an alias yet; ' +
+          `point production at a good version with \`slipway models set-alias ${input.model} production <version>\``,
+      );
+    }
+    try {
+      await moveBack(store, input.model, current, target, { expected: input.version, actor, reason });
+    } catch (error) {
+      if (error instanceof ConflictError && attempt < 3) continue; // re-read and decide again
+      throw error;
+    }
+    const { endpoint } = await deploy(deps, { model: input.model, version: target, previous: input.version });
+    return { version: target, moved: true, endpoint };
+  }
+}
+
+/** Builds the Promote handler (actions `promote` and `rollback`): validates the event, then acts. */
+export function createPromoteHandler(
+  deps: PromoteDeps,
+): (event: unknown) => Promise<PromoteOutput | RollbackOutput> {
+  return async (event) => {
+    // Name the state that sent the event: the same function serves Promote and RollBack.
+    const state = (event as { action?: unknown } | null)?.action === 'rollback' ? 'RollBack' : 'Promote';
+    const input = parseEvent(state, promoteEventSchema, event);
+    return input.action === 'promote' ? runPromote(input, deps) : runRollback(input, deps);
+  };
+}
+
+async function deploy(deps: PromoteDeps, request: DeployRequest): Promise<{ endpoint: string | null }> {
+  try {
+    return await deps.deployer.deploy(request);
+  } catch (error) {
+    throw new DeployError(
+      `production of ${request.model} is back at v${request.version}, but deploying it failed (${messageOf(error)}); ` +
+        'the endpoint may still serve the failed version: deploy it again or fix the deployer and retry',
+      { cause: error },
+    );
+  }
+}
+
+/** After a failed deploy, points production back where it was so the alias names what serves. */
+async function undoPromotion(
+  store: ModelStore,
+  input: PromoteEvent,
+  expected: number | null,
+  failure: unknown,
+): Promise<string> {
+  if (expected === null) {
+    return `production still points at v${input.version} (it was the first promotion and the store cannot remove an alias yet); fix the deployer and re-run the promotion`;
+  }
+  try {
+    await moveBack(store, input.model, await readProduction(store, input.model), expected, {
+      expected: input.version,
+      actor: 'slipway-pipeline',
+      reason: `deploy of v${input.version} by execution ${input.executionId} failed: ${messageOf(failure)}`,
+    });
+    return `production is back at v${expected}; fix the deployer and re-run the pipeline`;
+  } catch (error) {
+    return `production could not be moved back to v${expected} (${messageOf(error)}); check it with \`slipway models aliases ${input.model}\``;
+  }
+}
+
+/**
+ * Moves production back to `target`. rollbackAlias records the move as a rollback, so a later
+ * `slipway models rollback` does not walk back onto the failed version; setAlias covers a history
+ * that disagrees with the caller.
+ */
+async function moveBack(
+  store: ModelStore,
+  model: string,
+  current: AliasRecord | undefined,
+  target: number,
+  options: { expected: number; actor: string; reason: string },
+): Promise<void> {
+  if (current !== undefined && rollbackTarget(current.history) === target) {
+    await store.rollbackAlias(model, PRODUCTION_ALIAS, options);
+  } else {
+    await store.setAlias(model, PRODUCTION_ALIAS, target, options);
+  }
+}
+
+async function readProduction(store: ModelStore, model: string): Promise<AliasRecord | undefined> {
+  try {
+    return await store.getAlias(model, PRODUCTION_ALIAS);
+  } catch (error) {
+    if (error instanceof NotFoundError && (error.what === 'alias' || error.what === 'model'))
+      return undefined;
+    throw error;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,185 @@
+import type { ModelStore } from '@slipway/model-store';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createPromoteHandler,
+  DeployError,
+  type Deployer,
+  type DeployRequest,
+  ProductionMovedError,
+  RollbackError,
+} from '../../../src/steps/index.js';
+import {
+  createStepsStore,
+  registerTrained,
+  type StepsStore,
+  type TrainedArtifact,
+  trainArtifact,
+  WEAK,
+} from '../../helpers/steps.js';
+
+const ENDPOINT = 'http://127.0.0.1:8080';
+let model: TrainedArtifact;
+let fx: StepsStore;
+let store: ModelStore;
+let deployed: DeployRequest[];
+let failDeploy: boolean;
+
+/** Records every deploy; fails while `failDeploy` is set. */
+const deployer: Deployer = {
+  async deploy(request) {
+    if (failDeploy) throw new Error('image push refused');
+    deployed.push(request);
+    return { endpoint: ENDPOINT };
+  },
+};
+
+beforeAll(async () => {
+  model = await trainArtifact(WEAK);
+});
+beforeEach(async () => {
+  fx = await createStepsStore();
+  store = fx.store;
+  deployed = [];
+  failDeploy = false;
+  for (let i = 0; i < 3; i++) await registerTrained(store, model);
+});
+afterEach(async () => {
+  await fx.close();
+});
+
+const promote = (version: number, expected: number | null, executionId = 'exec-1') =>
+  createPromoteHandler({ store, deployer })({
+    action: 'promote',
+    model: 'sentiment',
+    version,
+    expectedProduction: expected === null ? null : { version: expected, accuracy: 0.8, macroF1: 0.8 },
+    approval: {
+      approved: true,
+      approvedBy: 'alice',
+      comment: 'looks good',
+      decidedAt: '2025-01-01T00:00:00Z',
+    },
+    executionId,
+  });
+
+const rollback = (version: number, target: number | null, executionId = 'exec-1') =>
+  createPromoteHandler({ store, deployer, actor: 'pipeline' })({
+    action: 'rollback',
+    model: 'sentiment',
+    version,
+    expectedProduction: target,
+    executionId,
+  });
+
+const production = () => store.getAlias('sentiment', 'production');
+
+describe('Promote', () => {
+  it('promotes the first model when production is expected unset, and deploys it', async () => {
+    expect(await promote(1, null)).toEqual({ version: 1, previous: null, endpoint: ENDPOINT });
+    expect(await production()).toMatchObject({
+      version: 1,
+      previous: null,
+      updatedBy: 'alice',
+      reason: 'promoted by execution exec-1, approved by alice: looks good',
+    });
+    expect(deployed).toEqual([{ model: 'sentiment', version: 1, previous: null }]);
+  });
+
+  it('succeeds again when a resumed execution re-runs a promotion it already made', async () => {
+    await promote(1, null);
+    expect(await promote(1, null)).toEqual({ version: 1, previous: null, endpoint: ENDPOINT });
+    expect((await production()).history).toHaveLength(1);
+    expect(deployed).toHaveLength(2); // deploying again is harmless, and covers a crash before the first deploy
+  });
+
+  it('refuses with ProductionMovedError when production moved since the evaluation, leaving it alone', async () => {
+    await promote(1, null);
+    await store.setAlias('sentiment', 'production', 2, { expected: 1, reason: 'hotfix' });
+    const error = await promote(3, 1, 'exec-2').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProductionMovedError);
+    expect((error as ProductionMovedError).name).toBe('ProductionMovedError');
+    expect((error as Error).message).toBe(
+      'production of sentiment moved from v1 to v2 since the evaluation; ' +
+        're-run the pipeline so the candidate is compared with the new production',
+    );
+    expect(error).toMatchObject({ expected: 1, actual: 2 });
+    expect((await production()).version).toBe(2);
+    expect(deployed).toHaveLength(1);
+  });
+
+  it('refuses a first promotion when someone set production meanwhile', async () => {
+    await store.setAlias('sentiment', 'production', 2);
+    await expect(promote(1, null)).rejects.toThrow(
+      new ProductionMovedError(
+        'production of sentiment moved from unset to v2 since the evaluation; re-run the pipeline so the candidate is compared with the new production',
+        null,
+        2,
+      ),
+    );
+    expect((await production()).version).toBe(2);
+  });
+
+  it('puts production back when the deploy fails, and throws DeployError', async () => {
+    await promote(1, null);
+    failDeploy = true;
+    const error = await promote(2, 1, 'exec-2').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeployError);
+    expect((error as Error).message).toBe(
+      'v2 of sentiment could not be deployed (image push refused); production is back at v1; fix the deployer and re-run the pipeline',
+    );
+    const record = await production();
+    expect(record.version).toBe(1);
+    expect(record.history.map((m) => [m.action, m.version])).toEqual([
+      ['set', 1],
+      ['set', 2],
+      ['rollback', 1],
+    ]);
+  });
+});
+
+describe('RollBack (promotion-rolls-back)', () => {
+  it('moves production back to the version it replaced and deploys that', async () => {
+    await promote(1, null, 'exec-0');
+    await promote(2, 1);
+    expect(await rollback(2, 1)).toEqual({ version: 1, moved: true, endpoint: ENDPOINT });
+    const record = await production();
+    expect(record).toMatchObject({
+      version: 1,
+      previous: 2,
+      updatedBy: 'pipeline',
+      reason: 'rolled back by execution exec-1: smoke test failed',
+    });
+    expect(record.history.at(-1)?.action).toBe('rollback');
+    expect(deployed.at(-1)).toEqual({ model: 'sentiment', version: 1, previous: 2 });
+  });
+
+  it('is idempotent: a retried rollback finds production back already and deploys it again', async () => {
+    await promote(1, null, 'exec-0');
+    await promote(2, 1);
+    await rollback(2, 1);
+    expect(await rollback(2, 1)).toEqual({ version: 1, moved: false, endpoint: ENDPOINT });
+    expect((await production()).history).toHaveLength(3);
+    expect(deployed.map((d) => d.version)).toEqual([1, 2, 1, 1]);
+  });
+
+  it('leaves production alone when someone moved it past the failed version', async () => {
+    await promote(1, null, 'exec-0');
+    await promote(2, 1);
+    await store.setAlias('sentiment', 'production', 3, { expected: 2 });
+    expect(await rollback(2, 1)).toEqual({ version: 3, moved: false, endpoint: null });
+    expect((await production()).version).toBe(3);
+    expect(deployed.map((d) => d.version)).toEqual([1, 2]);
+  });
+
+  it('throws RollbackError when the failed promotion was the first one: the store cannot unset an alias yet', async () => {
+    await promote(1, null);
+    const error = await rollback(1, null).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RollbackError);
+    expect((error as Error).message).toBe(
+      'production of sentiment still points at v1, which failed its smoke test, and there is no earlier version to go back to ' +
+        '(this was its first promotion) while the store cannot remove an alias yet; ' +
+        'point production at a good version with `slipway models set-alias sentiment production <version>`',
+    );
+    expect((await production()).version).toBe(1);
+  });
+});
