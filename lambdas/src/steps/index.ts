@@ -85,3 +85,12 @@ export {
   registerEventSchema,
   runRegister,
 } from './register/index.js';
+export {
+  createSmokeTestHandler,
+  runSmokeTest,
+  type SmokeFailure,
+  type SmokeTestDeps,
+  type SmokeTestEvent,
+  type SmokeTestOutput,
+  smokeTestEventSchema,
+} from './smoke-test/index.js';
