@@ -3,9 +3,10 @@
  * readable instruction lists: no toolchain, no binary blob in the repository.
  *
  * Why: on this workload V8's typed-array loops run 3-5x slower than the same loops in WebAssembly
- * (bounds checks, no SIMD): measured 7 ns vs 1.5 ns per non-zero for X·d on the spam matrix, and
- * 0.19 ms vs 0.05 ms for a 100k dot product. Every vector a kernel touches lives in one
- * `Workspace`'s linear memory; kernels take byte offsets.
+ * (bounds checks, no SIMD). Measured here: X·d over a 5,000 × 100,000 CSC matrix with 1.5M
+ * non-zeros took 11 ms in JavaScript and 2.2 ms in WebAssembly; a 100k dot product 0.19 ms and
+ * 0.05 ms. Every vector a kernel touches lives in one `Workspace`'s linear memory; kernels take
+ * byte offsets.
  *
  * Determinism: kernels are plain sequential code with a fixed summation order. In the sparse
  * kernels each output element receives its terms in the same order as a scalar row-by-row pass.
