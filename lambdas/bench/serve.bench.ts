@@ -344,10 +344,20 @@ const probeBody = JSON.stringify({ text: probe.text });
 const isPredictOk = (body: string) => JSON.parse(body).predictions?.[0]?.label === probe.label;
 const isLegacyOk = (body: string) => JSON.parse(body).response === probe.label;
 
-const startSlipway = (port: number) =>
-  spawn(process.execPath, [cli, 'serve', '--model', modelDir, '--port', String(port)], {
-    stdio: ['ignore', 'ignore', 'inherit'],
+const startSlipway = (port: number) => {
+  const child = spawn(process.execPath, [cli, 'serve', '--model', modelDir, '--port', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
+  // Shown only if the server fails; its normal shutdown lines would clutter the report.
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
+  child.once('exit', (code) => {
+    if (code !== 0 && code !== null) process.stderr.write(stderr);
+  });
+  return child;
+};
 const startPeer = (port: number) =>
   spawn(
     '/usr/bin/gunicorn',

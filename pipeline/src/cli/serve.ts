@@ -58,7 +58,10 @@ export function serveCommands(program: Command, io: Io): void {
       'Serve a model over HTTP on 127.0.0.1 (POST /predict, POST /, GET /health, /openapi.json, /docs); with --store it follows an alias and hot-swaps when it moves',
     )
     .option('--model <dir>', 'a model folder written by slipway train')
-    .option('--store <uri>', 'a model store (file://… or s3://…) to serve an alias from')
+    .option(
+      '--store <uri>',
+      'a model store (file://…, ./path or s3://…) to serve an alias from (default: $SLIPWAY_STORE)',
+    )
     .option('--name <model>', 'model name in the store (default: the only model in it)')
     .option('--alias <alias>', 'alias to serve and watch', 'production')
     .option('--host <host>', 'interface to bind; anything but loopback exposes the service', '127.0.0.1')
@@ -82,7 +85,12 @@ export function serveCommands(program: Command, io: Io): void {
     });
 }
 
-async function serve(opts: ServeOptions, io: Io): Promise<void> {
+async function serve(given: ServeOptions, io: Io): Promise<void> {
+  const envStore = process.env.SLIPWAY_STORE;
+  const opts =
+    given.model === undefined && given.store === undefined && envStore
+      ? { ...given, store: envStore }
+      : given;
   if ((opts.model === undefined) === (opts.store === undefined)) {
     throw new ServeUsageError(
       'give either --model <dir> or --store <uri> (with --alias), not both or neither',
