@@ -89,7 +89,7 @@ describe('Register', () => {
     const register = createRegisterHandler({ store: fx.store, actor: 'pipeline' });
     const before = await fx.store.getAlias('sentiment', 'candidate');
     expect(await register(event())).toEqual({ version: 1, created: false });
-    expect((await fx.store.listVersions('sentiment')).total).toBe(1);
+    expect((await fx.store.listVersions('sentiment')).versions.length).toBe(1);
     expect(await fx.store.getAlias('sentiment', 'candidate')).toEqual(before);
   });
 
@@ -118,7 +118,7 @@ describe('Register', () => {
       `execution never-evaluated has no evaluation.json in ${fx.store.uri}, so there is no report to register with the model; ` +
         'run the Evaluate step for this execution first',
     );
-    expect((await fx.store.listVersions('sentiment')).total).toBe(2);
+    expect((await fx.store.listVersions('sentiment')).versions.length).toBe(2);
   });
 
   it('refuses a report about another artifact', async () => {
