@@ -91,7 +91,6 @@ export interface VersionPage {
   name: string;
   versions: VersionListing[];
   nextCursor: string | null;
-  total: number;
 }
 
 /** Lineage filters for `findVersions`; all given filters must match. */
@@ -198,7 +197,9 @@ const DAY_MS = 86_400_000;
  */
 export class ModelStore {
   private readonly manifests = new Map<string, ModelManifest>();
+  /** Per model, the lowest number this instance has not handed out yet (saves a listing per registration). */
   private readonly nextVersion = new Map<string, number>();
+  private readonly recordedModels = new Set<string>();
   private readonly actor: string;
   private readonly executionWaitMs: number;
   private readonly concurrency: number;
@@ -335,10 +336,13 @@ export class ModelStore {
       if (existing) return { ...existing, created: false };
     }
 
-    await this.backend.putIfAbsent(
-      layout.modelRecord(name),
-      encodeJson({ name, createdAt: this.now().toISOString() }),
-    );
+    if (!this.recordedModels.has(name)) {
+      await this.backend.putIfAbsent(
+        layout.modelRecord(name),
+        encodeJson({ name, createdAt: this.now().toISOString() }),
+      );
+      this.recordedModels.add(name);
+    }
     const owner = randomUUID();
     const actor = input.actor ?? this.actor;
     const claim = await this.claimVersion(name, { owner, executionId, actor });
@@ -445,7 +449,13 @@ export class ModelStore {
     name: string,
     who: { owner: string; executionId: string | null; actor: string },
   ): Promise<{ record: ClaimRecord; etag: string }> {
-    let candidate = this.nextVersion.get(name) ?? (await this.highestClaim(name)) + 1;
+    // Reserve in-process first, so concurrent registrations in one process never race each other.
+    const reserve = (floor: number) => {
+      const number = Math.max(floor, this.nextVersion.get(name) ?? 1);
+      this.nextVersion.set(name, number + 1);
+      return number;
+    };
+    let candidate = reserve(this.nextVersion.has(name) ? 1 : (await this.highestClaim(name)) + 1);
     for (let attempt = 0; attempt < 200; attempt++) {
       const record: ClaimRecord = {
         version: candidate,
@@ -456,10 +466,10 @@ export class ModelStore {
       const etag = await this.backend.putIfMatch(layout.claim(name, candidate), encodeJson(record), null);
       // A manifest without a claim (copied in by hand) still owns its number.
       if (etag !== undefined && !(await this.backend.get(layout.manifest(name, candidate)))) {
-        this.nextVersion.set(name, Math.max(this.nextVersion.get(name) ?? 0, candidate + 1));
         return { record, etag };
       }
-      candidate = Math.max(candidate + 1, (await this.highestClaim(name)) + 1);
+      // Another process got there first: jump above everything claimed so far.
+      candidate = reserve((await this.highestClaim(name)) + 1);
     }
     throw new ConflictError(
       `could not claim a version of "${name}" after 200 attempts: too many concurrent registrations; retry later`,
@@ -555,7 +565,7 @@ export class ModelStore {
     const parsed = parseVersionRef(ref);
     if (parsed.kind === 'version') return parsed.version;
     if (parsed.kind === 'alias') return (await this.getAlias(name, parsed.alias)).version;
-    const [latest] = await this.versionNumbers(name);
+    const latest = await this.latestVersion(name);
     if (latest === undefined) throw await this.missingModel(name);
     return latest;
   }
@@ -568,10 +578,10 @@ export class ModelStore {
     const version = await this.resolveVersion(name, ref);
     const manifest = await this.tryManifest(name, version);
     if (!manifest) {
-      const known = await this.versionNumbers(name);
-      if (known.length === 0) throw await this.missingModel(name);
+      const latest = await this.latestVersion(name);
+      if (latest === undefined) throw await this.missingModel(name);
       throw new NotFoundError(
-        `model "${name}" has no version ${version} in ${this.uri} (latest is ${known[0]}); list versions with \`slipway models list ${name}\``,
+        `model "${name}" has no version ${version} in ${this.uri} (latest is ${latest}); list versions with \`slipway models list ${name}\``,
         'version',
       );
     }
@@ -645,8 +655,9 @@ export class ModelStore {
   }
 
   /**
-   * Lists versions newest first, `limit` per page (default 50). Lists keys once, then reads only the page's
-   * manifests, in parallel. A manifest that cannot be read is reported in the entry's `problem`.
+   * Lists versions newest first, `limit` per page (default 50). One listing of the version folders, then
+   * only the page's manifests are read, in parallel. A manifest that cannot be read is reported in the
+   * entry's `problem`; folders of registrations that never completed are skipped.
    */
   async listVersions(
     name: string,
@@ -657,8 +668,8 @@ export class ModelStore {
     if (!Number.isSafeInteger(limit) || limit < 1) {
       throw new InvalidManifestError(`invalid page size ${limit}: use a positive integer`);
     }
-    const all = await this.versionNumbers(name);
-    if (all.length === 0 && !(await this.modelExists(name))) throw await this.missingModel(name);
+    const candidates = await this.candidateVersions(name);
+    if (candidates.length === 0 && !(await this.modelExists(name))) throw await this.missingModel(name);
     let start = 0;
     if (options.cursor) {
       const below = Number(options.cursor);
@@ -667,61 +678,82 @@ export class ModelStore {
           `invalid cursor ${JSON.stringify(options.cursor)}: pass the nextCursor a listing returned`,
         );
       }
-      start = all.findIndex((v) => v < below);
-      if (start === -1) start = all.length;
+      start = candidates.findIndex((v) => v < below);
+      if (start === -1) start = candidates.length;
     }
-    const page = all.slice(start, start + limit);
-    const versions = await mapLimit(page, this.concurrency, async (version): Promise<VersionListing> => {
-      try {
-        return { version, manifest: await this.readManifest(name, version), problem: null };
-      } catch (error) {
-        if (error instanceof CorruptManifestError) return { version, manifest: null, problem: error.message };
-        throw error;
-      }
-    });
-    const last = page[page.length - 1];
-    const nextCursor = start + limit < all.length && last !== undefined ? String(last) : null;
-    return { name, versions, nextCursor, total: all.length };
+    const { versions, scanned } = await this.collectVersions(name, candidates.slice(start), limit);
+    const last = versions[versions.length - 1];
+    const nextCursor =
+      start + scanned < candidates.length && last !== undefined ? String(last.version) : null;
+    return { name, versions, nextCursor };
   }
 
   /** Versions whose lineage matches every given filter, newest first. Unreadable manifests are skipped. */
   async findVersions(name: string, query: VersionQuery): Promise<ModelManifest[]> {
     assertName(name);
-    const all = await this.versionNumbers(name);
-    const manifests = await mapLimit(all, this.concurrency, (v) =>
-      this.readManifest(name, v).catch((error) => {
-        if (error instanceof CorruptManifestError) return undefined;
-        throw error;
-      }),
-    );
-    return manifests.filter((m): m is ModelManifest => {
-      if (!m) return false;
-      const ids = lineageIds(m);
-      return (
-        (query.gitCommit === undefined || ids.gitCommit === query.gitCommit) &&
-        (query.pullRequest === undefined || ids.pullRequest === query.pullRequest) &&
-        (query.executionId === undefined || ids.executionId === query.executionId) &&
-        (query.datasetSha256 === undefined || ids.datasetSha256 === query.datasetSha256)
+    const candidates = await this.candidateVersions(name);
+    const { versions } = await this.collectVersions(name, candidates, candidates.length);
+    return versions
+      .map((v) => v.manifest)
+      .filter((m): m is ModelManifest => {
+        if (!m) return false;
+        const ids = lineageIds(m);
+        return (
+          (query.gitCommit === undefined || ids.gitCommit === query.gitCommit) &&
+          (query.pullRequest === undefined || ids.pullRequest === query.pullRequest) &&
+          (query.executionId === undefined || ids.executionId === query.executionId) &&
+          (query.datasetSha256 === undefined || ids.datasetSha256 === query.datasetSha256)
+        );
+      });
+  }
+
+  /** The highest version that exists, if any. */
+  async latestVersion(name: string): Promise<number | undefined> {
+    assertName(name);
+    const { versions } = await this.collectVersions(name, await this.candidateVersions(name), 1);
+    return versions[0]?.version;
+  }
+
+  /**
+   * Version folders, complete or not, newest first. A delimiter listing gives one entry per version
+   * however many files each holds; existence is then decided by reading manifests.
+   */
+  private async candidateVersions(name: string): Promise<number[]> {
+    const children = await this.backend.listChildren(layout.versions(name));
+    return children
+      .filter((child) => /^[1-9]\d*$/.test(child))
+      .map(Number)
+      .sort((a, b) => b - a);
+  }
+
+  /** Reads manifests of `candidates` in order until `want` versions that exist are found. */
+  private async collectVersions(
+    name: string,
+    candidates: number[],
+    want: number,
+  ): Promise<{ versions: VersionListing[]; scanned: number }> {
+    const versions: VersionListing[] = [];
+    let scanned = 0;
+    while (versions.length < want && scanned < candidates.length) {
+      const batch = candidates.slice(scanned, scanned + (want - versions.length));
+      scanned += batch.length;
+      const read = await mapLimit(
+        batch,
+        this.concurrency,
+        async (version): Promise<VersionListing | undefined> => {
+          try {
+            const manifest = await this.tryManifest(name, version);
+            return manifest ? { version, manifest, problem: null } : undefined;
+          } catch (error) {
+            if (error instanceof CorruptManifestError)
+              return { version, manifest: null, problem: error.message };
+            throw error;
+          }
+        },
       );
-    });
-  }
-
-  /** Version numbers that exist (have a manifest), newest first. */
-  private async versionNumbers(name: string): Promise<number[]> {
-    const prefix = layout.versions(name);
-    const versions: number[] = [];
-    for (const { key } of await this.backend.list(prefix)) {
-      const match = /^(\d+)\/manifest\.json$/.exec(key.slice(prefix.length));
-      if (match) versions.push(Number(match[1]));
+      for (const entry of read) if (entry) versions.push(entry);
     }
-    return versions.sort((a, b) => b - a);
-  }
-
-  private async readManifest(name: string, version: number): Promise<ModelManifest> {
-    const manifest = await this.tryManifest(name, version);
-    if (!manifest)
-      throw new NotFoundError(`model "${name}" has no version ${version} in ${this.uri}`, 'version');
-    return manifest;
+    return { versions, scanned };
   }
 
   private async tryManifest(name: string, version: number): Promise<ModelManifest | undefined> {
@@ -752,7 +784,7 @@ export class ModelStore {
 
   private async modelExists(name: string): Promise<boolean> {
     if (await this.backend.get(layout.modelRecord(name))) return true;
-    return (await this.versionNumbers(name)).length > 0;
+    return (await this.candidateVersions(name)).length > 0;
   }
 
   private async missingModel(name: string): Promise<NotFoundError> {

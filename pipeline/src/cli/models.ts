@@ -140,26 +140,20 @@ export function modelsCommands(program: Command, io: Io): void {
           const names = await store.listModels();
           const summaries = await Promise.all(
             names.map(async (model) => {
-              const page = await store.listVersions(model, { limit: 1 });
+              const latest = await store.latestVersion(model);
               const aliases = Object.fromEntries(
                 (await store.listAliases(model)).map((a) => [a.alias, a.version]),
               );
-              return {
-                name: model,
-                versions: page.total,
-                latest: page.versions[0]?.version ?? null,
-                aliases,
-              };
+              return { name: model, latest: latest ?? null, aliases };
             }),
           );
           out.result({ store: store.uri, models: summaries }, () =>
             summaries.length === 0
               ? `no models in ${store.uri}`
               : table(
-                  ['MODEL', 'VERSIONS', 'LATEST', 'ALIASES'],
+                  ['MODEL', 'LATEST', 'ALIASES'],
                   summaries.map((s) => [
                     s.name,
-                    String(s.versions),
                     s.latest === null ? '-' : String(s.latest),
                     Object.entries(s.aliases)
                       .map(([a, v]) => `${a}=v${v}`)

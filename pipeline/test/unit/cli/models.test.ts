@@ -72,7 +72,7 @@ describe('slipway models', () => {
     expect(models.code).toBe(0);
     expect(JSON.parse(models.stdout)).toEqual({
       store: uri,
-      models: [{ name: 'sentiment', versions: 3, latest: 3, aliases: { production: 2 } }],
+      models: [{ name: 'sentiment', latest: 3, aliases: { production: 2 } }],
     });
 
     const page = await slipway('models', 'list', 'sentiment', '--limit', '2', '--store', uri, '--json');
@@ -84,7 +84,6 @@ describe('slipway models', () => {
       [2, ['production']],
     ]);
     expect(parsed.nextCursor).toBe('2');
-    expect(parsed.total).toBe(3);
 
     const human = await slipway('models', 'list', 'sentiment', '--limit', '2', '--store', uri);
     expect(human.stdout.split('\n').slice(0, 3)).toEqual([
