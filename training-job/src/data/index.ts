@@ -1,9 +1,9 @@
 // Datasets: builtin and user data loading, the seeded split, the content hash, dataset directories.
 export { type BuiltinDatasetInfo, listBuiltinDatasets } from './builtin/index.js';
 export { DataError } from './errors.js';
-export { datasetSha256 } from './hash.js';
+export { canonicalJsonl, datasetSha256 } from './hash.js';
 export { loadDataset } from './load.js';
-export { DATASET_SCHEMA, type DatasetManifest, readDatasetDir, writeDataset } from './store.js';
+export { DATASET_SCHEMA, type DatasetManifest, datasetFiles, readDatasetDir, writeDataset } from './store.js';
 export {
   type Dataset,
   DEFAULT_SEED,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { dataError } from './errors.js';
-import { canonicalJsonl, datasetSha256, sha256OfFiles } from './hash.js';
+import { canonicalJsonl, sha256OfFiles } from './hash.js';
 import { parseJsonl } from './jsonl.js';
 import { compareStrings, type Dataset, type Split } from './types.js';
 import { decodeUtf8 } from './utf8.js';
@@ -27,7 +27,30 @@ export interface DatasetManifest {
 }
 
 /**
- * Writes `train.jsonl`, `test.jsonl` (canonical, see {@link datasetSha256}) and `manifest.json` into
+ * The content of a dataset directory: canonical `train.jsonl` / `test.jsonl` text and the manifest.
+ * For stores that write the files themselves (e.g. the model store's `putDataset`, given `sha256`).
+ *
+ * @example const { trainJsonl, testJsonl, manifest } = datasetFiles(ds);
+ */
+export function datasetFiles(
+  dataset: Dataset,
+  where?: string,
+): { trainJsonl: string; testJsonl: string; manifest: DatasetManifest } {
+  const trainJsonl = canonicalJsonl(dataset.train);
+  const testJsonl = canonicalJsonl(dataset.test);
+  const sha256 = sha256OfFiles(Buffer.from(trainJsonl), Buffer.from(testJsonl));
+  if (sha256 !== dataset.sha256) {
+    throw dataError(
+      where,
+      undefined,
+      `dataset "${dataset.name}" says sha256 ${dataset.sha256} but its rows hash to ${sha256}; build datasets with loadDataset or readDatasetDir instead of editing them`,
+    );
+  }
+  return { trainJsonl, testJsonl, manifest: manifestOf(dataset, trainJsonl, testJsonl) };
+}
+
+/**
+ * Writes `train.jsonl`, `test.jsonl` (canonical, see `datasetSha256`) and `manifest.json` into
  * `dir`, atomically: the files go to a temporary directory beside `dir` that is then renamed, so `dir`
  * either does not exist or is complete. Writing a dataset that is already there with the same sha256
  * succeeds without changing it; a different one there is an error.
@@ -36,25 +59,15 @@ export interface DatasetManifest {
  */
 export async function writeDataset(dir: string, dataset: Dataset): Promise<void> {
   const target = resolve(dir);
-  const trainText = canonicalJsonl(dataset.train);
-  const testText = canonicalJsonl(dataset.test);
-  const sha256 = datasetSha256(dataset.train, dataset.test);
-  if (sha256 !== dataset.sha256) {
-    throw dataError(
-      target,
-      undefined,
-      `dataset "${dataset.name}" says sha256 ${dataset.sha256} but its rows hash to ${sha256}; build datasets with loadDataset or readDatasetDir instead of editing them`,
-    );
-  }
-  const manifest = manifestOf(dataset, trainText, testText);
+  const { trainJsonl, testJsonl, manifest } = datasetFiles(dataset, target);
   const parent = dirname(target);
   let temp: string | undefined;
   try {
     try {
       await mkdir(parent, { recursive: true });
       temp = await mkdtemp(join(parent, `.${basename(target)}.tmp-`));
-      await writeFile(join(temp, 'train.jsonl'), trainText, { flush: true });
-      await writeFile(join(temp, 'test.jsonl'), testText, { flush: true });
+      await writeFile(join(temp, 'train.jsonl'), trainJsonl, { flush: true });
+      await writeFile(join(temp, 'test.jsonl'), testJsonl, { flush: true });
       await writeFile(join(temp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, { flush: true });
     } catch (cause) {
       throw dataError(
@@ -118,9 +131,21 @@ function manifestOf(dataset: Dataset, trainText: string, testText: string): Data
   };
 }
 
+/** What readDatasetDir needs from a manifest; the rest is checked only when present. */
+interface ReadManifest {
+  readonly name: string;
+  readonly sha256: string;
+  readonly rows?: { readonly train: number; readonly test: number };
+  readonly classes?: Readonly<Record<string, number>> | readonly string[];
+  readonly source?: string;
+  readonly split?: Split;
+}
+
 /**
- * Reads a directory written by {@link writeDataset} and checks its content against manifest.json:
- * the sha256 of the file bytes, the row counts and the classes. Any mismatch is a DataError.
+ * Reads a dataset directory (as written by {@link writeDataset}, or by the model store's
+ * `putDataset`, whose manifest adds `createdAt` and may list classes as an array) and checks it:
+ * the sha256 of the file bytes always, row and class counts when the manifest has them. Any
+ * mismatch is a DataError. Without `split` in the manifest the split reads as `{testFile: <dir>/test.jsonl}`.
  *
  * @example const ds = await readDatasetDir(`store/datasets/spam/${sha}`);
  */
@@ -145,33 +170,41 @@ export async function readDatasetDir(dir: string): Promise<Dataset> {
       `content hashes to ${sha256} but manifest.json says ${manifest.sha256}: the files were changed or damaged; write the dataset again`,
     );
   }
-  const train = parseJsonl(decodeUtf8(trainBytes, trainFile), trainFile).map(({ text, label }) => ({
-    text,
-    label,
-  }));
-  const test = parseJsonl(decodeUtf8(testBytes, testFile), testFile).map(({ text, label }) => ({
-    text,
-    label,
-  }));
+  const rowsOf = (bytes: Buffer, file: string) =>
+    parseJsonl(decodeUtf8(bytes, file), file).map(({ text, label }) => ({ text, label }));
+  const train = rowsOf(trainBytes, trainFile);
+  const test = rowsOf(testBytes, testFile);
   const dataset: Dataset = {
     name: manifest.name,
     sha256,
     train,
     test,
     classes: [...new Set(train.map((r) => r.label))].sort(compareStrings),
-    source: manifest.source,
-    split: cleanSplit(manifest.split),
+    source: manifest.source ?? target,
+    split: cleanSplit(manifest.split ?? { testFile }),
   };
-  const counts = (rows: DatasetManifest['rows'], classes: DatasetManifest['classes']) =>
-    JSON.stringify({ rows: { train: rows.train, test: rows.test }, classes: Object.entries(classes).sort() });
-  const expected = counts(manifest.rows, manifest.classes);
-  const actual = counts({ train: train.length, test: test.length }, classCounts(dataset));
-  if (actual !== expected) {
-    throw dataError(
+  const counts = classCounts(dataset);
+  const mismatch = (what: string, said: unknown, found: unknown) =>
+    dataError(
       manifestFile,
       undefined,
-      `counts ${expected} do not match the files' ${actual}; write the dataset again`,
+      `${what} ${JSON.stringify(said)} do not match the files' ${JSON.stringify(found)}; write the dataset again`,
     );
+  const rows = { train: train.length, test: test.length };
+  if (
+    manifest.rows !== undefined &&
+    (manifest.rows.train !== rows.train || manifest.rows.test !== rows.test)
+  ) {
+    throw mismatch('rows', manifest.rows, rows);
+  }
+  if (Array.isArray(manifest.classes)) {
+    const listed = [...manifest.classes].sort(compareStrings);
+    if (JSON.stringify(listed) !== JSON.stringify(Object.keys(counts).sort(compareStrings))) {
+      throw mismatch('classes', manifest.classes, Object.keys(counts));
+    }
+  } else if (manifest.classes !== undefined) {
+    const sorted = (o: object) => JSON.stringify(Object.entries(o).sort(([a], [b]) => compareStrings(a, b)));
+    if (sorted(manifest.classes) !== sorted(counts)) throw mismatch('classes', manifest.classes, counts);
   }
   return dataset;
 }
@@ -182,7 +215,7 @@ function cleanSplit(split: Split): Split {
     : { seed: split.seed, testFraction: split.testFraction };
 }
 
-function parseManifest(text: string, file: string): DatasetManifest {
+function parseManifest(text: string, file: string): ReadManifest {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -197,18 +230,29 @@ function parseManifest(text: string, file: string): DatasetManifest {
   const m = value as Partial<Record<keyof DatasetManifest, unknown>> | null;
   const bad = (what: string) =>
     dataError(file, undefined, `${what}; expected a ${DATASET_SCHEMA} manifest as written by writeDataset`);
-  if (typeof m !== 'object' || m === null) throw bad('is not a JSON object');
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) throw bad('is not a JSON object');
   if (m.schema !== DATASET_SCHEMA) throw bad(`has schema ${JSON.stringify(m.schema)}`);
-  if (typeof m.name !== 'string' || typeof m.source !== 'string') throw bad('lacks a string name or source');
+  if (typeof m.name !== 'string') throw bad('lacks a string name');
   if (typeof m.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(m.sha256)) throw bad('lacks a hex sha256');
+  if (m.source !== undefined && typeof m.source !== 'string') throw bad('has a source that is not a string');
   const rows = m.rows as { train?: unknown; test?: unknown } | undefined;
-  if (!Number.isInteger(rows?.train) || !Number.isInteger(rows?.test))
-    throw bad('lacks rows.train/rows.test');
-  if (typeof m.classes !== 'object' || m.classes === null) throw bad('lacks classes');
+  if (rows !== undefined && (!Number.isInteger(rows?.train) || !Number.isInteger(rows?.test))) {
+    throw bad('has rows without integer train/test');
+  }
+  const classes = m.classes;
+  const classesOk =
+    classes === undefined ||
+    (Array.isArray(classes) && classes.every((c) => typeof c === 'string')) ||
+    (typeof classes === 'object' &&
+      classes !== null &&
+      !Array.isArray(classes) &&
+      Object.values(classes).every((n) => Number.isInteger(n)));
+  if (!classesOk) throw bad('has classes that are neither label counts nor a list of labels');
   const split = m.split as { seed?: unknown; testFraction?: unknown; testFile?: unknown } | undefined;
   const splitOk =
+    split === undefined ||
     typeof split?.testFile === 'string' ||
     (typeof split?.seed === 'number' && typeof split?.testFraction === 'number');
-  if (!splitOk) throw bad('lacks split {seed, testFraction} or {testFile}');
-  return value as DatasetManifest;
+  if (!splitOk) throw bad('has a split that is neither {seed, testFraction} nor {testFile}');
+  return value as ReadManifest;
 }

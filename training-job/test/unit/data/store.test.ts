@@ -1,6 +1,12 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Dataset, datasetSha256, readDatasetDir, writeDataset } from '@slipway/training-job';
+import {
+  type Dataset,
+  datasetFiles,
+  datasetSha256,
+  readDatasetDir,
+  writeDataset,
+} from '@slipway/training-job';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dataErrorOf, put, scratch } from './files.js';
 
@@ -58,6 +64,21 @@ describe('writeDataset / readDatasetDir', () => {
     expect((await readdir(join(root, 'datasets/tiny'))).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 
+  it('gives the same bytes through datasetFiles, for stores that write files themselves', async () => {
+    const ds = dataset();
+    const dir = join(root, 'via-files');
+    await writeDataset(dir, ds);
+    const files = datasetFiles(ds);
+    expect(files.trainJsonl).toBe(await readFile(join(dir, 'train.jsonl'), 'utf8'));
+    expect(files.testJsonl).toBe(await readFile(join(dir, 'test.jsonl'), 'utf8'));
+    expect(`${JSON.stringify(files.manifest, null, 2)}\n`).toBe(
+      await readFile(join(dir, 'manifest.json'), 'utf8'),
+    );
+    expect(() => datasetFiles({ ...ds, sha256: '0'.repeat(64) })).toThrow(
+      /says sha256 0{64} but its rows hash to/,
+    );
+  });
+
   it('keeps an explicit test file in the split', async () => {
     const ds = dataset({ split: { testFile: '/data/test.csv' }, name: 'explicit' });
     await writeDataset(join(root, 'explicit'), ds);
@@ -109,7 +130,30 @@ describe('writeDataset / readDatasetDir', () => {
     await writeDataset(dir, dataset());
     const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
     await writeFile(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, classes: { neg: 1, pos: 3 } }));
-    expect((await dataErrorOf(readDatasetDir(dir))).message).toMatch(/counts .* do not match the files'/);
+    expect((await dataErrorOf(readDatasetDir(dir))).message).toBe(
+      `${join(dir, 'manifest.json')}: classes {"neg":1,"pos":3} do not match the files' {"neg":2,"pos":2}; write the dataset again`,
+    );
+  });
+
+  it('reads the model store variant of the manifest: classes as a list, createdAt, no split', async () => {
+    const dir = join(root, 'from-store');
+    const ds = dataset();
+    await writeDataset(dir, ds);
+    const { rows, files } = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+    const storeManifest = { schema: 'slipway.dataset/v1', name: 'tiny', sha256: ds.sha256, files, rows };
+    await writeFile(
+      join(dir, 'manifest.json'),
+      JSON.stringify({ ...storeManifest, classes: ['pos', 'neg'], createdAt: '2025-01-01T00:00:00.000Z' }),
+    );
+    expect(await readDatasetDir(dir)).toEqual({
+      ...ds,
+      source: dir,
+      split: { testFile: join(dir, 'test.jsonl') },
+    });
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify({ ...storeManifest, classes: ['pos'] }));
+    expect((await dataErrorOf(readDatasetDir(dir))).message).toMatch(
+      /classes \["pos"\] do not match the files' \["neg","pos"\]/,
+    );
   });
 
   it('rejects a directory without a manifest or with a foreign one', async () => {
