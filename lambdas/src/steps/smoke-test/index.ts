@@ -16,7 +16,10 @@ export type SmokeTestEvent = z.output<typeof smokeTestEventSchema>;
 
 /** What the SmokeTest step needs; the defaults suit a deployment. */
 export interface SmokeTestDeps {
-  /** How long to wait for the endpoint to serve the version. Default 30 000 ms. */
+  /**
+   * How long to keep checking that the endpoint serves the version. Default 30 000 ms. A check under way
+   * at the deadline is allowed to finish, so the wait can exceed this by up to `requestTimeoutMs`.
+   */
   readonly timeoutMs?: number;
   /** Pause between health checks. Default 100 ms. */
   readonly pollMs?: number;
@@ -73,8 +76,9 @@ export async function runSmokeTest(
   let servedVersion: number | null = null;
   let last = 'no answer yet';
   for (;;) {
-    const left = deadline - Date.now();
-    const answer = await request(healthUrl, undefined, Math.max(1, Math.min(requestTimeoutMs, left)));
+    // Each check gets its full request timeout: one cut short by the deadline would replace what the
+    // endpoint last said with a meaningless timeout.
+    const answer = await request(healthUrl, undefined, requestTimeoutMs);
     if (answer.ok) {
       const served = modelOf(answer.body);
       servedVersion = served.version;
