@@ -103,12 +103,13 @@ export interface VersionQuery {
 
 /** One move of an alias. */
 export interface AliasMove {
-  version: number;
+  /** The version the alias moved to; null when the move cleared it. */
+  version: number | null;
   previous: number | null;
   updatedAt: string;
   updatedBy: string;
   reason: string;
-  action: 'set' | 'rollback';
+  action: 'set' | 'rollback' | 'clear';
 }
 
 /** An alias as stored at `models/<model>/aliases/<alias>.json`, with its full history (oldest first). */
@@ -840,9 +841,13 @@ export class ModelStore {
     return records.filter((r) => r !== undefined).map((r) => r.record);
   }
 
-  /** An alias's moves, newest first. */
+  /** An alias's moves, newest first (a cleared alias keeps its history). */
   async aliasHistory(name: string, alias: string): Promise<AliasMove[]> {
-    return [...(await this.getAlias(name, alias)).history].reverse();
+    assertName(name);
+    assertAlias(alias);
+    const { history } = await this.readAliasState(name, alias);
+    if (history.length === 0) await this.getAlias(name, alias); // throws the usual "no such alias" error
+    return [...history].reverse();
   }
 
   /**
@@ -860,7 +865,18 @@ export class ModelStore {
     assertAlias(alias);
     assertVersion(version);
     await this.getManifest(name, version); // an alias never names a version that does not exist
-    return this.moveAlias(name, alias, options, () => ({ version, action: 'set' }));
+    return this.moveAlias(name, alias, options, () => ({ version, action: 'set' })) as Promise<AliasRecord>;
+  }
+
+  /**
+   * Unsets an alias by compare-and-swap, keeping its history: reading it then fails with NotFoundError
+   * until it is set again. Used when the first promotion of a model is rolled back: there is no earlier
+   * version to go back to, and production must not keep naming the failed one.
+   */
+  async clearAlias(name: string, alias: string, options: AliasMoveOptions = {}): Promise<void> {
+    assertName(name);
+    assertAlias(alias);
+    await this.moveAlias(name, alias, options, () => ({ version: null, action: 'clear' }));
   }
 
   /**
@@ -881,24 +897,26 @@ export class ModelStore {
         );
       }
       return { version: target, action: 'rollback' };
-    });
+    }) as Promise<AliasRecord>;
   }
 
   private async moveAlias(
     name: string,
     alias: string,
     options: AliasMoveOptions,
-    decide: (current: AliasRecord | undefined) => { version: number; action: AliasMove['action'] },
-  ): Promise<AliasRecord> {
+    decide: (current: AliasRecord | undefined) => { version: number | null; action: AliasMove['action'] },
+  ): Promise<AliasRecord | undefined> {
     const key = layout.alias(name, alias);
     for (let attempt = 0; attempt < 50; attempt++) {
-      const current = await this.readAlias(name, alias);
+      const state = await this.readAliasState(name, alias);
+      const current = state.record ? { record: state.record } : undefined;
       if (options.expected !== undefined && (current?.record.version ?? null) !== options.expected) {
         throw this.aliasConflict(name, alias, options.expected, current?.record);
       }
       const { version, action } = decide(current?.record);
       if (current && action === 'set' && current.record.version === version) return current.record;
-      if (action === 'rollback') await this.getManifest(name, version);
+      if (!current && version === null) return undefined;
+      if (action === 'rollback' && version !== null) await this.getManifest(name, version);
       const move: AliasMove = {
         version,
         previous: current?.record.version ?? null,
@@ -913,10 +931,11 @@ export class ModelStore {
         updatedAt: move.updatedAt,
         updatedBy: move.updatedBy,
         reason: move.reason,
-        history: [...(current?.record.history ?? []), move],
+        history: [...state.history, move],
       };
-      const etag = await this.backend.putIfMatch(key, encodeJson(stored), current?.etag ?? null);
-      if (etag !== undefined) return { model: name, alias, ...stored };
+      const etag = await this.backend.putIfMatch(key, encodeJson(stored), state.etag);
+      if (etag !== undefined)
+        return version === null ? undefined : { model: name, alias, ...stored, version };
       if (options.expected !== undefined) {
         const winner = await this.readAlias(name, alias);
         throw this.aliasConflict(name, alias, options.expected, winner?.record);
@@ -944,17 +963,32 @@ export class ModelStore {
     );
   }
 
+  /** A set alias, or undefined when it was never set or has been cleared. */
   private async readAlias(
     name: string,
     alias: string,
   ): Promise<{ record: AliasRecord; etag: string } | undefined> {
+    const state = await this.readAliasState(name, alias);
+    return state.record && state.etag !== null ? { record: state.record, etag: state.etag } : undefined;
+  }
+
+  /**
+   * The alias file's state: a cleared alias keeps its file (and history) with `version: null`, so it
+   * reads as unset while later moves still compare-and-swap on the file's tag.
+   */
+  private async readAliasState(
+    name: string,
+    alias: string,
+  ): Promise<{ record: AliasRecord | undefined; etag: string | null; history: AliasMove[] }> {
     const key = layout.alias(name, alias);
     const found = await this.backend.get(key);
-    if (!found) return undefined;
+    if (!found) return { record: undefined, etag: null, history: [] };
     const value = parseRecord(found.body, key);
-    if (typeof value.version !== 'number' || !Array.isArray(value.history)) {
-      throw new CorruptManifestError(key, 'it lacks a numeric "version" or a "history" list');
+    if ((typeof value.version !== 'number' && value.version !== null) || !Array.isArray(value.history)) {
+      throw new CorruptManifestError(key, 'it lacks a "version" (number or null) or a "history" list');
     }
+    const history = value.history as AliasMove[];
+    if (value.version === null) return { record: undefined, etag: found.etag, history };
     const record: AliasRecord = {
       model: name,
       alias,
@@ -963,9 +997,9 @@ export class ModelStore {
       updatedAt: String(value.updatedAt ?? ''),
       updatedBy: String(value.updatedBy ?? ''),
       reason: String(value.reason ?? ''),
-      history: value.history as AliasMove[],
+      history,
     };
-    return { record, etag: found.etag };
+    return { record, etag: found.etag, history };
   }
 
   // ---------------------------------------------------------------- gc
@@ -1107,6 +1141,10 @@ export function datasetContentHash(train: Uint8Array | string, test: Uint8Array 
 export function rollbackTarget(history: readonly AliasMove[]): number | undefined {
   const stack: number[] = [];
   for (const move of history) {
+    if (move.version === null) {
+      stack.length = 0;
+      continue;
+    }
     if (move.action === 'rollback') {
       while (stack.length > 0 && stack[stack.length - 1] !== move.version) stack.pop();
       if (stack.length === 0) stack.push(move.version);

@@ -56,6 +56,3 @@ export class ProductionMovedError extends StepError {
 
 /** The deployer failed to put the promoted version behind the endpoint. */
 export class DeployError extends StepError {}
-
-/** A rollback that cannot be carried out; production may still point at the bad version. */
-export class RollbackError extends StepError {}

@@ -31,7 +31,6 @@ export {
   type EventIssue,
   InvalidEventError,
   ProductionMovedError,
-  RollbackError,
   StepConfigError,
   StepError,
 } from './errors.js';

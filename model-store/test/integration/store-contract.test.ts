@@ -430,6 +430,30 @@ describe.each(allTargets())('store contract on $name', (target) => {
       );
     });
 
+    it('clears an alias by compare-and-swap and keeps its history', async () => {
+      await register(1);
+      await store.setAlias('sentiment', 'production', 1, { expected: null, actor: 'alice' });
+      await expect(store.clearAlias('sentiment', 'production', { expected: 2 })).rejects.toThrow(
+        ConflictError,
+      );
+      await store.clearAlias('sentiment', 'production', {
+        expected: 1,
+        actor: 'oncall',
+        reason: 'smoke test failed',
+      });
+      await expect(store.getAlias('sentiment', 'production')).rejects.toThrow(NotFoundError);
+      expect(await store.listAliases('sentiment')).toEqual([]);
+      expect(
+        (await store.aliasHistory('sentiment', 'production')).map((m) => [m.action, m.version, m.updatedBy]),
+      ).toEqual([
+        ['clear', null, 'oncall'],
+        ['set', 1, 'alice'],
+      ]);
+      // Unset again means "expected null" holds, and a rollback has nothing to go back to.
+      await expect(store.rollbackAlias('sentiment', 'production')).rejects.toThrow(/it is not set/);
+      expect((await store.setAlias('sentiment', 'production', 1, { expected: null })).previous).toBeNull();
+    });
+
     it('never points at a version that does not exist and refuses invalid alias names', async () => {
       await register(1);
       await expect(store.setAlias('sentiment', 'production', 5)).rejects.toThrow(

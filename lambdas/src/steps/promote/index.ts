@@ -6,7 +6,7 @@ import {
   rollbackTarget,
 } from '@slipway/model-store';
 import { z } from 'zod';
-import { DeployError, ProductionMovedError, RollbackError } from '../errors.js';
+import { DeployError, ProductionMovedError } from '../errors.js';
 import { executionIdField, nameField, parseEvent, versionField } from '../event.js';
 
 /** The alias the inference endpoint serves. */
@@ -159,11 +159,15 @@ export async function runRollback(input: RollbackEvent, deps: PromoteDeps): Prom
       return { version: at, moved: false, endpoint };
     }
     if (target === null) {
-      throw new RollbackError(
-        `production of ${input.model} still points at v${input.version}, which failed its smoke test, and there is no earlier ` +
-          'version to go back to (this was its first promotion) while the store cannot remove an alias yet; ' +
-          `point production at a good version with \`slipway models set-alias ${input.model} production <version>\``,
-      );
+      // The failed version was the model's first production: there is nothing to go back to, so
+      // production is unset rather than left naming a version that failed its smoke test.
+      try {
+        await store.clearAlias(input.model, PRODUCTION_ALIAS, { expected: input.version, actor, reason });
+      } catch (error) {
+        if (error instanceof ConflictError && attempt < 3) continue;
+        throw error;
+      }
+      return { version: null, moved: true, endpoint: null };
     }
     try {
       await moveBack(store, input.model, current, target, { expected: input.version, actor, reason });

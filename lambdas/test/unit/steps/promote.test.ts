@@ -1,4 +1,4 @@
-import type { ModelStore } from '@slipway/model-store';
+import { type ModelStore, NotFoundError } from '@slipway/model-store';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createPromoteHandler,
@@ -6,7 +6,6 @@ import {
   type Deployer,
   type DeployRequest,
   ProductionMovedError,
-  RollbackError,
 } from '../../../src/steps/index.js';
 import {
   createStepsStore,
@@ -171,15 +170,16 @@ describe('RollBack (promotion-rolls-back)', () => {
     expect(deployed.map((d) => d.version)).toEqual([1, 2]);
   });
 
-  it('throws RollbackError when the failed promotion was the first one: the store cannot unset an alias yet', async () => {
+  it('unsets production when the failed promotion was the first one, keeping the history', async () => {
     await promote(1, null);
-    const error = await rollback(1, null).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(RollbackError);
-    expect((error as Error).message).toBe(
-      'production of sentiment still points at v1, which failed its smoke test, and there is no earlier version to go back to ' +
-        '(this was its first promotion) while the store cannot remove an alias yet; ' +
-        'point production at a good version with `slipway models set-alias sentiment production <version>`',
-    );
-    expect((await production()).version).toBe(1);
+    expect(await rollback(1, null)).toEqual({ version: null, moved: true, endpoint: null });
+    await expect(production()).rejects.toThrow(NotFoundError);
+    const moves = await store.aliasHistory('sentiment', 'production');
+    expect(moves.map((m) => [m.action, m.version])).toEqual([
+      ['clear', null],
+      ['set', 1],
+    ]);
+    // A retried rollback finds nothing to undo.
+    expect(await rollback(1, null)).toEqual({ version: null, moved: false, endpoint: null });
   });
 });
