@@ -6,6 +6,8 @@ export {
   parseExecutionInput,
   type Thresholds,
 } from './input.js';
+export { storeDataset } from './local/datasets.js';
+export { LocalPipeline, type LocalPipelineOptions } from './local/pipeline.js';
 export {
   type AslDefinition,
   type AslState,
@@ -34,6 +36,7 @@ export {
   readExecutionRecord,
 } from './runtime/history.js';
 export {
+  approveExecution,
   type ExecutionHandle,
   type ExecutionOutcome,
   type LambdaHandler,
@@ -42,5 +45,6 @@ export {
   type LocalRuntimeOptions,
   localSubstitutions,
   newExecutionId,
+  rejectExecution,
 } from './runtime/runtime.js';
 export { type Decision, type PendingToken, TokenRegistry } from './runtime/tokens.js';

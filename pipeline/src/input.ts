@@ -31,7 +31,9 @@ export const executionInputSchema = z
     /** A dataset version already in the store (datasets/<name>/<sha256>/). */
     dataset: z
       .object({
-        name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/),
+        name: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9._-]{0,127}$/, 'use lowercase letters, digits, ".", "_" and "-"'),
         sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits'),
       })
       .strict(),

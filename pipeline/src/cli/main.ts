@@ -1,12 +1,21 @@
 import { Command, CommanderError } from 'commander';
+import { executionCommands } from './executions.js';
 import { modelsCommands } from './models.js';
 import { type Io, processIo } from './output.js';
+import { runCommands } from './run.js';
 import { serveCommands } from './serve.js';
+import { trainCommands } from './train.js';
 
 /** A command group: adds its subcommands to the program. */
 export type CommandModule = (program: Command, io: Io) => void;
 
-const modules: CommandModule[] = [serveCommands, modelsCommands];
+const modules: CommandModule[] = [
+  runCommands,
+  executionCommands,
+  trainCommands,
+  serveCommands,
+  modelsCommands,
+];
 
 /** Builds the `slipway` program with every command group registered. */
 export function buildProgram(io: Io = processIo): Command {

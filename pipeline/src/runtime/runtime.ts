@@ -168,29 +168,12 @@ export class LocalRuntime {
     for (const event of history)
       if (event.type === 'StateEntered' || event.type === 'StateExited') last = event;
     const started = history.find((e) => e.type === 'ExecutionStarted');
-    if (!last || !last.state) return { state: this.definition.StartAt, input: started?.input };
+    if (!last?.state) return { state: this.definition.StartAt, input: started?.input };
     if (last.type === 'StateEntered') return { state: last.state, input: last.input };
     const exited = this.definition.States[last.state];
     if (exited?.Next) return { state: exited.Next, input: last.output };
     const entered = [...history].reverse().find((e) => e.type === 'StateEntered' && e.state === last.state);
     return { state: last.state, input: entered?.input };
-  }
-
-  /** Approves the task the execution waits at (from any process sharing the store). */
-  async approve(id: string, by: string, comment = ''): Promise<void> {
-    await this.decide(id, { decision: 'approve', by, comment, at: new Date().toISOString() });
-  }
-
-  /** Rejects the task the execution waits at; it ends in `Rejected` with the reason. */
-  async reject(id: string, by: string, reason: string): Promise<void> {
-    await this.decide(id, { decision: 'reject', by, reason, at: new Date().toISOString() });
-  }
-
-  private async decide(id: string, decision: Decision): Promise<void> {
-    const record = await readExecutionRecord(this.options.store, id);
-    if (record.status !== 'RUNNING')
-      throw new ExecutionStateError(`execution ${id} already ${record.status.toLowerCase()}`);
-    await new TokenRegistry(this.options.store.executions(id)).decide(decision);
   }
 
   private run(journal: ExecutionJournal, startAt: string, input: unknown): ExecutionHandle {
@@ -524,6 +507,36 @@ function withRawInputTimeouts(definition: AslDefinition): AslDefinition {
     } else states[name] = state;
   }
   return { ...definition, States: states };
+}
+
+/**
+ * Approves the task an execution waits at. Works from any process that opens the same store: the
+ * execution's runner sees the decision within its poll interval; a crashed one sees it on resume.
+ */
+export async function approveExecution(
+  store: ModelStore,
+  id: string,
+  by: string,
+  comment = '',
+): Promise<void> {
+  await decide(store, id, { decision: 'approve', by, comment, at: new Date().toISOString() });
+}
+
+/** Rejects the task an execution waits at; it ends in `Rejected` with the reason. */
+export async function rejectExecution(
+  store: ModelStore,
+  id: string,
+  by: string,
+  reason: string,
+): Promise<void> {
+  await decide(store, id, { decision: 'reject', by, reason, at: new Date().toISOString() });
+}
+
+async function decide(store: ModelStore, id: string, decision: Decision): Promise<void> {
+  const record = await readExecutionRecord(store, id);
+  if (record.status !== 'RUNNING')
+    throw new ExecutionStateError(`execution ${id} already ${record.status.toLowerCase()}`);
+  await new TokenRegistry(store.executions(id)).decide(decision);
 }
 
 function stringValues(record: Record<string, unknown>): Record<string, string> {

@@ -164,9 +164,11 @@ describe('the rules', () => {
   });
 
   test('substitution refuses a missing placeholder value', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: ASL placeholders look like template slots
     expect(() => substitute('{"a": "${Missing}"}', {})).toThrow(
       /no value for placeholder\(s\) \$\{Missing\}/,
     );
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: ASL placeholders look like template slots
     expect(substitute('{"a": "${X}"}', { X: 'say "hi"' })).toBe('{"a": "say \\"hi\\""}');
   });
 });

@@ -1,0 +1,434 @@
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline/promises';
+import type { CompactEvaluation } from '@slipway/lambdas';
+import { type ModelStore, openStore } from '@slipway/model-store';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { ExecutionInputDraft } from '../input.js';
+import { storeDataset } from '../local/datasets.js';
+import { LocalPipeline } from '../local/pipeline.js';
+import type { HistoryEvent } from '../runtime/history.js';
+import {
+  approveExecution,
+  type ExecutionHandle,
+  type ExecutionOutcome,
+  newExecutionId,
+  rejectExecution,
+} from '../runtime/runtime.js';
+import { currentActor, formatDuration, storeOption } from './common.js';
+import { type Io, Output } from './output.js';
+
+interface RunFlags {
+  readonly data: string;
+  readonly test?: string;
+  readonly model?: string;
+  readonly store: string;
+  readonly host: string;
+  readonly port: number;
+  readonly trainer: 'local' | 'sagemaker' | 'fargate';
+  readonly hp: Record<string, string>;
+  readonly minAccuracy?: number;
+  readonly maxRegression?: number;
+  readonly minClassF1?: number;
+  readonly approvalTimeout: number;
+  readonly autoApprove?: boolean;
+  readonly approveIfBetter?: boolean;
+  readonly commit?: string;
+  readonly pr?: string;
+  readonly exit?: boolean;
+  readonly json?: boolean;
+}
+
+type ApprovalMode = 'auto' | 'if-better' | 'prompt' | 'wait';
+
+const fraction = (flag: string) => (value: string) => {
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError(`${flag} must be a number from 0 to 1`);
+  return n;
+};
+const integer = (min: number, max: number) => (value: string) => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max)
+    throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+  return n;
+};
+const keyValue = (value: string, previous: Record<string, string>) => {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError(`expected key=value, got "${value}"`);
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+};
+
+/** The current git commit, when run inside a repository. */
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Fails fast when the endpoint's port is taken, instead of failing the promotion minutes later. */
+async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        Object.assign(
+          new Error(
+            error.code === 'EADDRINUSE'
+              ? `port ${port} on ${host} is in use (a \`slipway serve\` or an earlier run?); stop it or pass --port <n> (0 picks a free port)`
+              : `cannot listen on ${host}:${port}: ${error.message}`,
+          ),
+          { name: 'PortInUseError' },
+        ),
+      ),
+    );
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** One line of detail for a state that just finished, from its output. */
+function detail(state: string, output: unknown): string {
+  const o = output as Record<string, unknown> | undefined;
+  const evaluation = (o?.evaluation as { report?: CompactEvaluation } | undefined)?.report;
+  switch (state) {
+    case 'TrainOnSageMaker':
+    case 'TrainOnFargate':
+      return `job ${(o?.training as { jobName?: string } | undefined)?.jobName ?? ''}`;
+    case 'Evaluate': {
+      if (!evaluation) return '';
+      const c = evaluation.candidate;
+      const p = evaluation.production;
+      return `accuracy ${pct(c.accuracy)}, macro-F1 ${pct(c.macroF1)}${p ? `  (production v${p.version}: ${pct(p.accuracy)}, ${pct(p.macroF1)})` : '  (no production model yet)'}`;
+    }
+    case 'Gate':
+      return evaluation ? (evaluation.verdict.passed ? 'passed' : 'failed') : '';
+    case 'Register':
+      return `version ${(o?.registration as { version?: number } | undefined)?.version ?? '?'}`;
+    case 'Approval': {
+      const a = o?.approval as { approvedBy?: string; comment?: string } | undefined;
+      return a ? `approved by ${a.approvedBy}${a.comment ? `: ${a.comment}` : ''}` : '';
+    }
+    case 'Promote': {
+      const p = o?.promotion as { version?: number; previous?: number | null } | undefined;
+      return p
+        ? `production ${p.previous === null || p.previous === undefined ? 'none' : `v${p.previous}`} -> v${p.version}`
+        : '';
+    }
+    case 'SmokeTest': {
+      const s = o?.smokeTest as { passed?: boolean; failures?: unknown[] } | undefined;
+      return s ? (s.passed ? 'passed' : `failed (${s.failures?.length ?? 0} problems)`) : '';
+    }
+    default:
+      return '';
+  }
+}
+
+/** What `run` and `resume` share: print the execution as it goes, settle the approval, report the end. */
+async function follow(
+  handle: ExecutionHandle,
+  ctx: { store: ModelStore; io: Io; out: Output; approval: ApprovalMode },
+): Promise<{ outcome: ExecutionOutcome; durations: Record<string, number> }> {
+  const { out, io } = ctx;
+  const started = new Map<string, number>();
+  const durations: Record<string, number> = {};
+  let evaluation: CompactEvaluation | undefined;
+  let prompt: AbortController | undefined;
+  const print = (line: string) => out.info(line);
+
+  const onEvent = (event: HistoryEvent) => {
+    const at = Date.parse(event.timestamp);
+    const state = event.state ?? '';
+    if (event.type === 'StateEntered') started.set(state, at);
+    if (event.type === 'StateExited') {
+      const ms = at - (started.get(state) ?? at);
+      durations[state] = (durations[state] ?? 0) + ms;
+      const report = (event.output as { evaluation?: { report?: CompactEvaluation } } | undefined)?.evaluation
+        ?.report;
+      if (report) evaluation = report;
+      print(`  ok  ${state.padEnd(18)} ${formatDuration(ms).padStart(9)}  ${detail(state, event.output)}`);
+    }
+    if (event.type === 'StateFailed') print(`  !!  ${state.padEnd(18)} ${event.error}: ${event.cause ?? ''}`);
+    if (event.type === 'StateRetried') print(`  ..  ${state.padEnd(18)} retrying (${event.message ?? ''})`);
+    if (event.type === 'TaskDecided') prompt?.abort();
+    if (event.type === 'TaskWaiting' && state === 'Approval') void settleApproval();
+  };
+
+  const settleApproval = async () => {
+    const actor = currentActor();
+    const version = (
+      handle.journal.history.findLast((e) => e.type === 'StateEntered' && e.state === 'Approval')?.input as
+        | { registration?: { version?: number } }
+        | undefined
+    )?.registration?.version;
+    if (ctx.approval === 'auto') {
+      await approveExecution(ctx.store, handle.id, actor, 'approved by slipway run --auto-approve');
+      return;
+    }
+    if (ctx.approval === 'if-better') {
+      const p = evaluation?.production;
+      if (!p || (evaluation && evaluation.candidate.macroF1 >= p.macroF1)) {
+        await approveExecution(
+          ctx.store,
+          handle.id,
+          actor,
+          'candidate at least as good as production (--approve-if-better)',
+        );
+      } else {
+        await rejectExecution(
+          ctx.store,
+          handle.id,
+          actor,
+          `macro-F1 ${pct(evaluation?.candidate.macroF1 ?? 0)} is below production's ${pct(p.macroF1)} (--approve-if-better)`,
+        );
+      }
+      return;
+    }
+    print('');
+    print(`  candidate v${version ?? '?'} waits for approval.`);
+    if (evaluation) {
+      const p = evaluation.production;
+      print(`                 candidate   ${p ? `production v${p.version}` : 'production'}`);
+      print(
+        `    accuracy     ${pct(evaluation.candidate.accuracy).padStart(9)}   ${p ? pct(p.accuracy).padStart(9) : '(none)'}`,
+      );
+      print(
+        `    macro-F1     ${pct(evaluation.candidate.macroF1).padStart(9)}   ${p ? pct(p.macroF1).padStart(9) : ''}`,
+      );
+      for (const [cls, f1] of Object.entries(evaluation.candidate.perClassF1)) {
+        print(`    F1 ${cls.slice(0, 9).padEnd(9)} ${pct(f1).padStart(9)}`);
+      }
+      print(`    gate: ${evaluation.verdict.summary}`);
+    }
+    print(
+      `  from another terminal: slipway approve ${handle.id} [--comment ...]  |  slipway reject ${handle.id} --reason ...`,
+    );
+    if (ctx.approval !== 'prompt') return;
+    prompt = new AbortController();
+    const rl = createInterface({ input: process.stdin, output: io.stderr });
+    try {
+      const answer = (
+        await rl.question(`  approve v${version ?? '?'} for production? [y/N] `, { signal: prompt.signal })
+      )
+        .trim()
+        .toLowerCase();
+      if (answer === 'y' || answer === 'yes') {
+        const comment = await rl.question('  comment (optional): ', { signal: prompt.signal });
+        await approveExecution(ctx.store, handle.id, actor, comment.trim());
+      } else {
+        const reason = (await rl.question('  reason for rejecting: ', { signal: prompt.signal })).trim();
+        await rejectExecution(ctx.store, handle.id, actor, reason || 'rejected at the prompt');
+      }
+    } catch (error) {
+      // Decided elsewhere (another terminal, the console) while the prompt was open.
+      if ((error as Error).name !== 'AbortError') print(`  ${(error as Error).message}`);
+    } finally {
+      rl.close();
+    }
+  };
+
+  for (const event of handle.journal.history)
+    if (event.type === 'StateExited' || event.type === 'StateEntered') onEvent(event);
+  const off = handle.journal.onEvent(onEvent);
+  try {
+    const outcome = await handle.done;
+    return { outcome, durations };
+  } finally {
+    off();
+    prompt?.abort();
+  }
+}
+
+function approvalMode(flags: { autoApprove?: boolean; approveIfBetter?: boolean }): ApprovalMode {
+  if (flags.autoApprove) return 'auto';
+  if (flags.approveIfBetter) return 'if-better';
+  return process.stdin.isTTY ? 'prompt' : 'wait';
+}
+
+/** Serves until Ctrl-C (or returns at once with --exit). */
+async function serveUntilInterrupted(pipeline: LocalPipeline, out: Output, exit: boolean): Promise<void> {
+  const url = pipeline.endpoint;
+  if (!url) return;
+  out.info('');
+  out.info(`serving   ${url}   (docs: ${url}/docs)`);
+  out.info(
+    `try       curl -s -X POST ${url}/predict -H 'content-type: application/json' -d '{"text":"I loved this phone, the battery is great."}'`,
+  );
+  if (exit) return;
+  out.info('Ctrl-C stops the server');
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+async function execute(
+  io: Io,
+  flags: {
+    store: string;
+    host: string;
+    port: number;
+    exit?: boolean;
+    json?: boolean;
+    autoApprove?: boolean;
+    approveIfBetter?: boolean;
+  },
+  begin: (pipeline: LocalPipeline, store: ModelStore, out: Output) => Promise<ExecutionHandle>,
+): Promise<void> {
+  const out = new Output(io, Boolean(flags.json));
+  const store = await openStore(flags.store);
+  const pipeline = new LocalPipeline({
+    store,
+    host: flags.host,
+    port: flags.port,
+    notify: () => {},
+    onServeEvent: (event) => {
+      if (event.type === 'swapped')
+        out.info(`  ..  endpoint now serves ${event.to.name} v${event.to.version}`);
+      if (event.type === 'refused') out.info(`  !!  endpoint refused ${event.key}: ${event.error.message}`);
+    },
+  });
+  const interrupted = () => {
+    out.info('\nstopped; the execution can continue with `slipway resume <id>`');
+    void pipeline.close().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  try {
+    await assertPortFree(flags.host, flags.port);
+    const handle = await begin(pipeline, store, out);
+    const wall = Date.now();
+    const { outcome, durations } = await follow(handle, { store, io, out, approval: approvalMode(flags) });
+    process.off('SIGINT', interrupted);
+    const total = Date.now() - wall;
+    out.result(
+      { ...outcome, durationMs: total, states: durations, endpoint: pipeline.endpoint ?? null },
+      () =>
+        outcome.status === 'SUCCEEDED'
+          ? `\nexecution ${outcome.id} succeeded in ${formatDuration(total)}`
+          : `\nexecution ${outcome.id} ended in ${outcome.finalState}: ${outcome.error ?? ''}${outcome.cause ? `: ${outcome.cause}` : ''}`,
+    );
+    if (outcome.status === 'SUCCEEDED') await serveUntilInterrupted(pipeline, out, Boolean(flags.exit));
+    else process.exitCode = 1;
+  } finally {
+    process.off('SIGINT', interrupted);
+    await pipeline.close();
+    await store.close();
+  }
+}
+
+/** `slipway run` and `slipway resume`. */
+export function runCommands(program: Command, io: Io): void {
+  const withEndpointOptions = (command: Command) =>
+    command
+      .addOption(storeOption())
+      .option('--host <host>', 'interface the local endpoint binds', '127.0.0.1')
+      .option('--port <port>', 'port of the local endpoint (0 picks a free one)', integer(0, 65535), 8080)
+      .option('--auto-approve', 'approve without asking (scripts, demos)')
+      .option('--approve-if-better', "approve when macro-F1 is at least production's, reject otherwise")
+      .option('--exit', 'stop when the execution ends instead of serving the model until Ctrl-C')
+      .option('--json', 'print the outcome as JSON');
+
+  withEndpointOptions(
+    program
+      .command('run')
+      .description(
+        'Run the pipeline on this machine: train, evaluate against production, register, approve, promote, smoke-test, serve',
+      )
+      .option(
+        '--data <source>',
+        'builtin:sentiment, builtin:spam, or a .jsonl/.csv file with text,label',
+        'builtin:sentiment',
+      )
+      .option('--test <path>', 'a separate test file (otherwise a seeded, stratified split)')
+      .option('--model <name>', 'model name in the store (default: the dataset name)')
+      .addOption(
+        new Option('--trainer <kind>', 'training compute; locally all run as a child process')
+          .choices(['local', 'sagemaker', 'fargate'])
+          .default('local'),
+      )
+      .option(
+        '--hp <key=value>',
+        'a hyperparameter (repeatable), e.g. --hp ngram_max=3 --hp C=4',
+        keyValue,
+        {},
+      )
+      .option(
+        '--min-accuracy <x>',
+        'gate: lowest accuracy accepted (default 0.6)',
+        fraction('--min-accuracy'),
+      )
+      .option(
+        '--max-regression <x>',
+        'gate: largest accuracy/macro-F1 drop against production (default 0.01)',
+        fraction('--max-regression'),
+      )
+      .option('--min-class-f1 <x>', 'gate: lowest F1 of any class (default 0)', fraction('--min-class-f1'))
+      .option(
+        '--approval-timeout <seconds>',
+        'reject when nobody decides in time',
+        integer(1, 2_147_483),
+        7 * 24 * 3600,
+      )
+      .option('--commit <sha>', 'git commit recorded in lineage (default: git rev-parse HEAD)')
+      .option('--pr <number>', 'pull request recorded in lineage'),
+  ).action(async (flags: RunFlags) => {
+    await execute(io, flags, async (pipeline, store, out) => {
+      const { dataset, created } = await storeDataset(
+        store,
+        flags.data,
+        flags.test ? { test: flags.test } : {},
+      );
+      out.info(
+        `dataset   ${dataset.name} ${dataset.sha256.slice(0, 12)}: ${dataset.train.length} train / ${dataset.test.length} test rows${created ? '' : ' (already in the store)'}`,
+      );
+      const model =
+        flags.model ??
+        dataset.name
+          .toLowerCase()
+          .replace(/[^a-z0-9-]+/g, '-')
+          .replace(/^-+|-+$/g, '');
+      const thresholds = {
+        minAccuracy: flags.minAccuracy ?? 0.6,
+        maxRegression: flags.maxRegression ?? 0.01,
+        minClassF1: flags.minClassF1 ?? 0,
+      };
+      const input: Omit<ExecutionInputDraft, 'runId'> = {
+        model,
+        dataset: { name: dataset.name, sha256: dataset.sha256 },
+        hyperparameters: flags.hp,
+        git: { commit: flags.commit ?? gitCommit(), pullRequest: flags.pr ?? '' },
+        trainer: flags.trainer,
+        thresholds,
+        approvalTimeoutSeconds: flags.approvalTimeout,
+        trigger: 'cli',
+      };
+      const id = newExecutionId();
+      const handle = await pipeline.runtime.start({ ...input, runId: id }, id);
+      out.info(`execution ${id}   store ${store.uri}`);
+      return handle;
+    });
+  });
+
+  withEndpointOptions(
+    program
+      .command('resume')
+      .description('Continue an execution whose process stopped (crash, Ctrl-C) from its last state')
+      .argument('<id>', 'execution id'),
+  ).action(async (id: string, flags: RunFlags) => {
+    await execute(io, flags, async (pipeline, store, out) => {
+      const handle = await pipeline.runtime.resume(id);
+      out.info(`resuming  ${id}   store ${store.uri}`);
+      return handle;
+    });
+  });
+}

@@ -1,0 +1,41 @@
+import { approveExecution } from '@slipway/pipeline';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import {
+  aliasVersion,
+  type PipelineFixture,
+  pipelineFixture,
+  statesEntered,
+} from '../../helpers/pipeline.js';
+
+let f: PipelineFixture;
+beforeAll(async () => {
+  f = await pipelineFixture();
+});
+afterAll(async () => {
+  await f.close();
+});
+
+test('approval-timeout: nobody decides, the candidate is rejected with reason timeout', async () => {
+  const handle = await f.pipeline.runtime.start(f.input({ approvalTimeoutSeconds: 1 }));
+  const outcome = await handle.done;
+  expect(outcome).toMatchObject({
+    status: 'FAILED',
+    finalState: 'Rejected',
+    error: 'Rejected',
+    cause: 'timeout',
+  });
+  expect(statesEntered(handle.journal.history).slice(-3)).toEqual([
+    'Approval',
+    'ApprovalTimedOut',
+    'Rejected',
+  ]);
+  expect(handle.journal.history.find((e) => e.type === 'StateFailed')).toMatchObject({
+    state: 'Approval',
+    error: 'States.Timeout',
+  });
+  expect(await aliasVersion(f.store, 'sentiment', 'production')).toBeNull();
+  // The token died with the state: a late approval is refused, not silently recorded.
+  await expect(approveExecution(f.store, handle.id, 'late', '')).rejects.toThrow(
+    /already failed|not waiting/,
+  );
+}, 120_000);

@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import {
+  aliasVersion,
+  type PipelineFixture,
+  pipelineFixture,
+  statesEntered,
+} from '../../helpers/pipeline.js';
+
+let f: PipelineFixture;
+beforeAll(async () => {
+  f = await pipelineFixture();
+});
+afterAll(async () => {
+  await f.close();
+});
+
+test('gate-fails: a candidate below the accuracy floor is never registered', async () => {
+  const handle = await f.pipeline.runtime.start(
+    f.input({ thresholds: { minAccuracy: 0.99, maxRegression: 0.01, minClassF1: 0 } }),
+  );
+  const outcome = await handle.done;
+  expect(outcome).toMatchObject({
+    status: 'FAILED',
+    finalState: 'EvaluationFailedGate',
+    error: 'GateFailed',
+  });
+  expect(outcome.cause).toMatch(/accuracy 0\.\d+ .*0\.99/);
+  expect(statesEntered(handle.journal.history)).toEqual([
+    'Train',
+    'TrainOnSageMaker',
+    'Evaluate',
+    'Gate',
+    'EvaluationFailedGate',
+  ]);
+  await expect(f.store.listModels()).resolves.toEqual([]);
+  expect(await aliasVersion(f.store, 'sentiment', 'production')).toBeNull();
+  // The evaluation that failed the gate is kept with the execution for the console.
+  const report = await handle.journal.area.getJson<{ verdict: { passed: boolean } }>('evaluation.json');
+  expect(report?.verdict.passed).toBe(false);
+}, 120_000);
