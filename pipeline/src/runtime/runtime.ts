@@ -129,6 +129,13 @@ export class LocalRuntime {
     }
     if (problems.length > 0)
       throw new DefinitionError(`the definition cannot run locally:\n  ${problems.join('\n  ')}`);
+    try {
+      new StateMachine(this.runnable as unknown as StateMachineDefinition, {
+        validationOptions: { checkArn: false },
+      });
+    } catch (cause) {
+      throw new DefinitionError(`the definition is not valid: ${(cause as Error).message}`, { cause });
+    }
   }
 
   private implementation(resource: TaskResource): TaskImpl | undefined {
@@ -202,10 +209,12 @@ export class LocalRuntime {
         }
       };
     }
+    // The whole definition was validated in the constructor; a resumed run starts mid-way, where the
+    // interpreter's own check would call the earlier states unreachable.
     const machine = new StateMachine(
       { ...this.runnable, StartAt: startAt } as unknown as StateMachineDefinition,
       {
-        validationOptions: { checkArn: false },
+        validationOptions: startAt === this.definition.StartAt ? { checkArn: false } : { noValidate: true },
       },
     );
     const retryIntervalOverrides =
@@ -469,6 +478,9 @@ export class LocalRuntime {
       JSON.stringify(params.Payload ?? {}).replaceAll(TOKEN_SENTINEL, pending.token),
     );
     await this.invoke({ ...params, Payload: payload });
+    // Everything up to here is on disk before anyone is told to decide: a crash while waiting then
+    // resumes at this state, never before it.
+    await run.journal.flush();
     run.journal.append({ type: 'TaskWaiting', state: run.state, message: 'waiting for a decision' });
     try {
       const settled = await tokens.wait(pending.token, run.signal);
