@@ -22,15 +22,19 @@ def read_rows(path):
     return [row["text"] for row in rows], [row["label"] for row in rows]
 
 
-def median_ms(fn, repeat):
+def median_ms(fn, repeat, rounds=5):
+    """The best of `rounds` medians, as the slipway side reports it."""
     for _ in range(200):
         fn()
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
+    medians = []
+    for _ in range(rounds):
+        samples = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            fn()
+            samples.append((time.perf_counter() - start) * 1000)
+        medians.append(statistics.median(samples))
+    return min(medians)
 
 
 def main():
@@ -49,8 +53,8 @@ def main():
         json.dumps(
             {
                 "accuracy": accuracy,
-                "singleMs": median_ms(lambda: model.predict_proba([x_test[0]]), 2000),
-                "batch64Ms": median_ms(lambda: model.predict_proba(batch), 300),
+                "singleMs": median_ms(lambda: model.predict_proba([x_test[0]]), 1000),
+                "batch64Ms": median_ms(lambda: model.predict_proba(batch), 100),
             }
         )
     )
