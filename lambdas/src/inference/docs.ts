@@ -43,6 +43,7 @@ export function renderDocs(openApi: Json): DocsPage {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="docs/assets/docs.css">
 <script src="docs/assets/docs.js" defer></script>
 </head>
@@ -84,7 +85,7 @@ function renderOperation(id: string, method: string, path: string, op: Json, sch
     const curl =
       example === undefined
         ? ''
-        : `<pre>curl -s -X ${method.toUpperCase()} http://127.0.0.1:8080${esc(path)} -H 'content-type: application/json' -d '${esc(JSON.stringify(example))}'</pre>`;
+        : `<pre class="curl">curl -s -X ${method.toUpperCase()} http://127.0.0.1:8080${esc(path)} -H 'content-type: application/json' -d '${esc(JSON.stringify(example))}'</pre>`;
     request = `<h4>Request body</h4>${renderSchema(bodySchema)}${curl}`;
   }
   const rows = Object.entries(asObject(op.responses)).map(([code, response]) => {
@@ -220,6 +221,7 @@ main{grid-area:main;padding:1rem 2rem 4rem;max-width:72rem}a{color:var(--accent)
 table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{text-align:left;vertical-align:top;border-bottom:1px solid var(--line);padding:.4rem .5rem}th{color:var(--muted);font-weight:600}
 td table{margin:.5rem 0 0}code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9em}pre{background:var(--bg);border:1px solid var(--line);border-radius:6px;padding:.75rem;overflow:auto;white-space:pre-wrap;word-break:break-all}
 .code{font-weight:700}.c2{color:#1f8a4c}.c4{color:#b25d00}.c5{color:#c0262d}.limits,.note,em{color:var(--muted);font-size:.9em}
+#try-out:empty{display:none}
 textarea{width:100%;font:inherit;padding:.5rem;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}label{display:block;margin-bottom:.35rem}
 button{margin-top:.5rem;font:inherit;padding:.4rem 1rem;border-radius:6px;border:1px solid var(--accent);background:var(--accent);color:#fff;cursor:pointer}
 @media (max-width:800px){body{grid-template-columns:1fr;grid-template-areas:"head" "nav" "main"}nav{border-right:0}}
@@ -227,6 +229,11 @@ button{margin-top:.5rem;font:inherit;padding:.4rem 1rem;border-radius:6px;border
 
 const JS = `'use strict';
 document.addEventListener('DOMContentLoaded', () => {
+  // The examples name the default local address; show the one this page was served from.
+  const base = new URL('.', location.href).href.replace(/\\/$/, '');
+  for (const pre of document.querySelectorAll('pre.curl')) {
+    pre.textContent = pre.textContent.replace('http://127.0.0.1:8080', base);
+  }
   const form = document.getElementById('try-form');
   const text = document.getElementById('try-text');
   const out = document.getElementById('try-out');
