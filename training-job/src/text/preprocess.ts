@@ -92,9 +92,89 @@ export function asRuntimeText(text: string): string {
   return (nul === -1 ? text : text.slice(0, nul)).toWellFormed();
 }
 
+/** Text as StringNormalizer leaves it: runtime-safe, then lowercased. */
+export function normalize(text: string): string {
+  return lowercase(asRuntimeText(text));
+}
+
+const ASCII_TOKEN = new Uint8Array(128);
+for (let c = 0; c < 128; c++) ASCII_TOKEN[c] = /[a-z0-9]/i.test(String.fromCharCode(c)) ? 1 : 0;
+/** [\p{L}\p{M}\p{N}] per code point in Node's tables, decided once per code point: 1 yes, 2 no. */
+const bmpClass = new Uint8Array(0x10000);
+const astralClass = new Map<number, boolean>();
+const tokenCodePoint = new RegExp(`^${TOKEN_PATTERN.char}$`, 'u');
+
+function isTokenCodePoint(cp: number): boolean {
+  if (cp < 0x10000) {
+    let known = bmpClass[cp] as number;
+    if (known === 0) {
+      known = tokenCodePoint.test(String.fromCharCode(cp)) ? 1 : 2;
+      bmpClass[cp] = known;
+    }
+    return known === 1;
+  }
+  let known = astralClass.get(cp);
+  if (known === undefined) {
+    known = tokenCodePoint.test(String.fromCodePoint(cp));
+    astralClass.set(cp, known);
+  }
+  return known;
+}
+
+/**
+ * Finds the tokens of a normalized text and calls `emit(start, end)` with each one's UTF-16 offsets:
+ * maximal runs of letters, marks and digits (word), or each such code point (char) — exactly what the
+ * Tokenizer's regular expression matches. A scan over char codes instead of a regex match lets the
+ * trainer intern tokens without creating a string for each occurrence.
+ */
+export function scanTokens(
+  normalized: string,
+  analyzer: Analyzer,
+  emit: (start: number, end: number) => void,
+): void {
+  if (needsRuntimeClass.test(normalized)) {
+    for (const match of normalized.matchAll(runtimeTokenRegex[analyzer])) {
+      emit(match.index, match.index + match[0].length);
+    }
+    return;
+  }
+  const length = normalized.length;
+  const word = analyzer === 'word';
+  let start = -1;
+  for (let i = 0; i < length; ) {
+    const c = normalized.charCodeAt(i);
+    let width = 1;
+    let token: boolean;
+    if (c < 128) token = ASCII_TOKEN[c] === 1;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      // Well-formed text: a high surrogate is always followed by a low one.
+      width = 2;
+      token = isTokenCodePoint(((c - 0xd800) << 10) + (normalized.charCodeAt(i + 1) - 0xdc00) + 0x10000);
+    } else token = isTokenCodePoint(c);
+    if (!word) {
+      if (token) emit(i, i + width);
+    } else if (token) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      emit(start, i);
+      start = -1;
+    }
+    i += width;
+  }
+  if (start >= 0) emit(start, length);
+}
+
 /** Normalizes and splits a text into tokens, as StringNormalizer + Tokenizer do. */
 export function tokenize(text: string, analyzer: Analyzer): string[] {
-  const normalized = lowercase(asRuntimeText(text));
+  const normalized = normalize(text);
+  const tokens: string[] = [];
+  scanTokens(normalized, analyzer, (start, end) => tokens.push(normalized.slice(start, end)));
+  return tokens;
+}
+
+/** The Tokenizer's own regular expression over a normalized text: the scanner's specification. */
+export function tokenizeByRegex(text: string, analyzer: Analyzer): string[] {
+  const normalized = normalize(text);
   const regex = needsRuntimeClass.test(normalized) ? runtimeTokenRegex[analyzer] : plainTokenRegex[analyzer];
   return normalized.match(regex) ?? [];
 }

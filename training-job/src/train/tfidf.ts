@@ -1,4 +1,4 @@
-import { type Analyzer, NGRAM_JOINER, tokenize } from '../text/preprocess.js';
+import { type Analyzer, NGRAM_JOINER, normalize, scanTokens } from '../text/preprocess.js';
 import { grow, NgramTable } from './ngram-table.js';
 import type { Csr } from './sparse.js';
 
@@ -21,27 +21,28 @@ export interface FittedTfidf {
   readonly idf: Float32Array;
 }
 
-/**
- * Token ids for one corpus. Interning tokens lets n-grams be keyed by numbers (fast Map keys) rather
- * than by joined strings, which is most of the cost of vectorizing a mail corpus.
- */
+/** Token ids for one corpus: interning lets n-grams be keyed by small integers instead of strings. */
 class Interner {
-  readonly ids = new Map<string, number>();
   readonly tokens: string[] = [];
+  private readonly index = new Map<string, number>();
+  private ids = new Int32Array(1 << 12);
 
-  intern(tokens: readonly string[]): Int32Array {
-    const out = new Int32Array(tokens.length);
-    for (let i = 0; i < tokens.length; i++) {
-      const token = tokens[i] as string;
-      let id = this.ids.get(token);
+  /** The ids of a text's tokens, in order. */
+  internText(text: string, analyzer: Analyzer): Int32Array {
+    const normalized = normalize(text);
+    let count = 0;
+    scanTokens(normalized, analyzer, (start, end) => {
+      const token = normalized.slice(start, end);
+      let id = this.index.get(token);
       if (id === undefined) {
         id = this.tokens.length;
-        this.ids.set(token, id);
+        this.index.set(token, id);
         this.tokens.push(token);
       }
-      out[i] = id;
-    }
-    return out;
+      if (count >= this.ids.length) this.ids = grow(this.ids, count + 1, 0);
+      this.ids[count++] = id;
+    });
+    return this.ids.slice(0, count);
   }
 }
 
@@ -60,34 +61,35 @@ export function fitTfidf(
   const occurrences: Int32Array[] = [];
   const ending = new Int32Array(maxN + 1);
   let scratch = new Int32Array(1024);
-  texts.forEach((text, doc) => {
-    const ids = interner.intern(tokenize(text, options.analyzer));
+  // A plain loop over locals: this is the hottest code in training (one pass per n-gram occurrence).
+  for (let doc = 0; doc < texts.length; doc++) {
+    const ids = interner.internText(texts[doc] as string, options.analyzer);
+    // Room for every n-gram this document can add, so the inner loop never checks capacity.
+    const most = ids.length * (maxN - minN + 1);
+    if (table.size + most > df.length) {
+      df = grow(df, table.size + most, 0);
+      termCount = grow(termCount, table.size + most, 0);
+      lastDoc = grow(lastDoc, table.size + most, -1);
+    }
+    if (most > scratch.length) scratch = grow(scratch, most, 0);
     let count = 0;
     for (let i = 0; i < ids.length; i++) {
+      const token = ids[i] as number;
       // ending[n] = id of the n-gram of length n that ends at token i.
       for (let n = Math.min(maxN, i + 1); n >= 1; n--) {
-        const gram =
-          n === 1
-            ? table.unigramId(ids[i] as number)
-            : table.extend(ending[n - 1] as number, ids[i] as number);
+        const gram = n === 1 ? table.unigramId(token) : table.extend(ending[n - 1] as number, token);
         ending[n] = gram;
         if (n < minN) continue;
-        if (gram >= df.length) {
-          df = grow(df, table.size, 0);
-          termCount = grow(termCount, table.size, 0);
-          lastDoc = grow(lastDoc, table.size, -1);
-        }
         termCount[gram] = (termCount[gram] as number) + 1;
         if (lastDoc[gram] !== doc) {
           lastDoc[gram] = doc;
           df[gram] = (df[gram] as number) + 1;
         }
-        if (count >= scratch.length) scratch = grow(scratch, count + 1, 0);
         scratch[count++] = gram;
       }
     }
     occurrences.push(scratch.slice(0, count));
-  });
+  }
 
   const maxDocs = Math.floor(options.maxDf * texts.length);
   let kept: number[] = [];

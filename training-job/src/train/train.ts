@@ -101,7 +101,9 @@ export async function trainModel(
   );
 
   report({ phase: 'evaluate', elapsedMs: elapsedMs() });
-  const session = await OnnxClassifier.fromBytes(modelBytes, classes);
+  // Small batches: the TF-IDF tensor is dense (batch × features floats), and every elementwise node
+  // after it allocates another one, so batch size bounds peak memory on large vocabularies.
+  const session = await OnnxClassifier.fromBytes(modelBytes, classes, { maxBatch: 32 });
   let metrics: Metrics;
   let selfTest: ModelManifest['selfTest'];
   try {
