@@ -48,8 +48,9 @@ describe('/docs in a browser', () => {
 
     await page.fill('#try-text', 'I loved this phone, the battery is great.\nIt broke after a week.');
     await page.click('#try-form button');
-    await page.waitForFunction(() => document.getElementById('try-out')?.textContent?.startsWith('200 '));
-    const shown = JSON.parse(((await page.locator('#try-out').textContent()) ?? '').slice(4));
+    const output = page.locator('#try-out');
+    await output.filter({ hasText: /^200 / }).waitFor();
+    const shown = JSON.parse(((await output.textContent()) ?? '').slice(4));
     expect(shown.predictions).toHaveLength(2);
 
     expect(problems).toEqual([]);
