@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { consoleCommands } from './console.js';
 import { executionCommands } from './executions.js';
 import { modelsCommands } from './models.js';
 import { type Io, processIo } from './output.js';
@@ -15,6 +16,7 @@ const modules: CommandModule[] = [
   trainCommands,
   serveCommands,
   modelsCommands,
+  consoleCommands,
 ];
 
 /** Builds the `slipway` program with every command group registered. */

@@ -57,7 +57,10 @@ const HISTORY = 'history.json';
 export class ExecutionJournal {
   readonly area: ObjectArea;
   private events: HistoryEvent[] = [];
-  private writes: Promise<void> = Promise.resolve();
+  private writes: Promise<void> | undefined;
+  private historyDirty = false;
+  private recordDirty = false;
+  private writeError: unknown;
   private listeners = new Set<(event: HistoryEvent) => void>();
 
   private constructor(
@@ -124,17 +127,44 @@ export class ExecutionJournal {
     this.events.push(full);
     if (record) this.record = { ...this.record, ...record };
     for (const listener of this.listeners) listener(full);
-    const history = JSON.stringify({ events: this.events });
-    const rec = record ? JSON.stringify(this.record, null, 2) : undefined;
-    this.writes = this.writes.then(async () => {
-      await this.area.put(HISTORY, history);
-      if (rec) await this.area.put(RECORD, rec);
-    });
+    if (record) this.recordDirty = true;
+    this.historyDirty = true;
+    if (!this.writes) {
+      this.writes = this.persist();
+      // Surfaced by flush(); never an unhandled rejection.
+      this.writes.catch((error: unknown) => {
+        this.writeError ??= error;
+      });
+    }
+  }
+
+  /**
+   * Writes what changed, then again while appends arrived meanwhile: one write of the latest state
+   * per round instead of one per event, so a burst of events costs one rewrite.
+   */
+  private async persist(): Promise<void> {
+    try {
+      while (this.historyDirty || this.recordDirty) {
+        const history = this.historyDirty ? JSON.stringify({ events: this.events }) : undefined;
+        const record = this.recordDirty ? JSON.stringify(this.record, null, 2) : undefined;
+        this.historyDirty = false;
+        this.recordDirty = false;
+        if (history) await this.area.put(HISTORY, history);
+        if (record) await this.area.put(RECORD, record);
+      }
+    } finally {
+      this.writes = undefined;
+    }
   }
 
   /** Waits until every append is on disk (or in the bucket). */
   async flush(): Promise<void> {
-    await this.writes;
+    while (this.writes) await this.writes.catch(() => {});
+    if (this.writeError) {
+      const error = this.writeError;
+      this.writeError = undefined;
+      throw error;
+    }
   }
 }
 

@@ -18,6 +18,9 @@ export type Decision =
 export type Settlement = { readonly output: unknown } | { readonly error: string; readonly cause: string };
 
 const PENDING = 'task-token.json';
+
+/** Wakes waiters in this process at once when a decision is recorded here (others find it by polling). */
+const decisionEvents = new EventTarget();
 const decisionKey = (token: string) =>
   `decisions/${createHash('sha256').update(token).digest('hex').slice(0, 32)}.json`;
 
@@ -59,6 +62,7 @@ export class TokenRegistry {
       JSON.stringify({ ...decision }, null, 2),
     );
     if (!won) throw new ExecutionStateError(`the task at ${pending.state} was already decided`);
+    decisionEvents.dispatchEvent(new Event(pending.token));
     return pending;
   }
 
@@ -86,11 +90,15 @@ export class TokenRegistry {
       }
       if (signal.aborted) throw signal.reason ?? new Error('aborted');
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.pollMs);
-        signal.addEventListener('abort', () => {
+        const wake = () => {
           clearTimeout(timer);
+          decisionEvents.removeEventListener(token, wake);
+          signal.removeEventListener('abort', wake);
           resolve();
-        });
+        };
+        const timer = setTimeout(wake, this.pollMs);
+        decisionEvents.addEventListener(token, wake);
+        signal.addEventListener('abort', wake);
       });
     }
   }
