@@ -108,7 +108,7 @@ describe('fuzzing the running local server', () => {
     expect(JSON.parse(after.body).predictions.map((p: { label: string }) => p.label)).toEqual(
       selfTest.map((e) => e.label),
     );
-  });
+  }, 180_000);
 
   it.each(Object.entries(UNICODE_EDGES))(
     'classifies the %s edge case like the runtime does in-process',

@@ -137,5 +137,5 @@ describe('hot swap under load (promotion-moves-alias)', () => {
     ).toEqual([`swapped ${v1}->${v2}`, `refused ${bad}`, `swapped ${v2}->${v3}`]);
     const refused = events[1] as Extract<WatchEvent, { type: 'refused' }>;
     expect(refused.error.name).toBe('SelfTestFailedError');
-  });
+  }, 120_000);
 });
