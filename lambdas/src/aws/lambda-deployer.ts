@@ -1,0 +1,243 @@
+import { type CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CreateAliasCommand,
+  GetAliasCommand,
+  GetFunctionConfigurationCommand,
+  type LambdaClient,
+  PublishVersionCommand,
+  UpdateAliasCommand,
+  UpdateFunctionCodeCommand,
+} from '@aws-sdk/client-lambda';
+import { DeployError } from '../steps/errors.js';
+import type { Deployer, DeployRequest } from '../steps/promote/index.js';
+import type { ModelImageBuilder } from './model-image.js';
+
+/** The slices of the SDK clients the deployer uses. */
+export type LambdaApi = Pick<LambdaClient, 'send'>;
+export type CloudWatchApi = Pick<CloudWatchClient, 'send'>;
+
+/** A canary: part of the traffic on the new version while an alarm is watched. */
+export interface CanaryOptions {
+  readonly cloudwatch: CloudWatchApi;
+  readonly alarmName: string;
+  /** How long the alarm is watched. Default 300 s. */
+  readonly seconds?: number;
+  /** Share of traffic on the new version meanwhile. Default 0.1. */
+  readonly weight?: number;
+  /** Between two alarm checks. Default 10 000 ms. */
+  readonly pollMs?: number;
+}
+
+/** What the image deployer needs. */
+export interface LambdaImageDeployerOptions {
+  readonly lambda: LambdaApi;
+  readonly images: ModelImageBuilder;
+  readonly functionName: string;
+  /** The alias the endpoint invokes. Default `live`. */
+  readonly alias?: string;
+  /** Returned as the deployment's endpoint (what the smoke test calls). */
+  readonly endpoint: string | null;
+  /** Watch an alarm with part of the traffic before moving all of it (forward promotions only). */
+  readonly canary?: CanaryOptions;
+  /** Longest wait for a code update or a new version to become active. Default 600 000 ms. */
+  readonly updateTimeoutMs?: number;
+  /** Between two status checks. Default 2 000 ms. */
+  readonly pollMs?: number;
+  /** Attempts of a throttled call before giving up. Default 5. */
+  readonly throttleAttempts?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+  /** Progress lines (never secrets); default none. */
+  readonly log?: (message: string, detail?: Record<string, unknown>) => void;
+}
+
+const THROTTLED = new Set([
+  'TooManyRequestsException',
+  'ThrottlingException',
+  'Throttling',
+  'ProvisionedThroughputExceededException',
+]);
+
+/**
+ * Deploys a model version as a container image of the inference function: composes base image + model
+ * layer, UpdateFunctionCode with the digest, waits for the update, PublishVersion, then moves the alias
+ * (at once, or through a canary that rolls back when the alarm fires). Every failure is a DeployError
+ * naming the AWS error.
+ * @example lambdaImageDeployer({ lambda: new LambdaClient({}), images, functionName: 'slipway-dev-inference', endpoint })
+ */
+export function lambdaImageDeployer(options: LambdaImageDeployerOptions): Deployer {
+  const alias = options.alias ?? 'live';
+  const FunctionName = options.functionName;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const now = options.now ?? Date.now;
+  const log = options.log ?? (() => {});
+  const pollMs = options.pollMs ?? 2_000;
+
+  /** Sends a command, retrying throttling with exponential backoff; other errors become DeployError. */
+  async function call<T>(what: string, send: () => Promise<T>): Promise<T> {
+    const attempts = options.throttleAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await send();
+      } catch (error) {
+        const name = (error as Error).name;
+        if (THROTTLED.has(name) && attempt < attempts) {
+          await sleep(Math.min(1_000 * 2 ** (attempt - 1), 20_000));
+          continue;
+        }
+        throw new DeployError(
+          `${what} failed with ${name}: ${(error as Error).message}${THROTTLED.has(name) ? ` (still throttled after ${attempts} attempts; retry later)` : ''}`,
+          { cause: error },
+        );
+      }
+    }
+  }
+
+  /** Polls the function (or a version) until its update and state settle. */
+  async function waitUntilReady(qualifier: string | undefined, what: string): Promise<void> {
+    const deadline = now() + (options.updateTimeoutMs ?? 600_000);
+    for (;;) {
+      const config = await call(`GetFunctionConfiguration of ${FunctionName}`, () =>
+        options.lambda.send(
+          new GetFunctionConfigurationCommand({
+            FunctionName,
+            ...(qualifier ? { Qualifier: qualifier } : {}),
+          }),
+        ),
+      );
+      const status = config.LastUpdateStatus;
+      if (status === 'Failed' || config.State === 'Failed') {
+        const reason = config.LastUpdateStatusReason ?? config.StateReason ?? 'no reason given';
+        const code = config.LastUpdateStatusReasonCode ?? config.StateReasonCode ?? 'unknown';
+        throw new DeployError(`${what} of ${FunctionName} failed (${code}): ${reason}`);
+      }
+      if (status !== 'InProgress' && config.State !== 'Pending') return;
+      if (now() >= deadline) {
+        throw new DeployError(
+          `${what} of ${FunctionName} still ${status === 'InProgress' ? 'in progress' : 'pending'} after ${Math.round((options.updateTimeoutMs ?? 600_000) / 1000)} s; ` +
+            'check the function in the Lambda console and re-run the promotion',
+        );
+      }
+      await sleep(pollMs);
+    }
+  }
+
+  async function updateCode(imageUri: string): Promise<string | undefined> {
+    // An update still running (a previous promotion) is waited for, then the code is updated again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const updated = await call(`UpdateFunctionCode of ${FunctionName}`, () =>
+          options.lambda.send(new UpdateFunctionCodeCommand({ FunctionName, ImageUri: imageUri })),
+        );
+        return updated.CodeSha256;
+      } catch (error) {
+        const cause = (error as DeployError).cause as Error | undefined;
+        if (cause?.name !== 'ResourceConflictException' || attempt >= 3) throw error;
+        await waitUntilReady(undefined, 'the update already running');
+      }
+    }
+  }
+
+  async function setAlias(version: string, weights: Record<string, number>, current: string | null) {
+    const RoutingConfig = { AdditionalVersionWeights: weights };
+    if (current === null) {
+      await call(`CreateAlias ${alias} of ${FunctionName}`, () =>
+        options.lambda.send(
+          new CreateAliasCommand({ FunctionName, Name: alias, FunctionVersion: version, RoutingConfig }),
+        ),
+      );
+    } else {
+      await call(`UpdateAlias ${alias} of ${FunctionName}`, () =>
+        options.lambda.send(
+          new UpdateAliasCommand({ FunctionName, Name: alias, FunctionVersion: version, RoutingConfig }),
+        ),
+      );
+    }
+  }
+
+  async function aliasVersion(): Promise<string | null> {
+    return call(`GetAlias ${alias} of ${FunctionName}`, async () => {
+      try {
+        const found = await options.lambda.send(new GetAliasCommand({ FunctionName, Name: alias }));
+        return found.FunctionVersion ?? null;
+      } catch (error) {
+        if ((error as Error).name === 'ResourceNotFoundException') return null; // first deployment
+        throw error;
+      }
+    });
+  }
+
+  async function alarmState(canary: CanaryOptions): Promise<string> {
+    const found = await call(`DescribeAlarms ${canary.alarmName}`, () =>
+      canary.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [canary.alarmName] })),
+    );
+    const alarm = found.MetricAlarms?.[0] ?? found.CompositeAlarms?.[0];
+    if (alarm === undefined) {
+      throw new DeployError(
+        `the canary alarm ${canary.alarmName} does not exist; create it or unset CANARY_ALARM_NAME`,
+      );
+    }
+    return alarm.StateValue ?? 'INSUFFICIENT_DATA';
+  }
+
+  async function runCanary(canary: CanaryOptions, next: string, previous: string, label: string) {
+    const weight = canary.weight ?? 0.1;
+    const seconds = canary.seconds ?? 300;
+    if ((await alarmState(canary)) === 'ALARM') {
+      throw new DeployError(
+        `the canary alarm ${canary.alarmName} is already in ALARM before ${label} got any traffic; ` +
+          `${alias} stays on version ${previous}: find out why production alarms, then re-run the promotion`,
+      );
+    }
+    await setAlias(previous, { [next]: weight }, previous);
+    log('canary started', { alias, version: next, weight, seconds, alarm: canary.alarmName });
+    const until = now() + seconds * 1000;
+    for (;;) {
+      const state = await alarmState(canary).catch(async (error: unknown) => {
+        await setAlias(previous, {}, previous);
+        throw error;
+      });
+      if (state === 'ALARM') {
+        await setAlias(previous, {}, previous);
+        throw new DeployError(
+          `the canary alarm ${canary.alarmName} went into ALARM while ${Math.round(weight * 100)}% of traffic was on ${label}; ` +
+            `${alias} was moved back to version ${previous} only`,
+        );
+      }
+      if (now() >= until) return;
+      await sleep(Math.min(canary.pollMs ?? 10_000, Math.max(0, until - now())));
+    }
+  }
+
+  return {
+    async deploy(request: DeployRequest) {
+      const label = `${request.model} v${request.version}`;
+      const image = await options.images.build(request);
+      log('image composed', { imageUri: image.imageUri, blobs: image.blobs });
+      await waitUntilReady(undefined, 'an earlier update');
+      const codeSha = await updateCode(image.imageUri);
+      await waitUntilReady(undefined, `the code update to ${image.imageUri}`);
+      const published = await call(`PublishVersion of ${FunctionName}`, () =>
+        options.lambda.send(
+          new PublishVersionCommand({
+            FunctionName,
+            ...(codeSha ? { CodeSha256: codeSha } : {}),
+            Description: `${label} ${image.digest}`.slice(0, 256),
+          }),
+        ),
+      );
+      const next = published.Version;
+      if (next === undefined) throw new DeployError(`PublishVersion of ${FunctionName} returned no version`);
+      await waitUntilReady(next, `version ${next}`);
+      const previous = await aliasVersion();
+      // A canary guards forward promotions; a rollback (to an older version) goes back at once.
+      const forward = request.previous === null || request.version > request.previous;
+      if (options.canary && forward && previous !== null && previous !== next) {
+        await runCanary(options.canary, next, previous, `version ${next} (${label})`);
+      }
+      await setAlias(next, {}, previous);
+      log('alias moved', { alias, version: next, previous, imageUri: image.imageUri });
+      return { endpoint: options.endpoint };
+    },
+  };
+}

@@ -1,0 +1,300 @@
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CreateAliasCommand,
+  GetAliasCommand,
+  GetFunctionConfigurationCommand,
+  PublishVersionCommand,
+  UpdateAliasCommand,
+  UpdateFunctionCodeCommand,
+} from '@aws-sdk/client-lambda';
+import { describe, expect, it } from 'vitest';
+import { RegistryError } from '../../../src/aws/errors.js';
+import { type CanaryOptions, type LambdaApi, lambdaImageDeployer } from '../../../src/aws/lambda-deployer.js';
+import type { ModelImageBuilder } from '../../../src/aws/model-image.js';
+import type { ComposedImage } from '../../../src/aws/oci/compose.js';
+import { DeployError } from '../../../src/steps/errors.js';
+import { awsError, FakeAws } from '../../helpers/aws/fake-client.js';
+
+const DIGEST = `sha256:${'ab'.repeat(32)}`;
+const IMAGE_URI = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway-models@${DIGEST}`;
+const FN = 'slipway-dev-inference';
+
+const images: ModelImageBuilder = {
+  build: async ({ model, version }) =>
+    ({
+      imageUri: IMAGE_URI,
+      digest: DIGEST,
+      tag: `${model}-v${version}`,
+    }) as unknown as ComposedImage,
+};
+
+const ready = { State: 'Active', LastUpdateStatus: 'Successful' };
+const inProgress = { State: 'Active', LastUpdateStatus: 'InProgress' };
+
+function clock() {
+  let t = 0;
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => t,
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      t += ms;
+    },
+  };
+}
+
+function setup(options: { canary?: Omit<CanaryOptions, 'cloudwatch'>; cloudwatch?: FakeAws } = {}) {
+  const lambda = new FakeAws()
+    .on(GetFunctionConfigurationCommand, ready)
+    .on(UpdateFunctionCodeCommand, { CodeSha256: 'code-sha' })
+    .on(PublishVersionCommand, { Version: '7' })
+    .on(GetAliasCommand, { FunctionVersion: '6' })
+    .on(UpdateAliasCommand, {});
+  const cloudwatch = options.cloudwatch ?? new FakeAws();
+  const time = clock();
+  const deployer = lambdaImageDeployer({
+    lambda: lambda.client<LambdaApi>(),
+    images,
+    functionName: FN,
+    endpoint: 'https://abc.lambda-url.eu-west-1.on.aws',
+    ...(options.canary ? { canary: { ...options.canary, cloudwatch: cloudwatch.client() } } : {}),
+    sleep: time.sleep,
+    now: time.now,
+  });
+  return { lambda, cloudwatch, time, deployer };
+}
+
+const promote = { model: 'sentiment', version: 7, previous: 6 };
+
+describe('lambdaImageDeployer', () => {
+  it('happy-path: updates the code to the digest, waits, publishes, moves live', async () => {
+    const { lambda, time, deployer } = setup();
+    lambda.on(
+      GetFunctionConfigurationCommand,
+      ready,
+      inProgress,
+      inProgress,
+      ready,
+      { State: 'Pending' },
+      ready,
+    );
+    await expect(deployer.deploy(promote)).resolves.toEqual({
+      endpoint: 'https://abc.lambda-url.eu-west-1.on.aws',
+    });
+    expect(lambda.names()).toEqual([
+      'GetFunctionConfiguration',
+      'UpdateFunctionCode',
+      'GetFunctionConfiguration',
+      'GetFunctionConfiguration',
+      'GetFunctionConfiguration',
+      'PublishVersion',
+      'GetFunctionConfiguration',
+      'GetFunctionConfiguration',
+      'GetAlias',
+      'UpdateAlias',
+    ]);
+    expect(lambda.inputs(UpdateFunctionCodeCommand)).toEqual([{ FunctionName: FN, ImageUri: IMAGE_URI }]);
+    expect(lambda.inputs(PublishVersionCommand)).toEqual([
+      { FunctionName: FN, CodeSha256: 'code-sha', Description: `sentiment v7 ${DIGEST}` },
+    ]);
+    expect(lambda.inputs(GetFunctionConfigurationCommand).at(-1)).toEqual({
+      FunctionName: FN,
+      Qualifier: '7',
+    });
+    expect(lambda.inputs(UpdateAliasCommand)).toEqual([
+      {
+        FunctionName: FN,
+        Name: 'live',
+        FunctionVersion: '7',
+        RoutingConfig: { AdditionalVersionWeights: {} },
+      },
+    ]);
+    expect(time.sleeps).toEqual([2000, 2000, 2000]);
+  });
+
+  it('creates the alias on the first deployment', async () => {
+    const { lambda, deployer } = setup();
+    lambda
+      .on(GetAliasCommand, awsError('ResourceNotFoundException', 'Alias not found'))
+      .on(CreateAliasCommand, {});
+    await deployer.deploy({ model: 'sentiment', version: 1, previous: null });
+    expect(lambda.inputs(CreateAliasCommand)).toEqual([
+      {
+        FunctionName: FN,
+        Name: 'live',
+        FunctionVersion: '7',
+        RoutingConfig: { AdditionalVersionWeights: {} },
+      },
+    ]);
+    expect(lambda.inputs(UpdateAliasCommand)).toEqual([]);
+  });
+
+  it('a failed code update is a DeployError with its reason code, and live is not touched', async () => {
+    const { lambda, deployer } = setup();
+    lambda.on(GetFunctionConfigurationCommand, ready, inProgress, {
+      State: 'Active',
+      LastUpdateStatus: 'Failed',
+      LastUpdateStatusReasonCode: 'ImageAccessDenied',
+      LastUpdateStatusReason: 'Lambda does not have permission to access the ECR image.',
+    });
+    const error = await deployer.deploy(promote).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeployError);
+    expect((error as Error).message).toBe(
+      `the code update to ${IMAGE_URI} of ${FN} failed (ImageAccessDenied): Lambda does not have permission to access the ECR image.`,
+    );
+    expect(lambda.names()).not.toContain('PublishVersion');
+    expect(lambda.names()).not.toContain('UpdateAlias');
+  });
+
+  it('gives up waiting for an update after the deadline', async () => {
+    const { lambda, time, deployer } = setup();
+    lambda.on(GetFunctionConfigurationCommand, ready, inProgress);
+    const error = await deployer.deploy(promote).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      `the code update to ${IMAGE_URI} of ${FN} still in progress after 600 s; check the function in the Lambda console and re-run the promotion`,
+    );
+    expect(time.sleeps).toHaveLength(300);
+  });
+
+  it('retries throttled calls with backoff', async () => {
+    const { lambda, time, deployer } = setup();
+    const throttled = awsError('TooManyRequestsException', 'Rate exceeded');
+    lambda.on(UpdateFunctionCodeCommand, throttled, throttled, { CodeSha256: 'code-sha' });
+    await deployer.deploy(promote);
+    expect(lambda.inputs(UpdateFunctionCodeCommand)).toHaveLength(3);
+    expect(time.sleeps).toEqual([1000, 2000]);
+  });
+
+  it('names the throttling error when it does not stop', async () => {
+    const { lambda, time, deployer } = setup();
+    lambda.on(PublishVersionCommand, awsError('TooManyRequestsException', 'Rate exceeded'));
+    const error = await deployer.deploy(promote).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeployError);
+    expect((error as Error).message).toBe(
+      `PublishVersion of ${FN} failed with TooManyRequestsException: Rate exceeded (still throttled after 5 attempts; retry later)`,
+    );
+    expect((error as Error).cause).toMatchObject({ name: 'TooManyRequestsException' });
+    expect(time.sleeps).toEqual([1000, 2000, 4000, 8000]);
+  });
+
+  it('waits for an update already running, then updates again', async () => {
+    const { lambda, deployer } = setup();
+    lambda.on(UpdateFunctionCodeCommand, awsError('ResourceConflictException', 'An update is in progress'), {
+      CodeSha256: 'code-sha',
+    });
+    await deployer.deploy(promote);
+    expect(lambda.inputs(UpdateFunctionCodeCommand)).toHaveLength(2);
+  });
+
+  it('names a non-retryable AWS error', async () => {
+    const { lambda, deployer } = setup();
+    lambda.on(
+      UpdateFunctionCodeCommand,
+      awsError('InvalidParameterValueException', 'Source image is not valid'),
+    );
+    await expect(deployer.deploy(promote)).rejects.toThrow(
+      `UpdateFunctionCode of ${FN} failed with InvalidParameterValueException: Source image is not valid`,
+    );
+  });
+
+  it('passes an image composition failure on as it is (a kind of DeployError)', async () => {
+    const { lambda } = setup();
+    const failing = lambdaImageDeployer({
+      lambda: lambda.client<LambdaApi>(),
+      images: { build: () => Promise.reject(new RegistryError('manifest missing', 404)) },
+      functionName: FN,
+      endpoint: null,
+    });
+    const error = await failing.deploy(promote).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RegistryError);
+    expect(error).toBeInstanceOf(DeployError);
+    expect(lambda.calls).toEqual([]);
+  });
+
+  describe('canary', () => {
+    const canary = { alarmName: 'slipway-dev-inference-errors', seconds: 30, pollMs: 10_000 };
+    const alarm = (state: string) => ({ MetricAlarms: [{ AlarmName: canary.alarmName, StateValue: state }] });
+
+    it('shifts 10% while the alarm stays OK, then all of the traffic', async () => {
+      const cloudwatch = new FakeAws().on(DescribeAlarmsCommand, alarm('OK'));
+      const { lambda, time, deployer } = setup({ canary, cloudwatch });
+      await deployer.deploy(promote);
+      expect(lambda.inputs(UpdateAliasCommand)).toEqual([
+        {
+          FunctionName: FN,
+          Name: 'live',
+          FunctionVersion: '6',
+          RoutingConfig: { AdditionalVersionWeights: { '7': 0.1 } },
+        },
+        {
+          FunctionName: FN,
+          Name: 'live',
+          FunctionVersion: '7',
+          RoutingConfig: { AdditionalVersionWeights: {} },
+        },
+      ]);
+      // One check before shifting, then at 0, 10, 20 and 30 s.
+      expect(cloudwatch.inputs(DescribeAlarmsCommand)).toHaveLength(5);
+      expect(cloudwatch.inputs(DescribeAlarmsCommand)[0]).toEqual({ AlarmNames: [canary.alarmName] });
+      expect(time.sleeps).toEqual([10_000, 10_000, 10_000]);
+    });
+
+    it('promotion-rolls-back: the alarm fires, live goes back to the previous version only', async () => {
+      const cloudwatch = new FakeAws().on(DescribeAlarmsCommand, alarm('OK'), alarm('OK'), alarm('ALARM'));
+      const { lambda, deployer } = setup({ canary, cloudwatch });
+      const error = await deployer.deploy(promote).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DeployError);
+      expect((error as Error).message).toBe(
+        `the canary alarm ${canary.alarmName} went into ALARM while 10% of traffic was on version 7 (sentiment v7); live was moved back to version 6 only`,
+      );
+      expect(lambda.inputs(UpdateAliasCommand)).toEqual([
+        {
+          FunctionName: FN,
+          Name: 'live',
+          FunctionVersion: '6',
+          RoutingConfig: { AdditionalVersionWeights: { '7': 0.1 } },
+        },
+        {
+          FunctionName: FN,
+          Name: 'live',
+          FunctionVersion: '6',
+          RoutingConfig: { AdditionalVersionWeights: {} },
+        },
+      ]);
+    });
+
+    it('does not start while the alarm is already in ALARM', async () => {
+      const cloudwatch = new FakeAws().on(DescribeAlarmsCommand, alarm('ALARM'));
+      const { lambda, deployer } = setup({ canary, cloudwatch });
+      await expect(deployer.deploy(promote)).rejects.toThrow(
+        `the canary alarm ${canary.alarmName} is already in ALARM before version 7 (sentiment v7) got any traffic`,
+      );
+      expect(lambda.inputs(UpdateAliasCommand)).toEqual([]);
+    });
+
+    it('refuses a missing alarm before shifting traffic', async () => {
+      const cloudwatch = new FakeAws().on(DescribeAlarmsCommand, { MetricAlarms: [], CompositeAlarms: [] });
+      const { lambda, deployer } = setup({ canary, cloudwatch });
+      await expect(deployer.deploy(promote)).rejects.toThrow(
+        `the canary alarm ${canary.alarmName} does not exist; create it or unset CANARY_ALARM_NAME`,
+      );
+      expect(lambda.inputs(UpdateAliasCommand)).toEqual([]);
+    });
+
+    it('a rollback (to an older version) moves live at once, without a canary', async () => {
+      const cloudwatch = new FakeAws();
+      const { lambda, deployer } = setup({ canary, cloudwatch });
+      await deployer.deploy({ model: 'sentiment', version: 6, previous: 7 });
+      expect(cloudwatch.calls).toEqual([]);
+      expect(lambda.inputs(UpdateAliasCommand)).toEqual([
+        {
+          FunctionName: FN,
+          Name: 'live',
+          FunctionVersion: '7',
+          RoutingConfig: { AdditionalVersionWeights: {} },
+        },
+      ]);
+    });
+  });
+});
