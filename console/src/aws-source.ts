@@ -1,0 +1,366 @@
+import {
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  GetExecutionHistoryCommand,
+  type GetExecutionHistoryCommandOutput,
+  ListExecutionsCommand,
+  type ListExecutionsCommandOutput,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  type HistoryEvent as SfnEvent,
+} from '@aws-sdk/client-sfn';
+import { type EvaluationReport, readEvaluationReport } from '@slipway/lambdas';
+import type { ModelStore } from '@slipway/model-store';
+import type { HistoryEvent } from '@slipway/pipeline';
+import type { DecisionView, ExecutionDetail, ExecutionSummary } from './api-types.js';
+import { detail, type ExecutionData, summarize } from './derive.js';
+import { AwsSourceError, ConsoleRequestError } from './errors.js';
+import { type ExecutionSource, PollingFeed } from './source.js';
+
+/** The Step Functions calls the console makes. */
+export type SfnCommand =
+  | ListExecutionsCommand
+  | DescribeExecutionCommand
+  | GetExecutionHistoryCommand
+  | SendTaskSuccessCommand
+  | SendTaskFailureCommand;
+
+/** What the AWS view needs of a Step Functions client: an `SFNClient`, or a fake in tests. */
+export interface SfnClientLike {
+  send(command: SfnCommand): Promise<unknown>;
+}
+
+export interface AwsExecutionSourceOptions {
+  readonly client: SfnClientLike;
+  readonly stateMachineArn: string;
+  /** The S3 model store the deployed steps write to; evaluation reports are read from it. */
+  readonly store?: ModelStore;
+  readonly states: Readonly<Record<string, { readonly Type: string }>>;
+  /** How many executions the list shows. Default 50. */
+  readonly limit?: number;
+  /** Default 2,000 ms: each poll costs API calls. */
+  readonly pollMs?: number;
+  readonly onError?: (error: unknown) => void;
+}
+
+const ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
+const NAME = /^[A-Za-z0-9_-]{1,80}$/;
+
+/**
+ * Executions of the deployed state machine. The approval's task token is read from the history: the
+ * Approval state's `TaskScheduled` parameters carry it (`Payload.taskToken`), so approving is a
+ * `SendTaskSuccess` and rejecting a `SendTaskFailure` with error `Rejected`, which the definition catches.
+ */
+export class AwsExecutionSource implements ExecutionSource {
+  readonly kind = 'aws' as const;
+  private readonly finished = new Map<string, ExecutionSummary>();
+  private readonly feed: PollingFeed;
+
+  constructor(private readonly options: AwsExecutionSourceOptions) {
+    if (!ARN.test(options.stateMachineArn)) {
+      throw new AwsSourceError(
+        `"${options.stateMachineArn}" is not a state machine ARN; pass arn:aws:states:<region>:<account>:stateMachine:<name> (the stack's StateMachineArn output)`,
+      );
+    }
+    this.feed = new PollingFeed(
+      options.pollMs ?? 2_000,
+      async () => (await this.list()).map((s) => ({ summary: s, fingerprint: JSON.stringify(s) })),
+      options.onError,
+    );
+  }
+
+  /** The ARN of an execution of this state machine, by name. */
+  executionArn(name: string): string {
+    if (!NAME.test(name))
+      throw new ConsoleRequestError(400, 'bad_request', `"${name}" is not an execution name`);
+    return `${this.options.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+  }
+
+  async list(): Promise<ExecutionSummary[]> {
+    const page = (await this.call(
+      new ListExecutionsCommand({
+        stateMachineArn: this.options.stateMachineArn,
+        maxResults: this.options.limit ?? 50,
+      }),
+    )) as ListExecutionsCommandOutput;
+    const names = (page.executions ?? []).map((e) => e.name).filter((n): n is string => n !== undefined);
+    const summaries = await mapLimit(names, 4, async (name) => {
+      const cached = this.finished.get(name);
+      if (cached) return cached;
+      const { data, events } = await this.load(name, false);
+      const summary = summarize(data, events);
+      if (data.status !== 'RUNNING') this.finished.set(name, summary);
+      return summary;
+    });
+    return summaries.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
+  }
+
+  async detail(id: string): Promise<ExecutionDetail> {
+    const { data, events, raw } = await this.load(id, true);
+    return detail(data, events ?? [], this.options.states, { decisions: decisions(raw), jobs: [] });
+  }
+
+  async approve(id: string, by: string, comment: string): Promise<void> {
+    const token = await this.waitingToken(id);
+    const output = { approved: true, approvedBy: by, comment, decidedAt: new Date().toISOString() };
+    await this.call(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) }));
+  }
+
+  async reject(id: string, by: string, reason: string): Promise<void> {
+    const token = await this.waitingToken(id);
+    // The Rejected state's cause is all a failure carries: the decider goes into it.
+    const cause = `${reason || 'rejected'} (rejected by ${by})`;
+    await this.call(new SendTaskFailureCommand({ taskToken: token, error: 'Rejected', cause }));
+  }
+
+  async logs(): Promise<string> {
+    return '';
+  }
+
+  async report(id: string): Promise<EvaluationReport | undefined> {
+    // The deployed Evaluate step keys the report by $$.Execution.Id, the execution's ARN.
+    return this.options.store ? readEvaluationReport(this.options.store, this.executionArn(id)) : undefined;
+  }
+
+  watch(listener: (execution: ExecutionSummary) => void): () => void {
+    return this.feed.subscribe(listener);
+  }
+
+  async close(): Promise<void> {
+    this.feed.stop();
+  }
+
+  private async waitingToken(id: string): Promise<string> {
+    const { raw, data } = await this.load(id, true);
+    if (data.status !== 'RUNNING')
+      throw new ConsoleRequestError(409, 'conflict', `execution ${id} already ${data.status.toLowerCase()}`);
+    const token = pendingToken(raw, 'Approval');
+    if (!token) throw new ConsoleRequestError(409, 'conflict', 'this execution is not waiting for approval');
+    return token;
+  }
+
+  private async load(
+    name: string,
+    always: boolean,
+  ): Promise<{ data: ExecutionData; events: HistoryEvent[] | undefined; raw: SfnEvent[] }> {
+    const arn = this.executionArn(name);
+    const described = (await this.call(
+      new DescribeExecutionCommand({ executionArn: arn }),
+    )) as DescribeExecutionCommandOutput;
+    const status = described.status ?? 'RUNNING';
+    // A finished execution's row needs no history; its page does.
+    const raw = always || status === 'RUNNING' ? await this.history(arn) : [];
+    const events = always || status === 'RUNNING' ? convertHistory(raw) : undefined;
+    const entered = events?.findLast((e) => e.type === 'StateEntered')?.state ?? null;
+    return {
+      data: {
+        id: described.name ?? name,
+        status,
+        startedAt: (described.startDate ?? new Date(0)).toISOString(),
+        stoppedAt: described.stopDate ? described.stopDate.toISOString() : null,
+        currentState: entered,
+        error: described.error ?? null,
+        cause: described.cause ?? null,
+        input: parseJson(described.input),
+        output: parseJson(described.output),
+      },
+      events,
+      raw,
+    };
+  }
+
+  private async history(arn: string): Promise<SfnEvent[]> {
+    const events: SfnEvent[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = (await this.call(
+        new GetExecutionHistoryCommand({
+          executionArn: arn,
+          maxResults: 1000,
+          includeExecutionData: true,
+          nextToken,
+        }),
+      )) as GetExecutionHistoryCommandOutput;
+      events.push(...(page.events ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return events;
+  }
+
+  private async call(command: SfnCommand): Promise<unknown> {
+    try {
+      return await this.options.client.send(command);
+    } catch (error) {
+      const e = error as Error;
+      const what = command.constructor.name.replace(/Command$/, '');
+      if (e.name === 'ExecutionDoesNotExist')
+        throw new ConsoleRequestError(404, 'not_found', `no such execution: ${e.message}`, { cause: e });
+      if (e.name === 'TaskDoesNotExist' || e.name === 'TaskTimedOut' || e.name === 'InvalidToken')
+        throw new ConsoleRequestError(
+          409,
+          'conflict',
+          `the approval task is no longer open (${e.name}): ${e.message}`,
+          {
+            cause: e,
+          },
+        );
+      throw new AwsSourceError(
+        `Step Functions ${what} failed (${e.name}: ${e.message}); check the AWS credentials and region, and that the role may call states:${what}`,
+        { cause: e },
+      );
+    }
+  }
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Step Functions history in the console's event shape. Task events name no state: they belong to the
+ * state entered last (the definition has no Parallel or Map). A task scheduled again after failing is
+ * a retry; a started callback task waits for its token.
+ */
+export function convertHistory(raw: readonly SfnEvent[]): HistoryEvent[] {
+  const events: HistoryEvent[] = [];
+  let state: string | undefined;
+  let taskFailed = false;
+  let callback = false;
+  const push = (e: Omit<HistoryEvent, 'seq'>) => events.push({ ...e, seq: events.length + 1 });
+  for (const e of raw) {
+    const timestamp = (e.timestamp ?? new Date(0)).toISOString();
+    const type = e.type ?? '';
+    if (type.endsWith('StateEntered') && e.stateEnteredEventDetails?.name) {
+      state = e.stateEnteredEventDetails.name;
+      taskFailed = false;
+      callback = false;
+      push({
+        type: 'StateEntered',
+        timestamp,
+        state,
+        stateType: type.replace(/StateEntered$/, ''),
+        input: parseJson(e.stateEnteredEventDetails.input),
+      });
+    } else if (type.endsWith('StateExited') && e.stateExitedEventDetails?.name) {
+      push({
+        type: 'StateExited',
+        timestamp,
+        state: e.stateExitedEventDetails.name,
+        stateType: type.replace(/StateExited$/, ''),
+        output: parseJson(e.stateExitedEventDetails.output),
+      });
+    } else if (type === 'TaskScheduled') {
+      callback = (e.taskScheduledEventDetails?.resource ?? '').endsWith('.waitForTaskToken');
+      if (taskFailed) push({ type: 'StateRetried', timestamp, state, message: 'retrying' });
+      taskFailed = false;
+    } else if (type === 'TaskStarted' && callback) {
+      push({ type: 'TaskWaiting', timestamp, state, message: 'waiting for a decision' });
+    } else if (type === 'TaskSucceeded' && callback) {
+      push({ type: 'TaskDecided', timestamp, state, message: 'approved' });
+    } else if (type === 'TaskFailed' || type === 'TaskTimedOut') {
+      const d = e.taskFailedEventDetails ?? e.taskTimedOutEventDetails;
+      const error = d?.error ?? (type === 'TaskTimedOut' ? 'States.Timeout' : 'States.TaskFailed');
+      if (callback)
+        push({ type: 'TaskDecided', timestamp, state, message: `rejected: ${d?.cause ?? error}` });
+      push({ type: 'StateFailed', timestamp, state, error, ...(d?.cause ? { cause: d.cause } : {}) });
+      taskFailed = true;
+    } else if (type === 'ExecutionStarted') {
+      push({ type: 'ExecutionStarted', timestamp, input: parseJson(e.executionStartedEventDetails?.input) });
+    } else if (type === 'ExecutionSucceeded') {
+      push({
+        type: 'ExecutionSucceeded',
+        timestamp,
+        state,
+        output: parseJson(e.executionSucceededEventDetails?.output),
+      });
+    } else if (type === 'ExecutionFailed' || type === 'ExecutionTimedOut') {
+      const d = e.executionFailedEventDetails ?? e.executionTimedOutEventDetails;
+      push({
+        type: 'ExecutionFailed',
+        timestamp,
+        state,
+        error: d?.error ?? 'States.Timeout',
+        ...(d?.cause ? { cause: d.cause } : {}),
+      });
+    } else if (type === 'ExecutionAborted') {
+      push({ type: 'ExecutionAborted', timestamp, state });
+    }
+  }
+  return events;
+}
+
+/** The task token of the callback task `state` waits on now, if it waits. */
+export function pendingToken(raw: readonly SfnEvent[], state: string): string | undefined {
+  let current: string | undefined;
+  let token: string | undefined;
+  for (const e of raw) {
+    const type = e.type ?? '';
+    if (type.endsWith('StateEntered')) {
+      current = e.stateEnteredEventDetails?.name;
+      token = undefined;
+    } else if (type === 'TaskScheduled' && current === state) {
+      const parameters = parseJson(e.taskScheduledEventDetails?.parameters) as {
+        Payload?: { taskToken?: unknown };
+      } | null;
+      const t = parameters?.Payload?.taskToken;
+      token = typeof t === 'string' && t.length > 0 ? t : undefined;
+    } else if (
+      type === 'TaskSucceeded' ||
+      type === 'TaskFailed' ||
+      type === 'TaskTimedOut' ||
+      type.endsWith('StateExited')
+    ) {
+      token = undefined;
+    } else if (type.startsWith('Execution') && type !== 'ExecutionStarted') {
+      token = undefined;
+    }
+  }
+  return current === state ? token : undefined;
+}
+
+/** Approvals and rejections as the history records them. */
+function decisions(raw: readonly SfnEvent[]): DecisionView[] {
+  const found: DecisionView[] = [];
+  let current: string | undefined;
+  for (const e of raw) {
+    const type = e.type ?? '';
+    if (type.endsWith('StateEntered')) current = e.stateEnteredEventDetails?.name;
+    if (current !== 'Approval') continue;
+    const at = (e.timestamp ?? new Date(0)).toISOString();
+    if (type === 'TaskSucceeded') {
+      const out = parseJson(e.taskSucceededEventDetails?.output) as {
+        approvedBy?: unknown;
+        comment?: unknown;
+      } | null;
+      found.push({
+        decision: 'approve',
+        by: String(out?.approvedBy ?? ''),
+        comment: String(out?.comment ?? ''),
+        at,
+      });
+    } else if (type === 'TaskFailed' && e.taskFailedEventDetails?.error === 'Rejected') {
+      const cause = e.taskFailedEventDetails.cause ?? '';
+      const by = /\(rejected by ([^)]*)\)$/.exec(cause)?.[1] ?? '';
+      found.push({ decision: 'reject', by, comment: cause.replace(/ \(rejected by [^)]*\)$/, ''), at });
+    }
+  }
+  return found;
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

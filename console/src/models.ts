@@ -1,0 +1,74 @@
+import type { ModelStore, VersionListing } from '@slipway/model-store';
+import { rollbackTarget } from '@slipway/model-store';
+import type { AliasView, ModelDetail, ModelSummary, VersionView } from './api-types.js';
+
+/** Every model with where its aliases point. */
+export async function listModelSummaries(store: ModelStore): Promise<ModelSummary[]> {
+  const names = await store.listModels();
+  return Promise.all(
+    names.sort().map(async (name) => {
+      const aliases = await store.listAliases(name).catch(() => []);
+      return {
+        name,
+        aliases: Object.fromEntries(aliases.map((a) => [a.alias, a.version]).sort()),
+      };
+    }),
+  );
+}
+
+/** A model's page: a page of versions (newest first) with metrics and lineage, and its aliases. */
+export async function modelDetail(
+  store: ModelStore,
+  name: string,
+  options: { readonly cursor?: string | null; readonly limit?: number } = {},
+): Promise<ModelDetail> {
+  const [page, aliases] = await Promise.all([
+    store.listVersions(name, { limit: options.limit ?? 20, cursor: options.cursor ?? null }),
+    store.listAliases(name),
+  ]);
+  return {
+    name,
+    versions: page.versions.map(versionView),
+    nextCursor: page.nextCursor,
+    aliases: aliases
+      .sort((a, b) => a.alias.localeCompare(b.alias))
+      .map(
+        (a): AliasView => ({
+          alias: a.alias,
+          version: a.version,
+          updatedAt: a.updatedAt,
+          updatedBy: a.updatedBy,
+          reason: a.reason,
+          rollbackTo: rollbackTarget(a.history) ?? null,
+          history: [...a.history].reverse().map((m) => ({
+            version: m.version,
+            previous: m.previous,
+            updatedAt: m.updatedAt,
+            updatedBy: m.updatedBy,
+            reason: m.reason,
+            action: m.action,
+          })),
+        }),
+      ),
+  };
+}
+
+function versionView(listing: VersionListing): VersionView {
+  const m = listing.manifest;
+  const perClass = m?.metrics?.perClass ?? {};
+  return {
+    version: listing.version,
+    createdAt: m?.lineage?.createdAt ?? null,
+    accuracy: m?.metrics?.accuracy ?? null,
+    macroF1: m?.metrics?.macroF1 ?? null,
+    perClassF1: Object.fromEntries(Object.entries(perClass).map(([c, v]) => [c, v.f1])),
+    classes: m?.classes ?? [],
+    dataset: m?.lineage?.dataset ?? null,
+    gitCommit: m?.lineage?.gitCommit || null,
+    pullRequest: m?.lineage?.pullRequest ?? null,
+    executionId: m?.lineage?.executionId ?? null,
+    hyperparameters: m?.lineage?.hyperparameters ?? {},
+    trainingDurationMs: m?.lineage?.trainingDurationMs ?? null,
+    problem: listing.problem,
+  };
+}

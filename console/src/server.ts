@@ -1,0 +1,673 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { userInfo } from 'node:os';
+import { gzipSync } from 'node:zlib';
+import type { ModelStore } from '@slipway/model-store';
+import {
+  type ExecutionHandle,
+  type ExecutionInputDraft,
+  type LocalPipeline,
+  newExecutionId,
+  readDefinitionText,
+  storeDataset,
+} from '@slipway/pipeline';
+import { z } from 'zod';
+import type { ConsoleEvent, ConsoleInfo, ExecutionSummary, ReportView, ServingView } from './api-types.js';
+import { type Bundle, loadBundle, renderPage } from './assets.js';
+import { ConsoleRequestError, ConsoleStartError } from './errors.js';
+import { type DrawableDefinition, layoutDefinition } from './graph.js';
+import { LocalExecutionSource } from './local-source.js';
+import { listModelSummaries, modelDetail } from './models.js';
+import type { ExecutionSource } from './source.js';
+
+/** How `startConsole` is set up. */
+export interface ConsoleOptions {
+  /** The model store: models, reports and (locally) executions. Required unless `source` is given. */
+  readonly store?: ModelStore;
+  /** A local pipeline: runs started from the page execute in it, and its endpoint answers "try it". */
+  readonly pipeline?: LocalPipeline;
+  /** Where executions come from. Default: the local runtime's executions in `store`. */
+  readonly source?: ExecutionSource;
+  /** Default 8787; 0 picks a free port. */
+  readonly port?: number;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Who approves, rejects and rolls back from this console. Default: the OS user. */
+  readonly actor?: string;
+  /** How often the store is polled for executions other processes run, while a page is open. Default 500 ms. */
+  readonly pollMs?: number;
+  /** Datasets a run can be started on. Default `builtin:sentiment`, `builtin:spam`. */
+  readonly datasets?: readonly string[];
+  /** Fills in runs started from the page (thresholds, hyperparameters, approval timeout). */
+  readonly runDefaults?: Partial<Omit<ExecutionInputDraft, 'runId' | 'model' | 'dataset'>>;
+  /** Unexpected errors (answered with a 500); default: written to stderr. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** A running console. */
+export interface ConsoleServer {
+  /** e.g. `http://127.0.0.1:8787`. */
+  readonly url: string;
+  /** The page of one execution. */
+  executionUrl(id: string): string;
+  /** Follows an execution this process runs, so the page sees each event at once (not at the next poll). */
+  track(handle: ExecutionHandle): void;
+  /** Stops listening, ends the live streams and polling. Leaves the store and pipeline to their owner. */
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+const MAX_BODY = 64 * 1024;
+const GZIP_MIN = 1024;
+
+const PAGES = [
+  /^\/$/,
+  /^\/executions\/[^/]+$/,
+  /^\/executions\/[^/]+\/report$/,
+  /^\/models$/,
+  /^\/models\/[^/]+$/,
+];
+
+interface Reply {
+  readonly status: number;
+  readonly body: unknown;
+}
+type Params = readonly string[];
+type Handler = (params: Params, body: unknown, url: URL) => Promise<Reply>;
+interface Route {
+  readonly method: 'GET' | 'POST';
+  readonly pattern: RegExp;
+  readonly handler: Handler;
+}
+
+const startSchema = z
+  .object({
+    dataset: z.string().min(1),
+    model: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'use 1-40 lowercase letters, digits and dashes')
+      .optional(),
+    hyperparameters: z.record(z.string(), z.string()).optional(),
+    thresholds: z
+      .object({
+        minAccuracy: z.number().min(0).max(1).optional(),
+        maxRegression: z.number().min(0).max(1).optional(),
+        minClassF1: z.number().min(0).max(1).optional(),
+      })
+      .strict()
+      .optional(),
+    approvalTimeoutSeconds: z.number().int().min(1).max(2_147_483).optional(),
+    commit: z.string().max(64).optional(),
+    pullRequest: z
+      .string()
+      .regex(/^(\d{1,9})?$/)
+      .optional(),
+  })
+  .strict();
+const approveSchema = z.object({ comment: z.string().max(2000).default('') }).strict();
+const rejectSchema = z
+  .object({ reason: z.string().trim().min(1, 'say why the candidate is rejected').max(2000) })
+  .strict();
+const rollbackSchema = z
+  .object({ expected: z.number().int().min(1), reason: z.string().max(2000).default('') })
+  .strict();
+const serveSchema = z.object({ model: z.string().min(1) }).strict();
+const predictSchema = z.object({ texts: z.array(z.string()).min(1).max(64) }).strict();
+
+/**
+ * Starts the console: the page, its JSON API under `/api/`, and live updates by Server-Sent Events.
+ * Binds 127.0.0.1 by default. Requests that change anything need the page's token (a random value per
+ * start, embedded in the page) and must come from the console's own origin; any request naming another
+ * host is refused, so a web page elsewhere can neither approve nor read (DNS rebinding included).
+ * @example const console = await startConsole({ store, pipeline, port: 0 }); console.url
+ */
+export async function startConsole(options: ConsoleOptions): Promise<ConsoleServer> {
+  const definition = JSON.parse(readDefinitionText()) as DrawableDefinition;
+  const onError =
+    options.onError ??
+    ((error: unknown) => process.stderr.write(`console: ${(error as Error).stack ?? String(error)}\n`));
+  const source =
+    options.source ??
+    (options.store
+      ? new LocalExecutionSource(options.store, definition.States, {
+          ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+          onError,
+        })
+      : undefined);
+  if (!source) throw new ConsoleStartError('startConsole needs a store (or an execution source)');
+  const ownsSource = options.source === undefined;
+  const bundle = await loadBundle();
+  const app = new ConsoleApp(options, source, bundle, layoutDefinition(definition), onError);
+
+  const server = createServer((req, res) => void app.handle(req, res));
+  server.keepAliveTimeout = 5_000;
+  const host = options.host ?? '127.0.0.1';
+  await listen(server, options.port ?? 8787, host);
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  app.bind(host, port);
+
+  return {
+    url,
+    executionUrl: (id) => `${url}/executions/${encodeURIComponent(id)}`,
+    track: (handle) => {
+      if (source instanceof LocalExecutionSource) source.track(handle);
+      app.watchModels(handle);
+    },
+    close: async () => {
+      app.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      if (ownsSource) await source.close();
+    },
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const failed = (error: NodeJS.ErrnoException) =>
+      reject(
+        new ConsoleStartError(
+          error.code === 'EADDRINUSE'
+            ? `port ${port} on ${host} is in use (another console?); stop it or pass --port <n> (0 picks a free port)`
+            : `the console cannot listen on ${host}:${port}: ${error.message}`,
+          { cause: error },
+        ),
+      );
+    server.once('error', failed);
+    server.listen(port, host, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
+}
+
+/** The console's requests, routes and live streams. */
+class ConsoleApp {
+  private readonly token = randomBytes(32).toString('base64url');
+  private readonly routes: Route[];
+  private readonly streams = new Set<ServerResponse>();
+  private readonly actor: string;
+  private hosts = new Set<string>();
+  private anyHost = false;
+  private unwatch: (() => void) | undefined;
+  private modelsTimer: NodeJS.Timeout | undefined;
+  private modelsCheck: NodeJS.Timeout | undefined;
+  private modelsFingerprint = '';
+  private checkingModels = false;
+  private stopped = false;
+
+  constructor(
+    private readonly options: ConsoleOptions,
+    private readonly source: ExecutionSource,
+    private readonly bundle: Bundle,
+    private readonly graph: unknown,
+    private readonly onError: (error: unknown) => void,
+  ) {
+    this.actor = options.actor ?? osUser();
+    const r = (method: Route['method'], pattern: RegExp, handler: Handler): Route => ({
+      method,
+      pattern,
+      handler,
+    });
+    this.routes = [
+      r('GET', /^\/api\/info$/, async () => ok(this.info())),
+      r('GET', /^\/api\/definition$/, async () => ok(this.graph)),
+      r('GET', /^\/api\/executions$/, async () =>
+        ok({ executions: (await this.source.list()).slice(0, 200) }),
+      ),
+      r('POST', /^\/api\/executions$/, async (_, body) => this.start(body)),
+      r('GET', /^\/api\/executions\/([^/]+)$/, async ([id]) => ok(await this.source.detail(id as string))),
+      r('GET', /^\/api\/executions\/([^/]+)\/report$/, async ([id]) => {
+        const report = await this.source.report(id as string);
+        if (!report)
+          throw new ConsoleRequestError(404, 'no_report', `execution ${id} has no evaluation report (yet)`);
+        const view: ReportView = report;
+        return ok(view);
+      }),
+      r('GET', /^\/api\/executions\/([^/]+)\/logs\/([^/]+)$/, async ([id, job]) =>
+        ok({ job, text: await this.source.logs(id as string, job as string) }),
+      ),
+      r('POST', /^\/api\/executions\/([^/]+)\/approve$/, async ([id], body) => {
+        const { comment } = parse(approveSchema, body);
+        await this.source.approve(id as string, this.actor, comment);
+        return ok({ id, decision: 'approve', by: this.actor, comment });
+      }),
+      r('POST', /^\/api\/executions\/([^/]+)\/reject$/, async ([id], body) => {
+        const { reason } = parse(rejectSchema, body);
+        await this.source.reject(id as string, this.actor, reason);
+        return ok({ id, decision: 'reject', by: this.actor, reason });
+      }),
+      r('GET', /^\/api\/models$/, async () => ok({ models: await listModelSummaries(this.store()) })),
+      r('GET', /^\/api\/models\/([^/]+)$/, async ([name], _, url) =>
+        ok(await modelDetail(this.store(), name as string, { cursor: url.searchParams.get('cursor') })),
+      ),
+      r('POST', /^\/api\/models\/([^/]+)\/aliases\/([^/]+)\/rollback$/, async ([name, alias], body) => {
+        const { expected, reason } = parse(rollbackSchema, body);
+        const record = await this.store().rollbackAlias(name as string, alias as string, {
+          expected,
+          actor: this.actor,
+          reason: reason || 'rolled back from the console',
+        });
+        this.scheduleModelsCheck();
+        return ok({ alias: record.alias, version: record.version, previous: record.previous });
+      }),
+      r('GET', /^\/api\/serving$/, async () => ok(this.serving())),
+      r('POST', /^\/api\/serving$/, async (_, body) => this.serve(body)),
+      r('POST', /^\/api\/predict$/, async (_, body) => this.predict(body)),
+    ];
+  }
+
+  bind(host: string, port: number): void {
+    // Requests must name this server: a DNS name resolving here (rebinding) is refused.
+    this.anyHost = !LOOPBACK.has(host);
+    for (const h of LOOPBACK)
+      this.hosts.add(`${h.includes(':') && !h.startsWith('[') ? `[${h}]` : h}:${port}`);
+    this.hosts.add(`${host.includes(':') ? `[${host}]` : host}:${port}`);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.unwatch?.();
+    this.unwatch = undefined;
+    if (this.modelsTimer) clearInterval(this.modelsTimer);
+    if (this.modelsCheck) clearTimeout(this.modelsCheck);
+    for (const stream of this.streams) stream.end();
+    this.streams.clear();
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'http://console.invalid');
+      if (!this.anyHost && !this.hosts.has(req.headers.host ?? '')) {
+        throw new ConsoleRequestError(
+          403,
+          'forbidden',
+          `this console answers only requests to ${[...this.hosts][0]}, not "${req.headers.host ?? ''}"`,
+        );
+      }
+      const method = req.method ?? 'GET';
+      if (method === 'GET' || method === 'HEAD') {
+        if (url.pathname === '/api/events') return this.events(req, res);
+        if (this.staticFile(req, res, url.pathname)) return;
+      }
+      const route = this.routes.find((r) => r.pattern.test(url.pathname) && r.method === methodFor(method));
+      if (!route) {
+        const known = this.routes.some((r) => r.pattern.test(url.pathname));
+        throw known
+          ? new ConsoleRequestError(405, 'method_not_allowed', `${method} is not allowed on ${url.pathname}`)
+          : new ConsoleRequestError(404, 'not_found', `nothing at ${url.pathname}`);
+      }
+      let body: unknown;
+      if (route.method === 'POST') {
+        this.checkStateChange(req);
+        body = await readJson(req);
+      }
+      const params = (route.pattern.exec(url.pathname) ?? []).slice(1).map((p) => decodeURIComponent(p));
+      const reply = await route.handler(params, body, url);
+      this.json(req, res, reply.status, reply.body);
+    } catch (error) {
+      const known = asRequestError(error);
+      if (!known) this.onError(error);
+      const status = known?.status ?? 500;
+      const body = {
+        error: {
+          code: known?.code ?? 'internal',
+          message: known?.message ?? 'the console failed on this request; its terminal shows why',
+        },
+      };
+      if (!res.headersSent) this.json(req, res, status, body);
+      else res.end();
+    }
+  }
+
+  /** The per-page token, and a same-origin browser request (or a client that is not a browser). */
+  private checkStateChange(req: IncomingMessage): void {
+    const given = Buffer.from(String(req.headers['x-slipway-token'] ?? ''));
+    const expected = Buffer.from(this.token);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new ConsoleRequestError(
+        403,
+        'forbidden',
+        'this request lacks the page token; make changes from the console page itself (reload it if the console restarted)',
+      );
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://${req.headers.host}`) {
+      throw new ConsoleRequestError(403, 'forbidden', `requests from ${origin} may not change anything here`);
+    }
+    const site = req.headers['sec-fetch-site'];
+    if (site !== undefined && site !== 'same-origin') {
+      throw new ConsoleRequestError(403, 'forbidden', `a ${site} request may not change anything here`);
+    }
+    if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
+      throw new ConsoleRequestError(
+        415,
+        'unsupported_media_type',
+        'send the request body as application/json',
+      );
+    }
+  }
+
+  private staticFile(req: IncomingMessage, res: ServerResponse, path: string): boolean {
+    const { script, style } = this.bundle;
+    const asset = path === script.path ? script : path === style.path ? style : undefined;
+    if (asset) {
+      const gzip = acceptsGzip(req);
+      res.writeHead(200, {
+        'content-type': asset.contentType,
+        'cache-control': 'public, max-age=31536000, immutable',
+        'x-content-type-options': 'nosniff',
+        vary: 'accept-encoding',
+        ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+      });
+      res.end(req.method === 'HEAD' ? undefined : gzip ? asset.gzip : asset.body);
+      return true;
+    }
+    if (!PAGES.some((p) => p.test(path))) return false;
+    const html = Buffer.from(renderPage(this.bundle, this.token));
+    const gzip = acceptsGzip(req);
+    res.writeHead(200, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'content-security-policy':
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'no-referrer',
+      vary: 'accept-encoding',
+      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+    });
+    res.end(req.method === 'HEAD' ? undefined : gzip ? gzipSync(html) : html);
+    return true;
+  }
+
+  private json(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
+    const raw = Buffer.from(JSON.stringify(body));
+    const gzip = raw.length >= GZIP_MIN && acceptsGzip(req);
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      vary: 'accept-encoding',
+      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+    });
+    res.end(req.method === 'HEAD' ? undefined : gzip ? gzipSync(raw) : raw);
+  }
+
+  /** The live stream: a changed execution as soon as it is known, and a nudge when models moved. */
+  private events(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no',
+      connection: 'keep-alive',
+    });
+    res.write('retry: 1000\n\n');
+    this.streams.add(res);
+    if (this.streams.size === 1) this.startWatching();
+    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+    req.on('close', () => {
+      clearInterval(ping);
+      this.streams.delete(res);
+      if (this.streams.size === 0) this.stopWatching();
+    });
+  }
+
+  private broadcast(event: ConsoleEvent): void {
+    const frame = `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+    for (const stream of this.streams) stream.write(frame);
+  }
+
+  private startWatching(): void {
+    if (this.stopped) return;
+    this.unwatch = this.source.watch((execution: ExecutionSummary) => {
+      this.broadcast({ type: 'execution', execution });
+      this.scheduleModelsCheck();
+    });
+    const interval = Math.max(250, (this.options.pollMs ?? 500) * 2);
+    this.modelsTimer = setInterval(() => this.scheduleModelsCheck(), interval);
+    this.scheduleModelsCheck();
+  }
+
+  private stopWatching(): void {
+    this.unwatch?.();
+    this.unwatch = undefined;
+    if (this.modelsTimer) clearInterval(this.modelsTimer);
+    this.modelsTimer = undefined;
+  }
+
+  /** Executions tracked in-process move aliases: look at the models after each of their events. */
+  watchModels(handle: ExecutionHandle): void {
+    const off = handle.journal.onEvent(() => this.scheduleModelsCheck());
+    void handle.done.finally(() => off()).catch(() => undefined);
+  }
+
+  /** Compares aliases and what is served with the last look; tells the pages when they changed. */
+  private scheduleModelsCheck(): void {
+    if (this.modelsCheck || this.streams.size === 0 || !this.options.store) return;
+    this.modelsCheck = setTimeout(async () => {
+      this.modelsCheck = undefined;
+      if (this.checkingModels) return;
+      this.checkingModels = true;
+      try {
+        const fingerprint = JSON.stringify([await listModelSummaries(this.store()), this.serving()]);
+        if (this.modelsFingerprint && fingerprint !== this.modelsFingerprint)
+          this.broadcast({ type: 'models' });
+        this.modelsFingerprint = fingerprint;
+      } catch (error) {
+        this.onError(error);
+      } finally {
+        this.checkingModels = false;
+      }
+    }, 20);
+  }
+
+  private info(): ConsoleInfo {
+    return {
+      source: this.source.kind,
+      store: this.options.store?.backend.uri ?? null,
+      actor: this.actor,
+      canStart:
+        this.options.pipeline !== undefined &&
+        this.source.kind === 'local' &&
+        this.options.store !== undefined,
+      datasets: this.datasets(),
+    };
+  }
+
+  private datasets(): readonly string[] {
+    return this.options.datasets ?? ['builtin:sentiment', 'builtin:spam'];
+  }
+
+  private store(): ModelStore {
+    if (!this.options.store)
+      throw new ConsoleRequestError(
+        404,
+        'no_store',
+        'this console has no model store; start it with --store <uri>',
+      );
+    return this.options.store;
+  }
+
+  private async start(body: unknown): Promise<Reply> {
+    const { pipeline, store } = this.options;
+    if (!pipeline || !store || this.source.kind !== 'local') {
+      throw new ConsoleRequestError(
+        409,
+        'cannot_start',
+        'this console runs no local pipeline; start runs with `slipway run` or `slipway console`',
+      );
+    }
+    const request = parse(startSchema, body);
+    if (!this.datasets().includes(request.dataset)) {
+      throw new ConsoleRequestError(
+        400,
+        'bad_request',
+        `dataset must be one of ${this.datasets().join(', ')}; run other data with \`slipway run --data <file>\``,
+      );
+    }
+    const { dataset } = await storeDataset(store, request.dataset);
+    const defaults = this.options.runDefaults ?? {};
+    const id = newExecutionId();
+    const input: ExecutionInputDraft = {
+      ...defaults,
+      model: request.model ?? dataset.name.replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, ''),
+      runId: id,
+      dataset: { name: dataset.name, sha256: dataset.sha256 },
+      ...(request.hyperparameters ? { hyperparameters: request.hyperparameters } : {}),
+      thresholds: {
+        minAccuracy: 0.6,
+        maxRegression: 0.01,
+        minClassF1: 0,
+        ...defaults.thresholds,
+        ...request.thresholds,
+      },
+      ...(request.approvalTimeoutSeconds ? { approvalTimeoutSeconds: request.approvalTimeoutSeconds } : {}),
+      git: { commit: request.commit ?? '', pullRequest: request.pullRequest ?? '' },
+      trigger: 'console',
+    };
+    let handle: ExecutionHandle;
+    try {
+      handle = await pipeline.runtime.start(input, id);
+    } catch (error) {
+      if ((error as Error).name === 'ExecutionInputError')
+        throw new ConsoleRequestError(400, 'bad_request', (error as Error).message, { cause: error });
+      throw error;
+    }
+    (this.source as LocalExecutionSource).track(handle);
+    this.watchModels(handle);
+    handle.done.catch((error: unknown) => this.onError(error));
+    return { status: 201, body: { id } };
+  }
+
+  private serving(): ServingView {
+    const server = this.options.pipeline?.inferenceServer;
+    const canServe = this.options.pipeline !== undefined;
+    if (!server) {
+      return {
+        endpoint: null,
+        model: null,
+        note: canServe
+          ? 'no model served yet: approve a run to promote one, or serve the production version below'
+          : 'this console runs no local endpoint',
+        canServe,
+      };
+    }
+    const version = server.model.version;
+    return {
+      endpoint: server.url,
+      model: version === null ? null : { name: server.model.name, version },
+      note: null,
+      canServe,
+    };
+  }
+
+  private async serve(body: unknown): Promise<Reply> {
+    const { model } = parse(serveSchema, body);
+    const pipeline = this.options.pipeline;
+    if (!pipeline) throw new ConsoleRequestError(409, 'cannot_serve', 'this console runs no local endpoint');
+    const running = pipeline.inferenceServer;
+    if (running && running.model.name !== model) {
+      throw new ConsoleRequestError(
+        409,
+        'conflict',
+        `the endpoint already serves ${running.model.name}; one console serves one model (use \`slipway serve\` for another)`,
+      );
+    }
+    try {
+      await this.store().getAlias(model, 'production');
+      await pipeline.serve(model);
+    } catch (error) {
+      const known = asRequestError(error);
+      if (known) throw known;
+      throw new ConsoleRequestError(
+        409,
+        'cannot_serve',
+        `cannot serve ${model}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    this.scheduleModelsCheck();
+    return ok(this.serving());
+  }
+
+  /** The served model, through this origin (the endpoint is another port: no CORS needed). */
+  private async predict(body: unknown): Promise<Reply> {
+    const { texts } = parse(predictSchema, body);
+    const server = this.options.pipeline?.inferenceServer;
+    if (!server) throw new ConsoleRequestError(409, 'not_serving', 'no model is served yet');
+    const response = await fetch(`${server.url}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ texts }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    return { status: response.status, body: await response.json() };
+  }
+}
+
+const ok = (body: unknown): Reply => ({ status: 200, body });
+
+function methodFor(method: string): string {
+  return method === 'HEAD' ? 'GET' : method;
+}
+
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function acceptsGzip(req: IncomingMessage): boolean {
+  return /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+}
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
+  throw new ConsoleRequestError(400, 'bad_request', `the request is not valid: ${problems.join('; ')}`);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY)
+      throw new ConsoleRequestError(413, 'too_large', `request bodies are limited to ${MAX_BODY} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ConsoleRequestError(400, 'bad_request', 'the request body is not valid JSON');
+  }
+}
+
+/** Expected failures from the console and the model store, as HTTP answers. */
+function asRequestError(error: unknown): ConsoleRequestError | undefined {
+  if (error instanceof ConsoleRequestError) return error;
+  const e = error as Error;
+  const status: Record<string, [number, string]> = {
+    NotFoundError: [404, 'not_found'],
+    ConflictError: [409, 'conflict'],
+    InvalidNameError: [400, 'bad_request'],
+    InvalidManifestError: [400, 'bad_request'],
+    ExecutionNotFoundError: [404, 'not_found'],
+    ExecutionStateError: [409, 'conflict'],
+  };
+  const found = status[e?.name];
+  return found ? new ConsoleRequestError(found[0], found[1], e.message, { cause: e }) : undefined;
+}

@@ -1,0 +1,238 @@
+import type { ExecutionDetail, GraphLayout, Phase, StateView } from '../src/api-types.js';
+import { ApiCallError, post } from './api.js';
+import { fill, h, s, uid } from './dom.js';
+import { duration, phaseLabel } from './format.js';
+
+/** A status badge: the word and its color (never color alone). */
+export function badge(phase: Phase | string, text?: string): HTMLSpanElement {
+  return h('span', { class: `badge phase-${phase}` }, text ?? phaseLabel(phase));
+}
+
+/** Says what went wrong, to screen readers too. */
+export function problem(error: unknown): HTMLElement {
+  const message = error instanceof ApiCallError || error instanceof Error ? error.message : String(error);
+  return h('p', { class: 'problem', role: 'alert' }, message);
+}
+
+/** The approve/reject panel of an execution waiting at Approval. */
+export function approvalPanel(
+  executionId: string,
+  actor: string,
+  options: { readonly reportLink: boolean },
+): { readonly el: HTMLElement; update(detail: ExecutionDetail): void } {
+  const headingId = uid('approval');
+  const commentId = uid('comment');
+  const reasonId = uid('reason');
+  const heading = h('h2', { id: headingId }, 'Approval');
+  const what = h('p', {});
+  const summary = h('p', { class: 'muted' });
+  const status = h('p', { role: 'status', class: 'status-line' });
+  const comment = h('textarea', { id: commentId, name: 'comment', rows: 2, maxlength: 2000 });
+  const reason = h('textarea', { id: reasonId, name: 'reason', rows: 2, maxlength: 2000, required: true });
+  const approve = h('button', { type: 'submit', class: 'primary' }, 'Approve');
+  const reject = h('button', { type: 'submit', class: 'danger' }, 'Reject');
+  const decide = async (
+    button: HTMLButtonElement,
+    action: 'approve' | 'reject',
+    body: Record<string, string>,
+  ): Promise<void> => {
+    approve.disabled = true;
+    reject.disabled = true;
+    status.textContent = action === 'approve' ? 'Approving…' : 'Rejecting…';
+    try {
+      await post(`/api/executions/${encodeURIComponent(executionId)}/${action}`, body);
+      status.textContent = action === 'approve' ? `Approved by ${actor}.` : `Rejected by ${actor}.`;
+    } catch (error) {
+      status.replaceChildren(problem(error));
+      approve.disabled = false;
+      reject.disabled = false;
+      button.focus();
+    }
+  };
+  const approveForm = h(
+    'form',
+    {
+      class: 'decide',
+      'aria-label': 'Approve',
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        void decide(approve, 'approve', { comment: comment.value });
+      },
+    },
+    h('label', { for: commentId }, 'Comment (optional)'),
+    comment,
+    approve,
+  );
+  const rejectForm = h(
+    'form',
+    {
+      class: 'decide',
+      'aria-label': 'Reject',
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        void decide(reject, 'reject', { reason: reason.value });
+      },
+    },
+    h('label', { for: reasonId }, 'Reason for rejecting'),
+    reason,
+    reject,
+  );
+  const forms = h('div', { class: 'decide-row' }, approveForm, rejectForm);
+  const decisions = h('ul', { class: 'decisions' });
+  const el = h(
+    'section',
+    { class: 'panel approval', 'aria-labelledby': headingId, hidden: true },
+    heading,
+    what,
+    summary,
+    options.reportLink
+      ? h(
+          'p',
+          {},
+          h(
+            'a',
+            { href: `/executions/${encodeURIComponent(executionId)}/report` },
+            'Read the evaluation report',
+          ),
+        )
+      : null,
+    forms,
+    status,
+    decisions,
+  );
+  return {
+    el,
+    update(detail) {
+      const { approval } = detail;
+      const decided = approval.decisions.length > 0;
+      el.hidden = !approval.waiting && !decided;
+      el.classList.toggle('waiting', approval.waiting);
+      what.textContent = approval.waiting
+        ? `Candidate ${detail.model ?? ''} v${approval.version ?? '?'} waits for your decision. You decide as ${actor}.`
+        : `Candidate ${detail.model ?? ''} v${approval.version ?? '?'}`;
+      summary.textContent = approval.summary ?? '';
+      forms.hidden = !approval.waiting;
+      if (
+        approval.waiting &&
+        !status.textContent?.startsWith('Approving') &&
+        !status.textContent?.startsWith('Rejecting')
+      ) {
+        approve.disabled = false;
+        reject.disabled = false;
+      }
+      fill(
+        decisions,
+        approval.decisions.map((d) =>
+          h(
+            'li',
+            {},
+            badge(
+              d.decision === 'approve' ? 'succeeded' : 'failed',
+              d.decision === 'approve' ? 'approved' : 'rejected',
+            ),
+            ` by ${d.by || 'someone'}`,
+            d.comment ? `: “${d.comment}”` : '',
+          ),
+        ),
+      );
+    },
+  };
+}
+
+/** The state machine as drawn from its definition; states are colored by `update`. */
+export function stateGraph(layout: GraphLayout): {
+  readonly el: HTMLElement;
+  update(states: Record<string, StateView>): void;
+} {
+  const nodes = new Map<string, { g: SVGElement; title: SVGElement; status: SVGElement }>();
+  const defs = s(
+    'defs',
+    {},
+    s(
+      'marker',
+      {
+        id: 'arrow',
+        viewBox: '0 0 10 10',
+        refX: 9,
+        refY: 5,
+        markerWidth: 7,
+        markerHeight: 7,
+        orient: 'auto-start-reverse',
+      },
+      s('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrowhead' }),
+    ),
+  );
+  const edges = layout.edges.map((e) => {
+    const d = e.points
+      .map(([x, y], i) => {
+        if (i === 0) return `M${x},${y}`;
+        const [px, py] = e.points[i - 1] as readonly [number, number];
+        const my = (py + y) / 2;
+        return `C${px},${my} ${x},${my} ${x},${y}`;
+      })
+      .join(' ');
+    return s(
+      'path',
+      { d, class: `edge edge-${e.kind}`, 'marker-end': 'url(#arrow)' },
+      s('title', {}, `${e.from} → ${e.to}${e.label ? ` (${e.label})` : ''}`),
+    );
+  });
+  const drawn = layout.nodes.map((n) => {
+    const title = s('title', {}, n.id);
+    const status = s('text', { x: n.x + n.width / 2, y: n.y + n.height - 7, class: 'node-status' }, '');
+    const g = s(
+      'g',
+      {
+        class: `node node-${n.type.toLowerCase()} phase-not-run`,
+        'data-state': n.id,
+        'data-phase': 'not-run',
+      },
+      title,
+      s('rect', { x: n.x, y: n.y, width: n.width, height: n.height, rx: n.type === 'Choice' ? 14 : 6 }),
+      s('text', { x: n.x + n.width / 2, y: n.y + 15, class: 'node-name' }, n.id),
+      status,
+    );
+    nodes.set(n.id, { g, title, status });
+    return g;
+  });
+  const svg = s(
+    'svg',
+    {
+      viewBox: `0 0 ${layout.width} ${layout.height}`,
+      width: layout.width,
+      height: layout.height,
+      role: 'img',
+      'aria-label': 'State machine graph; the table below lists the same states with their status',
+    },
+    defs,
+    edges,
+    drawn,
+  );
+  const el = h('div', {
+    class: 'graph',
+    tabindex: 0,
+    role: 'region',
+    'aria-label': 'State machine graph (scrollable)',
+  });
+  el.append(svg);
+  return {
+    el,
+    update(states) {
+      for (const [name, node] of nodes) {
+        const view = states[name];
+        const phase = view?.phase ?? 'not-run';
+        node.g.setAttribute(
+          'class',
+          node.g.getAttribute('class')?.replace(/phase-[a-z-]+/, `phase-${phase}`) ?? '',
+        );
+        node.g.setAttribute('data-phase', phase);
+        const timing =
+          view?.durationMs !== null && view?.durationMs !== undefined
+            ? ` · ${duration(view.durationMs)}`
+            : '';
+        node.status.textContent = phase === 'not-run' ? '' : `${phaseLabel(phase)}${timing}`;
+        node.title.textContent = `${name}: ${phaseLabel(phase)}${timing}${view?.error ? ` (${view.error})` : ''}`;
+      }
+    },
+  };
+}

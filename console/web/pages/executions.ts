@@ -1,0 +1,170 @@
+import type { ExecutionSummary } from '../../src/api-types.js';
+import { get, post } from '../api.js';
+import { badge, problem } from '../components.js';
+import { fill, h, uid } from '../dom.js';
+import { duration, elapsed, time } from '../format.js';
+import type { PageFactory } from '../page.js';
+
+const COLUMNS = ['Execution', 'Status', 'Started', 'Duration', 'Dataset', 'Commit / PR', 'Trigger'] as const;
+
+/** The executions list, updated live, with a form to start a run. */
+export const executionsPage: PageFactory = (main, _params, context) => {
+  const rows = new Map<string, HTMLTableRowElement>();
+  const data = new Map<string, ExecutionSummary>();
+  const tbody = h('tbody', {});
+  const empty = h(
+    'p',
+    { class: 'muted', hidden: true },
+    'No executions yet. Start a run here, or with `slipway run`.',
+  );
+  const status = h('div', { role: 'status' });
+
+  const row = (e: ExecutionSummary): HTMLTableRowElement => {
+    const tr = rows.get(e.id) ?? h('tr', {});
+    tr.dataset.id = e.id;
+    tr.dataset.phase = e.phase;
+    const cell = (i: number, ...content: (Node | string)[]) =>
+      h('td', { 'data-label': COLUMNS[i] }, ...content);
+    const pr = e.git.pullRequest ? `#${e.git.pullRequest}` : '';
+    const commit = e.git.commit ? e.git.commit.slice(0, 8) : '';
+    fill(
+      tr,
+      cell(
+        0,
+        h('a', { href: `/executions/${encodeURIComponent(e.id)}` }, e.id),
+        e.model ? h('span', { class: 'muted small' }, ` ${e.model}`) : '',
+      ),
+      cell(
+        1,
+        badge(e.phase),
+        e.currentState && e.phase !== 'succeeded' ? h('span', { class: 'small' }, ` ${e.currentState}`) : '',
+      ),
+      cell(2, time(e.startedAt)),
+      cell(3, h('span', { 'data-duration': '' }, duration(elapsed(e.startedAt, e.stoppedAt)))),
+      cell(4, e.dataset ? `${e.dataset.name} ${e.dataset.sha256.slice(0, 8)}` : '–'),
+      cell(5, [commit, pr].filter(Boolean).join(' ') || '–'),
+      cell(6, e.trigger ?? '–'),
+    );
+    rows.set(e.id, tr);
+    data.set(e.id, e);
+    return tr;
+  };
+
+  const sortRows = () => {
+    const sorted = [...data.values()].sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1));
+    fill(
+      tbody,
+      sorted.map((e) => rows.get(e.id) as HTMLTableRowElement),
+    );
+    empty.hidden = sorted.length > 0;
+  };
+
+  const form = context.info.canStart ? startForm(context.navigate, context.info.datasets) : null;
+  const table = h(
+    'table',
+    { class: 'executions' },
+    h('caption', { class: 'visually-hidden' }, 'Executions, newest first'),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        COLUMNS.map((c) => h('th', { scope: 'col' }, c)),
+      ),
+    ),
+    tbody,
+  );
+  main.append(
+    h('h1', { tabindex: -1 }, 'Executions'),
+    h(
+      'p',
+      { class: 'muted' },
+      context.info.source === 'aws'
+        ? 'Executions of the deployed state machine.'
+        : `Store ${context.info.store ?? ''}`,
+    ),
+    form ?? '',
+    status,
+    h('div', { class: 'table-wrap' }, table),
+    empty,
+  );
+
+  void get<{ executions: ExecutionSummary[] }>('/api/executions')
+    .then(({ executions }) => {
+      for (const e of executions) if (!data.has(e.id)) row(e);
+      sortRows();
+    })
+    .catch((error) => status.replaceChildren(problem(error)));
+
+  // Running executions' durations tick without a request.
+  const ticker = setInterval(() => {
+    for (const [id, e] of data) {
+      if (e.stoppedAt) continue;
+      const span = rows.get(id)?.querySelector('[data-duration]');
+      if (span) span.textContent = duration(elapsed(e.startedAt, null));
+    }
+  }, 1000);
+
+  return {
+    onExecution(e) {
+      const known = rows.has(e.id);
+      row(e);
+      if (!known) sortRows();
+    },
+    dispose() {
+      clearInterval(ticker);
+    },
+  };
+};
+
+function startForm(navigate: (path: string) => void, datasets: readonly string[]): HTMLElement {
+  const datasetId = uid('dataset');
+  const modelId = uid('model');
+  const dataset = h(
+    'select',
+    { id: datasetId, name: 'dataset' },
+    datasets.map((d) => h('option', { value: d }, d.replace(/^builtin:/, ''))),
+  );
+  const model = h('input', {
+    id: modelId,
+    name: 'model',
+    type: 'text',
+    pattern: '[a-z0-9][a-z0-9-]{0,39}',
+    placeholder: 'same as the dataset',
+    autocomplete: 'off',
+  });
+  const button = h('button', { type: 'submit', class: 'primary' }, 'Start run');
+  const status = h('p', { role: 'status', class: 'status-line' });
+  return h(
+    'form',
+    {
+      class: 'panel start',
+      'aria-label': 'Start a run',
+      onsubmit: async (event: Event) => {
+        event.preventDefault();
+        button.disabled = true;
+        status.textContent = 'Starting…';
+        try {
+          const { id } = await post<{ id: string }>('/api/executions', {
+            dataset: dataset.value,
+            ...(model.value.trim() ? { model: model.value.trim() } : {}),
+          });
+          navigate(`/executions/${encodeURIComponent(id)}`);
+        } catch (error) {
+          status.replaceChildren(problem(error));
+          button.disabled = false;
+        }
+      },
+    },
+    h('h2', {}, 'Start a run'),
+    h(
+      'div',
+      { class: 'fields' },
+      h('div', { class: 'field' }, h('label', { for: datasetId }, 'Dataset'), dataset),
+      h('div', { class: 'field' }, h('label', { for: modelId }, 'Model name (optional)'), model),
+      button,
+    ),
+    status,
+  );
+}

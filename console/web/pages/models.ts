@@ -1,0 +1,386 @@
+import type { AliasView, ModelDetail, ModelSummary, ServingView, VersionView } from '../../src/api-types.js';
+import { get, post } from '../api.js';
+import { problem } from '../components.js';
+import { fill, h, uid } from '../dom.js';
+import { duration, pct, time } from '../format.js';
+import { type PageFactory, reloader } from '../page.js';
+
+/** Every model with its aliases, and the served model with a box to try it. */
+export const modelsPage: PageFactory = (main) => {
+  const list = h('div', { class: 'model-list' });
+  const serving = servingPanel(null);
+  main.append(
+    h('h1', { tabindex: -1 }, 'Models'),
+    serving.el,
+    h('section', { 'aria-labelledby': 'models-h' }, h('h2', { id: 'models-h' }, 'Registered models'), list),
+  );
+  const refresh = reloader(
+    async () => {
+      const { models } = await get<{ models: ModelSummary[] }>('/api/models');
+      fill(
+        list,
+        models.length === 0
+          ? h(
+              'p',
+              { class: 'muted' },
+              'No model registered yet: approve a run and its candidate becomes a version.',
+            )
+          : h(
+              'ul',
+              { class: 'cards' },
+              models.map((m) =>
+                h(
+                  'li',
+                  { class: 'card', 'data-model': m.name },
+                  h('h3', {}, h('a', { href: `/models/${encodeURIComponent(m.name)}` }, m.name)),
+                  aliasBadges(m.aliases),
+                ),
+              ),
+            ),
+      );
+      serving.setModels(models);
+      await serving.refresh();
+    },
+    (error) => fill(list, problem(error)),
+  );
+  return { onModels: refresh };
+};
+
+/** One model: aliases with their history and rollback, versions with metrics and lineage. */
+export const modelPage: PageFactory = (main, [name = '']) => {
+  const aliases = h('div', {});
+  const versions = h('tbody', {});
+  const more = h('button', { type: 'button', hidden: true }, 'Older versions');
+  const problems = h('div', {});
+  const serving = servingPanel(name);
+  let cursor: string | null = null;
+  main.append(
+    h('p', { class: 'crumbs' }, h('a', { href: '/models' }, 'Models')),
+    h('h1', { tabindex: -1 }, 'Model ', h('span', { class: 'mono' }, name)),
+    problems,
+    h('section', { 'aria-labelledby': 'aliases-h' }, h('h2', { id: 'aliases-h' }, 'Aliases'), aliases),
+    serving.el,
+    h(
+      'section',
+      { 'aria-labelledby': 'versions-h' },
+      h('h2', { id: 'versions-h' }, 'Versions'),
+      h(
+        'div',
+        { class: 'table-wrap' },
+        h(
+          'table',
+          { class: 'versions' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              [
+                'Version',
+                'Created',
+                'Accuracy',
+                'Macro-F1',
+                'F1 per class',
+                'Dataset',
+                'Commit / PR',
+                'Execution',
+              ].map((c) => h('th', { scope: 'col' }, c)),
+            ),
+          ),
+          versions,
+        ),
+      ),
+      more,
+    ),
+  );
+  const base = `/api/models/${encodeURIComponent(name)}`;
+  more.addEventListener('click', async () => {
+    try {
+      const page = await get<ModelDetail>(`${base}?cursor=${encodeURIComponent(cursor ?? '')}`);
+      versions.append(...page.versions.map(versionRow));
+      cursor = page.nextCursor;
+      more.hidden = cursor === null;
+    } catch (error) {
+      problems.replaceChildren(problem(error));
+    }
+  });
+  const refresh = reloader(
+    async () => {
+      const detail = await get<ModelDetail>(base);
+      fill(
+        aliases,
+        detail.aliases.length === 0
+          ? h('p', { class: 'muted' }, 'No alias set yet.')
+          : detail.aliases.map((a) => aliasBlock(name, a, () => refresh())),
+      );
+      fill(versions, detail.versions.map(versionRow));
+      cursor = detail.nextCursor;
+      more.hidden = cursor === null;
+      serving.setModels([
+        { name, aliases: Object.fromEntries(detail.aliases.map((a) => [a.alias, a.version])) },
+      ]);
+      await serving.refresh();
+      problems.replaceChildren();
+    },
+    (error) => problems.replaceChildren(problem(error)),
+  );
+  return { onModels: refresh };
+};
+
+function aliasBadges(aliases: Readonly<Record<string, number>>): HTMLElement {
+  const entries = Object.entries(aliases);
+  if (entries.length === 0) return h('p', { class: 'muted small' }, 'no aliases');
+  return h(
+    'ul',
+    { class: 'aliases' },
+    entries.map(([alias, v]) =>
+      h('li', { 'data-alias': alias }, h('span', { class: 'alias-name' }, alias), ` v${v}`),
+    ),
+  );
+}
+
+function versionRow(v: VersionView): HTMLTableRowElement {
+  const f1 = Object.entries(v.perClassF1)
+    .map(([c, x]) => `${c} ${pct(x)}`)
+    .join(', ');
+  const commit = [v.gitCommit ? v.gitCommit.slice(0, 8) : '', v.pullRequest ? `#${v.pullRequest}` : '']
+    .filter(Boolean)
+    .join(' ');
+  return h(
+    'tr',
+    { 'data-version': v.version },
+    h('th', { scope: 'row', 'data-label': 'Version' }, `v${v.version}`),
+    h(
+      'td',
+      { 'data-label': 'Created' },
+      time(v.createdAt),
+      v.trainingDurationMs !== null
+        ? h('span', { class: 'muted small' }, ` trained in ${duration(v.trainingDurationMs)}`)
+        : '',
+    ),
+    h('td', { 'data-label': 'Accuracy' }, pct(v.accuracy)),
+    h('td', { 'data-label': 'Macro-F1' }, pct(v.macroF1)),
+    h('td', { 'data-label': 'F1 per class' }, f1 || '–'),
+    h(
+      'td',
+      { 'data-label': 'Dataset' },
+      v.dataset ? `${v.dataset.name} ${v.dataset.sha256.slice(0, 8)}` : '–',
+    ),
+    h('td', { 'data-label': 'Commit / PR' }, commit || '–'),
+    h(
+      'td',
+      { 'data-label': 'Execution' },
+      v.executionId
+        ? h('a', { href: `/executions/${encodeURIComponent(v.executionId)}` }, v.executionId)
+        : '–',
+    ),
+    v.problem ? h('td', { class: 'problem' }, v.problem) : null,
+  );
+}
+
+function aliasBlock(model: string, a: AliasView, changed: () => void): HTMLElement {
+  const headingId = uid('alias');
+  const reasonId = uid('reason');
+  const status = h('p', { role: 'status', class: 'status-line' });
+  const reason = h('input', { id: reasonId, type: 'text', name: 'reason', autocomplete: 'off' });
+  const confirm = h('button', { type: 'submit', class: 'danger' }, `Roll back to v${a.rollbackTo ?? '?'}`);
+  const form = h(
+    'form',
+    {
+      class: 'rollback',
+      'aria-label': `Roll back ${a.alias}`,
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        confirm.disabled = true;
+        try {
+          const moved = await post<{ version: number }>(
+            `/api/models/${encodeURIComponent(model)}/aliases/${encodeURIComponent(a.alias)}/rollback`,
+            {
+              expected: a.version,
+              reason: reason.value,
+            },
+          );
+          status.textContent = `${a.alias} now points at v${moved.version}.`;
+          changed();
+        } catch (error) {
+          status.replaceChildren(problem(error));
+          confirm.disabled = false;
+        }
+      },
+    },
+    h('label', { for: reasonId }, `Why roll ${a.alias} back from v${a.version} to v${a.rollbackTo ?? '?'}?`),
+    reason,
+    confirm,
+  );
+  return h(
+    'section',
+    { class: 'panel alias', 'data-alias': a.alias, 'aria-labelledby': headingId },
+    h(
+      'h3',
+      { id: headingId },
+      h('span', { class: 'alias-name' }, a.alias),
+      ' → ',
+      h('span', { 'data-version': a.version }, `v${a.version}`),
+    ),
+    h(
+      'p',
+      { class: 'muted small' },
+      `moved ${time(a.updatedAt)} by ${a.updatedBy}${a.reason ? `: ${a.reason}` : ''}`,
+    ),
+    a.rollbackTo !== null ? form : h('p', { class: 'muted small' }, 'No earlier version to roll back to.'),
+    status,
+    h(
+      'details',
+      {},
+      h('summary', {}, `History (${a.history.length} moves)`),
+      h(
+        'ol',
+        { class: 'history' },
+        a.history.map((m) =>
+          h(
+            'li',
+            {},
+            h('time', { datetime: m.updatedAt }, time(m.updatedAt)),
+            ` ${m.action} ${m.previous === null ? '–' : `v${m.previous}`} → ${m.version === null ? '(unset)' : `v${m.version}`} by ${m.updatedBy}`,
+            m.reason ? `: ${m.reason}` : '',
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** The served model and a box to try it; offers to serve production when nothing is served. */
+function servingPanel(model: string | null): {
+  readonly el: HTMLElement;
+  setModels(models: readonly ModelSummary[]): void;
+  refresh(): Promise<void>;
+} {
+  const headingId = uid('serving');
+  const textId = uid('text');
+  const state = h('p', { 'data-serving': '' });
+  const serveBox = h('div', {});
+  const text = h(
+    'textarea',
+    { id: textId, rows: 3, name: 'text', maxlength: 5000 },
+    'I loved this phone, the battery is great.',
+  );
+  const predict = h('button', { type: 'submit', class: 'primary' }, 'Predict');
+  const result = h('div', { role: 'status', class: 'prediction' });
+  const form = h(
+    'form',
+    {
+      class: 'try',
+      'aria-label': 'Try the served model',
+      hidden: true,
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        const texts = text.value
+          .split('\n')
+          .map((t) => t.trim())
+          .filter(Boolean);
+        if (texts.length === 0) return;
+        predict.disabled = true;
+        try {
+          const answer = await post<{
+            model: { name: string; version: number };
+            predictions: { label: string; probabilities: Record<string, number> }[];
+          }>('/api/predict', { texts });
+          fill(
+            result,
+            h('p', { class: 'muted small' }, `${answer.model.name} v${answer.model.version} says:`),
+            h(
+              'ol',
+              {},
+              answer.predictions.map((p, i) =>
+                h(
+                  'li',
+                  {},
+                  h('strong', { 'data-label': p.label }, p.label),
+                  ` (${Object.entries(p.probabilities)
+                    .map(([l, x]) => `${l} ${pct(x)}`)
+                    .join(', ')})`,
+                  h('span', { class: 'muted small' }, ` — ${texts[i] ?? ''}`),
+                ),
+              ),
+            ),
+          );
+        } catch (error) {
+          fill(result, problem(error));
+        } finally {
+          predict.disabled = false;
+        }
+      },
+    },
+    h('label', { for: textId }, 'Text to classify (one per line)'),
+    text,
+    predict,
+  );
+  let models: readonly ModelSummary[] = [];
+  const el = h(
+    'section',
+    { class: 'panel serving', 'aria-labelledby': headingId },
+    h('h2', { id: headingId }, 'Served model'),
+    state,
+    serveBox,
+    form,
+    result,
+  );
+  const panel = {
+    el,
+    setModels(list: readonly ModelSummary[]) {
+      models = list;
+    },
+    async refresh() {
+      const view = await get<ServingView>('/api/serving');
+      if (view.endpoint && view.model) {
+        fill(
+          state,
+          'Serving ',
+          h(
+            'strong',
+            { 'data-served': `${view.model.name}@${view.model.version}` },
+            `${view.model.name} v${view.model.version}`,
+          ),
+          ' at ',
+          h('code', {}, view.endpoint),
+        );
+        form.hidden = model !== null && view.model.name !== model;
+        serveBox.replaceChildren();
+        return;
+      }
+      fill(state, view.note ?? 'Nothing is served.');
+      form.hidden = true;
+      const servable = models.filter(
+        (m) => m.aliases.production !== undefined && (model === null || m.name === model),
+      );
+      fill(
+        serveBox,
+        view.canServe
+          ? servable.map((m) =>
+              h(
+                'button',
+                {
+                  type: 'button',
+                  onclick: async (e: Event) => {
+                    const button = e.currentTarget as HTMLButtonElement;
+                    button.disabled = true;
+                    try {
+                      await post('/api/serving', { model: m.name });
+                      await panel.refresh();
+                    } catch (error) {
+                      serveBox.append(problem(error));
+                      button.disabled = false;
+                    }
+                  },
+                },
+                `Serve ${m.name} production (v${m.aliases.production})`,
+              ),
+            )
+          : null,
+      );
+    },
+  };
+  return panel;
+}
