@@ -1,4 +1,4 @@
-import { type ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
+import type { ECRClient } from '@aws-sdk/client-ecr';
 import { RegistryError } from './errors.js';
 
 /** The slice of an ECR client the registry authorization needs. */
@@ -17,6 +17,7 @@ export function ecrAuthorization(ecr: EcrApi, now: () => number = Date.now): () 
     if (cached !== undefined && now() < cached.until) return cached.header;
     pending ??= (async () => {
       try {
+        const { GetAuthorizationTokenCommand } = await import('@aws-sdk/client-ecr');
         const { authorizationData } = await ecr.send(new GetAuthorizationTokenCommand({}));
         const data = authorizationData?.[0];
         if (!data?.authorizationToken) {

@@ -1,13 +1,5 @@
-import { type CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import {
-  CreateAliasCommand,
-  GetAliasCommand,
-  GetFunctionConfigurationCommand,
-  type LambdaClient,
-  PublishVersionCommand,
-  UpdateAliasCommand,
-  UpdateFunctionCodeCommand,
-} from '@aws-sdk/client-lambda';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { DeployError } from '../steps/errors.js';
 import type { Deployer, DeployRequest } from '../steps/promote/index.js';
 import type { ModelImageBuilder } from './model-image.js';
@@ -50,6 +42,11 @@ export interface LambdaImageDeployerOptions {
   /** Progress lines (never secrets); default none. */
   readonly log?: (message: string, detail?: Record<string, unknown>) => void;
 }
+
+// Loaded on first use: the SDK costs a few hundred milliseconds to import, and the CLI and the local
+// runtime load this package without ever deploying to AWS.
+const lambdaSdk = () => import('@aws-sdk/client-lambda');
+const cloudwatchSdk = () => import('@aws-sdk/client-cloudwatch');
 
 const THROTTLED = new Set([
   'TooManyRequestsException',
@@ -95,6 +92,7 @@ export function lambdaImageDeployer(options: LambdaImageDeployerOptions): Deploy
 
   /** Polls the function (or a version) until its update and state settle. */
   async function waitUntilReady(qualifier: string | undefined, what: string): Promise<void> {
+    const { GetFunctionConfigurationCommand } = await lambdaSdk();
     const deadline = now() + (options.updateTimeoutMs ?? 600_000);
     for (;;) {
       const config = await call(`GetFunctionConfiguration of ${FunctionName}`, () =>
@@ -123,6 +121,7 @@ export function lambdaImageDeployer(options: LambdaImageDeployerOptions): Deploy
   }
 
   async function updateCode(imageUri: string): Promise<string | undefined> {
+    const { UpdateFunctionCodeCommand } = await lambdaSdk();
     // An update still running (a previous promotion) is waited for, then the code is updated again.
     for (let attempt = 1; ; attempt++) {
       try {
@@ -139,6 +138,7 @@ export function lambdaImageDeployer(options: LambdaImageDeployerOptions): Deploy
   }
 
   async function setAlias(version: string, weights: Record<string, number>, current: string | null) {
+    const { CreateAliasCommand, UpdateAliasCommand } = await lambdaSdk();
     const RoutingConfig = { AdditionalVersionWeights: weights };
     if (current === null) {
       await call(`CreateAlias ${alias} of ${FunctionName}`, () =>
@@ -156,6 +156,7 @@ export function lambdaImageDeployer(options: LambdaImageDeployerOptions): Deploy
   }
 
   async function aliasVersion(): Promise<string | null> {
+    const { GetAliasCommand } = await lambdaSdk();
     return call(`GetAlias ${alias} of ${FunctionName}`, async () => {
       try {
         const found = await options.lambda.send(new GetAliasCommand({ FunctionName, Name: alias }));
@@ -168,6 +169,7 @@ export function lambdaImageDeployer(options: LambdaImageDeployerOptions): Deploy
   }
 
   async function alarmState(canary: CanaryOptions): Promise<string> {
+    const { DescribeAlarmsCommand } = await cloudwatchSdk();
     const found = await call(`DescribeAlarms ${canary.alarmName}`, () =>
       canary.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [canary.alarmName] })),
     );
@@ -212,6 +214,7 @@ export function lambdaImageDeployer(options: LambdaImageDeployerOptions): Deploy
   return {
     async deploy(request: DeployRequest) {
       const label = `${request.model} v${request.version}`;
+      const { PublishVersionCommand } = await lambdaSdk();
       const image = await options.images.build(request);
       log('image composed', { imageUri: image.imageUri, blobs: image.blobs });
       await waitUntilReady(undefined, 'an earlier update');

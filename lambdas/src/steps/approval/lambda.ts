@@ -1,14 +1,24 @@
 // The Approval function's entry point: dependencies are built once per container, at init.
 import { openStore } from '@slipway/model-store';
+import { readApprovalNotifyConfig } from '../../aws/config.js';
+import { createAwsApprovalFunction } from '../../aws/wiring.js';
 import { readStoreStepConfig } from '../config.js';
 import { type ApprovalNotice, createApprovalHandler } from './index.js';
 
 const { storeUri } = readStoreStepConfig(process.env);
+const notify = readApprovalNotifyConfig(process.env);
+const store = await openStore(storeUri);
 
-// Until an SNS notifier exists, the request goes to the function's log (it never holds the task token).
+// Without an SNS topic the request goes to the function's log (it never holds the task token).
 const logNotice = (notice: ApprovalNotice) => {
   process.stdout.write(`${JSON.stringify({ level: 'INFO', message: 'approval requested', ...notice })}\n`);
 };
 
-/** Records and announces an approval request (event: the Approval state's Payload). */
-export const handler = createApprovalHandler({ store: await openStore(storeUri), notify: logNotice });
+/**
+ * Records and announces an approval request (event: the Approval state's Payload). On AWS it keeps the
+ * task token for the links function and the CLI and mails signed approve/reject links through SNS.
+ */
+export const handler =
+  notify === null
+    ? createApprovalHandler({ store, notify: logNotice })
+    : await createAwsApprovalFunction(notify, store);

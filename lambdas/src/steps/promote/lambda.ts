@@ -1,13 +1,19 @@
 // The Promote function's entry point: dependencies are built once per container, at init.
 import { openStore } from '@slipway/model-store';
+import { readImageDeployConfig } from '../../aws/config.js';
+import { createImageDeployer } from '../../aws/wiring.js';
 import { readPromoteStepConfig } from '../config.js';
 import { createPromoteHandler, fixedEndpointDeployer } from './index.js';
 
 const { storeUri, endpoint } = readPromoteStepConfig(process.env);
+const image = readImageDeployConfig(process.env);
+const store = await openStore(storeUri);
 
 /** Promotes or rolls back production (event: the Promote or RollBack state's Payload). */
 export const handler = createPromoteHandler({
-  store: await openStore(storeUri),
-  // The endpoint follows the production alias itself until an image deployer replaces this.
-  deployer: fixedEndpointDeployer(endpoint),
+  store,
+  // On AWS the model goes into the inference function's image; without INFERENCE_FUNCTION_NAME the
+  // endpoint follows the production alias itself (slipway serve hot-swaps when it moves).
+  deployer:
+    image === null ? fixedEndpointDeployer(endpoint) : await createImageDeployer(image, { store, endpoint }),
 });
