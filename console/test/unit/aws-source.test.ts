@@ -110,7 +110,7 @@ class FakeSfn {
       return { events: this.histories.get(name) ?? [] };
     }
     if (command instanceof SendTaskSuccessCommand || command instanceof SendTaskFailureCommand) return {};
-    throw new Error(`unexpected ${command.constructor.name}`);
+    throw new Error(`unexpected ${(command as object).constructor.name}`);
   }
 }
 
