@@ -8,6 +8,7 @@ export {
 } from './input.js';
 export { storeDataset } from './local/datasets.js';
 export { LocalPipeline, type LocalPipelineOptions } from './local/pipeline.js';
+export { approveExecution, rejectExecution } from './runtime/decisions.js';
 export {
   type AslDefinition,
   type AslState,
@@ -36,7 +37,6 @@ export {
   readExecutionRecord,
 } from './runtime/history.js';
 export {
-  approveExecution,
   type ExecutionHandle,
   type ExecutionOutcome,
   type LambdaHandler,
@@ -45,6 +45,5 @@ export {
   type LocalRuntimeOptions,
   localSubstitutions,
   newExecutionId,
-  rejectExecution,
 } from './runtime/runtime.js';
 export { type Decision, type PendingToken, TokenRegistry } from './runtime/tokens.js';

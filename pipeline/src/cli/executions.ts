@@ -1,7 +1,7 @@
 import { type ModelStore, openStore } from '@slipway/model-store';
 import type { Command } from 'commander';
+import { approveExecution, rejectExecution } from '../runtime/decisions.js';
 import { listExecutions, readExecution } from '../runtime/history.js';
-import { approveExecution, rejectExecution } from '../runtime/runtime.js';
 import { currentActor, formatDuration, storeOption } from './common.js';
 import { type Io, Output } from './output.js';
 

@@ -1,26 +1,36 @@
 import { Command, CommanderError } from 'commander';
-import { consoleCommands } from './console.js';
-import { executionCommands } from './executions.js';
-import { modelsCommands } from './models.js';
 import { type Io, processIo } from './output.js';
-import { runCommands } from './run.js';
-import { serveCommands } from './serve.js';
-import { trainCommands } from './train.js';
 
 /** A command group: adds its subcommands to the program. */
 export type CommandModule = (program: Command, io: Io) => void;
 
-const modules: CommandModule[] = [
-  runCommands,
-  executionCommands,
-  trainCommands,
-  serveCommands,
-  modelsCommands,
-  consoleCommands,
-];
+type Loader = () => Promise<CommandModule>;
+const run: Loader = () => import('./run.js').then((m) => m.runCommands);
+const executions: Loader = () => import('./executions.js').then((m) => m.executionCommands);
+const train: Loader = () => import('./train.js').then((m) => m.trainCommands);
+const serve: Loader = () => import('./serve.js').then((m) => m.serveCommands);
+const models: Loader = () => import('./models.js').then((m) => m.modelsCommands);
+const consoleGroup: Loader = () => import('./console.js').then((m) => m.consoleCommands);
 
-/** Builds the `slipway` program with every command group registered. */
-export function buildProgram(io: Io = processIo): Command {
+/**
+ * Each command's group, loaded only when that command runs: a group pulls in onnxruntime, the AWS SDK
+ * or the interpreter, and `slipway serve` should not pay for the others at start-up.
+ */
+const GROUPS: Readonly<Record<string, Loader>> = {
+  run,
+  resume: run,
+  executions,
+  approve: executions,
+  reject: executions,
+  train,
+  predict: train,
+  serve,
+  models,
+  console: consoleGroup,
+};
+
+/** Builds the `slipway` program: with the named command's group only, or every group (for help). */
+export async function buildProgram(io: Io = processIo, command?: string): Promise<Command> {
   const program = new Command('slipway')
     .description('Train, evaluate, approve and promote text classifiers with one state machine.')
     .showHelpAfterError('(add --help for usage)')
@@ -29,8 +39,10 @@ export function buildProgram(io: Io = processIo): Command {
       writeErr: (s) => io.stderr.write(s),
     })
     .exitOverride();
-  for (const register of modules) register(program, io);
-  for (const command of program.commands) command.exitOverride();
+  const only = command === undefined ? undefined : GROUPS[command];
+  const loaders = only ? [only] : [...new Set(Object.values(GROUPS))];
+  for (const register of await Promise.all(loaders.map((load) => load()))) register(program, io);
+  for (const sub of program.commands) sub.exitOverride();
   return program;
 }
 
@@ -39,7 +51,7 @@ export function buildProgram(io: Io = processIo): Command {
  * Errors from slipway's parts carry messages written for the user; anything else is a bug and prints its stack.
  */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
-  const program = buildProgram(io);
+  const program = await buildProgram(io, argv[2]);
   try {
     await program.parseAsync([...argv]);
     return 0;

@@ -7,14 +7,9 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { ExecutionInputDraft } from '../input.js';
 import { storeDataset } from '../local/datasets.js';
 import { LocalPipeline } from '../local/pipeline.js';
+import { approveExecution, rejectExecution } from '../runtime/decisions.js';
 import type { HistoryEvent } from '../runtime/history.js';
-import {
-  approveExecution,
-  type ExecutionHandle,
-  type ExecutionOutcome,
-  newExecutionId,
-  rejectExecution,
-} from '../runtime/runtime.js';
+import { type ExecutionHandle, type ExecutionOutcome, newExecutionId } from '../runtime/runtime.js';
 import { currentActor, formatDuration, storeOption } from './common.js';
 import { type Io, Output } from './output.js';
 
