@@ -98,6 +98,8 @@ export function stateViews(
     stoppedAt: string | null;
     lastEntered: number | null;
     durationMs: number | null;
+    /** When the current entry failed; a retry clears it, an exit after it (caught) keeps it failed. */
+    failedAt: string | null;
     retries: number;
     error: string | null;
     cause: string | null;
@@ -110,6 +112,7 @@ export function stateViews(
       stoppedAt: null,
       lastEntered: null,
       durationMs: null,
+      failedAt: null,
       retries: 0,
       error: null,
       cause: null,
@@ -131,6 +134,7 @@ export function stateViews(
         v.enteredAt ??= event.timestamp;
         v.lastEntered = Date.parse(event.timestamp);
         v.stoppedAt = null;
+        v.failedAt = null;
         v.error = null;
         v.cause = null;
         v.phase = 'running';
@@ -142,16 +146,19 @@ export function stateViews(
         if (type === 'Succeed') close(v, event.timestamp, 'succeeded');
         break;
       case 'StateExited':
-        close(v, event.timestamp, 'succeeded');
+        // The interpreter exits a state whose error was caught, too: it stays failed.
+        close(v, event.timestamp, v.failedAt ? 'failed' : 'succeeded');
         break;
       case 'StateFailed':
         v.error = event.error ?? null;
         v.cause = event.cause ?? null;
-        close(v, event.timestamp, 'failed');
+        v.phase = 'failed';
+        v.failedAt = event.timestamp;
         break;
       case 'StateRetried':
         v.retries += 1;
         v.phase = 'running';
+        v.failedAt = null;
         break;
       case 'TaskWaiting':
         if (v.lastEntered !== null) v.phase = 'waiting';
@@ -169,6 +176,7 @@ export function stateViews(
   }
   const result: Record<string, StateView> = {};
   for (const [name, v] of views) {
+    if (v.failedAt && v.lastEntered !== null) close(v, v.failedAt, 'failed');
     const open = v.phase === 'running' || v.phase === 'waiting';
     result[name] = {
       name,

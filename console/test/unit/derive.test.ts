@@ -76,6 +76,42 @@ describe('stateViews', () => {
     expect(views.Done?.phase).toBe('not-run');
   });
 
+  test('a caught failure stays failed although the interpreter then exits the state', () => {
+    const events = [
+      event('StateEntered', 'Promote', 0),
+      event('StateFailed', 'Promote', 2, { error: 'ProductionMovedError', cause: 'moved' }),
+      event('StateCaught', 'Promote', 2),
+      event('StateExited', 'Promote', 2),
+    ];
+    expect(stateViews(states, events, true).Promote).toMatchObject({
+      phase: 'failed',
+      error: 'ProductionMovedError',
+      durationMs: 2000,
+    });
+  });
+
+  test('a failure that is retried and then succeeds is a success, its time counted whole', () => {
+    const events = [
+      event('StateEntered', 'Register', 0),
+      event('StateFailed', 'Register', 1, { error: 'StorageError' }),
+      event('StateRetried', 'Register', 3),
+      event('StateExited', 'Register', 4),
+    ];
+    expect(stateViews(states, events, true).Register).toMatchObject({
+      phase: 'succeeded',
+      retries: 1,
+      durationMs: 4000,
+    });
+  });
+
+  test('an uncaught failure ends the state at the failure', () => {
+    const events = [
+      event('StateEntered', 'Register', 0),
+      event('StateFailed', 'Register', 3, { error: 'Boom' }),
+    ];
+    expect(stateViews(states, events, false).Register).toMatchObject({ phase: 'failed', durationMs: 3000 });
+  });
+
   test('entering the Succeed state succeeds it', () => {
     const views = stateViews(states, [event('StateEntered', 'Done', 9)], false);
     expect(views.Done).toMatchObject({ phase: 'succeeded', durationMs: 0 });

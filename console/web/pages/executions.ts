@@ -23,8 +23,9 @@ export const executionsPage: PageFactory = (main, _params, context) => {
     const tr = rows.get(e.id) ?? h('tr', {});
     tr.dataset.id = e.id;
     tr.dataset.phase = e.phase;
+    // One child per cell: on narrow screens each cell is a label/value grid.
     const cell = (i: number, ...content: (Node | string)[]) =>
-      h('td', { 'data-label': COLUMNS[i] }, ...content);
+      h('td', { 'data-label': COLUMNS[i] }, h('span', {}, ...content));
     const pr = e.git.pullRequest ? `#${e.git.pullRequest}` : '';
     const commit = e.git.commit ? e.git.commit.slice(0, 8) : '';
     fill(

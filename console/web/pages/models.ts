@@ -154,10 +154,14 @@ function versionRow(v: VersionView): HTMLTableRowElement {
     h(
       'td',
       { 'data-label': 'Created' },
-      time(v.createdAt),
-      v.trainingDurationMs !== null
-        ? h('span', { class: 'muted small' }, ` trained in ${duration(v.trainingDurationMs)}`)
-        : '',
+      h(
+        'span',
+        {},
+        time(v.createdAt),
+        v.trainingDurationMs !== null
+          ? h('span', { class: 'muted small' }, ` trained in ${duration(v.trainingDurationMs)}`)
+          : '',
+      ),
     ),
     h('td', { 'data-label': 'Accuracy' }, pct(v.accuracy)),
     h('td', { 'data-label': 'Macro-F1' }, pct(v.macroF1)),
