@@ -117,10 +117,19 @@ export async function trainModel(
       raw.labels,
       rows,
     );
-    selfTest = pickSelfTest(texts, raw.labels, classes).map((i) => ({
-      text: texts[i] as string,
-      label: raw.labels[i] as string,
-      probabilities: Object.fromEntries(classes.map((c, ci) => [c, (rows[i] as Float32Array)[ci] as number])),
+    // Real test texts, plus variants whose result depends on the host's Unicode handling: the same
+    // text upper-cased (lowercasing must work at all), and with Greek capital sigma, Turkish dotted I,
+    // a lone surrogate and a NUL (the cases where runtimes and locales have differed).
+    const picked = pickSelfTest(texts, raw.labels, classes).map((i) => texts[i] as string);
+    const first = picked[0] ?? '';
+    const probes = [...picked, first.toUpperCase(), `ΟΔΥΣΣΕΥΣ İSTANBUL ${first} \ud800 ok\u0000 ignored`];
+    const probed = await session.predictRaw(probes);
+    selfTest = probes.map((text, i) => ({
+      text,
+      label: probed.labels[i] as string,
+      probabilities: Object.fromEntries(
+        classes.map((c, ci) => [c, probed.probabilities[i * classes.length + ci] as number]),
+      ),
     }));
   } finally {
     await session.close();

@@ -170,7 +170,7 @@ describe('inference Lambda image', () => {
       cold_start: 1,
     });
     expect(requests[0]?.['model.load_time']).toBeGreaterThan(0);
-    expect(requests[1]).toMatchObject({ cold_start: 0, batch_size: 8 });
+    expect(requests[1]).toMatchObject({ cold_start: 0, batch_size: selfTest.length });
     expect(requests[0]).toMatchObject({ _aws: { CloudWatchMetrics: [{ Namespace: 'slipway' }] } });
   });
 });
