@@ -6,7 +6,12 @@ export type CommandModule = (program: Command, io: Io) => void;
 
 type Loader = () => Promise<CommandModule>;
 const run: Loader = () => import('./run.js').then((m) => m.runCommands);
-const executions: Loader = () => import('./executions.js').then((m) => m.executionCommands);
+// The AWS group adds --aws to the execution commands, so the two load together.
+const executions: Loader = () =>
+  Promise.all([import('./executions.js'), import('./aws.js')]).then(([local, aws]) => (program, io) => {
+    local.executionCommands(program, io);
+    aws.awsCommands(program, io);
+  });
 const train: Loader = () => import('./train.js').then((m) => m.trainCommands);
 const serve: Loader = () => import('./serve.js').then((m) => m.serveCommands);
 const models: Loader = () => import('./models.js').then((m) => m.modelsCommands);
@@ -22,6 +27,8 @@ const GROUPS: Readonly<Record<string, Loader>> = {
   executions,
   approve: executions,
   reject: executions,
+  start: executions,
+  logs: executions,
   train,
   predict: train,
   serve,
