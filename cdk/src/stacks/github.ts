@@ -1,0 +1,135 @@
+import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import type { StageConfig } from '../config.js';
+import { suppress } from '../nag.js';
+
+/** Properties of {@link GitHubStack}. */
+export interface GitHubStackProps extends StackProps {
+  readonly config: StageConfig;
+  /** The state machine the pipeline role may start and read. */
+  readonly stateMachine: sfn.StateMachine;
+  /** The stack whose outputs `slipway start --aws` reads to find the state machine. */
+  readonly pipelineStackName: string;
+}
+
+/** GitHub's OIDC issuer, without the scheme (as IAM condition keys name it). */
+export const GITHUB_ISSUER = 'token.actions.githubusercontent.com';
+
+/**
+ * GitHub Actions' way into the stage, without IAM users or access keys: the OIDC provider (or the
+ * account's existing one), a pipeline role that can start and read executions of this stage's state
+ * machine and nothing else, and a deploy role that can only assume the CDK bootstrap roles.
+ */
+export class GitHubStack extends Stack {
+  readonly provider: iam.IOidcProvider;
+  /** For `slipway start|executions --aws` in workflows (GitHubRoleArn). */
+  readonly pipelineRole: iam.Role;
+  /** For `cdk deploy` in the deploy workflow (GitHubDeployRoleArn). */
+  readonly deployRole: iam.Role;
+
+  constructor(scope: Construct, id: string, props: GitHubStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.provider = config.github.createOidcProvider
+      ? new iam.OidcProviderNative(this, 'Provider', {
+          url: `https://${GITHUB_ISSUER}`,
+          clientIds: ['sts.amazonaws.com'],
+        })
+      : iam.OidcProviderNative.fromOidcProviderArn(
+          this,
+          'Provider',
+          `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:oidc-provider/${GITHUB_ISSUER}`,
+        );
+
+    const subjects = (claims: readonly string[]) =>
+      claims.map((claim) => `repo:${config.repository}:${claim}`);
+    const principal = (claims: readonly string[]) =>
+      new iam.OpenIdConnectPrincipal(this.provider, {
+        StringEquals: {
+          [`${GITHUB_ISSUER}:aud`]: 'sts.amazonaws.com',
+          [`${GITHUB_ISSUER}:sub`]: subjects(claims),
+        },
+      });
+
+    const executions = `arn:${Aws.PARTITION}:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:execution:${props.stateMachine.stateMachineName}:*`;
+    this.pipelineRole = new iam.Role(this, 'PipelineRole', {
+      assumedBy: principal(config.github.pipelineSubjects),
+      description: `slipway ${config.stage}: GitHub workflows of ${config.repository} start and read pipeline executions`,
+      inlinePolicies: {
+        Pipeline: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              sid: 'StartExecutions',
+              actions: ['states:DescribeStateMachine', 'states:ListExecutions', 'states:StartExecution'],
+              resources: [props.stateMachine.stateMachineArn],
+            }),
+            new iam.PolicyStatement({
+              sid: 'ReadExecutions',
+              actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+              resources: [executions],
+            }),
+            new iam.PolicyStatement({
+              sid: 'FindStateMachine',
+              // The CLI finds the state machine from the pipeline stack's outputs.
+              actions: ['cloudformation:DescribeStacks'],
+              resources: [
+                `arn:${Aws.PARTITION}:cloudformation:${Aws.REGION}:${Aws.ACCOUNT_ID}:stack/${props.pipelineStackName}/*`,
+              ],
+            }),
+          ],
+        }),
+      },
+    });
+    suppress(this.pipelineRole, [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'Execution ARNs carry a name chosen at start (execution:<state machine>:*); a stack ARN ends in an id ' +
+          'CloudFormation assigns (stack/<name>/*). Both are limited to this stage.',
+        appliesTo: [
+          {
+            regex:
+              '/^Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:.*:\\*$/g',
+          },
+          {
+            regex:
+              '/^Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack\\/.*\\/\\*$/g',
+          },
+        ],
+      },
+    ]);
+
+    const qualifier = config.bootstrapQualifier;
+    this.deployRole = new iam.Role(this, 'DeployRole', {
+      assumedBy: principal(config.github.deploySubjects ?? [`environment:${config.stage}`]),
+      description: `slipway ${config.stage}: GitHub deploy workflow of ${config.repository} runs cdk deploy`,
+      inlinePolicies: {
+        Deploy: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              sid: 'AssumeCdkBootstrapRoles',
+              // What `cdk deploy` does with its own credentials: assume the bootstrap roles, which hold the
+              // deployment permissions.
+              actions: ['sts:AssumeRole', 'sts:TagSession'],
+              resources: ['deploy', 'file-publishing', 'image-publishing', 'lookup'].map(
+                (kind) =>
+                  `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/cdk-${qualifier}-${kind}-role-${Aws.ACCOUNT_ID}-${Aws.REGION}`,
+              ),
+            }),
+          ],
+        }),
+      },
+    });
+
+    new CfnOutput(this, 'GitHubRoleArn', {
+      value: this.pipelineRole.roleArn,
+      description: 'Repository variable SLIPWAY_AWS_ROLE_ARN: train-on-pr assumes it',
+    });
+    new CfnOutput(this, 'GitHubDeployRoleArn', {
+      value: this.deployRole.roleArn,
+      description: 'Environment variable SLIPWAY_DEPLOY_ROLE_ARN: deploy assumes it',
+    });
+  }
+}

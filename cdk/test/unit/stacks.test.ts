@@ -1,0 +1,406 @@
+// Every stage synthesizes offline, and each carries the resources the AWS side of slipway is made of.
+import { placeholders, readDefinitionText, substitute } from '@slipway/pipeline';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  alarmNames,
+  LIVE_ALIAS,
+  PIPELINE_OUTPUTS,
+  readConfig,
+  repositoryNames,
+  STAGE_NAMES,
+  STEP_HANDLERS,
+  type StageName,
+  stageConfig,
+  TRAINING_CONTAINER_NAME,
+} from '../../src/index.js';
+import {
+  deployedDefinitionText,
+  logicalId,
+  render,
+  type SynthesizedStage,
+  synthStage,
+} from '../helpers/synth.js';
+
+const resources = (t: Template, type: string) => Object.values(t.findResources(type));
+const props = (r: { Properties?: unknown }) => (r.Properties ?? {}) as Record<string, unknown>;
+const imageFunction = (t: Template, handler: string) =>
+  logicalId(
+    t,
+    'AWS::Lambda::Function',
+    (p) => render((p.ImageConfig as { Command?: string[] })?.Command?.[0] ?? '') === handler,
+  );
+
+describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
+  const config = stageConfig(readConfig(), stage);
+  let synth: SynthesizedStage;
+  beforeAll(() => {
+    synth = synthStage(stage);
+  });
+  afterAll(() => synth?.dispose());
+
+  it('is five stacks named slipway-<stage>-*, every taggable resource tagged slipway:stage', () => {
+    expect(synth.assembly.stacks.map((s) => s.stackName).sort()).toEqual(
+      ['github', 'inference', 'pipeline', 'storage', 'training'].map((p) => `slipway-${stage}-${p}`),
+    );
+    let tagged = 0;
+    for (const template of Object.values(synth.templates)) {
+      for (const [id, resource] of Object.entries(
+        template.toJSON().Resources as Record<string, { Type: string; Properties?: { Tags?: unknown } }>,
+      )) {
+        const tags = resource.Properties?.Tags;
+        if (tags === undefined) continue;
+        tagged++;
+        const value = Array.isArray(tags)
+          ? (tags as { Key: string; Value: string }[]).find((t) => t.Key === 'slipway:stage')?.Value
+          : (tags as Record<string, string>)['slipway:stage'];
+        expect(value, `${id} (${resource.Type})`).toBe(stage);
+      }
+    }
+    expect(tagged).toBeGreaterThan(40);
+  });
+
+  it('storage: a private, encrypted, TLS-only model store that aborts incomplete uploads, and immutable repositories', () => {
+    const t = synth.templates.storage;
+    const store = logicalId(t, 'AWS::S3::Bucket', (p) => p.VersioningConfiguration !== undefined);
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            Id: 'abort-incomplete-uploads',
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          }),
+        ]),
+      },
+      LoggingConfiguration: { LogFilePrefix: 'model-store/' },
+    });
+    expect(t.findResources('AWS::S3::Bucket')[store]?.DeletionPolicy).toBe('Retain');
+    t.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: store },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            Principal: { AWS: '*' },
+          }),
+        ]),
+      },
+    });
+
+    const names = repositoryNames(stage);
+    const repositories = resources(t, 'AWS::ECR::Repository').map(props);
+    expect(repositories.map((r) => r.RepositoryName).sort()).toEqual(
+      [names.inferenceBase, names.models, names.training].sort(),
+    );
+    for (const repository of repositories) {
+      expect(repository.ImageTagMutability).toBe('IMMUTABLE');
+      expect(repository.ImageScanningConfiguration).toEqual({ ScanOnPush: true });
+    }
+    const policy = (name: string) =>
+      JSON.stringify(repositories.find((r) => r.RepositoryName === name)?.RepositoryPolicyText ?? null);
+    // The asset publisher may push the training and base images; Lambda may pull base and model images.
+    expect(policy(names.training)).toContain('-image-publishing-role-');
+    expect(policy(names.inferenceBase)).toContain('-image-publishing-role-');
+    expect(policy(names.models)).not.toContain('-image-publishing-role-');
+    expect(policy(names.inferenceBase)).toContain('lambda.amazonaws.com');
+    expect(policy(names.models)).toContain('lambda.amazonaws.com');
+    expect(policy(names.training)).not.toContain('lambda.amazonaws.com');
+  });
+
+  it('training: the image in the stage repository, the SageMaker role, and the Fargate task without internet access', () => {
+    const t = synth.templates.training;
+    t.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'sagemaker.amazonaws.com' } })],
+      },
+    });
+    t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Family: `slipway-${stage}-training`,
+      Cpu: String(config.training.fargateCpu),
+      Memory: String(config.training.fargateMemoryMiB),
+      RequiresCompatibilities: ['FARGATE'],
+      ContainerDefinitions: [
+        Match.objectLike({
+          Name: TRAINING_CONTAINER_NAME,
+          Image: { 'Fn::Sub': Match.stringLikeRegexp(`/slipway-${stage}/training:[0-9a-f]{64}$`) },
+          LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
+        }),
+      ],
+    });
+    t.hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
+    });
+    t.resourceCountIs('AWS::EC2::NatGateway', 0);
+    t.resourceCountIs('AWS::EC2::InternetGateway', 0);
+    t.resourceCountIs('AWS::EC2::Subnet', config.training.availabilityZones);
+    const endpoints = resources(t, 'AWS::EC2::VPCEndpoint').map((r) => render(props(r).ServiceName));
+    expect(endpoints.map((e) => e.replace(/^.*\.(?=s3$|ecr\.|logs$)/, '')).sort()).toEqual([
+      'ecr.api',
+      'ecr.dkr',
+      'logs',
+      's3',
+    ]);
+    t.resourceCountIs('AWS::EC2::FlowLog', 1);
+  });
+
+  it('inference: the base image, alias live on $LATEST until the first promotion, and its Function URL', () => {
+    const t = synth.templates.inference;
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: `slipway-${stage}-inference`,
+      PackageType: 'Image',
+      MemorySize: config.inference.memoryMiB,
+      TracingConfig: { Mode: 'Active' },
+      Code: {
+        ImageUri: {
+          'Fn::Join': [
+            '',
+            Match.arrayWith([Match.stringLikeRegexp(`/slipway-${stage}/inference-base:[0-9a-f]{64}$`)]),
+          ],
+        },
+      },
+    });
+    t.hasResourceProperties('AWS::Lambda::Alias', { Name: LIVE_ALIAS, FunctionVersion: '$LATEST' });
+    t.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: config.inference.publicUrl ? 'NONE' : 'AWS_IAM',
+      Qualifier: LIVE_ALIAS,
+    });
+    t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: config.logRetentionDays });
+  });
+
+  it('pipeline: one steps image, each function with its entry point, environment and log retention', () => {
+    const t = synth.templates.pipeline;
+    const functions = resources(t, 'AWS::Lambda::Function').map(props);
+    const commands = functions.map((f) => (f.ImageConfig as { Command: string[] }).Command);
+    expect(commands.map((c) => c[0]).sort()).toEqual(Object.values(STEP_HANDLERS).sort());
+    const images = new Set(functions.map((f) => render((f.Code as { ImageUri: unknown }).ImageUri)));
+    expect(images.size).toBe(1);
+    expect([...images][0]).toMatch(/container-assets-.*:[0-9a-f]{64}$/);
+    for (const f of functions) {
+      expect(f.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(f.LoggingConfig).toEqual({ LogGroup: { Ref: expect.stringMatching(/Logs/) } });
+    }
+    t.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: config.logRetentionDays }, 7);
+
+    const environment = (handler: string) => {
+      const f = functions.find((x) => (x.ImageConfig as { Command: string[] }).Command[0] === handler);
+      return Object.fromEntries(
+        Object.entries(
+          (f?.Environment as { Variables: Record<string, unknown> } | undefined)?.Variables ?? {},
+        ).map(([k, v]) => [k, render(v)]),
+      );
+    };
+    const store = expect.stringMatching(/^s3:\/\/<import:slipway-.*-storage:ExportsOutputRefModelStore/);
+    const endpoint = expect.stringMatching(/^<import:slipway-.*-inference:.*LiveFunctionUrl/);
+    const links = expect.stringMatching(/^<ApprovalLinksFunctionFunctionUrl.*\.FunctionUrl>$/);
+    const secret = expect.stringMatching(/^<ApprovalSigningKey/);
+    expect(environment(STEP_HANDLERS.evaluate)).toEqual({ STORE_URI: store });
+    expect(environment(STEP_HANDLERS.register)).toEqual({ STORE_URI: store });
+    expect(environment(STEP_HANDLERS.approval)).toEqual({
+      STORE_URI: store,
+      APPROVAL_TOPIC_ARN: expect.stringMatching(/^<ApprovalTopic/),
+      APPROVAL_LINKS_URL: links,
+      APPROVAL_SECRET_ARN: secret,
+    });
+    expect(environment(STEP_HANDLERS.promote)).toEqual({
+      STORE_URI: store,
+      ENDPOINT_URL: endpoint,
+      INFERENCE_FUNCTION_NAME: expect.stringMatching(
+        /^<import:slipway-.*-inference:ExportsOutputRefFunction/,
+      ),
+      INFERENCE_ALIAS: LIVE_ALIAS,
+      INFERENCE_BASE_IMAGE_URI: expect.stringMatching(
+        new RegExp(`/slipway-${stage}/inference-base:[0-9a-f]{64}$`),
+      ),
+      MODEL_IMAGE_REPOSITORY_URI: expect.stringMatching(/ModelImageRepository/),
+      CANARY_ALARM_NAME: alarmNames(stage).inferenceErrors,
+    });
+    expect(environment(STEP_HANDLERS.smokeTest)).toEqual({
+      STORE_URI: store,
+      ENDPOINT_URL: endpoint,
+      SMOKE_TEST_TIMEOUT_MS: '240000',
+    });
+    expect(environment(STEP_HANDLERS.approvalLinks)).toEqual({
+      STORE_URI: store,
+      APPROVAL_SECRET_ARN: secret,
+    });
+  });
+
+  it('pipeline: approval topic (encrypted, TLS only), signing secret, and a public links URL', () => {
+    const t = synth.templates.pipeline;
+    t.hasResourceProperties('AWS::SNS::Topic', {
+      DisplayName: `slipway ${stage}: model approvals`,
+      KmsMasterKeyId: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':alias/aws/sns'])] }),
+    });
+    const topics = Object.keys(t.findResources('AWS::SNS::Topic'));
+    expect(topics).toHaveLength(2);
+    for (const topic of topics) {
+      t.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [{ Ref: topic }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+    t.resourcePropertiesCountIs(
+      'AWS::SNS::Subscription',
+      { Protocol: 'email' },
+      config.approvers.length + config.alarmEmails.length,
+    );
+    t.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+    });
+    t.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'NONE',
+      TargetFunctionArn: { 'Fn::GetAtt': [imageFunction(t, STEP_HANDLERS.approvalLinks), 'Arn'] },
+    });
+    t.resourceCountIs('AWS::Lambda::Url', 1);
+  });
+
+  it('pipeline: the state machine from the definition file, logging everything but execution data, traced', () => {
+    const t = synth.templates.pipeline;
+    t.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineName: `slipway-${stage}`,
+      StateMachineType: 'STANDARD',
+      DefinitionS3Location: Match.objectLike({ Key: Match.stringLikeRegexp('^[0-9a-f]{64}\\.json$') }),
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: false }),
+      TracingConfiguration: { Enabled: true },
+    });
+    expect(Object.keys(t.findResources('AWS::StepFunctions::StateMachine'))).toHaveLength(1);
+  });
+
+  it('deploys the very definition the local runtime runs, with every placeholder substituted', () => {
+    const machine = props(resources(synth.templates.pipeline, 'AWS::StepFunctions::StateMachine')[0] ?? {});
+    const values = Object.fromEntries(
+      Object.entries(machine.DefinitionSubstitutions as Record<string, unknown>).map(([k, v]) => [
+        k,
+        render(v),
+      ]),
+    );
+    const local = readDefinitionText();
+    expect(Object.keys(values).sort()).toEqual(placeholders(local));
+    const deployed = substitute(deployedDefinitionText(synth), values);
+    expect(deployed).toBe(substitute(local, values));
+
+    // And the values name this stage's resources.
+    const t = synth.templates.pipeline;
+    const states = JSON.parse(deployed).States as Record<string, { Parameters: Record<string, unknown> }>;
+    const fn = (handler: string) => `<${imageFunction(t, handler)}.Arn>`;
+    expect(states.Evaluate?.Parameters.FunctionName).toBe(fn(STEP_HANDLERS.evaluate));
+    expect(states.Register?.Parameters.FunctionName).toBe(fn(STEP_HANDLERS.register));
+    expect(states.Approval?.Parameters.FunctionName).toBe(fn(STEP_HANDLERS.approval));
+    expect(states.Promote?.Parameters.FunctionName).toBe(fn(STEP_HANDLERS.promote));
+    expect(states.RollBack?.Parameters.FunctionName).toBe(fn(STEP_HANDLERS.promote));
+    expect(states.SmokeTest?.Parameters.FunctionName).toBe(fn(STEP_HANDLERS.smokeTest));
+    const sagemaker = states.TrainOnSageMaker?.Parameters as {
+      AlgorithmSpecification: { TrainingImage: string };
+      RoleArn: string;
+      ResourceConfig: { InstanceType: string };
+      OutputDataConfig: { S3OutputPath: string };
+    };
+    expect(sagemaker.ResourceConfig.InstanceType).toBe(config.training.instanceType);
+    expect(sagemaker.AlgorithmSpecification.TrainingImage).toMatch(
+      new RegExp(`^\\$\\{AWS::AccountId\\}\\.dkr\\.ecr\\..*/slipway-${stage}/training:[0-9a-f]{64}$`),
+    );
+    expect(sagemaker.RoleArn).toMatch(/^<import:slipway-.*-training:.*SageMakerRole/);
+    expect(sagemaker.OutputDataConfig.S3OutputPath).toMatch(/^s3:\/\/<import:.*ModelStore.*>\/runs$/);
+    const fargate = states.TrainOnFargate?.Parameters as { TaskDefinition: string; Cluster: string };
+    expect(fargate.TaskDefinition).toBe(`slipway-${stage}-training`);
+    expect(fargate.Cluster).toMatch(/^<import:slipway-.*-training:.*Cluster/);
+    expect(values.TrainingSubnetIds?.split(',')).toHaveLength(config.training.availabilityZones);
+  });
+
+  it('pipeline: alarms on failed executions, inference errors and p99 latency, a dashboard, and the outputs the CLI reads', () => {
+    const t = synth.templates.pipeline;
+    const names = alarmNames(stage);
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: names.failedExecutions,
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'failed + timedOut + aborted' })]),
+      Threshold: 1,
+    });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: names.inferenceErrors,
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+      Dimensions: Match.arrayWith([{ Name: 'Resource', Value: Match.anyValue() }]),
+      Threshold: 1,
+    });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: names.inferenceLatency,
+      MetricName: 'Duration',
+      ExtendedStatistic: 'p99',
+      Threshold: config.inference.p99LatencyMs,
+    });
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    t.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: `slipway-${stage}` });
+    t.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+
+    const outputs = Object.keys(t.toJSON().Outputs).filter((o) => !o.startsWith('ExportsOutput'));
+    expect(outputs.sort()).toEqual([...PIPELINE_OUTPUTS].sort());
+    const logGroups = render(t.toJSON().Outputs.LogGroupNames.Value).split(',');
+    expect(logGroups).toHaveLength(8);
+    expect(logGroups[0]).toMatch(/^<StateMachineLogs/);
+    expect(logGroups[7]).toMatch(/^<import:slipway-.*-inference:ExportsOutputRefLogs/);
+  });
+
+  it('github: OIDC trust for this repository only, a role that starts and reads this state machine and nothing else', () => {
+    const t = synth.templates.github;
+    t.resourceCountIs('AWS::IAM::OIDCProvider', config.github.createOidcProvider ? 1 : 0);
+    t.resourceCountIs('AWS::IAM::User', 0);
+    t.resourceCountIs('AWS::IAM::AccessKey', 0);
+    const roles = t.findResources('AWS::IAM::Role');
+    const pipelineRole = Object.entries(roles).find(([id]) => id.startsWith('PipelineRole'))?.[1];
+    const document = props(pipelineRole ?? {});
+    const trust = (
+      document.AssumeRolePolicyDocument as { Statement: { Action: string; Condition: unknown }[] }
+    ).Statement;
+    expect(trust).toHaveLength(1);
+    expect(trust[0]?.Action).toBe('sts:AssumeRoleWithWebIdentity');
+    expect(trust[0]?.Condition).toEqual({
+      StringEquals: {
+        'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+        'token.actions.githubusercontent.com:sub': config.github.pipelineSubjects.map(
+          (s) => `repo:${config.repository}:${s}`,
+        ),
+      },
+    });
+    const statements = (
+      document.Policies as { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } }[]
+    )
+      .flatMap((p) => p.PolicyDocument.Statement)
+      .map((s) => ({ actions: [s.Action].flat(), resource: render(s.Resource) }));
+    expect(statements).toEqual([
+      {
+        actions: ['states:DescribeStateMachine', 'states:ListExecutions', 'states:StartExecution'],
+        resource: expect.stringMatching(/^<import:slipway-.*-pipeline:ExportsOutputRefStateMachine/),
+      },
+      {
+        actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+        resource: expect.stringMatching(/:execution:<import:slipway-.*-pipeline:.*StateMachine.*Name.*>:\*$/),
+      },
+      {
+        actions: ['cloudformation:DescribeStacks'],
+        resource: expect.stringMatching(new RegExp(`:stack/slipway-${stage}-pipeline/\\*$`)),
+      },
+    ]);
+    // Only the inline policy: no managed policies, no policies attached elsewhere.
+    expect(document.ManagedPolicyArns).toBeUndefined();
+    t.resourceCountIs('AWS::IAM::Policy', 0);
+    expect(Object.keys(t.toJSON().Outputs)).toEqual(
+      expect.arrayContaining(['GitHubRoleArn', 'GitHubDeployRoleArn']),
+    );
+  });
+});
