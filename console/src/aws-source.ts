@@ -9,7 +9,15 @@ import {
   SendTaskSuccessCommand,
   type HistoryEvent as SfnEvent,
 } from '@aws-sdk/client-sfn';
-import { type EvaluationReport, readEvaluationReport } from '@slipway/lambdas';
+import {
+  type ApprovalDecision,
+  type EvaluationReport,
+  readApprovalToken,
+  readDecision,
+  readEvaluationReport,
+  type SfnApi,
+  settleApproval,
+} from '@slipway/lambdas';
 import type { ModelStore } from '@slipway/model-store';
 import type { HistoryEvent } from '@slipway/pipeline';
 import type { DecisionView, ExecutionDetail, ExecutionSummary } from './api-types.js';
@@ -97,20 +105,65 @@ export class AwsExecutionSource implements ExecutionSource {
 
   async detail(id: string): Promise<ExecutionDetail> {
     const { data, events, raw } = await this.load(id, true);
-    return detail(data, events ?? [], this.options.states, { decisions: decisions(raw), jobs: [] });
+    const found = decisions(raw);
+    // A rejection's cause does not say who rejected; the store's decision marker does.
+    const store = this.options.store;
+    if (store && found.some((d) => d.decision === 'reject' && d.by === '')) {
+      const record = await readApprovalToken(store, this.executionArn(id)).catch(() => undefined);
+      const marker =
+        record && (await readDecision(store, record.executionId, record.nonce).catch(() => undefined));
+      if (marker) for (const [i, d] of found.entries()) if (d.by === '') found[i] = { ...d, by: marker.by };
+    }
+    return detail(data, events ?? [], this.options.states, { decisions: found, jobs: [] });
   }
 
   async approve(id: string, by: string, comment: string): Promise<void> {
+    if (await this.settleThroughStore(id, { decision: 'approve', by, comment })) return;
     const token = await this.waitingToken(id);
     const output = { approved: true, approvedBy: by, comment, decidedAt: new Date().toISOString() };
     await this.call(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) }));
   }
 
   async reject(id: string, by: string, reason: string): Promise<void> {
+    if (await this.settleThroughStore(id, { decision: 'reject', by, reason })) return;
     const token = await this.waitingToken(id);
-    // The Rejected state's cause is all a failure carries: the decider goes into it.
+    // Without the store's decision record the Rejected state's cause is all that is kept: name the decider.
     const cause = `${reason || 'rejected'} (rejected by ${by})`;
     await this.call(new SendTaskFailureCommand({ taskToken: token, error: 'Rejected', cause }));
+  }
+
+  /**
+   * Decides through the approval record the deployed Approval function keeps in the store, the one the
+   * CLI and the e-mailed links use: its single-use marker means one decision wins, whoever makes it.
+   * False when the store holds no record for the execution (then the history's token is used).
+   */
+  private async settleThroughStore(id: string, decision: ApprovalDecision): Promise<boolean> {
+    const store = this.options.store;
+    if (!store) return false;
+    const arn = this.executionArn(id);
+    const client = this.options.client;
+    const sfn = { send: (command: SfnCommand) => client.send(command) } as unknown as SfnApi;
+    const outcome = await settleApproval({ store, sfn, executionId: arn, decision, via: 'console' });
+    switch (outcome.status) {
+      case 'settled':
+        return true;
+      case 'not-requested':
+        return false;
+      case 'already-decided':
+        throw new ConsoleRequestError(
+          409,
+          'conflict',
+          `this approval was already decided: ${outcome.marker.decision} by ${outcome.marker.by} (via ${outcome.marker.via})`,
+        );
+      case 'closed':
+        throw new ConsoleRequestError(
+          409,
+          'conflict',
+          `the approval task is no longer open (${outcome.reason})`,
+        );
+      default:
+        throw new ConsoleRequestError(409, 'conflict', 'the approval request changed; reload the page');
+    }
   }
 
   async logs(): Promise<string> {

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
@@ -7,8 +10,10 @@ import {
   SendTaskSuccessCommand,
 } from '@aws-sdk/client-sfn';
 import { AwsExecutionSource, AwsSourceError, ConsoleRequestError, type SfnCommand } from '@slipway/console';
+import { recordApprovalToken } from '@slipway/lambdas';
+import { openStore } from '@slipway/model-store';
 import { readDefinitionText } from '@slipway/pipeline';
-import { beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 
 const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:slipway-prod';
 const execArn = (name: string) => `arn:aws:states:eu-west-1:123456789012:execution:slipway-prod:${name}`;
@@ -248,5 +253,54 @@ describe('AwsExecutionSource', () => {
     expect(() => new AwsExecutionSource({ client: sfn, stateMachineArn: 'slipway-prod', states })).toThrow(
       AwsSourceError,
     );
+  });
+});
+
+describe('AwsExecutionSource with the store the deployed Approval function writes to', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'slipway-console-aws-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('decides once through the approval record (the one the CLI and the e-mailed links use)', async () => {
+    const store = await openStore(`file://${dir}/store`);
+    await recordApprovalToken(store, { executionId: execArn('pr-42'), taskToken: 'token-from-the-store' });
+    const withStore = new AwsExecutionSource({ client: sfn, stateMachineArn: ARN, states, store });
+    await withStore.reject('pr-42', 'ben', 'latency doubled');
+    const sent = sfn.sent.filter((c) => c instanceof SendTaskFailureCommand);
+    expect(sent.map((c) => c.input)).toEqual([
+      { taskToken: 'token-from-the-store', error: 'Rejected', cause: 'latency doubled' },
+    ]);
+    const second = await withStore.approve('pr-42', 'ana', '').catch((e: unknown) => e);
+    expect(second).toMatchObject({
+      status: 409,
+      message: 'this approval was already decided: reject by ben (via console)',
+    });
+    expect(sfn.sent.some((c) => c instanceof SendTaskSuccessCommand)).toBe(false);
+
+    // The history's cause does not name the decider; the record does.
+    const history = waitingHistory();
+    history.push({
+      id: 99,
+      type: 'TaskFailed',
+      timestamp: at(5),
+      taskFailedEventDetails: { error: 'Rejected', cause: 'latency doubled' },
+    } as HistoryEvent);
+    sfn.histories.set('pr-42', history);
+    expect((await withStore.detail('pr-42')).approval.decisions).toEqual([
+      { decision: 'reject', by: 'ben', comment: 'latency doubled', at: at(5).toISOString() },
+    ]);
+    await store.close();
+  });
+
+  test('without a record in the store, the token comes from the history', async () => {
+    const store = await openStore(`file://${dir}/store`);
+    const withStore = new AwsExecutionSource({ client: sfn, stateMachineArn: ARN, states, store });
+    await withStore.approve('pr-42', 'ana', 'ok');
+    expect(sfn.sent.find((c) => c instanceof SendTaskSuccessCommand)?.input.taskToken).toBe(TOKEN);
+    await store.close();
   });
 });

@@ -207,6 +207,9 @@ export const executionPage: PageFactory = (main, [id = ''], context) => {
     if (last && !last.stoppedAt) {
       const dd = meta.querySelectorAll('dd')[3];
       if (dd) dd.textContent = duration(elapsed(last.startedAt, null));
+      // A training job logs between state changes: open logs follow it while the execution runs.
+      for (const [job, pre] of openLogs)
+        if ((pre.parentElement as HTMLDetailsElement | null)?.open) void loadLog(job, pre);
     }
   }, 1000);
 
