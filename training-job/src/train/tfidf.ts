@@ -1,5 +1,6 @@
-import { type Analyzer, NGRAM_JOINER, normalize, scanTokens } from '../text/preprocess.js';
-import { grow, NgramTable } from './ngram-table.js';
+import { type Analyzer, NGRAM_JOINER } from '../text/preprocess.js';
+import type { NgramCounts } from './count.js';
+import { countCorpus } from './parallel.js';
 import type { Csr } from './sparse.js';
 
 export interface TfidfOptions {
@@ -21,98 +22,40 @@ export interface FittedTfidf {
   readonly idf: Float32Array;
 }
 
-/** Token ids for one corpus: interning lets n-grams be keyed by small integers instead of strings. */
-class Interner {
-  readonly tokens: string[] = [];
-  private readonly index = new Map<string, number>();
-  private ids = new Int32Array(1 << 12);
-
-  /** The ids of a text's tokens, in order. */
-  internText(text: string, analyzer: Analyzer): Int32Array {
-    const normalized = normalize(text);
-    let count = 0;
-    scanTokens(normalized, analyzer, (start, end) => {
-      const token = normalized.slice(start, end);
-      let id = this.index.get(token);
-      if (id === undefined) {
-        id = this.tokens.length;
-        this.index.set(token, id);
-        this.tokens.push(token);
-      }
-      if (count >= this.ids.length) this.ids = grow(this.ids, count + 1, 0);
-      this.ids[count++] = id;
-    });
-    return this.ids.slice(0, count);
-  }
-}
-
 /** Fits the vocabulary and idf on training texts and returns them with the training matrix. */
-export function fitTfidf(
+export async function fitTfidf(
   texts: readonly string[],
   options: TfidfOptions,
-): { fitted: FittedTfidf; matrix: Csr } {
+): Promise<{ fitted: FittedTfidf; matrix: Csr }> {
   const [minN, maxN] = options.ngramRange;
-  const interner = new Interner();
-  const table = new NgramTable();
-  let df = new Int32Array(1024);
-  let termCount = new Int32Array(1024);
-  let lastDoc = new Int32Array(1024).fill(-1);
-  // Each document's n-gram occurrences (ids, in order, lengths minN..maxN).
-  const occurrences: Int32Array[] = [];
-  const ending = new Int32Array(maxN + 1);
-  let scratch = new Int32Array(1024);
-  // A plain loop over locals: this is the hottest code in training (one pass per n-gram occurrence).
-  for (let doc = 0; doc < texts.length; doc++) {
-    const ids = interner.internText(texts[doc] as string, options.analyzer);
-    // Room for every n-gram this document can add, so the inner loop never checks capacity.
-    const most = ids.length * (maxN - minN + 1);
-    if (table.size + most > df.length) {
-      df = grow(df, table.size + most, 0);
-      termCount = grow(termCount, table.size + most, 0);
-      lastDoc = grow(lastDoc, table.size + most, -1);
-    }
-    if (most > scratch.length) scratch = grow(scratch, most, 0);
-    let count = 0;
-    for (let i = 0; i < ids.length; i++) {
-      const token = ids[i] as number;
-      // ending[n] = id of the n-gram of length n that ends at token i.
-      for (let n = Math.min(maxN, i + 1); n >= 1; n--) {
-        const gram = n === 1 ? table.unigramId(token) : table.extend(ending[n - 1] as number, token);
-        ending[n] = gram;
-        if (n < minN) continue;
-        termCount[gram] = (termCount[gram] as number) + 1;
-        if (lastDoc[gram] !== doc) {
-          lastDoc[gram] = doc;
-          df[gram] = (df[gram] as number) + 1;
-        }
-        scratch[count++] = gram;
-      }
-    }
-    occurrences.push(scratch.slice(0, count));
-  }
+  const counts = await countCorpus(texts, options.analyzer, minN, maxN);
+  const { df, termCount, tokens } = counts;
 
   const maxDocs = Math.floor(options.maxDf * texts.length);
   let kept: number[] = [];
-  for (let gram = 0; gram < table.size; gram++) {
-    const n = table.length[gram] as number;
+  for (let gram = 0; gram < counts.size; gram++) {
     const d = df[gram] as number;
-    if (n >= minN && d >= options.minDf && d <= maxDocs) kept.push(gram);
+    if ((counts.length[gram] as number) >= minN && d >= options.minDf && d <= maxDocs) kept.push(gram);
   }
   if (options.maxFeatures > 0 && kept.length > options.maxFeatures) {
     kept = mostFrequent(kept, termCount, options.maxFeatures);
   }
   // Order by length, then by tokens; tokens compare like the joined strings since the joiner sorts
   // below every token character. With tokens ranked once, an n-gram's order is one number.
-  const rank = tokenRanks(interner.tokens);
-  const radix = interner.tokens.length;
-  const sequences = kept.map((gram) => table.tokens(gram));
+  const rank = tokenRanks(tokens);
+  const radix = tokens.length;
+  const sequences = kept.map((gram) => {
+    const out: number[] = [];
+    for (let g = gram; g !== -1; g = counts.prefix[g] as number) out.push(counts.last[g] as number);
+    return out.reverse();
+  });
   const sortKey = new Float64Array(kept.length);
   const exact = radix ** maxN * maxN < Number.MAX_SAFE_INTEGER;
-  sequences.forEach((tokens, i) => {
+  sequences.forEach((sequence, i) => {
     let key = 0;
-    for (const t of tokens) key = key * radix + (rank[t] as number);
+    for (const t of sequence) key = key * radix + (rank[t] as number);
     // Shorter n-grams first: offset each length past every key of shorter lengths.
-    sortKey[i] = key + (tokens.length - 1) * radix ** maxN;
+    sortKey[i] = key + (sequence.length - 1) * radix ** maxN;
   });
   const order = kept.map((_, i) => i);
   order.sort((a, b) =>
@@ -120,20 +63,29 @@ export function fitTfidf(
       ? (sortKey[a] as number) - (sortKey[b] as number)
       : compareSequences(sequences[a], sequences[b], rank),
   );
-  const named = order.map((i) => ({
-    gram: kept[i] as number,
-    text: (sequences[i] as number[]).map((t) => interner.tokens[t] as string).join(NGRAM_JOINER),
-  }));
 
-  const vocabulary = named.map((g) => g.text);
-  const column = new Int32Array(table.size).fill(-1);
-  const idf = new Float32Array(named.length);
-  named.forEach(({ gram }, j) => {
+  const vocabulary = order.map((i) =>
+    (sequences[i] as number[]).map((t) => tokens[t] as string).join(NGRAM_JOINER),
+  );
+  const column = new Int32Array(counts.size).fill(-1);
+  const idf = new Float32Array(order.length);
+  order.forEach((i, j) => {
+    const gram = kept[i] as number;
     column[gram] = j;
     idf[j] = Math.log((1 + texts.length) / (1 + (df[gram] as number))) + 1;
   });
-  const matrix = buildCsr(occurrences, column, idf, options.sublinearTf);
+  const matrix = buildCsr(counts, column, idf, options.sublinearTf);
   return { fitted: { vocabulary, idf }, matrix };
+}
+
+function compareSequences(x: number[] | undefined, y: number[] | undefined, rank: Int32Array): number {
+  if (!x || !y) return 0;
+  if (x.length !== y.length) return x.length - y.length;
+  for (let k = 0; k < x.length; k++) {
+    const d = (rank[x[k] as number] as number) - (rank[y[k] as number] as number);
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
 /**
@@ -159,71 +111,6 @@ function mostFrequent(candidates: number[], termCount: Int32Array, limit: number
     .sort((a, b) => a - b);
 }
 
-function compareSequences(x: number[] | undefined, y: number[] | undefined, rank: Int32Array): number {
-  if (!x || !y) return 0;
-  if (x.length !== y.length) return x.length - y.length;
-  for (let k = 0; k < x.length; k++) {
-    const d = (rank[x[k] as number] as number) - (rank[y[k] as number] as number);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-
-/**
- * Builds L2-normalized TF-IDF rows from each document's n-gram occurrences, in the graph's arithmetic:
- * tf → 1 + ln(tf) when sublinear, × idf, then divided by the row's L2 norm.
- */
-function buildCsr(
-  occurrences: readonly Int32Array[],
-  column: Int32Array,
-  idf: Float32Array,
-  sublinearTf: boolean,
-): Csr {
-  const features = idf.length;
-  const counts = new Int32Array(features);
-  const indptr = new Int32Array(occurrences.length + 1);
-  let indices = new Int32Array(1 << 16);
-  let data = new Float64Array(1 << 16);
-  let nnz = 0;
-  occurrences.forEach((grams, row) => {
-    const start = nnz;
-    for (const gram of grams) {
-      const j = column[gram] as number;
-      if (j === -1) continue;
-      if (counts[j] === 0) {
-        if (nnz >= indices.length) {
-          indices = grow(indices, nnz + 1, 0);
-          const bigger = new Float64Array(indices.length);
-          bigger.set(data);
-          data = bigger;
-        }
-        indices[nnz++] = j;
-      }
-      counts[j] = (counts[j] as number) + 1;
-    }
-    indices.subarray(start, nnz).sort();
-    let norm = 0;
-    for (let k = start; k < nnz; k++) {
-      const j = indices[k] as number;
-      const count = counts[j] as number;
-      counts[j] = 0;
-      const v = (sublinearTf ? 1 + Math.log(count) : count) * (idf[j] as number);
-      data[k] = v;
-      norm += v * v;
-    }
-    norm = Math.sqrt(norm);
-    if (norm > 0) for (let k = start; k < nnz; k++) data[k] = (data[k] as number) / norm;
-    indptr[row + 1] = nnz;
-  });
-  return {
-    rows: occurrences.length,
-    cols: features,
-    indptr,
-    indices: indices.slice(0, nnz),
-    data: data.slice(0, nnz),
-  };
-}
-
 /** Each token's position in UTF-16 code-unit order. */
 function tokenRanks(tokens: readonly string[]): Int32Array {
   const order = tokens
@@ -238,4 +125,45 @@ function tokenRanks(tokens: readonly string[]): Int32Array {
     rank[token] = r;
   });
   return rank;
+}
+
+/**
+ * Builds L2-normalized TF-IDF rows from each document's n-gram occurrences, in the graph's arithmetic:
+ * tf → 1 + ln(tf) when sublinear, × idf, then divided by the row's L2 norm.
+ */
+function buildCsr(counts: NgramCounts, column: Int32Array, idf: Float32Array, sublinearTf: boolean): Csr {
+  const { occurrences, offsets } = counts;
+  const rows = offsets.length - 1;
+  const features = idf.length;
+  const perColumn = new Int32Array(features);
+  const indptr = new Int32Array(rows + 1);
+  // A row has at most as many non-zeros as occurrences: size once, trim at the end.
+  let indices = new Int32Array(occurrences.length);
+  let data = new Float64Array(occurrences.length);
+  let nnz = 0;
+  for (let row = 0; row < rows; row++) {
+    const start = nnz;
+    for (let k = offsets[row] as number; k < (offsets[row + 1] as number); k++) {
+      const j = column[occurrences[k] as number] as number;
+      if (j === -1) continue;
+      if (perColumn[j] === 0) indices[nnz++] = j;
+      perColumn[j] = (perColumn[j] as number) + 1;
+    }
+    indices.subarray(start, nnz).sort();
+    let norm = 0;
+    for (let k = start; k < nnz; k++) {
+      const j = indices[k] as number;
+      const count = perColumn[j] as number;
+      perColumn[j] = 0;
+      const v = (sublinearTf ? 1 + Math.log(count) : count) * (idf[j] as number);
+      data[k] = v;
+      norm += v * v;
+    }
+    norm = Math.sqrt(norm);
+    if (norm > 0) for (let k = start; k < nnz; k++) data[k] = (data[k] as number) / norm;
+    indptr[row + 1] = nnz;
+  }
+  indices = indices.slice(0, nnz);
+  data = data.slice(0, nnz);
+  return { rows, cols: features, indptr, indices, data };
 }

@@ -57,7 +57,7 @@ export async function trainModel(
   }
 
   report({ phase: 'vectorize', elapsedMs: elapsedMs() });
-  const { fitted, matrix } = fitTfidf(
+  const { fitted, matrix } = await fitTfidf(
     dataset.train.map((r) => r.text),
     {
       analyzer: hp.analyzer,
