@@ -5,8 +5,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { compatFromProbe, renderCompat } from '../src/text/unicode-compat.js';
 import { probeOrtUnicode } from '../src/text/ort-probe.js';
+import { compatFromProbe, renderCompat } from '../src/text/unicode-compat.js';
 
 const require = createRequire(import.meta.url);
 const version = (require('onnxruntime-node/package.json') as { version: string }).version;

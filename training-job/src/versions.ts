@@ -6,4 +6,5 @@ const require = createRequire(import.meta.url);
 export const trainerVersion: string = (require('../package.json') as { version: string }).version;
 
 /** The onnxruntime that evaluated the model; serving hosts should match it. */
-export const onnxruntimeVersion: string = (require('onnxruntime-node/package.json') as { version: string }).version;
+export const onnxruntimeVersion: string = (require('onnxruntime-node/package.json') as { version: string })
+  .version;

@@ -21,7 +21,9 @@ export function computeMetrics(
     const t = index.get(label);
     const p = index.get(predicted[i] as string);
     if (t === undefined || p === undefined) {
-      throw new RangeError(`label "${t === undefined ? label : predicted[i]}" is not one of the model's classes`);
+      throw new RangeError(
+        `label "${t === undefined ? label : predicted[i]}" is not one of the model's classes`,
+      );
     }
     (confusion[t] as number[])[p] = ((confusion[t] as number[])[p] as number) + 1;
     if (t === p) correct++;

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { ModelFileError } from './errors.js';
 import type { Classifier, Prediction } from './classifier.js';
+import { ModelFileError } from './errors.js';
 import type { ModelManifest } from './manifest.js';
 
 /** A batch's raw outputs: `probabilities` is N × classes, row-major. */
@@ -58,7 +58,9 @@ export class OnnxClassifier implements Classifier {
     const probabilities = new Float32Array(texts.length * k);
     for (let start = 0; start < texts.length; start += this.maxBatch) {
       const chunk = texts.slice(start, start + this.maxBatch);
-      const out = await this.session.run({ text: new ort.Tensor('string', chunk as string[], [chunk.length]) });
+      const out = await this.session.run({
+        text: new ort.Tensor('string', chunk as string[], [chunk.length]),
+      });
       const chunkLabels = out.label?.data as string[];
       const chunkProbabilities = out.probabilities?.data as Float32Array;
       for (const label of chunkLabels) labels.push(label);
@@ -86,9 +88,12 @@ export async function readManifest(dir: string): Promise<ModelManifest> {
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw new ModelFileError(`${path} cannot be read: is ${dir} a model folder written by \`slipway train\`?`, {
-      cause,
-    });
+    throw new ModelFileError(
+      `${path} cannot be read: is ${dir} a model folder written by \`slipway train\`?`,
+      {
+        cause,
+      },
+    );
   }
   try {
     const manifest = JSON.parse(text) as ModelManifest;
@@ -97,7 +102,9 @@ export async function readManifest(dir: string): Promise<ModelManifest> {
     }
     return manifest;
   } catch (cause) {
-    throw new ModelFileError(`${path} is not a slipway model manifest (${(cause as Error).message})`, { cause });
+    throw new ModelFileError(`${path} is not a slipway model manifest (${(cause as Error).message})`, {
+      cause,
+    });
   }
 }
 
@@ -124,10 +131,15 @@ export async function openModel(
     if (name === 'model.onnx') model = bytes;
   }
   if (!model) throw new ModelFileError(`${join(dir, 'manifest.json')} lists no model.onnx`);
-  const classifier = await OnnxClassifier.fromBytes(model, manifest.classes, options).catch((cause: unknown) => {
-    throw new ModelFileError(`onnxruntime cannot load ${join(dir, 'model.onnx')}: ${(cause as Error).message}`, {
-      cause,
-    });
-  });
+  const classifier = await OnnxClassifier.fromBytes(model, manifest.classes, options).catch(
+    (cause: unknown) => {
+      throw new ModelFileError(
+        `onnxruntime cannot load ${join(dir, 'model.onnx')}: ${(cause as Error).message}`,
+        {
+          cause,
+        },
+      );
+    },
+  );
   return { manifest, classifier };
 }

@@ -36,7 +36,8 @@ export class ReferenceClassifier implements Classifier {
     const scores = new Float64Array(k);
     for (let c = 0; c < k; c++) {
       let s = model.bias[c] as number;
-      for (const [j, v] of entries) s += (model.weights[c * features + j] as number) * (norm > 0 ? v / norm : 0);
+      for (const [j, v] of entries)
+        s += (model.weights[c * features + j] as number) * (norm > 0 ? v / norm : 0);
       scores[c] = s;
     }
     let max = Number.NEGATIVE_INFINITY;

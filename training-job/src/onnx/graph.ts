@@ -1,5 +1,13 @@
 import { type Analyzer, NGRAM_JOINER, TOKEN_PATTERN } from '../text/preprocess.js';
-import { type Attribute, AttributeType, DataType, encodeModel, type Model, type Node, type ValueInfo } from './proto.js';
+import {
+  type Attribute,
+  AttributeType,
+  DataType,
+  encodeModel,
+  type Model,
+  type Node,
+  type ValueInfo,
+} from './proto.js';
 
 /** Everything the exported graph (and the TypeScript reference) needs to classify a text. */
 export interface TextModel {
@@ -100,16 +108,25 @@ export function modelMetadata(model: TextModel, extra: Record<string, string>): 
  * → LinearClassifier(softmax). Input `text: string[N]`; outputs `label: string[N]`,
  * `probabilities: float[N, C]`.
  */
-export function buildOnnxModel(model: TextModel, metadata: Record<string, string>, producerVersion: string): Uint8Array {
+export function buildOnnxModel(
+  model: TextModel,
+  metadata: Record<string, string>,
+  producerVersion: string,
+): Uint8Array {
   const features = model.vocabulary.length;
   const classes = model.classes.length;
   const { pool, counts, indexes } = ngramPool(model);
   const nodes: Node[] = [
-    node('StringNormalizer', ['text'], ['normalized'], [
-      attr.string('case_change_action', 'LOWER'),
-      attr.int('is_case_sensitive', 1),
-      attr.string('locale', 'C.UTF-8'),
-    ]),
+    node(
+      'StringNormalizer',
+      ['text'],
+      ['normalized'],
+      [
+        attr.string('case_change_action', 'LOWER'),
+        attr.int('is_case_sensitive', 1),
+        attr.string('locale', 'C.UTF-8'),
+      ],
+    ),
     node(
       'Tokenizer',
       ['normalized'],
@@ -122,15 +139,20 @@ export function buildOnnxModel(model: TextModel, metadata: Record<string, string
       ],
       'com.microsoft',
     ),
-    node('TfIdfVectorizer', ['tokens'], ['tf'], [
-      attr.int('max_gram_length', model.ngramRange[1]),
-      attr.int('min_gram_length', model.ngramRange[0]),
-      attr.int('max_skip_count', 0),
-      attr.string('mode', 'TF'),
-      attr.ints('ngram_counts', counts),
-      attr.ints('ngram_indexes', indexes),
-      attr.strings('pool_strings', pool),
-    ]),
+    node(
+      'TfIdfVectorizer',
+      ['tokens'],
+      ['tf'],
+      [
+        attr.int('max_gram_length', model.ngramRange[1]),
+        attr.int('min_gram_length', model.ngramRange[0]),
+        attr.int('max_skip_count', 0),
+        attr.string('mode', 'TF'),
+        attr.ints('ngram_counts', counts),
+        attr.ints('ngram_indexes', indexes),
+        attr.strings('pool_strings', pool),
+      ],
+    ),
   ];
   let weighted = 'tf';
   if (model.sublinearTf) {
@@ -172,12 +194,12 @@ export function buildOnnxModel(model: TextModel, metadata: Record<string, string
     graph: {
       name: 'slipway_text_classifier',
       node: nodes,
-      initializer: [
-        floatTensor('one', new Float32Array([1]), []),
-        floatTensor('idf', model.idf, [features]),
-      ],
+      initializer: [floatTensor('one', new Float32Array([1]), []), floatTensor('idf', model.idf, [features])],
       input: [tensorInfo('text', DataType.STRING, ['N'])],
-      output: [tensorInfo('label', DataType.STRING, ['N']), tensorInfo('probabilities', DataType.FLOAT, ['N', classes])],
+      output: [
+        tensorInfo('label', DataType.STRING, ['N']),
+        tensorInfo('probabilities', DataType.FLOAT, ['N', classes]),
+      ],
     },
     metadata_props: Object.entries(metadata)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))

@@ -75,7 +75,15 @@ export const ModelProto = root.lookupType('onnx.ModelProto');
 export const DataType = { FLOAT: 1, INT64: 7, STRING: 8 } as const;
 
 /** ONNX AttributeProto.AttributeType values. */
-export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
+export const AttributeType = {
+  FLOAT: 1,
+  INT: 2,
+  STRING: 3,
+  TENSOR: 4,
+  FLOATS: 6,
+  INTS: 7,
+  STRINGS: 8,
+} as const;
 
 export interface Attribute {
   name: string;
@@ -107,7 +115,9 @@ export interface Node {
 
 export interface ValueInfo {
   name: string;
-  type: { tensor_type: { elem_type: number; shape: { dim: ({ dim_value: number } | { dim_param: string })[] } } };
+  type: {
+    tensor_type: { elem_type: number; shape: { dim: ({ dim_value: number } | { dim_param: string })[] } };
+  };
 }
 
 export interface Model {

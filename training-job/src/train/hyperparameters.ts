@@ -40,7 +40,10 @@ type Spec = { kind: 'int' | 'number' | 'bool' | 'analyzer'; min?: number; max?: 
 
 /** Each hyperparameter's type, bounds and meaning: drives parsing, `--help` and error messages. */
 export const HYPERPARAMETER_SPECS: Record<keyof Hyperparameters, Spec> = {
-  analyzer: { kind: 'analyzer', help: 'word n-grams, or char n-grams for text without spaces (CJK) or misspellings' },
+  analyzer: {
+    kind: 'analyzer',
+    help: 'word n-grams, or char n-grams for text without spaces (CJK) or misspellings',
+  },
   ngramMin: { kind: 'int', min: 1, max: 8, help: 'shortest n-gram' },
   ngramMax: { kind: 'int', min: 1, max: 8, help: 'longest n-gram' },
   minDf: { kind: 'int', min: 1, help: 'keep n-grams found in at least this many training texts' },
@@ -51,7 +54,12 @@ export const HYPERPARAMETER_SPECS: Record<keyof Hyperparameters, Spec> = {
   maxIter: { kind: 'int', min: 1, help: 'L-BFGS iteration limit' },
   tol: { kind: 'number', min: 0, help: 'stop when the largest gradient component is below this' },
   seed: { kind: 'int', min: 0, help: 'seed of the train/test split' },
-  testFraction: { kind: 'number', min: 0.01, max: 0.9, help: 'share of rows held out when no test file is given' },
+  testFraction: {
+    kind: 'number',
+    min: 0.01,
+    max: 0.9,
+    help: 'share of rows held out when no test file is given',
+  },
 };
 
 const aliases: Record<string, keyof Hyperparameters> = {
@@ -81,7 +89,8 @@ function parseValue(key: keyof Hyperparameters, raw: unknown): Hyperparameters[k
     if (text === false || text === 'false' || text === '0') return false;
     return fail('expected true or false');
   }
-  const n = typeof text === 'number' ? text : typeof text === 'string' && text !== '' ? Number(text) : Number.NaN;
+  const n =
+    typeof text === 'number' ? text : typeof text === 'string' && text !== '' ? Number(text) : Number.NaN;
   if (!Number.isFinite(n)) fail('expected a number');
   if (spec.kind === 'int' && !Number.isInteger(n)) fail('expected an integer');
   if (spec.min !== undefined && n < spec.min) fail(`must be at least ${spec.min}`);
