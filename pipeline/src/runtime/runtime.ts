@@ -13,8 +13,8 @@ import {
   type TaskResource,
 } from './definition.js';
 import { DefinitionError, ExecutionStateError } from './errors.js';
-import { ExecutionJournal, type HistoryEvent, readExecutionRecord } from './history.js';
-import { type Decision, TokenRegistry } from './tokens.js';
+import { ExecutionJournal, type HistoryEvent } from './history.js';
+import { TokenRegistry } from './tokens.js';
 import { runLocalJob } from './trainer.js';
 
 /** A step's Lambda handler, invoked in-process with the payload Lambda would receive. */
