@@ -90,6 +90,7 @@ export function addStage(app: App, config: StageConfig, env?: Environment): Slip
     ...common('github', 'GitHub OIDC provider and roles'),
     config,
     stateMachine: pipeline.stateMachine,
+    modelStore: storage.modelStore,
     pipelineStackName: pipeline.stackName,
   });
   const stacks = { storage, training, inference, pipeline, github };

@@ -1,15 +1,22 @@
 import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config.js';
 import { suppress } from '../nag.js';
+import { storeStatements, storeWildcards } from '../store-access.js';
 
 /** Properties of {@link GitHubStack}. */
 export interface GitHubStackProps extends StackProps {
   readonly config: StageConfig;
   /** The state machine the pipeline role may start and read. */
   readonly stateMachine: sfn.StateMachine;
+  /**
+   * The model store: `slipway start --aws` uploads the execution's dataset (content-addressed, create-only)
+   * and reads the evaluation report it renders into the pull request comment.
+   */
+  readonly modelStore: s3.IBucket;
   /** The stack whose outputs `slipway start --aws` reads to find the state machine. */
   readonly pipelineStackName: string;
 }
@@ -20,7 +27,8 @@ export const GITHUB_ISSUER = 'token.actions.githubusercontent.com';
 /**
  * GitHub Actions' way into the stage, without IAM users or access keys: the OIDC provider (or the
  * account's existing one), a pipeline role that can start and read executions of this stage's state
- * machine and nothing else, and a deploy role that can only assume the CDK bootstrap roles.
+ * machine (plus what `slipway start --aws` needs around that: find the stack, upload the dataset, read
+ * the evaluation), and a deploy role that can only assume the CDK bootstrap roles.
  */
 export class GitHubStack extends Stack {
   readonly provider: iam.IOidcProvider;
@@ -78,6 +86,12 @@ export class GitHubStack extends Stack {
                 `arn:${Aws.PARTITION}:cloudformation:${Aws.REGION}:${Aws.ACCOUNT_ID}:stack/${props.pipelineStackName}/*`,
               ],
             }),
+            // The CLI puts the pull request's dataset into the store before starting (datasets are
+            // content-addressed and written create-only) and reads the evaluation report afterwards.
+            ...storeStatements(props.modelStore, [
+              { area: 'datasets', access: 'write' },
+              { area: 'executions', access: 'read' },
+            ]),
           ],
         }),
       },
@@ -87,7 +101,8 @@ export class GitHubStack extends Stack {
         id: 'AwsSolutions-IAM5',
         reason:
           'Execution ARNs carry a name chosen at start (execution:<state machine>:*); a stack ARN ends in an id ' +
-          'CloudFormation assigns (stack/<name>/*). Both are limited to this stage.',
+          'CloudFormation assigns (stack/<name>/*). Both are limited to this stage. In the model store: any ' +
+          'dataset version (datasets/*, named by content hash) and any execution report (executions/*).',
         appliesTo: [
           {
             regex:
@@ -97,6 +112,7 @@ export class GitHubStack extends Stack {
             regex:
               '/^Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack\\/.*\\/\\*$/g',
           },
+          ...storeWildcards('.*ModelStore', ['datasets', 'executions']),
         ],
       },
     ]);

@@ -220,6 +220,8 @@ export class PipelineStack extends Stack {
     });
 
     const endpointUrl = inference.url.url;
+    // How callers must reach the endpoint: AWS_IAM means SigV4-signed requests (lambda:InvokeFunctionUrl).
+    const endpointAuth = config.inference.publicUrl ? 'NONE' : 'AWS_IAM';
     const inferenceArns = [inference.function.functionArn, `${inference.function.functionArn}:*`];
     const promote = step('promote', {
       description: 'Promote: composes the model image, deploys it to the live alias, rolls back on request',
@@ -228,6 +230,7 @@ export class PipelineStack extends Stack {
       environment: {
         STORE_URI: storeUri,
         ENDPOINT_URL: endpointUrl,
+        ENDPOINT_AUTH: endpointAuth,
         INFERENCE_FUNCTION_NAME: inference.function.functionName,
         INFERENCE_ALIAS: inference.alias.aliasName,
         INFERENCE_BASE_IMAGE_URI: inference.baseImageUri,
@@ -268,6 +271,7 @@ export class PipelineStack extends Stack {
         new iam.PolicyStatement({
           sid: 'DeployInference',
           actions: [
+            'lambda:CreateAlias',
             'lambda:GetAlias',
             'lambda:GetFunction',
             'lambda:GetFunctionConfiguration',
@@ -318,6 +322,7 @@ export class PipelineStack extends Stack {
       environment: {
         STORE_URI: storeUri,
         ENDPOINT_URL: endpointUrl,
+        ENDPOINT_AUTH: endpointAuth,
         SMOKE_TEST_TIMEOUT_MS: String(4 * 60 * 1000),
       },
       statements: [

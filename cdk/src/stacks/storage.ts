@@ -4,7 +4,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config.js';
-import { suppress } from '../nag.js';
 
 /** Properties of {@link StorageStack}. */
 export interface StorageStackProps extends StackProps {
@@ -48,12 +47,6 @@ export class StorageStack extends Stack {
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    suppress(accessLogs, [
-      {
-        id: 'AwsSolutions-S1',
-        reason: 'This bucket receives the model store access logs; logging it into itself would loop.',
-      },
-    ]);
 
     this.modelStore = new s3.Bucket(this, 'ModelStore', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,

@@ -216,6 +216,7 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
     expect(environment(STEP_HANDLERS.promote)).toEqual({
       STORE_URI: store,
       ENDPOINT_URL: endpoint,
+      ENDPOINT_AUTH: config.inference.publicUrl ? 'NONE' : 'AWS_IAM',
       INFERENCE_FUNCTION_NAME: expect.stringMatching(
         /^<import:slipway-.*-inference:ExportsOutputRefFunction/,
       ),
@@ -229,6 +230,7 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
     expect(environment(STEP_HANDLERS.smokeTest)).toEqual({
       STORE_URI: store,
       ENDPOINT_URL: endpoint,
+      ENDPOINT_AUTH: config.inference.publicUrl ? 'NONE' : 'AWS_IAM',
       SMOKE_TEST_TIMEOUT_MS: '240000',
     });
     expect(environment(STEP_HANDLERS.approvalLinks)).toEqual({
@@ -394,6 +396,19 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
       {
         actions: ['cloudformation:DescribeStacks'],
         resource: expect.stringMatching(new RegExp(`:stack/slipway-${stage}-pipeline/\\*$`)),
+      },
+      // slipway start --aws: upload the dataset, then read the evaluation report for the comment.
+      {
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resource: expect.stringMatching(/^<import:slipway-.*-storage:.*ModelStore.*Arn.*>\/datasets\/\*$/),
+      },
+      {
+        actions: ['s3:GetObject'],
+        resource: expect.stringMatching(/^<import:slipway-.*-storage:.*ModelStore.*Arn.*>\/executions\/\*$/),
+      },
+      {
+        actions: ['s3:ListBucket'],
+        resource: expect.stringMatching(/^<import:slipway-.*-storage:.*ModelStore.*Arn.*>$/),
       },
     ]);
     // Only the inline policy: no managed policies, no policies attached elsewhere.
