@@ -25,7 +25,7 @@ async function endToEnd(store: string): Promise<{ wallMs: number; result: RunRes
   const started = performance.now();
   const { stdout } = await run(
     process.execPath,
-    [CLI, 'run', '--auto-approve', '--exit', '--port', '0', '--json', '--store', store],
+    [CLI, 'run', '--auto-approve', '--exit', '--port', '0', '--no-console', '--json', '--store', store],
     { maxBuffer: 16 << 20 },
   );
   return { wallMs: performance.now() - started, result: JSON.parse(stdout) as RunResult };

@@ -31,6 +31,8 @@ interface RunFlags {
   readonly commit?: string;
   readonly pr?: string;
   readonly exit?: boolean;
+  readonly console: boolean;
+  readonly consolePort: number;
   readonly json?: boolean;
 }
 
@@ -277,16 +279,20 @@ async function execute(
     json?: boolean;
     autoApprove?: boolean;
     approveIfBetter?: boolean;
+    console: boolean;
+    consolePort: number;
   },
   begin: (pipeline: LocalPipeline, store: ModelStore, out: Output) => Promise<ExecutionHandle>,
 ): Promise<void> {
   const out = new Output(io, Boolean(flags.json));
   const store = await openStore(flags.store);
+  let web: ConsoleServer | undefined;
   const pipeline = new LocalPipeline({
     store,
     host: flags.host,
     port: flags.port,
     notify: () => {},
+    consoleUrl: (id) => web?.executionUrl(id) ?? '',
     onServeEvent: (event) => {
       if (event.type === 'swapped')
         out.info(`  ..  endpoint now serves ${event.to.name} v${event.to.version}`);
@@ -295,12 +301,15 @@ async function execute(
   });
   const interrupted = () => {
     out.info('\nstopped; the execution can continue with `slipway resume <id>`');
-    void pipeline.close().finally(() => process.exit(130));
+    void Promise.allSettled([web?.close(), pipeline.close()]).finally(() => process.exit(130));
   };
   process.once('SIGINT', interrupted);
   try {
     await assertPortFree(flags.host, flags.port);
+    if (flags.console) web = await startWebConsole(store, pipeline, flags.host, flags.consolePort, out);
     const handle = await begin(pipeline, store, out);
+    web?.track(handle);
+    if (web) out.info(`console   ${web.executionUrl(handle.id)}`);
     const wall = Date.now();
     const { outcome, durations } = await follow(handle, { store, io, out, approval: approvalMode(flags) });
     process.off('SIGINT', interrupted);
@@ -316,8 +325,38 @@ async function execute(
     else process.exitCode = 1;
   } finally {
     process.off('SIGINT', interrupted);
+    await web?.close();
     await pipeline.close();
     await store.close();
+  }
+}
+
+/** The part of `@slipway/console` that `slipway run` uses. */
+interface ConsoleServer {
+  executionUrl(id: string): string;
+  track(handle: ExecutionHandle): void;
+  close(): Promise<void>;
+}
+
+// A plain string, so the compiler does not follow it: the console imports the pipeline, not the reverse.
+const CONSOLE_PACKAGE: string = '@slipway/console';
+
+/** Starts the web console next to the run; a run never fails because its console could not start. */
+async function startWebConsole(
+  store: ModelStore,
+  pipeline: LocalPipeline,
+  host: string,
+  port: number,
+  out: Output,
+): Promise<ConsoleServer | undefined> {
+  try {
+    const { startConsole } = (await import(CONSOLE_PACKAGE)) as {
+      startConsole(options: object): Promise<ConsoleServer>;
+    };
+    return await startConsole({ store, pipeline, host, port, actor: currentActor() });
+  } catch (error) {
+    out.info(`console   not started (${(error as Error).message}); pass --console-port <n> or --no-console`);
+    return undefined;
   }
 }
 
@@ -331,6 +370,13 @@ export function runCommands(program: Command, io: Io): void {
       .option('--auto-approve', 'approve without asking (scripts, demos)')
       .option('--approve-if-better', "approve when macro-F1 is at least production's, reject otherwise")
       .option('--exit', 'stop when the execution ends instead of serving the model until Ctrl-C')
+      .option(
+        '--console-port <port>',
+        'port of the web console (0 picks a free one)',
+        integer(0, 65535),
+        8787,
+      )
+      .option('--no-console', 'do not start the web console')
       .option('--json', 'print the outcome as JSON');
 
   withEndpointOptions(

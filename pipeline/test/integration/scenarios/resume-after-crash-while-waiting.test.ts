@@ -22,9 +22,13 @@ afterAll(async () => {
 
 /** Starts `slipway run` in its own process and resolves with the execution id once it waits for approval. */
 function runUntilWaiting(): Promise<string> {
-  child = spawn(process.execPath, [CLI, 'run', '--store', f.store.uri, '--port', '0', '--exit'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  child = spawn(
+    process.execPath,
+    [CLI, 'run', '--store', f.store.uri, '--port', '0', '--console-port', '0', '--exit'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let id: string | undefined;
     const lines: string[] = [];
