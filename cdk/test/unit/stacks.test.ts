@@ -239,6 +239,100 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
     });
   });
 
+  it('pipeline: each function may do exactly what its step needs', () => {
+    const t = synth.templates.pipeline;
+    const json = t.toJSON().Resources as Record<
+      string,
+      { Type: string; Properties: Record<string, unknown> }
+    >;
+    type Doc = { Statement: { Action: string | string[]; Resource: unknown }[] };
+    const grants = (roleId: string) => {
+      const docs: Doc[] = [
+        ...((json[roleId]?.Properties.Policies as { PolicyDocument: Doc }[] | undefined) ?? []).map(
+          (p) => p.PolicyDocument,
+        ),
+        ...Object.values(json)
+          .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(roleId))
+          .map((r) => r.Properties.PolicyDocument as Doc),
+      ];
+      const found = new Set<string>();
+      for (const statement of docs.flatMap((d) => d.Statement)) {
+        for (const action of [statement.Action].flat()) {
+          // Every function writes its own logs and traces; that is not what sets them apart.
+          if (/^(logs:CreateLogStream|logs:PutLogEvents|xray:Put)/.test(action)) continue;
+          for (const resource of [statement.Resource].flat()) {
+            const area = /\/(datasets|runs|models|executions)\/\*$/.exec(render(resource))?.[1];
+            found.add(area ? `${action} ${area}` : action);
+          }
+        }
+      }
+      return [...found].sort();
+    };
+    const role = (handler: string) =>
+      render((json[imageFunction(t, handler)]?.Properties.Role as unknown) ?? '').replace(
+        /^<(.*)\.Arn>$/,
+        '$1',
+      );
+    const read = (area: string) => [`s3:GetObject ${area}`];
+    const write = (area: string) => [...read(area), `s3:PutObject ${area}`];
+    const lambdaDeploy = [
+      'CreateAlias',
+      'GetAlias',
+      'GetFunction',
+      'GetFunctionConfiguration',
+      'PublishVersion',
+      'UpdateAlias',
+      'UpdateFunctionCode',
+    ].map((a) => `lambda:${a}`);
+    const expected: Record<keyof typeof STEP_HANDLERS, string[]> = {
+      evaluate: [
+        ...read('datasets'),
+        ...read('runs'),
+        ...read('models'),
+        ...write('executions'),
+        's3:ListBucket',
+      ],
+      register: [
+        ...read('runs'),
+        ...write('models'),
+        's3:DeleteObject models',
+        ...write('executions'),
+        's3:ListBucket',
+      ],
+      approval: [...write('executions'), 's3:ListBucket', 'sns:Publish', 'secretsmanager:GetSecretValue'],
+      promote: [
+        ...write('models'),
+        ...write('executions'),
+        's3:ListBucket',
+        ...[
+          'BatchCheckLayerAvailability',
+          'BatchGetImage',
+          'CompleteLayerUpload',
+          'DescribeImages',
+          'GetAuthorizationToken',
+          'GetDownloadUrlForLayer',
+          'InitiateLayerUpload',
+          'PutImage',
+          'UploadLayerPart',
+        ].map((a) => `ecr:${a}`),
+        ...lambdaDeploy,
+        'lambda:InvokeFunctionUrl',
+        'cloudwatch:DescribeAlarms',
+      ],
+      smokeTest: ['lambda:InvokeFunctionUrl'],
+      approvalLinks: [
+        ...write('executions'),
+        's3:ListBucket',
+        'secretsmanager:GetSecretValue',
+        'states:SendTaskFailure',
+        'states:SendTaskSuccess',
+      ],
+    };
+    for (const [step, handler] of Object.entries(STEP_HANDLERS) as [keyof typeof STEP_HANDLERS, string][]) {
+      expect(grants(role(handler)), step).toEqual([...new Set(expected[step])].sort());
+    }
+  });
+
   it('pipeline: approval topic (encrypted, TLS only), signing secret, and a public links URL', () => {
     const t = synth.templates.pipeline;
     t.hasResourceProperties('AWS::SNS::Topic', {
@@ -414,6 +508,27 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
     // Only the inline policy: no managed policies, no policies attached elsewhere.
     expect(document.ManagedPolicyArns).toBeUndefined();
     t.resourceCountIs('AWS::IAM::Policy', 0);
+
+    // The deploy role: the stage's GitHub environment only, and only the CDK bootstrap roles.
+    const deployRole = props(Object.entries(roles).find(([id]) => id.startsWith('DeployRole'))?.[1] ?? {});
+    expect(JSON.stringify(deployRole.AssumeRolePolicyDocument)).toContain(
+      JSON.stringify(
+        (config.github.deploySubjects ?? [`environment:${stage}`]).map(
+          (s) => `repo:${config.repository}:${s}`,
+        ),
+      ),
+    );
+    const deployStatements = (
+      deployRole.Policies as { PolicyDocument: { Statement: { Action: unknown; Resource: unknown[] }[] } }[]
+    ).flatMap((p) => p.PolicyDocument.Statement);
+    expect(deployStatements).toHaveLength(1);
+    expect(deployStatements[0]?.Action).toEqual(['sts:AssumeRole', 'sts:TagSession']);
+    expect(deployStatements[0]?.Resource.map(render)).toEqual(
+      ['deploy', 'file-publishing', 'image-publishing', 'lookup'].map(
+        (kind) =>
+          `arn:<AWS::Partition>:iam::<AWS::AccountId>:role/cdk-hnb659fds-${kind}-role-<AWS::AccountId>-<AWS::Region>`,
+      ),
+    );
     expect(Object.keys(t.toJSON().Outputs)).toEqual(
       expect.arrayContaining(['GitHubRoleArn', 'GitHubDeployRoleArn']),
     );
