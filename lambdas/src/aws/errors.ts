@@ -18,3 +18,6 @@ export class RegistryError extends DeployError {
 
 /** An approval could not be settled for a reason other than a person's or the clock's decision. */
 export class ApprovalSettleError extends StepError {}
+
+/** A request to an IAM-authenticated endpoint could not be signed (most often: no AWS credentials). */
+export class RequestSigningError extends StepError {}

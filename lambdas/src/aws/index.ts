@@ -43,7 +43,7 @@ export {
   readImageDeployConfig,
 } from './config.js';
 export { type EcrApi, ecrAuthorization } from './ecr.js';
-export { ApprovalSettleError, RegistryError } from './errors.js';
+export { ApprovalSettleError, RegistryError, RequestSigningError } from './errors.js';
 export {
   type CanaryOptions,
   type CloudWatchApi,
@@ -67,4 +67,5 @@ export {
   sha256Digest,
 } from './oci/registry.js';
 export { readSigningSecret, type SecretsApi } from './secret.js';
+export { type Fetch, type SignedFetchOptions, type SigningCredentials, signedFetch } from './sigv4-fetch.js';
 export { createApprovalLinksFunction, createAwsApprovalFunction, createImageDeployer } from './wiring.js';
