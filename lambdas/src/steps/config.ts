@@ -21,6 +21,13 @@ export interface SmokeTestStepConfig {
 }
 
 /**
+ * How the steps that call the inference endpoint authenticate (`ENDPOINT_AUTH`, as the CDK app sets it
+ * from the Function URL's auth type): `AWS_IAM` signs requests with SigV4 in `region`; `NONE` (also when
+ * unset, as in the local runtime) sends them as they are.
+ */
+export type EndpointAuth = { readonly type: 'NONE' } | { readonly type: 'AWS_IAM'; readonly region: string };
+
+/**
  * Reads a store step's configuration once, failing fast with the variable's name.
  * @example const { storeUri } = readStoreStepConfig(process.env);
  */
@@ -57,6 +64,28 @@ export function readSmokeTestStepConfig(env: Env): SmokeTestStepConfig {
     );
   }
   return { timeoutMs };
+}
+
+/**
+ * Reads `ENDPOINT_AUTH` (and, for `AWS_IAM`, the `AWS_REGION` Lambda sets), failing fast on other values.
+ * @example const auth = readEndpointAuth(process.env); // { type: 'AWS_IAM', region: 'eu-west-1' }
+ */
+export function readEndpointAuth(env: Env): EndpointAuth {
+  const auth = text(env, 'ENDPOINT_AUTH');
+  if (auth === undefined || auth === 'NONE') return { type: 'NONE' };
+  if (auth !== 'AWS_IAM') {
+    throw new StepConfigError(
+      `ENDPOINT_AUTH must be AWS_IAM (SigV4-signed requests, for a Function URL with IAM auth) or NONE, got ${JSON.stringify(auth)}; ` +
+        "set it to the inference Function URL's auth type",
+    );
+  }
+  const region = text(env, 'AWS_REGION');
+  if (region === undefined) {
+    throw new StepConfigError(
+      "ENDPOINT_AUTH is AWS_IAM but AWS_REGION is not set: set it to the inference function's region (Lambda sets it itself)",
+    );
+  }
+  return { type: 'AWS_IAM', region };
 }
 
 function text(env: Env, name: string): string | undefined {

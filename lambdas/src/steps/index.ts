@@ -17,7 +17,9 @@ export {
 } from './approval/index.js';
 export { type Artifact, artifactKey, readArtifact } from './artifact.js';
 export {
+  type EndpointAuth,
   type PromoteStepConfig,
+  readEndpointAuth,
   readPromoteStepConfig,
   readSmokeTestStepConfig,
   readStoreStepConfig,

@@ -25,6 +25,8 @@ export interface SmokeTestDeps {
   readonly pollMs?: number;
   /** Longest wait for one HTTP response. Default 5 000 ms. */
   readonly requestTimeoutMs?: number;
+  /** Sends the requests; a signing fetch for an endpoint behind IAM auth. Default global fetch. */
+  readonly fetch?: typeof fetch;
 }
 
 /** One thing the smoke test found wrong; `text` is null when the failure is not about a sample. */
@@ -59,6 +61,7 @@ export async function runSmokeTest(
   const timeoutMs = deps.timeoutMs ?? 30_000;
   const pollMs = deps.pollMs ?? 100;
   const requestTimeoutMs = deps.requestTimeoutMs ?? 5_000;
+  const send = deps.fetch ?? fetch;
   const wanted = `${input.model} v${input.version}`;
   if (input.endpoint === null) {
     return failed(null, {
@@ -78,7 +81,7 @@ export async function runSmokeTest(
   for (;;) {
     // Each check gets its full request timeout: one cut short by the deadline would replace what the
     // endpoint last said with a meaningless timeout.
-    const answer = await request(healthUrl, undefined, requestTimeoutMs);
+    const answer = await request(send, healthUrl, undefined, requestTimeoutMs);
     if (answer.ok) {
       const served = modelOf(answer.body);
       servedVersion = served.version;
@@ -101,7 +104,7 @@ export async function runSmokeTest(
   const failures: SmokeFailure[] = [];
   for (let start = 0; start < input.samples.length; start += CHUNK) {
     const chunk = input.samples.slice(start, start + CHUNK);
-    const answer = await request(predictUrl, { texts: chunk.map((s) => s.text) }, requestTimeoutMs);
+    const answer = await request(send, predictUrl, { texts: chunk.map((s) => s.text) }, requestTimeoutMs);
     if (!answer.ok) {
       return failed(servedVersion, {
         text: null,
@@ -150,9 +153,9 @@ function failed(servedVersion: number | null, failure: SmokeFailure): SmokeTestO
 }
 
 /** GET (no body) or POST JSON; never throws. */
-async function request(url: string, json: unknown, timeoutMs: number): Promise<Answer> {
+async function request(send: typeof fetch, url: string, json: unknown, timeoutMs: number): Promise<Answer> {
   try {
-    const response = await fetch(url, {
+    const response = await send(url, {
       method: json === undefined ? 'GET' : 'POST',
       headers: json === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
       ...(json === undefined ? {} : { body: JSON.stringify(json) }),
@@ -180,8 +183,14 @@ async function request(url: string, json: unknown, timeoutMs: number): Promise<A
     const name = error instanceof Error ? error.name : '';
     if (name === 'TimeoutError')
       return { ok: false, problem: `no response within ${formatSeconds(timeoutMs)}` };
+    // fetch's own failures are a TypeError whose cause holds the socket's code (ECONNREFUSED, …); any
+    // other error (a signing fetch that found no credentials) says more in its message.
     const detail =
-      typeof cause?.code === 'string' ? cause.code : error instanceof Error ? error.message : String(error);
+      error instanceof TypeError && typeof cause?.code === 'string'
+        ? cause.code
+        : error instanceof Error
+          ? error.message
+          : String(error);
     return { ok: false, problem: `request failed (${detail})` };
   }
 }
