@@ -1,4 +1,4 @@
-export { type ContainerEnv, runTrainingContainer } from './container.js';
+export { type ContainerEnv, type ContainerOptions, runTrainingContainer } from './container.js';
 export * from './data/index.js';
 export type { Classifier, Prediction } from './model/classifier.js';
 export { ModelFileError } from './model/errors.js';
@@ -16,6 +16,8 @@ export {
 export { ReferenceClassifier } from './model/reference.js';
 export { buildOnnxModel, modelMetadata, type TextModel } from './onnx/graph.js';
 export { decodeModel } from './onnx/proto.js';
+export { ContainerConfigError, StorageError } from './remote/errors.js';
+export type { ObjectStorage } from './remote/storage.js';
 export { TrainingError } from './train/errors.js';
 export {
   DEFAULT_HYPERPARAMETERS,
