@@ -428,12 +428,15 @@ export class LocalRuntime {
     const outputKey = `${this.storeKey(env.SLIPWAY_OUTPUT_URI ?? '')}/model.tar.gz`;
     const name = outputKey.split('/').at(-3) ?? run.executionId;
     const logger = this.jobLogger(run, name);
+    // This runner does the container's S3 part itself, so the container must see the plain
+    // SageMaker contract: with these set it would read and write the store on its own.
+    const { SLIPWAY_DATASET_URI, SLIPWAY_OUTPUT_URI, SLIPWAY_HYPERPARAMETERS, ...environment } = env;
     try {
       await runLocalJob(
         {
           name,
-          hyperparameters: JSON.parse(env.SLIPWAY_HYPERPARAMETERS ?? '{}') as Record<string, string>,
-          environment: env,
+          hyperparameters: JSON.parse(SLIPWAY_HYPERPARAMETERS ?? '{}') as Record<string, string>,
+          environment,
           channels: { train: `${datasetKey}/train`, test: `${datasetKey}/test` },
           outputKey,
         },

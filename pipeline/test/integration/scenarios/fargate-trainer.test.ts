@@ -1,0 +1,42 @@
+import { rejectExecution } from '@slipway/pipeline';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import {
+  aliasVersion,
+  type PipelineFixture,
+  pipelineFixture,
+  statesEntered,
+  waitingForApproval,
+} from '../../helpers/pipeline.js';
+
+let f: PipelineFixture;
+beforeAll(async () => {
+  f = await pipelineFixture();
+});
+afterAll(async () => {
+  await f.close();
+});
+
+// The runtime stages the store's objects itself and runs the container's plain contract, even though
+// the task's overrides carry the URIs that make the container fetch from S3 on its own on ECS.
+test('fargate-trainer: the Fargate path trains locally and registers the model it uploaded', async () => {
+  const input = f.input({ trainer: 'fargate' });
+  const handle = await f.pipeline.runtime.start(input);
+  // A failed training ends the execution: show its cause at once rather than waiting for Approval.
+  expect(await Promise.race([waitingForApproval(handle).then(() => 'waiting'), handle.done])).toBe('waiting');
+  expect(statesEntered(handle.journal.history)).toEqual([
+    'Train',
+    'TrainOnFargate',
+    'LocateFargateModel',
+    'Evaluate',
+    'Gate',
+    'Register',
+    'Approval',
+  ]);
+  const runPrefix = `runs/sentiment-${input.runId}/output`;
+  expect((await f.store.backend.list(runPrefix)).map((o) => o.key)).toEqual([`${runPrefix}/model.tar.gz`]);
+  expect(await aliasVersion(f.store, 'sentiment', 'candidate')).toBe(1);
+  const { manifest } = await f.store.getManifest('sentiment', 1);
+  expect(manifest.lineage).toMatchObject({ executionId: handle.id, dataset: f.dataset });
+  await rejectExecution(f.store, handle.id, 'bo', 'only checking the trainer');
+  expect(await handle.done).toMatchObject({ status: 'FAILED', finalState: 'Rejected' });
+}, 120_000);
