@@ -525,7 +525,7 @@ if (echo)
   );
 lines.push('', 'Start-up and memory');
 lines.push(
-  '| | cold start, median of ' + COLD_RUNS + ' (ms) | all runs (ms) | peak RSS (MB) |',
+  `| | cold start, median of ${COLD_RUNS} (ms) | all runs (ms) | peak RSS (MB) |`,
   '|---|---:|---|---:|',
 );
 for (const c of [slipwayServe, bareServer, lambda, peer]) {

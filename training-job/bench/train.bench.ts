@@ -55,7 +55,12 @@ try {
     await writeFile(join(dir, `${name}-test.jsonl`), toJsonl(dataset.test));
     const slipway = await median(repeats, async () => {
       // The worker imports the built package (npm run bench:train builds first), as users run it.
-      const { stdout } = await run(process.execPath, ['--import', 'tsx', join(here, 'train-worker.ts'), `builtin:${name}`]);
+      const { stdout } = await run(process.execPath, [
+        '--import',
+        'tsx',
+        join(here, 'train-worker.ts'),
+        `builtin:${name}`,
+      ]);
       return JSON.parse(stdout) as Figures & { totalMs: number };
     });
     const peer = hasPeer

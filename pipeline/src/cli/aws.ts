@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { ApprovalDecision, EvaluationReport } from '@slipway/lambdas';
 import type { ModelStore } from '@slipway/model-store';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { type AwsClients, createAwsClients } from '../aws/clients.js';
 import { PR_COMMENT_MARKER, renderPrComment } from '../aws/comment.js';
 import { AwsExecutionError } from '../aws/errors.js';
@@ -18,7 +18,7 @@ import { type AwsStage, type AwsStageOptions, resolveAwsStage } from '../aws/sta
 import { parseExecutionInput } from '../input.js';
 import { storeDataset } from '../local/datasets.js';
 import { newExecutionId } from '../runtime/runtime.js';
-import { currentActor, formatDuration } from './common.js';
+import { currentActor, formatDuration, fraction, integer, keyValue } from './common.js';
 import type { CommandModule } from './main.js';
 import { type Io, Output } from './output.js';
 
@@ -38,23 +38,6 @@ interface StageFlags {
   readonly stack?: string;
   readonly json?: boolean;
 }
-
-const fraction = (flag: string) => (value: string) => {
-  const n = Number(value);
-  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError(`${flag} must be a number from 0 to 1`);
-  return n;
-};
-const integer = (min: number, max: number) => (value: string) => {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max)
-    throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
-  return n;
-};
-const keyValue = (value: string, previous: Record<string, string>) => {
-  const eq = value.indexOf('=');
-  if (eq <= 0) throw new InvalidArgumentError(`expected key=value, got "${value}"`);
-  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
-};
 
 /** `--aws`, `--stage`, `--region`, `--stack`. */
 function withStageOptions(command: Command, awsHelp: string): Command {

@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { userInfo } from 'node:os';
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 
 /** Where commands look when neither --store nor SLIPWAY_STORE says otherwise. */
 export const DEFAULT_STORE = 'file://./.slipway/store';
@@ -27,4 +28,38 @@ export function formatDuration(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   const minutes = Math.floor(ms / 60_000);
   return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+/** An option parser for integers in [min, max]. */
+export const integer = (min: number, max: number) => (value: string) => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) {
+    throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+  }
+  return n;
+};
+
+/** An option parser for a number in [0, 1]. */
+export const fraction = (flag: string) => (value: string) => {
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError(`${flag} must be a number from 0 to 1`);
+  return n;
+};
+
+/** A repeatable `key=value` option, collected into a record. */
+export const keyValue = (value: string, previous: Record<string, string>) => {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError(`expected key=value, got "${value}"`);
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+};
+
+/** The current git commit, when run inside a repository ("" otherwise). */
+export function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+  } catch {
+    return '';
+  }
 }

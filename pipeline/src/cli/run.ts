@@ -1,16 +1,23 @@
-import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline/promises';
 import type { CompactEvaluation } from '@slipway/lambdas';
 import { type ModelStore, openStore } from '@slipway/model-store';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import type { ExecutionInputDraft } from '../input.js';
 import { storeDataset } from '../local/datasets.js';
 import { LocalPipeline } from '../local/pipeline.js';
 import { approveExecution, rejectExecution } from '../runtime/decisions.js';
 import type { HistoryEvent } from '../runtime/history.js';
 import { type ExecutionHandle, type ExecutionOutcome, newExecutionId } from '../runtime/runtime.js';
-import { currentActor, formatDuration, storeOption } from './common.js';
+import {
+  currentActor,
+  formatDuration,
+  fraction,
+  gitCommit,
+  integer,
+  keyValue,
+  storeOption,
+} from './common.js';
 import { type Io, Output } from './output.js';
 
 interface RunFlags {
@@ -37,34 +44,6 @@ interface RunFlags {
 }
 
 type ApprovalMode = 'auto' | 'if-better' | 'prompt' | 'wait';
-
-const fraction = (flag: string) => (value: string) => {
-  const n = Number(value);
-  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError(`${flag} must be a number from 0 to 1`);
-  return n;
-};
-const integer = (min: number, max: number) => (value: string) => {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max)
-    throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
-  return n;
-};
-const keyValue = (value: string, previous: Record<string, string>) => {
-  const eq = value.indexOf('=');
-  if (eq <= 0) throw new InvalidArgumentError(`expected key=value, got "${value}"`);
-  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
-};
-
-/** The current git commit, when run inside a repository. */
-function gitCommit(): string {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] })
-      .toString()
-      .trim();
-  } catch {
-    return '';
-  }
-}
 
 /** Fails fast when the endpoint's port is taken, instead of failing the promotion minutes later. */
 async function assertPortFree(host: string, port: number): Promise<void> {
