@@ -1,6 +1,7 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import type { ModelStore } from '@slipway/model-store';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { awsError, FakeAws } from '../../../../test-helpers/aws-fake-client.js';
 import { type LinkClaims, signLinkToken, verifyLinkToken } from '../../../src/aws/approval/link-token.js';
 import { createAwsApprovalHandler } from '../../../src/aws/approval/notify.js';
 import { readApprovalToken, readDecision, type SfnApi } from '../../../src/aws/approval/settle.js';
@@ -9,7 +10,6 @@ import {
   type FunctionUrlEvent,
 } from '../../../src/aws/approval-links/handler.js';
 import { approvalEvent, EXECUTION_ARN, SECRET, TASK_TOKEN, tempStore } from '../../helpers/aws/approval.js';
-import { awsError, FakeAws } from '../../helpers/aws/fake-client.js';
 
 const NOW = new Date('2025-03-01T12:00:00Z');
 const LATER = new Date('2025-03-01T12:30:00Z');

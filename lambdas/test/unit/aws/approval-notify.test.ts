@@ -1,12 +1,12 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import type { ModelStore } from '@slipway/model-store';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { awsError, FakeAws } from '../../../../test-helpers/aws-fake-client.js';
 import { verifyLinkToken } from '../../../src/aws/approval/link-token.js';
 import { createAwsApprovalHandler, type SnsApi } from '../../../src/aws/approval/notify.js';
 import { APPROVAL_TOKEN_FILE, readApprovalToken } from '../../../src/aws/approval/settle.js';
 import { InvalidEventError, readApprovalRequest } from '../../../src/steps/index.js';
 import { approvalEvent, EXECUTION_ARN, SECRET, TASK_TOKEN, tempStore } from '../../helpers/aws/approval.js';
-import { awsError, FakeAws } from '../../helpers/aws/fake-client.js';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:slipway-dev-approvals';
 const LINKS = 'https://abcdef.lambda-url.eu-west-1.on.aws/';

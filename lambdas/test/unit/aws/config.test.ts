@@ -1,6 +1,7 @@
 import { GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
+import { awsError, FakeAws } from '../../../../test-helpers/aws-fake-client.js';
 import {
   readApprovalLinksConfig,
   readApprovalNotifyConfig,
@@ -11,7 +12,6 @@ import { RegistryError } from '../../../src/aws/errors.js';
 import { formatImageReference, parseImageReference } from '../../../src/aws/oci/reference.js';
 import { readSigningSecret, type SecretsApi } from '../../../src/aws/secret.js';
 import { StepConfigError } from '../../../src/steps/errors.js';
-import { awsError, FakeAws } from '../../helpers/aws/fake-client.js';
 
 const ECR = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 const promoteEnv = {

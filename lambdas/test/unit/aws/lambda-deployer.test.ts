@@ -8,12 +8,12 @@ import {
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
+import { awsError, FakeAws } from '../../../../test-helpers/aws-fake-client.js';
 import { RegistryError } from '../../../src/aws/errors.js';
 import { type CanaryOptions, type LambdaApi, lambdaImageDeployer } from '../../../src/aws/lambda-deployer.js';
 import type { ModelImageBuilder } from '../../../src/aws/model-image.js';
 import type { ComposedImage } from '../../../src/aws/oci/compose.js';
 import { DeployError } from '../../../src/steps/errors.js';
-import { awsError, FakeAws } from '../../helpers/aws/fake-client.js';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const IMAGE_URI = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway-models@${DIGEST}`;

@@ -2,10 +2,10 @@
 // exit code 0, 1 for a failure explained on stderr, 2 for a usage error.
 import { PassThrough } from 'node:stream';
 import { Command, CommanderError } from 'commander';
+import type { FakeAws } from '../../../../test-helpers/aws-fake-client.js';
 import type { AwsClients } from '../../../src/aws/clients.js';
 import { type AwsCommandDeps, createAwsCommands } from '../../../src/cli/aws.js';
 import { executionCommands } from '../../../src/cli/executions.js';
-import type { FakeAws } from './fake-client.js';
 
 /** Fake clients for every service the commands use, and how many times they were asked for. */
 export function fakeClients(fakes: { cloudformation: FakeAws; sfn: FakeAws; logs: FakeAws }) {

@@ -14,8 +14,8 @@ import {
 import { recordApprovalToken } from '@slipway/lambdas';
 import { type ModelStore, openStore } from '@slipway/model-store';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { awsError, FakeAws } from '../../../../test-helpers/aws-fake-client.js';
 import { fakeClients, slipwayAws } from '../../helpers/aws/cli.js';
-import { awsError, FakeAws } from '../../helpers/aws/fake-client.js';
 import { executionArnOf, stackOutputs, waitingHistory } from '../../helpers/aws/sfn.js';
 
 let root: string;

@@ -6,6 +6,7 @@ import {
   ListExecutionsCommand,
 } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
+import { awsError, FakeAws } from '../../../../test-helpers/aws-fake-client.js';
 import type { AwsClients } from '../../../src/aws/clients.js';
 import { AwsExecutionError, AwsStageError } from '../../../src/aws/errors.js';
 import {
@@ -16,7 +17,6 @@ import {
 } from '../../../src/aws/executions.js';
 import { type LogLine, parseSince, tailLogs } from '../../../src/aws/logs.js';
 import { resolveAwsStage } from '../../../src/aws/stage.js';
-import { awsError, FakeAws } from '../../helpers/aws/fake-client.js';
 import {
   evaluation,
   executionArnOf,
