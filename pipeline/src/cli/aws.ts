@@ -18,7 +18,15 @@ import { type AwsStage, type AwsStageOptions, resolveAwsStage } from '../aws/sta
 import { parseExecutionInput } from '../input.js';
 import { storeDataset } from '../local/datasets.js';
 import { newExecutionId } from '../runtime/runtime.js';
-import { currentActor, formatDuration, fraction, integer, keyValue } from './common.js';
+import {
+  currentActor,
+  formatDuration,
+  fraction,
+  integer,
+  keyValue,
+  modelNameFor,
+  thresholdsFrom,
+} from './common.js';
 import type { CommandModule } from './main.js';
 import { type Io, Output } from './output.js';
 
@@ -177,12 +185,7 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
           out.info(
             `dataset   ${dataset.name} ${dataset.sha256.slice(0, 12)}: ${dataset.train.length} train / ${dataset.test.length} test rows${created ? ' (uploaded)' : ' (already in the store)'}`,
           );
-          const model =
-            flags.model ??
-            dataset.name
-              .toLowerCase()
-              .replace(/[^a-z0-9-]+/g, '-')
-              .replace(/^-+|-+$/g, '');
+          const model = flags.model ?? modelNameFor(dataset.name);
           const input = parseExecutionInput({
             model,
             runId: newExecutionId(deps.now === undefined ? new Date() : new Date(deps.now())),
@@ -190,11 +193,7 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
             hyperparameters: flags.hp,
             git: { commit: flags.commit, pullRequest: flags.pr },
             trainer: flags.trainer,
-            thresholds: {
-              minAccuracy: flags.minAccuracy ?? 0.6,
-              maxRegression: flags.maxRegression ?? 0.01,
-              minClassF1: flags.minClassF1 ?? 0,
-            },
+            thresholds: thresholdsFrom(flags),
             approvalTimeoutSeconds: flags.approvalTimeout,
             trigger: flags.pr === '' ? 'cli' : 'pull-request',
           });

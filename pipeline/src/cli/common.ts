@@ -63,3 +63,24 @@ export function gitCommit(): string {
     return '';
   }
 }
+
+/** The model name a dataset trains by default: store names are lowercase letters, digits and dashes. */
+export function modelNameFor(dataset: string): string {
+  return dataset
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+}
+
+/** Gate thresholds from the command's flags; the ones not given take the execution schema's defaults. */
+export function thresholdsFrom(flags: {
+  readonly minAccuracy?: number;
+  readonly maxRegression?: number;
+  readonly minClassF1?: number;
+}): { minAccuracy?: number; maxRegression?: number; minClassF1?: number } {
+  return {
+    ...(flags.minAccuracy === undefined ? {} : { minAccuracy: flags.minAccuracy }),
+    ...(flags.maxRegression === undefined ? {} : { maxRegression: flags.maxRegression }),
+    ...(flags.minClassF1 === undefined ? {} : { minClassF1: flags.minClassF1 }),
+  };
+}

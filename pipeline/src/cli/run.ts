@@ -16,7 +16,9 @@ import {
   gitCommit,
   integer,
   keyValue,
+  modelNameFor,
   storeOption,
+  thresholdsFrom,
 } from './common.js';
 import { type Io, Output } from './output.js';
 
@@ -411,17 +413,8 @@ export function runCommands(program: Command, io: Io): void {
       out.info(
         `dataset   ${dataset.name} ${dataset.sha256.slice(0, 12)}: ${dataset.train.length} train / ${dataset.test.length} test rows${created ? '' : ' (already in the store)'}`,
       );
-      const model =
-        flags.model ??
-        dataset.name
-          .toLowerCase()
-          .replace(/[^a-z0-9-]+/g, '-')
-          .replace(/^-+|-+$/g, '');
-      const thresholds = {
-        minAccuracy: flags.minAccuracy ?? 0.6,
-        maxRegression: flags.maxRegression ?? 0.01,
-        minClassF1: flags.minClassF1 ?? 0,
-      };
+      const model = flags.model ?? modelNameFor(dataset.name);
+      const thresholds = thresholdsFrom(flags);
       const input: Omit<ExecutionInputDraft, 'runId'> = {
         model,
         dataset: { name: dataset.name, sha256: dataset.sha256 },
