@@ -64,12 +64,17 @@ export async function buildImage(out) {
     logLevel: 'warning',
     plugins: [inlineVersions(ortNode), servingOnly()],
   });
+  await copyOnnxruntime(ortNode, out);
+  return { files: await listFiles(out), metafile: result.metafile };
+}
+
+/** Copies onnxruntime-node (linux/x64 binaries only) and onnxruntime-common into `out/node_modules`. */
+export async function copyOnnxruntime(ortNode, out) {
   // onnxruntime-common's exports hide package.json: find the folder from its entry point.
   const commonEntry = createRequire(join(ortNode, 'package.json')).resolve('onnxruntime-common');
   const ortCommon = commonEntry.slice(0, commonEntry.lastIndexOf('/dist/'));
   await copyKept(ortNode, join(out, 'node_modules/onnxruntime-node'), ORT_NODE_KEEP);
   await copyKept(ortCommon, join(out, 'node_modules/onnxruntime-common'), ORT_COMMON_KEEP);
-  return { files: await listFiles(out), metafile: result.metafile };
 }
 
 /**
@@ -126,7 +131,8 @@ async function copyKept(from, to, keep) {
   }
 }
 
-async function listFiles(dir) {
+/** Every file under `dir`, relative and sorted. */
+export async function listFiles(dir) {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries
     .filter((e) => e.isFile())

@@ -11,12 +11,17 @@
 // AWS adapters are still being written; the function that names it then fails at init, loudly.
 //
 // Usage: node lambdas/steps/build.mjs [--out <dir>]   (default lambdas/steps/dist)
-import { cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { inlineVersions, onnxruntimeNodeDir, REQUIRE_BANNER } from '../inference/build.mjs';
+import {
+  copyOnnxruntime,
+  inlineVersions,
+  listFiles,
+  onnxruntimeNodeDir,
+  REQUIRE_BANNER,
+} from '../inference/build.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -31,9 +36,6 @@ export const STEP_ENTRIES = [
   'steps/smoke-test/lambda',
   'aws/approval-links/lambda',
 ];
-
-const ORT_NODE_KEEP = ['package.json', 'dist', 'bin/napi-v6/linux/x64'];
-const ORT_COMMON_KEEP = ['package.json', 'dist/cjs'];
 
 /**
  * Builds the image contents into `out`. Returns the entries built, the entries skipped (source missing),
@@ -87,26 +89,8 @@ export async function buildStepsImage(out, { warn = (m) => console.warn(m) } = {
     const entry = relative(out, resolve(repo, file)).replace(/\.mjs$/, '');
     exports[entry] = [...output.exports].sort();
   }
-  const commonEntry = createRequire(join(ortNode, 'package.json')).resolve('onnxruntime-common');
-  const ortCommon = commonEntry.slice(0, commonEntry.lastIndexOf('/dist/'));
-  await copyKept(ortNode, join(out, 'node_modules/onnxruntime-node'), ORT_NODE_KEEP);
-  await copyKept(ortCommon, join(out, 'node_modules/onnxruntime-common'), ORT_COMMON_KEEP);
+  await copyOnnxruntime(ortNode, out);
   return { built, skipped, exports, files: await listFiles(out) };
-}
-
-async function copyKept(from, to, keep) {
-  for (const path of keep) {
-    await mkdir(dirname(join(to, path)), { recursive: true });
-    await cp(join(from, path), join(to, path), { recursive: true, dereference: true });
-  }
-}
-
-async function listFiles(dir) {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => relative(dir, join(e.parentPath, e.name)))
-    .sort();
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
