@@ -10,6 +10,7 @@ import {
   type LocalPipelineOptions,
   storeDataset,
 } from '@slipway/pipeline';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface PipelineFixture {
   readonly dir: string;
@@ -59,6 +60,24 @@ export async function pipelineFixture(options: Partial<LocalPipelineOptions> = {
       await store.close();
       await rm(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * One fixture for a test file: created before its tests, closed after them.
+ * @example const fixture = usePipelineFixture(); test('…', async () => { const f = fixture(); … });
+ */
+export function usePipelineFixture(options: Partial<LocalPipelineOptions> = {}): () => PipelineFixture {
+  let fixture: PipelineFixture | undefined;
+  beforeAll(async () => {
+    fixture = await pipelineFixture(options);
+  });
+  afterAll(async () => {
+    await fixture?.close();
+  });
+  return () => {
+    if (!fixture) throw new Error('the pipeline fixture is only available inside tests');
+    return fixture;
   };
 }
 

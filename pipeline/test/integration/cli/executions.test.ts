@@ -1,16 +1,11 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { slipway } from '../../helpers/cli.js';
-import { type PipelineFixture, pipelineFixture, waitingForApproval } from '../../helpers/pipeline.js';
+import { usePipelineFixture, waitingForApproval } from '../../helpers/pipeline.js';
 
-let f: PipelineFixture;
-beforeAll(async () => {
-  f = await pipelineFixture();
-});
-afterAll(async () => {
-  await f.close();
-});
+const fixture = usePipelineFixture();
 
 test('executions list/show/history and approve/reject from the CLI', async () => {
+  const f = fixture();
   const store = f.store.uri;
   const handle = await f.pipeline.runtime.start(f.input({ git: { commit: 'abc', pullRequest: '12' } }));
   await waitingForApproval(handle);

@@ -1,22 +1,16 @@
 import { rejectExecution } from '@slipway/pipeline';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import {
   aliasVersion,
-  type PipelineFixture,
-  pipelineFixture,
   statesEntered,
+  usePipelineFixture,
   waitingForApproval,
 } from '../../helpers/pipeline.js';
 
-let f: PipelineFixture;
-beforeAll(async () => {
-  f = await pipelineFixture();
-});
-afterAll(async () => {
-  await f.close();
-});
+const fixture = usePipelineFixture();
 
 test('approval-rejected: the candidate stays registered, production does not move', async () => {
+  const f = fixture();
   const handle = await f.pipeline.runtime.start(f.input());
   await waitingForApproval(handle);
   await rejectExecution(f.store, handle.id, 'bo', 'recall on negatives is too low');

@@ -1,21 +1,11 @@
 import { approveExecution } from '@slipway/pipeline';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import {
-  aliasVersion,
-  type PipelineFixture,
-  pipelineFixture,
-  statesEntered,
-} from '../../helpers/pipeline.js';
+import { expect, test } from 'vitest';
+import { aliasVersion, statesEntered, usePipelineFixture } from '../../helpers/pipeline.js';
 
-let f: PipelineFixture;
-beforeAll(async () => {
-  f = await pipelineFixture();
-});
-afterAll(async () => {
-  await f.close();
-});
+const fixture = usePipelineFixture();
 
 test('approval-timeout: nobody decides, the candidate is rejected with reason timeout', async () => {
+  const f = fixture();
   const handle = await f.pipeline.runtime.start(f.input({ approvalTimeoutSeconds: 1 }));
   const outcome = await handle.done;
   expect(outcome).toMatchObject({

@@ -1,24 +1,18 @@
 import { rejectExecution } from '@slipway/pipeline';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import {
   aliasVersion,
-  type PipelineFixture,
-  pipelineFixture,
   statesEntered,
+  usePipelineFixture,
   waitingForApproval,
 } from '../../helpers/pipeline.js';
 
-let f: PipelineFixture;
-beforeAll(async () => {
-  f = await pipelineFixture();
-});
-afterAll(async () => {
-  await f.close();
-});
+const fixture = usePipelineFixture();
 
 // The runtime stages the store's objects itself and runs the container's plain contract, even though
 // the task's overrides carry the URIs that make the container fetch from S3 on its own on ECS.
 test('fargate-trainer: the Fargate path trains locally and registers the model it uploaded', async () => {
+  const f = fixture();
   const input = f.input({ trainer: 'fargate' });
   const handle = await f.pipeline.runtime.start(input);
   // A failed training ends the execution: show its cause at once rather than waiting for Approval.

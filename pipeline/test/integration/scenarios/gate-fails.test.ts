@@ -1,20 +1,10 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import {
-  aliasVersion,
-  type PipelineFixture,
-  pipelineFixture,
-  statesEntered,
-} from '../../helpers/pipeline.js';
+import { expect, test } from 'vitest';
+import { aliasVersion, statesEntered, usePipelineFixture } from '../../helpers/pipeline.js';
 
-let f: PipelineFixture;
-beforeAll(async () => {
-  f = await pipelineFixture();
-});
-afterAll(async () => {
-  await f.close();
-});
+const fixture = usePipelineFixture();
 
 test('gate-fails: a candidate below the accuracy floor is never registered', async () => {
+  const f = fixture();
   const handle = await f.pipeline.runtime.start(
     f.input({ thresholds: { minAccuracy: 0.99, maxRegression: 0.01, minClassF1: 0 } }),
   );

@@ -1,22 +1,16 @@
 import { approveExecution, readExecution } from '@slipway/pipeline';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import {
   aliasVersion,
-  type PipelineFixture,
-  pipelineFixture,
   statesEntered,
+  usePipelineFixture,
   waitingForApproval,
 } from '../../helpers/pipeline.js';
 
-let f: PipelineFixture;
-beforeAll(async () => {
-  f = await pipelineFixture();
-});
-afterAll(async () => {
-  await f.close();
-});
+const fixture = usePipelineFixture();
 
 test('happy-path: train, evaluate, register, approve, promote, smoke-test, serve', async () => {
+  const f = fixture();
   const handle = await f.pipeline.runtime.start(f.input());
   await waitingForApproval(handle);
   expect(await aliasVersion(f.store, 'sentiment', 'candidate')).toBe(1);

@@ -1,15 +1,10 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { type PipelineFixture, pipelineFixture, statesEntered } from '../../helpers/pipeline.js';
+import { expect, test } from 'vitest';
+import { statesEntered, usePipelineFixture } from '../../helpers/pipeline.js';
 
-let f: PipelineFixture;
-beforeAll(async () => {
-  f = await pipelineFixture();
-});
-afterAll(async () => {
-  await f.close();
-});
+const fixture = usePipelineFixture();
 
 test('training-fails-after-retries: a failing job is retried once, then TrainingFailed with its reason', async () => {
+  const f = fixture();
   const handle = await f.pipeline.runtime.start(f.input({ hyperparameters: { max_iter: 'many' } }));
   const outcome = await handle.done;
   expect(outcome).toMatchObject({ status: 'FAILED', finalState: 'TrainingFailed', error: 'TrainingFailed' });

@@ -1,21 +1,11 @@
 import { approveExecution } from '@slipway/pipeline';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import {
-  aliasVersion,
-  type PipelineFixture,
-  pipelineFixture,
-  waitingForApproval,
-} from '../../helpers/pipeline.js';
+import { expect, test } from 'vitest';
+import { aliasVersion, usePipelineFixture, waitingForApproval } from '../../helpers/pipeline.js';
 
-let f: PipelineFixture;
-beforeAll(async () => {
-  f = await pipelineFixture();
-});
-afterAll(async () => {
-  await f.close();
-});
+const fixture = usePipelineFixture();
 
 test('two-executions-race: both register, promotions serialize, the stale one is refused', async () => {
+  const f = fixture();
   const [a, b] = await Promise.all([
     f.pipeline.runtime.start(f.input({ hyperparameters: { C: '10' } })),
     f.pipeline.runtime.start(f.input({ hyperparameters: { C: '3' } })),
