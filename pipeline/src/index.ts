@@ -19,7 +19,6 @@ export {
   readDefinitionText,
   substitute,
   type TaskResource,
-  taskStates,
 } from './runtime/definition.js';
 export {
   DefinitionError,

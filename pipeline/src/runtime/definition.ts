@@ -123,10 +123,3 @@ export function checkDefinition(
   }
   return problems;
 }
-
-/** Names of the Task states, in definition order. */
-export function taskStates(definition: AslDefinition): string[] {
-  return Object.entries(definition.States)
-    .filter(([, s]) => s.Type === 'Task')
-    .map(([name]) => name);
-}

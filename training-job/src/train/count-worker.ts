@@ -1,7 +1,7 @@
 // Counts one chunk of a corpus off the main thread (see count.ts and parallel.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Analyzer } from '../text/preprocess.js';
-import { countNgrams } from './count.js';
+import { countChunk } from './count.js';
 
 const { texts, analyzer, minN, maxN } = workerData as {
   texts: string[];
@@ -9,7 +9,7 @@ const { texts, analyzer, minN, maxN } = workerData as {
   minN: number;
   maxN: number;
 };
-const counts = countNgrams(texts, analyzer, minN, maxN);
+const counts = countChunk(texts, analyzer, minN, maxN);
 const buffers = [
   counts.length,
   counts.prefix,

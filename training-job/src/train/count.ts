@@ -47,7 +47,7 @@ export interface NgramCounts {
 }
 
 /** Counts the n-grams (lengths minN..maxN) of a run of documents. */
-export function countNgrams(
+export function countChunk(
   texts: readonly string[],
   analyzer: Analyzer,
   minN: number,

@@ -45,13 +45,6 @@ export class NgramTable {
     return id;
   }
 
-  /** The tokens of n-gram `id`, first to last. */
-  tokens(id: number): number[] {
-    const out: number[] = [];
-    for (let g = id; g !== -1; g = this.prefix[g] as number) out.push(this.last[g] as number);
-    return out.reverse();
-  }
-
   private add(n: number, prefix: number, token: number): number {
     const id = this.size++;
     if (id >= this.length.length) {

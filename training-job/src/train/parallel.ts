@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Analyzer } from '../text/preprocess.js';
-import { countNgrams, mergeCounts, type NgramCounts } from './count.js';
+import { countChunk, mergeCounts, type NgramCounts } from './count.js';
 
 /** The compiled worker. Running from TypeScript sources (tests) there is none, and counting stays in-process. */
 const WORKER = new URL('./count-worker.js', import.meta.url);
@@ -25,7 +25,7 @@ export async function countCorpus(
 ): Promise<NgramCounts> {
   let chars = 0;
   for (const text of texts) chars += text.length;
-  if (!workerAvailable || threads < 2 || chars < minChars) return countNgrams(texts, analyzer, minN, maxN);
+  if (!workerAvailable || threads < 2 || chars < minChars) return countChunk(texts, analyzer, minN, maxN);
   // Chunks of about equal text length, in corpus order.
   const chunks: string[][] = [];
   let current: string[] = [];

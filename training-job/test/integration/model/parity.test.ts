@@ -7,7 +7,7 @@ import {
   type TrainResult,
   trainModel,
 } from '@slipway/training-job';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { EDGE_TEXTS } from '../../../../test-helpers/edge-texts.js';
 
 /** float32 outputs of onnxruntime against the float64 reference: agreement to 1e-6 (STYLE.md rule 13). */
@@ -65,7 +65,5 @@ describe.each(['word', 'char'] as const)(
     test('the model has learned something', () => {
       expect(result.metrics.accuracy).toBeGreaterThan(0.7);
     });
-
-    afterAll(() => {});
   },
 );

@@ -1,6 +1,6 @@
 import { loadDataset } from '@slipway/training-job';
 import { describe, expect, test } from 'vitest';
-import { countNgrams, type NgramCounts } from '../../../src/train/count.js';
+import { countChunk, type NgramCounts } from '../../../src/train/count.js';
 
 // Workers run the compiled counter, so this test drives the built module (npm test builds first).
 const built = new URL('../../../dist/train/parallel.js', import.meta.url).href;
@@ -26,6 +26,6 @@ describe('counting n-grams in worker threads', () => {
     const { countCorpus } = (await import(built)) as typeof import('../../../src/train/parallel.js');
     const texts = (await loadDataset('builtin:sentiment')).train.map((r) => r.text);
     const parallel = await countCorpus(texts, 'word', minN, maxN, { threads: 3, minChars: 0 });
-    expectIdentical(countNgrams(texts, 'word', minN, maxN), parallel);
+    expectIdentical(countChunk(texts, 'word', minN, maxN), parallel);
   });
 });
