@@ -16,6 +16,7 @@ export {
   DEFINITION_PATH,
   parseResource,
   placeholders,
+  RETRYABLE_ERRORS,
   readDefinitionText,
   substitute,
   type TaskResource,

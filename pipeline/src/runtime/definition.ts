@@ -52,6 +52,7 @@ export function parseResource(resource: string): TaskResource | undefined {
 /** A state as the checks here read it (a loose view of ASL). */
 export interface AslState {
   readonly Type: string;
+  readonly Retry?: readonly { readonly ErrorEquals: readonly string[] }[];
   readonly Resource?: string;
   readonly TimeoutSeconds?: number;
   readonly TimeoutSecondsPath?: string;
@@ -69,6 +70,31 @@ export interface AslDefinition {
   readonly QueryLanguage?: string;
   readonly [field: string]: unknown;
 }
+
+/**
+ * The only error names a Retry may list: each can succeed when tried again (throttling, capacity, a
+ * transient service or storage failure). A deterministic failure (a trainer refusing its
+ * hyperparameters, a model onnxruntime cannot load, a bad event) fails once and at once, so
+ * `States.ALL`, `States.TaskFailed` and the steps' own error names are never retried.
+ */
+export const RETRYABLE_ERRORS: Readonly<Record<string, string>> = {
+  // https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
+  'Lambda.ClientExecutionTimeoutException': 'a transient Lambda service error (500)',
+  'Lambda.ServiceException': 'a transient Lambda service error (500)',
+  'Lambda.AWSLambdaException': 'a transient Lambda service error (500)',
+  'Lambda.SdkClientException': 'a transient Lambda service error (500)',
+  'Lambda.TooManyRequestsException': 'the concurrency limit was hit; capacity frees up',
+  // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateTrainingJob.html (Errors)
+  'SageMaker.ThrottlingException': 'CreateTrainingJob was throttled; the job was not created',
+  'SageMaker.ResourceLimitExceededException': 'an instance or job limit was reached; the job was not created',
+  // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html (Errors)
+  'ECS.ThrottlingException': 'RunTask was throttled',
+  'ECS.ServerException': 'a server-side ECS error',
+  // https://docs.aws.amazon.com/step-functions/latest/dg/connect-ecs.html: RunTask's Failures (e.g. no capacity)
+  'AmazonECS.Unknown': 'RunTask answered with Failures, such as no capacity',
+  // model-store's StorageError: the network, the disk or the server failed (not a missing or bad record)
+  StorageError: 'a storage call failed for a transient reason',
+};
 
 /** setTimeout's limit, which the local interpreter uses for timeouts (FACTS.md). */
 export const MAX_TIMEOUT_SECONDS = 2_147_483;
@@ -102,6 +128,15 @@ export function checkDefinition(
     target(name, state.Default);
     for (const choice of state.Choices ?? []) target(name, choice.Next);
     for (const catcher of state.Catch ?? []) target(name, catcher.Next);
+    for (const retrier of state.Retry ?? []) {
+      for (const error of retrier.ErrorEquals) {
+        if (!Object.hasOwn(RETRYABLE_ERRORS, error)) {
+          problems.push(
+            `${name} retries ${error}, which cannot succeed on retry (retryable: ${Object.keys(RETRYABLE_ERRORS).join(', ')})`,
+          );
+        }
+      }
+    }
     if (state.Type !== 'Task') continue;
     if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
       problems.push(`${name} has no TimeoutSeconds (the local default of 60 s would apply)`);

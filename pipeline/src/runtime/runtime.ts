@@ -15,7 +15,7 @@ import {
 import { DefinitionError, ExecutionStateError } from './errors.js';
 import { ExecutionJournal, type HistoryEvent } from './history.js';
 import { TokenRegistry } from './tokens.js';
-import { runLocalJob } from './trainer.js';
+import { runLocalJob, TrainingJobFailedError } from './trainer.js';
 
 /** A step's Lambda handler, invoked in-process with the payload Lambda would receive. */
 export type LambdaHandler = (event: unknown) => Promise<unknown>;
@@ -387,6 +387,11 @@ export class LocalRuntime {
     };
     const outputUri = `${p.OutputDataConfig.S3OutputPath.replace(/\/+$/, '')}/${p.TrainingJobName}/output/model.tar.gz`;
     const logger = this.jobLogger(run, p.TrainingJobName);
+    const describe = {
+      TrainingJobName: p.TrainingJobName,
+      TrainingJobArn: `arn:aws:sagemaker:local:000000000000:training-job/${p.TrainingJobName}`,
+      HyperParameters: p.HyperParameters ?? {},
+    };
     try {
       const { startedAt, endedAt } = await runLocalJob(
         {
@@ -400,18 +405,27 @@ export class LocalRuntime {
         },
         { store: this.options.store, signal: run.signal, log: logger.log },
       );
-      // The shape of DescribeTrainingJob, which the .sync integration returns.
+      // The .sync integration returns DescribeTrainingJob's response:
+      // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeTrainingJob.html
       return {
-        TrainingJobName: p.TrainingJobName,
-        TrainingJobArn: `arn:aws:sagemaker:local:000000000000:training-job/${p.TrainingJobName}`,
+        ...describe,
         TrainingJobStatus: 'Completed',
         SecondaryStatus: 'Completed',
-        HyperParameters: p.HyperParameters ?? {},
         ModelArtifacts: { S3ModelArtifacts: outputUri },
         TrainingStartTime: startedAt.toISOString(),
         TrainingEndTime: endedAt.toISOString(),
         TrainingTimeInSeconds: Math.round((endedAt.getTime() - startedAt.getTime()) / 1000),
       };
+    } catch (error) {
+      // A job that ran and failed fails the task with States.TaskFailed, its Cause the job's description
+      // with FailureReason (https://docs.aws.amazon.com/step-functions/latest/dg/connect-sagemaker.html).
+      if (!(error instanceof TrainingJobFailedError)) throw error;
+      throw jobFailed({
+        ...describe,
+        TrainingJobStatus: 'Failed',
+        SecondaryStatus: 'Failed',
+        FailureReason: error.reason,
+      });
     } finally {
       await logger.close();
     }
@@ -431,6 +445,22 @@ export class LocalRuntime {
     // This runner does the container's S3 part itself, so the container must see the plain
     // SageMaker contract: with these set it would read and write the store on its own.
     const { SLIPWAY_DATASET_URI, SLIPWAY_OUTPUT_URI, SLIPWAY_HYPERPARAMETERS, ...environment } = env;
+    // ecs:runTask.sync returns the stopped task's description itself, TaskArn at its top level (Tasks[]
+    // is only in RunTask's own response): https://docs.aws.amazon.com/step-functions/latest/dg/connect-ecs.html
+    // and https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Task.html
+    const task = (exitCode: number, reason?: string) => ({
+      TaskArn: `arn:aws:ecs:local:000000000000:task/slipway/${name}`,
+      ClusterArn: 'arn:aws:ecs:local:000000000000:cluster/slipway',
+      LaunchType: 'FARGATE',
+      LastStatus: 'STOPPED',
+      DesiredStatus: 'STOPPED',
+      StopCode: 'EssentialContainerExited',
+      StoppedReason: 'Essential container in task exited',
+      Containers: [
+        { Name: 'train', ExitCode: exitCode, LastStatus: 'STOPPED', ...(reason ? { Reason: reason } : {}) },
+      ],
+      Overrides: p.Overrides,
+    });
     try {
       await runLocalJob(
         {
@@ -442,21 +472,14 @@ export class LocalRuntime {
         },
         { store: this.options.store, signal: run.signal, log: logger.log },
       );
+    } catch (error) {
+      if (!(error instanceof TrainingJobFailedError)) throw error;
+      // A task whose essential container exits non-zero fails with States.TaskFailed, the task as Cause.
+      throw jobFailed(task(1, error.reason));
     } finally {
       await logger.close();
     }
-    // The shape of DescribeTasks for the stopped task, which ecs:runTask.sync returns.
-    return {
-      Tasks: [
-        {
-          TaskArn: `arn:aws:ecs:local:000000000000:task/slipway/${name}`,
-          LastStatus: 'STOPPED',
-          StopCode: 'EssentialContainerExited',
-          Containers: [{ Name: 'train', ExitCode: 0, LastStatus: 'STOPPED' }],
-          Overrides: p.Overrides,
-        },
-      ],
-    };
+    return task(0);
   }
 
   private async invoke(params: Record<string, unknown>): Promise<unknown> {
@@ -496,6 +519,11 @@ export class LocalRuntime {
       throw error;
     }
   }
+}
+
+/** A `.sync` job that ran and failed: States.TaskFailed with the job's description as Cause (JSON). */
+function jobFailed(description: Record<string, unknown>): Error {
+  return Object.assign(new Error(JSON.stringify(description)), { name: 'States.TaskFailed' });
 }
 
 const TIMEOUT_FIELD = '__slipwayTimeoutSeconds';

@@ -32,9 +32,15 @@ export interface JobContext {
   readonly log: (line: string) => void;
 }
 
-/** The job failed; Step Functions reports failed jobs as States.TaskFailed. */
+/** The job ran and failed; `reason` is what it wrote to /opt/ml/output/failure (SageMaker's FailureReason). */
 export class TrainingJobFailedError extends Error {
-  override readonly name = 'States.TaskFailed';
+  override readonly name = 'TrainingJobFailedError';
+  constructor(
+    message: string,
+    readonly reason: string,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -78,7 +84,7 @@ export async function runLocalJob(
       const reason = await readFile(join(root, 'output/failure'), 'utf8').catch(
         () => `the job exited with ${code}`,
       );
-      throw new TrainingJobFailedError(`training job ${job.name} failed: ${reason.trim()}`);
+      throw new TrainingJobFailedError(`training job ${job.name} failed: ${reason.trim()}`, reason.trim());
     }
     const files: Record<string, Uint8Array> = {};
     for (const name of await readdir(join(root, 'model')))

@@ -6,6 +6,7 @@ import {
   localSubstitutions,
   parseResource,
   placeholders,
+  RETRYABLE_ERRORS,
   readDefinitionText,
   substitute,
 } from '../../src/index.js';
@@ -110,6 +111,32 @@ describe('pipeline/state-machine.asl.json', () => {
     expect(raw.States.SmokeTestPassed?.Default).toBe('RollBack');
   });
 
+  test('retries only errors that can succeed on retry, and nothing deterministic', () => {
+    const retried: string[] = [];
+    for (const [name, state] of Object.entries(raw.States)) {
+      for (const retrier of state.Retry ?? []) {
+        for (const error of retrier.ErrorEquals) {
+          expect(Object.keys(RETRYABLE_ERRORS), `${name} retries ${error}`).toContain(error);
+          retried.push(error);
+        }
+      }
+    }
+    expect(retried.length).toBeGreaterThan(0);
+    // What a deterministic failure surfaces as: a failed job, a step's own error, anything at all.
+    for (const never of [
+      'States.ALL',
+      'States.TaskFailed',
+      'Lambda.Unknown',
+      'SageMaker.AmazonSageMakerException',
+    ]) {
+      expect(Object.keys(RETRYABLE_ERRORS)).not.toContain(never);
+    }
+  });
+
+  test('reads the Fargate task ARN where runTask.sync puts it (the top level)', () => {
+    expect(raw.States.TrainOnFargate?.ResultSelector).toEqual({ 'jobName.$': '$.TaskArn' });
+  });
+
   test('approval waits for a task token with a bounded timeout and rejects on timeout', () => {
     const approval = raw.States.Approval;
     expect(approval?.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
@@ -137,6 +164,13 @@ describe('the rules', () => {
           Next: 'C',
         },
         C: { Type: 'Pass', End: true, Assign: {} },
+        D: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke',
+          TimeoutSeconds: 10,
+          Retry: [{ ErrorEquals: ['States.TaskFailed', 'Lambda.ServiceException'] }],
+          End: true,
+        },
       },
     };
     expect(checkDefinition(bad, (r) => r.service === 'lambda')).toEqual([
@@ -146,6 +180,9 @@ describe('the rules', () => {
       'B uses Output, which the local runner does not support',
       'B has TimeoutSeconds 99999999: use 1..2147483',
       'C uses Assign, which the local runner does not support',
+      expect.stringMatching(
+        /^D retries States\.TaskFailed, which cannot succeed on retry \(retryable: Lambda\./,
+      ),
     ]);
   });
 

@@ -26,6 +26,13 @@ test('fargate-trainer: the Fargate path trains locally and registers the model i
     'Register',
     'Approval',
   ]);
+  // runTask.sync's output is the task description: the job is named by its task ARN.
+  const located = handle.journal.history.find(
+    (e) => e.type === 'StateExited' && e.state === 'TrainOnFargate',
+  );
+  expect((located?.output as { training?: unknown } | undefined)?.training).toEqual({
+    jobName: `arn:aws:ecs:local:000000000000:task/slipway/sentiment-${input.runId}`,
+  });
   const runPrefix = `runs/sentiment-${input.runId}/output`;
   expect((await f.store.backend.list(runPrefix)).map((o) => o.key)).toEqual([`${runPrefix}/model.tar.gz`]);
   expect(await aliasVersion(f.store, 'sentiment', 'candidate')).toBe(1);
