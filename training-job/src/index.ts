@@ -18,7 +18,7 @@ export { buildOnnxModel, modelMetadata, type TextModel } from './onnx/graph.js';
 export { decodeModel } from './onnx/proto.js';
 export { ContainerConfigError, StorageError } from './remote/errors.js';
 export type { ObjectStorage } from './remote/storage.js';
-export { TrainingError } from './train/errors.js';
+export { ModelExportError, TrainingError } from './train/errors.js';
 export {
   DEFAULT_HYPERPARAMETERS,
   HYPERPARAMETER_SPECS,

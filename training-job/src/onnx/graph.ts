@@ -63,8 +63,10 @@ function floatTensor(name: string, values: Float32Array, dims: number[]) {
 }
 
 /**
- * TfIdfVectorizer's pool: all n-grams of length minN first, then minN+1, … Each length's n-grams are
- * flattened token by token; `ngram_counts[k]` is where length minN+k starts in the pool.
+ * TfIdfVectorizer's pool: all n-grams of length 1 first, then 2, … up to maxN, each length's n-grams
+ * flattened token by token; `ngram_counts[n - 1]` is where length n starts in the pool. The counts
+ * always start at length 1, whatever `min_gram_length` is: lengths below minN hold no n-gram, so
+ * their entries repeat the start of the first kept length.
  */
 function ngramPool(model: TextModel) {
   const [minN, maxN] = model.ngramRange;
@@ -72,8 +74,9 @@ function ngramPool(model: TextModel) {
   const counts: number[] = [];
   const indexes: number[] = [];
   let feature = 0;
-  for (let n = minN; n <= maxN; n++) {
+  for (let n = 1; n <= maxN; n++) {
     counts.push(pool.length);
+    if (n < minN) continue;
     while (feature < model.vocabulary.length) {
       const tokens = (model.vocabulary[feature] as string).split(NGRAM_JOINER);
       if (tokens.length !== n) break;
@@ -194,7 +197,10 @@ export function buildOnnxModel(
     graph: {
       name: 'slipway_text_classifier',
       node: nodes,
-      initializer: [floatTensor('one', new Float32Array([1]), []), floatTensor('idf', model.idf, [features])],
+      initializer: [
+        ...(model.sublinearTf ? [floatTensor('one', new Float32Array([1]), [])] : []),
+        floatTensor('idf', model.idf, [features]),
+      ],
       input: [tensorInfo('text', DataType.STRING, ['N'])],
       output: [
         tensorInfo('label', DataType.STRING, ['N']),

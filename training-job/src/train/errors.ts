@@ -11,3 +11,17 @@ export class TrainingError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * The exported model.onnx was refused by onnxruntime. It is deterministic (the same data and
+ * hyperparameters give the same file), so it is never worth a retry; the message names the settings.
+ *
+ * @example throw new ModelExportError('onnxruntime 1.30.0 refuses the exported model (…)');
+ */
+export class ModelExportError extends Error {
+  override readonly name = 'ModelExportError';
+
+  constructor(message: string, options?: { readonly cause?: unknown }) {
+    super(message, options);
+  }
+}

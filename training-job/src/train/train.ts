@@ -7,7 +7,7 @@ import { computeMetrics } from '../model/metrics.js';
 import { OnnxClassifier, sha256 } from '../model/onnx-classifier.js';
 import { buildOnnxModel, modelMetadata, type TextModel } from '../onnx/graph.js';
 import { onnxruntimeVersion, trainerVersion } from '../versions.js';
-import { TrainingError } from './errors.js';
+import { ModelExportError, TrainingError } from './errors.js';
 import type { Hyperparameters } from './hyperparameters.js';
 import { fitLogisticRegression } from './logreg.js';
 import { fitTfidf } from './tfidf.js';
@@ -101,9 +101,7 @@ export async function trainModel(
   );
 
   report({ phase: 'evaluate', elapsedMs: elapsedMs() });
-  // Small batches: the TF-IDF tensor is dense (batch × features floats), and every elementwise node
-  // after it allocates another one, so batch size bounds peak memory on large vocabularies.
-  const session = await OnnxClassifier.fromBytes(modelBytes, classes, { maxBatch: 32 });
+  const session = await openExported(modelBytes, classes, hp);
   let metrics: Metrics;
   let selfTest: ModelManifest['selfTest'];
   try {
@@ -159,6 +157,34 @@ export async function trainModel(
   report({ phase: 'done', elapsedMs: trainingDurationMs, metrics });
   return { manifest, metrics, model, modelBytes };
 }
+
+/**
+ * Opens the freshly exported graph in onnxruntime. A refusal is the exporter's defect, the same on
+ * every retry, so it becomes a named error that says so instead of onnxruntime's stack.
+ */
+export async function openExported(
+  modelBytes: Uint8Array,
+  classes: readonly string[],
+  hp: Hyperparameters,
+): Promise<OnnxClassifier> {
+  // Small batches: the TF-IDF tensor is dense (batch × features floats), and every elementwise node
+  // after it allocates another one, so batch size bounds peak memory on large vocabularies.
+  return OnnxClassifier.fromBytes(modelBytes, classes, { maxBatch: 32 }).catch((cause: unknown) => {
+    throw new ModelExportError(
+      `onnxruntime ${onnxruntimeVersion} refuses the model exported for ${describe(hp)}: ` +
+        `${firstLine((cause as Error).message)}. Nothing was written; this is a defect in slipway's ` +
+        'exporter, not in your data: train with other n-gram settings meanwhile.',
+      { cause },
+    );
+  });
+}
+
+/** The settings that shape the graph, as a user would write them. */
+function describe(hp: Hyperparameters): string {
+  return `analyzer=${hp.analyzer} ngram_min=${hp.ngramMin} ngram_max=${hp.ngramMax} sublinear_tf=${hp.sublinearTf}`;
+}
+
+const firstLine = (text: string) => text.split('\n')[0]?.trim() ?? text;
 
 /** A few short test texts covering every predicted class, so a serving host can check it agrees. */
 function pickSelfTest(

@@ -45,3 +45,41 @@ export function syntheticDataset(classes: number, rowsPerClass: number, seed = 7
     split: { testFile: 'synthetic' },
   };
 }
+
+/**
+ * A small dataset whose texts share long phrases, so every n-gram length up to 8 (words or
+ * characters) occurs in two or more texts: a model exists for every n-gram range of the grid.
+ * Accents, Greek capitals and CJK keep lowercasing and tokenizing in play.
+ */
+export function phraseDataset(seed = 11): Dataset {
+  const rand = seeded(seed);
+  const phrases: Record<string, string[]> = {
+    sport: ['the home team scored twice in the final minutes', 'ΟΙ ΠΑΙΚΤΕΣ έπαιξαν πολύ καλά απόψε'],
+    cooking: ['crème brûlée needs slow heat and fresh vanilla beans', '这道菜 需要 慢火 和 新鲜的 香草'],
+    travel: [
+      'the night train crosses the alps before dawn arrives',
+      'İSTANBUL köprüsü akşam çok güzel görünür',
+    ],
+  };
+  const noise = ['really', 'today', 'again', 'maybe', 'honestly', 'ok', 'well', 'so'];
+  const make = (perClass: number): Row[] =>
+    Object.entries(phrases).flatMap(([label, own]) =>
+      Array.from({ length: perClass }, (_, i) => {
+        const phrase = own[i % own.length] as string;
+        const before = noise[Math.floor(rand() * noise.length)] as string;
+        const after = noise[Math.floor(rand() * noise.length)] as string;
+        return { text: `${before} ${phrase} ${after}`, label };
+      }),
+    );
+  const train = make(8);
+  const test = make(3);
+  return {
+    name: 'phrases',
+    sha256: datasetSha256(train, test),
+    train,
+    test,
+    classes: Object.keys(phrases).sort(),
+    source: 'synthetic',
+    split: { testFile: 'synthetic' },
+  };
+}

@@ -40,6 +40,26 @@ describe('slipway train and predict', () => {
     expect(human.stdout).toMatch(/^positive +0\.\d{3} {2}"great"$/m);
   });
 
+  test('n-grams that start above length 1 train a model that predicts', async () => {
+    const out = join(dir, 'bigrams');
+    const trained = await slipway(
+      'train',
+      '--data',
+      'builtin:sentiment',
+      '--out',
+      out,
+      '--ngram-min',
+      '2',
+      '--ngram-max',
+      '3',
+    );
+    expect(trained.stderr).not.toContain('unexpected error');
+    expect(trained.code).toBe(0);
+    const predicted = await slipway('predict', '--model', out, 'this is a great film', '--json');
+    expect(predicted.code).toBe(0);
+    expect(JSON.parse(predicted.stdout).predictions).toHaveLength(1);
+  });
+
   test('bad data names the file and line and exits 1', async () => {
     const file = join(dir, 'bad.jsonl');
     await writeFile(file, '{"text":"a","label":"x"}\n{"text":"b","label":"y"}\n{"text": oops}\n');

@@ -11,6 +11,7 @@ import {
   writeModelDir,
 } from '@slipway/training-job';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { openExported } from '../../../src/train/train.js';
 import { syntheticDataset } from '../../helpers/datasets.js';
 
 let dir: string;
@@ -22,6 +23,18 @@ afterEach(async () => {
 });
 
 describe('training', () => {
+  test('a model onnxruntime refuses is a named, deterministic error, not a stack', async () => {
+    const hp = resolveHyperparameters({ ngramMin: 2, ngramMax: 3 });
+    const result = await trainModel(syntheticDataset(3, 10), hp);
+    const refused = openExported(result.modelBytes.subarray(0, result.modelBytes.length - 7), ['a', 'b'], hp);
+    await expect(refused).rejects.toMatchObject({
+      name: 'ModelExportError',
+      message: expect.stringMatching(
+        /^onnxruntime \S+ refuses the model exported for analyzer=word ngram_min=2 ngram_max=3 .*: [^\n]+\. Nothing was written/,
+      ),
+    });
+  });
+
   test('the same data, hyperparameters and seed give a byte-identical model.onnx', async () => {
     const dataset = await loadDataset('builtin:sentiment');
     const hp = resolveHyperparameters();
