@@ -2,6 +2,12 @@ export { ArchiveError, packArchive, unpackArchive } from './archive.js';
 export type { ObjectInfo, StorageBackend, StoredObject } from './backend.js';
 export { FileBackend } from './backends/file.js';
 export {
+  type ComparableVersion,
+  compareLineage,
+  type LineageComparison,
+  type LineageRow,
+} from './compare.js';
+export {
   ConflictError,
   CorruptManifestError,
   IntegrityError,

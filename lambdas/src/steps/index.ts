@@ -55,6 +55,14 @@ export {
   type Sample,
 } from './evaluate/report.js';
 export {
+  type ClassChange,
+  type Confusion,
+  classChanges,
+  type ReportReview,
+  reviewReport,
+  topConfusions,
+} from './evaluate/review.js';
+export {
   type GateScores,
   judge,
   type ProductionScores,

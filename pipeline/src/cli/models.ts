@@ -1,14 +1,19 @@
 import {
   type AliasMove,
   type AliasRecord,
+  type ComparableVersion,
+  compareLineage,
   type GcReport,
+  type LineageComparison,
   type ModelManifest,
   type ModelStore,
   openStore,
+  type VersionListing,
   type VersionPage,
 } from '@slipway/model-store';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type Io, Output } from './output.js';
+import { describeChange } from './review.js';
 
 /** Where `slipway models` looks when neither --store nor SLIPWAY_STORE says otherwise. */
 export const DEFAULT_STORE = 'file://./.slipway/store';
@@ -72,18 +77,65 @@ function describeMove(move: AliasMove): string {
   return `${move.updatedAt}  ${move.action.padEnd(8)}  ${from} -> v${move.version}  by ${move.updatedBy}${move.reason ? `: ${move.reason}` : ''}`;
 }
 
-function describeManifest(manifest: ModelManifest, aliases: string[]): string {
+/** What production points at and its manifest's lineage, to compare versions with; null without production. */
+async function productionVersion(store: ModelStore, name: string): Promise<ComparableVersion | null> {
+  const record = (await store.listAliases(name)).find((a) => a.alias === 'production');
+  if (!record) return null;
+  const found = await store.getManifest(name, record.version).catch(() => null);
+  return { version: record.version, lineage: found?.manifest.lineage ?? null };
+}
+
+/** `C 10 -> 20, ngramMax 2 -> 1` against production; `-` for production itself or without one. */
+function changesAgainst(comparison: LineageComparison): string {
+  if (comparison.productionVersion === null || comparison.productionVersion === comparison.candidateVersion)
+    return '-';
+  return comparison.changed.length === 0
+    ? 'same'
+    : comparison.changed
+        .filter((r) => r.key !== 'commit' && r.key !== 'pullRequest')
+        .map((r) =>
+          r.key === 'dataset' ? 'dataset' : `${r.label} ${r.production ?? '-'}->${r.candidate ?? '-'}`,
+        )
+        .concat(comparison.changed.some((r) => r.key === 'commit') ? ['commit'] : [])
+        .join(' ');
+}
+
+/** Every class up to 12, else the count and the first 10. */
+function classList(classes: readonly string[]): string {
+  if (classes.length === 0) return '-';
+  if (classes.length <= 12) return classes.join(', ');
+  return `${classes.length}: ${classes.slice(0, 10).join(', ')}, … (--json lists all)`;
+}
+
+function describeManifest(manifest: ModelManifest, aliases: string[], comparison: LineageComparison): string {
   const l = manifest.lineage ?? ({} as Partial<ModelManifest['lineage']>);
   const m = manifest.metrics ?? ({} as Partial<ModelManifest['metrics']>);
   const lines = [
     `${manifest.name} v${manifest.version}${aliases.length ? `  (${aliases.join(', ')})` : ''}`,
     `  created      ${l.createdAt ?? '-'}`,
-    `  classes      ${(manifest.classes ?? []).join(', ') || '-'}`,
+    `  classes      ${classList(manifest.classes ?? [])}`,
     `  accuracy     ${fixed(m.accuracy)}   macro-F1 ${fixed(m.macroF1)}   log-loss ${fixed(m.logLoss)}`,
     `  git commit   ${l.gitCommit ?? '-'}`,
     `  pull request ${l.pullRequest ?? '-'}`,
     `  execution    ${l.executionId ?? '-'}`,
     `  dataset      ${l.dataset ? `${l.dataset.name} ${l.dataset.sha256}` : '-'}`,
+    `  trainer      ${l.trainerVersion ?? '-'}`,
+    `  hyperparams  ${
+      Object.entries(l.hyperparameters ?? {})
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ') || '-'
+    }`,
+    comparison.productionVersion === null
+      ? '  production   none yet'
+      : comparison.productionVersion === manifest.version
+        ? '  production   this version'
+        : comparison.changed.length === 0
+          ? `  vs production v${comparison.productionVersion}: same dataset, commit and hyperparameters`
+          : [
+              `  vs production v${comparison.productionVersion}:`,
+              ...comparison.changed.map((r) => `    ${describeChange(r)}`),
+            ].join('\n'),
     '  files (sha256 verified)',
     ...Object.entries(manifest.files).map(
       ([file, e]) => `    ${file.padEnd(20)} ${String(e.bytes).padStart(10)} B  ${e.sha256}`,
@@ -168,21 +220,29 @@ export function modelsCommands(program: Command, io: Io): void {
           cursor: flags.cursor ?? null,
         });
         const aliases = await aliasesByVersion(store, name);
+        const production = await productionVersion(store, name);
+        const compared = (v: VersionListing) =>
+          compareLineage({ version: v.version, lineage: v.manifest?.lineage ?? null }, production);
         out.result(
           {
             ...page,
-            versions: page.versions.map((v) => ({ ...v, aliases: aliases.get(v.version) ?? [] })),
+            versions: page.versions.map((v) => ({
+              ...v,
+              aliases: aliases.get(v.version) ?? [],
+              comparison: v.manifest ? compared(v) : null,
+            })),
           },
           () =>
             page.versions.length === 0
               ? `model "${name}" has no versions yet`
               : table(
-                  ['VERSION', 'CREATED', 'ACCURACY', 'MACRO-F1', 'COMMIT', 'PR', 'ALIASES'],
+                  ['VERSION', 'CREATED', 'ACCURACY', 'MACRO-F1', 'COMMIT', 'PR', 'ALIASES', 'VS PRODUCTION'],
                   page.versions.map((v) => {
                     if (!v.manifest)
                       return [
                         String(v.version),
                         `unreadable manifest: ${v.problem ?? ''}`,
+                        '',
                         '',
                         '',
                         '',
@@ -198,6 +258,7 @@ export function modelsCommands(program: Command, io: Io): void {
                       l.gitCommit ? l.gitCommit.slice(0, 10) : '-',
                       l.pullRequest ? `#${l.pullRequest}` : '-',
                       (aliases.get(v.version) ?? []).join(', ') || '-',
+                      changesAgainst(compared(v)),
                     ];
                   }),
                 ),
@@ -226,8 +287,13 @@ export function modelsCommands(program: Command, io: Io): void {
         const aliases = (await store.listAliases(name))
           .filter((a) => a.version === model.version)
           .map((a) => a.alias);
-        out.result({ name, version: model.version, aliases, verified: true, manifest: model.manifest }, () =>
-          describeManifest(model.manifest, aliases),
+        const comparison = compareLineage(
+          { version: model.version, lineage: model.manifest.lineage },
+          await productionVersion(store, name),
+        );
+        out.result(
+          { name, version: model.version, aliases, verified: true, manifest: model.manifest, comparison },
+          () => describeManifest(model.manifest, aliases, comparison),
         );
       },
       io,

@@ -19,7 +19,12 @@ async function slipway(...args: string[]): Promise<{ code: number; stdout: strin
   return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }
 
-const manifest = (gitCommit: string, pullRequest: number) => ({
+const manifest = (
+  gitCommit: string,
+  pullRequest: number,
+  hyperparameters: Record<string, string | number | boolean> = { C: 10, analyzer: 'word' },
+  dataset = 'a'.repeat(64),
+) => ({
   schema: 'slipway.model/v1',
   name: 'sentiment',
   version: null,
@@ -29,7 +34,9 @@ const manifest = (gitCommit: string, pullRequest: number) => ({
     gitCommit,
     pullRequest,
     executionId: `exec-${gitCommit}`,
-    dataset: { name: 'sentiment', sha256: 'a'.repeat(64) },
+    dataset: { name: 'sentiment', sha256: dataset },
+    hyperparameters,
+    trainerVersion: '0.1.0',
     createdAt: '2025-02-03T04:05:06.000Z',
   },
 });
@@ -87,15 +94,58 @@ describe('slipway models', () => {
 
     const human = await slipway('models', 'list', 'sentiment', '--limit', '2', '--store', uri);
     expect(human.stdout.split('\n').slice(0, 3)).toEqual([
-      'VERSION  CREATED                   ACCURACY  MACRO-F1  COMMIT   PR   ALIASES',
-      '3        2025-02-03T04:05:06.000Z  0.8125    0.8000    commit3  #13  -',
-      '2        2025-02-03T04:05:06.000Z  0.8125    0.8000    commit2  #12  production',
+      'VERSION  CREATED                   ACCURACY  MACRO-F1  COMMIT   PR   ALIASES     VS PRODUCTION',
+      '3        2025-02-03T04:05:06.000Z  0.8125    0.8000    commit3  #13  -           commit',
+      '2        2025-02-03T04:05:06.000Z  0.8125    0.8000    commit2  #12  production  -',
     ]);
     expect(human.stderr).toBe('more versions: slipway models list sentiment --cursor 2 --limit 2\n');
     const rest = JSON.parse(
       (await slipway('models', 'list', 'sentiment', '--cursor', '2', '--store', uri, '--json')).stdout,
     );
     expect(rest.versions.map((v: { version: number }) => v.version)).toEqual([1]);
+  });
+
+  it('shows hyperparameters, dataset and commit, and what differs from production, in list and show', async () => {
+    await store.registerModel({
+      name: 'sentiment',
+      files: { 'model.onnx': new Uint8Array([1]) },
+      manifest: manifest('commit1', 11),
+    });
+    await store.registerModel({
+      name: 'sentiment',
+      files: { 'model.onnx': new Uint8Array([2]) },
+      manifest: manifest('commit2', 11, { C: 20, analyzer: 'word' }, 'b'.repeat(64)),
+    });
+    const alone = await slipway('models', 'show', 'sentiment', '2', '--store', uri);
+    expect(alone.stdout).toContain('  hyperparams  analyzer=word C=20\n  production   none yet\n');
+
+    await store.setAlias('sentiment', 'production', 1);
+    const shown = await slipway('models', 'show', 'sentiment', '2', '--store', uri);
+    expect(shown.stdout).toContain(
+      [
+        `  dataset      sentiment ${'b'.repeat(64)}`,
+        '  trainer      0.1.0',
+        '  hyperparams  analyzer=word C=20',
+        '  vs production v1:',
+        `    dataset sentiment ${'a'.repeat(12)} -> sentiment ${'b'.repeat(12)}`,
+        '    commit commit1 -> commit2',
+        '    C 10 -> 20',
+      ].join('\n'),
+    );
+    const json = JSON.parse(
+      (await slipway('models', 'show', 'sentiment', '2', '--store', uri, '--json')).stdout,
+    );
+    expect(json.comparison.changed.map((r: { key: string }) => r.key)).toEqual(['dataset', 'commit', 'hp.C']);
+    const production = await slipway('models', 'show', 'sentiment', 'production', '--store', uri);
+    expect(production.stdout).toContain('  production   this version\n');
+
+    const list = await slipway('models', 'list', 'sentiment', '--store', uri);
+    expect(list.stdout.split('\n').map((l) => l.split('  ').at(-1)?.trim())).toEqual([
+      'VS PRODUCTION',
+      'dataset C 10->20 commit',
+      '-',
+      '',
+    ]);
   });
 
   it('shows a version by number, alias or latest, after verifying its files', async () => {
