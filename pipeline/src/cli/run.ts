@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline/promises';
-import type { CompactEvaluation } from '@slipway/lambdas';
-import { type ModelStore, openStore } from '@slipway/model-store';
+import { type CompactEvaluation, readEvaluationReport } from '@slipway/lambdas';
+import { compareLineage, type ModelStore, openStore } from '@slipway/model-store';
 import { type Command, Option } from 'commander';
 import type { ExecutionInputDraft } from '../input.js';
 import { storeDataset } from '../local/datasets.js';
@@ -21,6 +21,7 @@ import {
   thresholdsFrom,
 } from './common.js';
 import { type Io, Output } from './output.js';
+import { reviewLines } from './review.js';
 
 interface RunFlags {
   readonly data: string;
@@ -70,8 +71,39 @@ async function assertPortFree(host: string, port: number): Promise<void> {
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
-/** One line of detail for a state that just finished, from its output. */
-function detail(state: string, output: unknown): string {
+/** The named states an execution fails in, with what each means. */
+const FAIL_STATES = new Map([
+  ['EvaluationFailedGate', 'the candidate did not pass the gate'],
+  ['EvaluationFailed', 'the evaluation could not run'],
+  ['TrainingFailed', 'training failed'],
+  ['RegistrationFailed', 'the candidate could not be registered'],
+  ['Rejected', 'the candidate was rejected'],
+  ['PromotionRefused', 'promotion was refused'],
+  ['PromotionFailed', 'promotion failed and was rolled back'],
+]);
+
+/** A cause as one line: its first non-empty line, cut at 300 characters (the console keeps it whole). */
+export function briefCause(cause: string): string {
+  const first =
+    cause
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? '';
+  return first.length > 300 ? `${first.slice(0, 299)}…` : first;
+}
+
+/** Whether a state that just finished went well, and one line of detail, from its output. */
+function detail(state: string, output: unknown): { ok: boolean; text: string } {
+  const text = detailText(state, output);
+  const o = output as Record<string, unknown> | undefined;
+  const verdict = (o?.evaluation as { report?: CompactEvaluation } | undefined)?.report?.verdict;
+  if (state === 'Gate' && verdict && !verdict.passed) return { ok: false, text };
+  const smoke = o?.smokeTest as { passed?: boolean } | undefined;
+  if (state === 'SmokeTest' && smoke && smoke.passed === false) return { ok: false, text };
+  return { ok: true, text };
+}
+
+function detailText(state: string, output: unknown): string {
   const o = output as Record<string, unknown> | undefined;
   const evaluation = (o?.evaluation as { report?: CompactEvaluation } | undefined)?.report;
   switch (state) {
@@ -107,10 +139,38 @@ function detail(state: string, output: unknown): string {
   }
 }
 
+/** The approval prompt's summary: the report reviewed, and the candidate's lineage beside production's. */
+async function approvalReview(
+  store: ModelStore,
+  id: string,
+  version: number | undefined,
+  reportUrl: string | null,
+): Promise<string[]> {
+  const report = await readEvaluationReport(store, id);
+  if (!report) return ['  (no evaluation report yet)'];
+  const manifest = (ref: number) =>
+    store.getManifest(report.model, ref).then(
+      ({ version: v, manifest: m }) => ({ version: v, lineage: m.lineage }),
+      () => null,
+    );
+  const candidate = version === undefined ? null : await manifest(version);
+  const production = report.production ? await manifest(report.production.version) : null;
+  const comparison = candidate ? compareLineage(candidate, production) : null;
+  return reviewLines(report, comparison, reportUrl);
+}
+
+/** `Rejected: <reason>`, not `Rejected: Rejected: <reason>`: the error is named once. */
+export function endLine(outcome: Pick<ExecutionOutcome, 'finalState' | 'error' | 'cause'>): string {
+  const parts = [outcome.finalState, outcome.error, outcome.cause ? briefCause(outcome.cause) : null].filter(
+    (p, i, all): p is string => typeof p === 'string' && p !== '' && all.indexOf(p) === i,
+  );
+  return parts.join(': ');
+}
+
 /** What `run` and `resume` share: print the execution as it goes, settle the approval, report the end. */
 async function follow(
   handle: ExecutionHandle,
-  ctx: { store: ModelStore; io: Io; out: Output; approval: ApprovalMode },
+  ctx: { store: ModelStore; io: Io; out: Output; approval: ApprovalMode; reportUrl: string | null },
 ): Promise<{ outcome: ExecutionOutcome; durations: Record<string, number> }> {
   const { out, io } = ctx;
   const started = new Map<string, number>();
@@ -119,20 +179,58 @@ async function follow(
   let prompt: AbortController | undefined;
   const print = (line: string) => out.info(line);
 
+  const failed = new Set<string>();
+  let lastCause = '';
+  /** A failure's cause on one line, and whether the failure printed before had the same. */
+  const causeOf = (event: HistoryEvent) => {
+    const cause = briefCause(event.cause ?? '');
+    const repeated = cause !== '' && cause === lastCause;
+    lastCause = cause;
+    return { cause, repeated };
+  };
+  const line = (mark: string, state: string, ms: number | null, text: string) =>
+    print(
+      `  ${mark}  ${state.padEnd(18)} ${(ms === null ? '' : formatDuration(ms)).padStart(9)}  ${text}`.trimEnd(),
+    );
+
   const onEvent = (event: HistoryEvent) => {
     const at = Date.parse(event.timestamp);
     const state = event.state ?? '';
-    if (event.type === 'StateEntered') started.set(state, at);
+    const elapsed = () => at - (started.get(state) ?? at);
+    if (event.type === 'StateEntered') {
+      started.set(state, at);
+      failed.delete(state);
+    }
     if (event.type === 'StateExited') {
-      const ms = at - (started.get(state) ?? at);
+      const ms = elapsed();
       durations[state] = (durations[state] ?? 0) + ms;
       const report = (event.output as { evaluation?: { report?: CompactEvaluation } } | undefined)?.evaluation
         ?.report;
       if (report) evaluation = report;
-      print(`  ok  ${state.padEnd(18)} ${formatDuration(ms).padStart(9)}  ${detail(state, event.output)}`);
+      // A failure the definition caught also exits the state: it was printed as a failure already.
+      if (failed.has(state)) return;
+      const { ok, text } = detail(state, event.output);
+      line(ok ? 'ok' : '!!', state, ms, text);
     }
-    if (event.type === 'StateFailed') print(`  !!  ${state.padEnd(18)} ${event.error}: ${event.cause ?? ''}`);
-    if (event.type === 'StateRetried') print(`  ..  ${state.padEnd(18)} retrying (${event.message ?? ''})`);
+    if (event.type === 'StateFailed') {
+      failed.add(state);
+      const { cause, repeated } = causeOf(event);
+      const end = FAIL_STATES.get(state);
+      // A Fail state ends the execution: say what that means; the failure before it said why.
+      if (end !== undefined) line('!!', state, null, `${end}${cause && !repeated ? `: ${cause}` : ''}`);
+      else
+        line(
+          '!!',
+          state,
+          elapsed(),
+          `${event.error === 'Rejected' ? 'rejected' : `failed: ${event.error ?? 'Error'}`}${cause ? `: ${repeated ? '(same cause as above)' : cause}` : ''}`,
+        );
+    }
+    if (event.type === 'StateRetried') {
+      failed.delete(state);
+      started.set(state, at);
+      line('..', state, null, `retrying (${event.message ?? ''})`);
+    }
     if (event.type === 'TaskDecided') prompt?.abort();
     if (event.type === 'TaskWaiting' && state === 'Approval') void settleApproval();
   };
@@ -169,20 +267,10 @@ async function follow(
     }
     print('');
     print(`  candidate v${version ?? '?'} waits for approval.`);
-    if (evaluation) {
-      const p = evaluation.production;
-      print(`                 candidate   ${p ? `production v${p.version}` : 'production'}`);
-      print(
-        `    accuracy     ${pct(evaluation.candidate.accuracy).padStart(9)}   ${p ? pct(p.accuracy).padStart(9) : '(none)'}`,
-      );
-      print(
-        `    macro-F1     ${pct(evaluation.candidate.macroF1).padStart(9)}   ${p ? pct(p.macroF1).padStart(9) : ''}`,
-      );
-      for (const [cls, f1] of Object.entries(evaluation.candidate.perClassF1)) {
-        print(`    F1 ${cls.slice(0, 9).padEnd(9)} ${pct(f1).padStart(9)}`);
-      }
-      print(`    gate: ${evaluation.verdict.summary}`);
-    }
+    for (const l of await approvalReview(ctx.store, handle.id, version, ctx.reportUrl).catch(
+      (error: Error) => [`  (the evaluation report cannot be read: ${error.message})`],
+    ))
+      print(l);
     print(
       `  from another terminal: slipway approve ${handle.id} [--comment ...]  |  slipway reject ${handle.id} --reason ...`,
     );
@@ -292,7 +380,13 @@ async function execute(
     web?.track(handle);
     if (web) out.info(`console   ${web.executionUrl(handle.id)}`);
     const wall = Date.now();
-    const { outcome, durations } = await follow(handle, { store, io, out, approval: approvalMode(flags) });
+    const { outcome, durations } = await follow(handle, {
+      store,
+      io,
+      out,
+      approval: approvalMode(flags),
+      reportUrl: web ? `${web.executionUrl(handle.id)}/report` : null,
+    });
     process.off('SIGINT', interrupted);
     const total = Date.now() - wall;
     out.result(
@@ -300,7 +394,7 @@ async function execute(
       () =>
         outcome.status === 'SUCCEEDED'
           ? `\nexecution ${outcome.id} succeeded in ${formatDuration(total)}`
-          : `\nexecution ${outcome.id} ended in ${outcome.finalState}: ${outcome.error ?? ''}${outcome.cause ? `: ${outcome.cause}` : ''}`,
+          : `\nexecution ${outcome.id} ended in ${endLine(outcome)}`,
     );
     if (outcome.status === 'SUCCEEDED') await serveUntilInterrupted(pipeline, out, Boolean(flags.exit));
     else process.exitCode = 1;
