@@ -362,6 +362,7 @@ async function execute(
     port: flags.port,
     notify: () => {},
     consoleUrl: (id) => web?.executionUrl(id) ?? '',
+    failpoint: process.env.SLIPWAY_FAILPOINT,
     onServeEvent: (event) => {
       if (event.type === 'swapped')
         out.info(`  ..  endpoint now serves ${event.to.name} v${event.to.version}`);

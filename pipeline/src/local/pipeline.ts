@@ -43,6 +43,8 @@ export interface LocalPipelineOptions {
   readonly smokeTimeoutMs?: number;
   readonly onJobLog?: (executionId: string, line: string) => void;
   readonly onServeEvent?: (event: WatchEvent) => void;
+  /** Crash-test fault injection: stop at a history event (see `LocalRuntimeOptions.failpoint`). */
+  readonly failpoint?: string | undefined;
 }
 
 /**
@@ -80,7 +82,28 @@ export class LocalPipeline {
       ...(options.retryIntervalMs === undefined ? {} : { retryIntervalMs: options.retryIntervalMs }),
       ...(options.decisionPollMs === undefined ? {} : { pollMs: options.decisionPollMs }),
       ...(options.onJobLog ? { onJobLog: options.onJobLog } : {}),
+      failpoint: options.failpoint,
+      ...(options.endpoint ? {} : { onResume: (_state, input) => this.restoreEndpoint(input) }),
     });
+  }
+
+  /**
+   * A resumed execution that got past Promote carries the endpoint of the process that died: serve the
+   * production alias here again and hand the new address on, so the smoke test (or anything after it)
+   * checks a live endpoint instead of rolling back a good model over a refused connection.
+   */
+  private async restoreEndpoint(input: unknown): Promise<unknown> {
+    const state = input as { model?: unknown; promotion?: { endpoint?: unknown } } | null;
+    if (typeof state?.model !== 'string' || typeof state.promotion?.endpoint !== 'string') return input;
+    let server: InferenceServer;
+    try {
+      server = await this.serve(state.model);
+    } catch {
+      // Production cannot be served (unset, or its files unreadable): the smoke test will find out and
+      // say so; nothing is decided here.
+      return input;
+    }
+    return { ...state, promotion: { ...state.promotion, endpoint: server.url } };
   }
 
   /** The endpoint's URL once it is serving, else undefined. */

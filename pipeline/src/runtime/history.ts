@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import type { ModelStore, ObjectArea } from '@slipway/model-store';
 import { ExecutionNotFoundError } from './errors.js';
 
@@ -62,17 +63,25 @@ export class ExecutionJournal {
   private recordDirty = false;
   private writeError: unknown;
   private listeners = new Set<(event: HistoryEvent) => void>();
+  /** Events already written once (a failpoint looks at each new one). */
+  private persisted = 0;
 
   private constructor(
     readonly id: string,
     store: ModelStore,
     private record: ExecutionRecord,
+    private readonly failpoint: Failpoint | undefined,
   ) {
     this.area = store.executions(id);
   }
 
   /** Creates the journal of a new execution; the id must be unused. */
-  static async create(store: ModelStore, id: string, input: unknown): Promise<ExecutionJournal> {
+  static async create(
+    store: ModelStore,
+    id: string,
+    input: unknown,
+    options: JournalOptions = {},
+  ): Promise<ExecutionJournal> {
     const record: ExecutionRecord = {
       schema: 'slipway.execution/v1',
       id,
@@ -86,7 +95,7 @@ export class ExecutionJournal {
       output: null,
       runner: runnerInfo(),
     };
-    const journal = new ExecutionJournal(id, store, record);
+    const journal = new ExecutionJournal(id, store, record, parseFailpoint(options.failpoint));
     if (!(await journal.area.putIfAbsent(RECORD, JSON.stringify(record, null, 2)))) {
       throw new Error(`execution ${id} already exists`);
     }
@@ -94,10 +103,16 @@ export class ExecutionJournal {
   }
 
   /** Opens an existing execution's journal to continue it. */
-  static async open(store: ModelStore, id: string): Promise<ExecutionJournal> {
+  static async open(store: ModelStore, id: string, options: JournalOptions = {}): Promise<ExecutionJournal> {
     const { record, events } = await readExecution(store, id);
-    const journal = new ExecutionJournal(id, store, { ...record, runner: runnerInfo() });
+    const journal = new ExecutionJournal(
+      id,
+      store,
+      { ...record, runner: runnerInfo() },
+      parseFailpoint(options.failpoint),
+    );
     journal.events = [...events];
+    journal.persisted = events.length;
     return journal;
   }
 
@@ -145,12 +160,18 @@ export class ExecutionJournal {
   private async persist(): Promise<void> {
     try {
       while (this.historyDirty || this.recordDirty) {
+        const written = this.events.length;
         const history = this.historyDirty ? JSON.stringify({ events: this.events }) : undefined;
         const record = this.recordDirty ? JSON.stringify(this.record, null, 2) : undefined;
         this.historyDirty = false;
         this.recordDirty = false;
         if (history) await this.area.put(HISTORY, history);
         if (record) await this.area.put(RECORD, record);
+        if (history && this.failpoint) {
+          const reached = this.events.slice(this.persisted, written).find(this.failpoint.matches);
+          if (reached) stopAtFailpoint(this.failpoint.spec);
+        }
+        this.persisted = Math.max(this.persisted, written);
       }
     } finally {
       this.writes = undefined;
@@ -166,6 +187,35 @@ export class ExecutionJournal {
       throw error;
     }
   }
+}
+
+export interface JournalOptions {
+  /**
+   * Fault injection for crash tests, `<EventType>:<State>` (e.g. `StateExited:Promote`): once such an
+   * event is on disk the process announces it on stderr and stops itself (SIGSTOP), so a test can kill
+   * it with SIGKILL at exactly that boundary. `slipway run` and `resume` take it from SLIPWAY_FAILPOINT.
+   */
+  readonly failpoint?: string | undefined;
+}
+
+interface Failpoint {
+  readonly spec: string;
+  readonly matches: (event: HistoryEvent) => boolean;
+}
+
+function parseFailpoint(spec: string | undefined): Failpoint | undefined {
+  if (!spec) return undefined;
+  const [type, state] = spec.split(':');
+  return { spec, matches: (event) => event.type === type && (state === undefined || event.state === state) };
+}
+
+/** The line a crash test waits for before it kills the process. */
+export const FAILPOINT_REACHED = 'slipway failpoint reached:';
+
+function stopAtFailpoint(spec: string): void {
+  // Synchronous, so the line is out before the process stops.
+  writeSync(2, `${FAILPOINT_REACHED} ${spec} (pid ${process.pid})\n`);
+  process.kill(process.pid, 'SIGSTOP');
 }
 
 function runnerInfo(): ExecutionRecord['runner'] {

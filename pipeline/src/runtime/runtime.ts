@@ -13,7 +13,7 @@ import {
   type TaskResource,
 } from './definition.js';
 import { DefinitionError, ExecutionStateError } from './errors.js';
-import { ExecutionJournal, type HistoryEvent } from './history.js';
+import { ExecutionJournal, type HistoryEvent, type JournalOptions } from './history.js';
 import { TokenRegistry } from './tokens.js';
 import { runLocalJob, TrainingJobFailedError } from './trainer.js';
 
@@ -57,6 +57,14 @@ export interface LocalRuntimeOptions {
   readonly pollMs?: number;
   /** Each line a training job logs. */
   readonly onJobLog?: (executionId: string, line: string) => void;
+  /**
+   * Called before a resumed execution continues, with the state it restarts at and that state's input;
+   * returns the input to use. The local pipeline brings its endpoint back here, since the one a dead
+   * process served is gone.
+   */
+  readonly onResume?: (state: string, input: unknown) => Promise<unknown>;
+  /** Crash-test fault injection (see {@link JournalOptions.failpoint}). */
+  readonly failpoint?: string | undefined;
 }
 
 /** How an execution ended. */
@@ -145,7 +153,9 @@ export class LocalRuntime {
   /** Validates the input, records the execution, and starts it. A bad input starts nothing. */
   async start(draft: ExecutionInputDraft, id = newExecutionId()): Promise<ExecutionHandle> {
     const input = parseExecutionInput(draft);
-    const journal = await ExecutionJournal.create(this.options.store, id, input);
+    const journal = await ExecutionJournal.create(this.options.store, id, input, {
+      failpoint: this.options.failpoint,
+    });
     journal.append({ type: 'ExecutionStarted', input });
     return this.run(journal, this.definition.StartAt, input);
   }
@@ -155,14 +165,18 @@ export class LocalRuntime {
    * state's input. Steps are idempotent per execution, so nothing is registered or promoted twice.
    */
   async resume(id: string): Promise<ExecutionHandle> {
-    const journal = await ExecutionJournal.open(this.options.store, id);
+    const journal = await ExecutionJournal.open(this.options.store, id, {
+      failpoint: this.options.failpoint,
+    });
     const record = journal.current;
     if (record.status !== 'RUNNING')
       throw new ExecutionStateError(`execution ${id} already ${record.status.toLowerCase()}`);
     if (record.runner && record.runner.pid !== process.pid && isAlive(record.runner.pid)) {
       throw new ExecutionStateError(`execution ${id} is still running in process ${record.runner.pid}`);
     }
-    const { state, input } = this.restartPoint(journal.history);
+    const restart = this.restartPoint(journal.history);
+    const { state } = restart;
+    const input = this.options.onResume ? await this.options.onResume(state, restart.input) : restart.input;
     journal.append(
       { type: 'ExecutionResumed', state, input },
       { runner: { pid: process.pid, host: 'local', heartbeatAt: new Date().toISOString() } },
