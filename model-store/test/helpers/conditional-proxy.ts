@@ -8,10 +8,12 @@ import type { AddressInfo } from 'node:net';
  * s3rver accepts `If-None-Match` and `If-Match` on PUT but ignores them, so a create-only or
  * compare-and-swap test against it alone would pass whatever the code did. Real S3 evaluates those
  * conditions atomically and answers 412 PreconditionFailed. This proxy does the same in front of the
- * server: every write to a key (PUT, POST, DELETE) runs under that key's mutex; a conditional PUT first
- * asks the server for the key's current ETag (HEAD) and answers 412 with S3's error body when the
+ * server: every write to a key (PUT, POST, DELETE) holds that key's lock exclusively; a conditional PUT
+ * first asks the server for the key's current ETag (HEAD) and answers 412 with S3's error body when the
  * condition fails, otherwise forwards the request untouched (headers and signature included) and holds
- * the mutex until the server has answered. Reads and listings pass straight through.
+ * the lock until the server has answered. Reads of a key (GET, HEAD) share its lock, so a read never
+ * sees an object's bytes, ETag and metadata half-replaced (s3rver keeps them in three files; see
+ * atomic-s3rver-store.ts). Listings pass straight through.
  *
  * It only serialises writes that go through it: point every client at the proxy, never at the server.
  */
@@ -25,26 +27,8 @@ export interface ConditionalProxy {
 /** Starts the proxy on 127.0.0.1 in front of `upstream` (e.g. `http://127.0.0.1:4568`). */
 export async function startConditionalProxy(upstream: string): Promise<ConditionalProxy> {
   const target = new URL(upstream);
-  const locks = new Map<string, Promise<void>>();
+  const locks = new KeyLocks();
   const refused = { ifNoneMatch: 0, ifMatch: 0 };
-
-  /** Runs `fn` after every earlier write to `key` has finished. */
-  const withKeyLock = async (key: string, fn: () => Promise<void>) => {
-    const previous = locks.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const chained = previous.then(() => mine);
-    locks.set(key, chained);
-    await previous;
-    try {
-      await fn();
-    } finally {
-      release();
-      if (locks.get(key) === chained) locks.delete(key);
-    }
-  };
 
   const forward = (req: IncomingMessage, res: ServerResponse) =>
     new Promise<void>((resolve) => {
@@ -58,6 +42,11 @@ export async function startConditionalProxy(upstream: string): Promise<Condition
           upstreamRes.pipe(res);
           upstreamRes.on('end', resolve);
           upstreamRes.on('error', () => resolve());
+          // A client that goes away mid-body must not keep the key locked.
+          res.on('close', () => {
+            upstreamRes.destroy();
+            resolve();
+          });
         },
       );
       upstreamReq.on('error', (error) => {
@@ -115,13 +104,16 @@ export async function startConditionalProxy(upstream: string): Promise<Condition
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://proxy');
     const segments = url.pathname.split('/').filter(Boolean);
-    const isObjectWrite = segments.length >= 2 && ['PUT', 'POST', 'DELETE'].includes(req.method ?? '');
-    if (!isObjectWrite) {
-      await forward(req, res);
+    const key = url.pathname; // path-style: /<bucket>/<key>
+    const isObject = segments.length >= 2;
+    if (!isObject || (req.method !== 'PUT' && req.method !== 'POST' && req.method !== 'DELETE')) {
+      // Reads of one object wait for writes to it and hold them off until their body is sent, so a GET
+      // sees the whole old or the whole new object, as on S3. Listings pass straight through.
+      if (isObject) await locks.shared(key, () => forward(req, res));
+      else await forward(req, res);
       return;
     }
-    const key = url.pathname; // path-style: /<bucket>/<key>
-    await withKeyLock(key, async () => {
+    await locks.exclusive(key, async () => {
       const ifNoneMatch = req.headers['if-none-match'];
       const ifMatch = req.headers['if-match'];
       const isPutObject = req.method === 'PUT' && !url.searchParams.has('partNumber');
@@ -185,4 +177,53 @@ export async function startConditionalProxy(upstream: string): Promise<Condition
         server.close(() => resolve());
       }),
   };
+}
+
+/** Per-key readers-writer locks, granted in arrival order (a waiting write holds off later reads). */
+class KeyLocks {
+  private readonly keys = new Map<
+    string,
+    { readers: number; writer: boolean; queue: { write: boolean; grant: () => void }[] }
+  >();
+
+  shared<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    return this.run(key, false, fn);
+  }
+
+  exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    return this.run(key, true, fn);
+  }
+
+  private async run<T>(key: string, write: boolean, fn: () => Promise<T>): Promise<T> {
+    let state = this.keys.get(key);
+    if (!state) {
+      state = { readers: 0, writer: false, queue: [] };
+      this.keys.set(key, state);
+    }
+    const entry = state;
+    await new Promise<void>((grant) => {
+      entry.queue.push({ write, grant });
+      this.drain(key);
+    });
+    try {
+      return await fn();
+    } finally {
+      if (write) entry.writer = false;
+      else entry.readers -= 1;
+      this.drain(key);
+    }
+  }
+
+  private drain(key: string): void {
+    const state = this.keys.get(key);
+    if (!state) return;
+    for (let next = state.queue[0]; next && !state.writer; next = state.queue[0]) {
+      if (next.write ? state.readers > 0 : false) break;
+      state.queue.shift();
+      if (next.write) state.writer = true;
+      else state.readers += 1;
+      next.grant();
+    }
+    if (!state.writer && state.readers === 0 && state.queue.length === 0) this.keys.delete(key);
+  }
 }

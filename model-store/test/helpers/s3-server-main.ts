@@ -1,6 +1,6 @@
 /**
- * Child-process entry of the local S3 server used by tests and the benchmark: s3rver on 127.0.0.1 behind
- * the conditional-write proxy. Prints one JSON line `{endpoint, upstream}` when ready; stops on SIGTERM.
+ * Child-process entry of the local S3 server used by tests and the benchmark: s3rver on 127.0.0.1, with
+ * atomic PUTs, behind the conditional-write proxy. Prints one JSON line `{endpoint, upstream}` when ready; stops on SIGTERM.
  *
  * Runs in its own process because s3rver's paginated listing needs `--openssl-legacy-provider` (its
  * continuation tokens use DES), which the test runner's own process should not have to carry.
@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
+import { AtomicFilesystemStore } from './atomic-s3rver-store.js';
 import { startConditionalProxy } from './conditional-proxy.js';
 
 const buckets = (process.argv[2] ?? 'slipway-test').split(',').filter(Boolean);
@@ -20,6 +21,8 @@ const server = new S3rver({
   directory,
   configureBuckets: buckets.map((name) => ({ name })),
 });
+// Whole-object PUTs, as S3 has (see atomic-s3rver-store.ts).
+server.store = server.context.store = new AtomicFilesystemStore(directory);
 const address = await server.run();
 const upstream = `http://127.0.0.1:${address.port}`;
 const proxy = await startConditionalProxy(upstream);

@@ -2,6 +2,7 @@
  * The local S3 server's conditional-write enforcement, tested on its own: s3rver ignores If-None-Match and
  * If-Match, so the store's S3 tests are only meaningful because this proxy answers like S3 does.
  */
+import { createHash } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../helpers/s3-server.js';
@@ -115,4 +116,46 @@ describe('conditional-write proxy in front of s3rver', () => {
     } while (token);
     expect(keys).toEqual(['page/0', 'page/1', 'page/2', 'page/3', 'page/4']);
   });
+});
+
+describe('atomic PUTs in front of s3rver', () => {
+  // "Amazon S3 never adds partial objects; if you receive a success response, Amazon S3 added the entire
+  // object" and a GET racing a PUT returns the old or the new object, never a mix:
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/Welcome.html#ConsistencyModel
+  it('a GET racing PUTs of the same key returns one whole body with its own ETag, never a torn one', async () => {
+    // Bodies of different sizes and contents, large enough that a write takes several chunks.
+    const bodies = ['a', 'b', 'c', 'd'].map((ch, i) => ch.repeat(200_000 + i * 50_000));
+    const etags = new Map(bodies.map((b) => [createHash('md5').update(b).digest('hex'), b]));
+    await put(viaProxy, 'torn/key', bodies[0] ?? '');
+    const torn: string[] = [];
+    let reads = 0;
+    let writing = true;
+    const writer = (async () => {
+      for (let round = 0; round < 30; round++) {
+        await Promise.all(bodies.map((b) => put(viaProxy, 'torn/key', b)));
+      }
+      writing = false;
+    })();
+    const reader = async () => {
+      while (writing) {
+        // A body shorter than its Content-Length never ends: give up on it and count it as torn.
+        const abortSignal = AbortSignal.timeout(20_000);
+        try {
+          const get = new GetObjectCommand({ Bucket: 'proxy-test', Key: 'torn/key' });
+          const out = await viaProxy.send(get, { abortSignal });
+          const body = (await out.Body?.transformToString()) ?? '';
+          const etag = String(out.ETag).replaceAll('"', '');
+          if (etags.get(etag) !== body) {
+            torn.push(`ETag ${etag}, ${body.length} bytes starting ${JSON.stringify(body.slice(0, 3))}`);
+          }
+        } catch (error) {
+          torn.push(`GET failed: ${(error as Error).name}: ${(error as Error).message}`);
+        }
+        reads += 1;
+      }
+    };
+    await Promise.all([writer, reader(), reader(), reader(), reader()]);
+    expect(reads).toBeGreaterThan(0);
+    expect(torn).toEqual([]);
+  }, 120_000);
 });
