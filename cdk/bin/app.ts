@@ -1,7 +1,16 @@
 // The CDK app: `npx cdk synth|deploy --all -c stage=<dev|staging|prod>` (run in cdk/).
-// Optional context: -c config=<path> (default cdk/stages.json), -c nag=false to skip cdk-nag.
+// Optional context: -c config=<path> (default cdk/stages.json), -c nag=false to skip cdk-nag,
+// -c createOidcProvider=false when the account already has GitHub's OIDC provider.
 import { App } from 'aws-cdk-lib';
-import { APP_CONTEXT, addStage, applyNagChecks, readConfig, STAGE_NAMES, stageConfig } from '../src/index.js';
+import {
+  APP_CONTEXT,
+  addStage,
+  applyNagChecks,
+  readConfig,
+  STAGE_NAMES,
+  stageConfig,
+  withContextOverrides,
+} from '../src/index.js';
 
 const app = new App({ context: { ...APP_CONTEXT } });
 const stage = app.node.tryGetContext('stage') as string | undefined;
@@ -10,7 +19,9 @@ if (stage === undefined) {
   process.exit(2);
 }
 const configPath = app.node.tryGetContext('config') as string | undefined;
-const config = stageConfig(readConfig(configPath), stage);
+const config = withContextOverrides(stageConfig(readConfig(configPath), stage), {
+  createOidcProvider: app.node.tryGetContext('createOidcProvider'),
+});
 addStage(app, config, {
   account: config.account ?? process.env.CDK_DEFAULT_ACCOUNT,
   region: config.region ?? process.env.CDK_DEFAULT_REGION,

@@ -143,3 +143,24 @@ export function stageConfig(config: SlipwayConfig, stage: string): StageConfig {
   const name = stage as StageName;
   return { ...config.stages[name], stage: name, repository: config.github.repository };
 }
+
+/**
+ * Applies `-c createOidcProvider=true|false` over the stage's `github.createOidcProvider`. An account
+ * holds one GitHub OIDC provider: when it already has one (another stage, another project), creating it
+ * again fails the deploy with `EntityAlreadyExists`; deploy with `-c createOidcProvider=false` to import it.
+ * @example withContextOverrides(config, { createOidcProvider: app.node.tryGetContext('createOidcProvider') })
+ */
+export function withContextOverrides(
+  config: StageConfig,
+  context: { createOidcProvider?: unknown },
+): StageConfig {
+  const raw = context.createOidcProvider;
+  if (raw === undefined) return config;
+  const value = raw === true || raw === 'true' ? true : raw === false || raw === 'false' ? false : undefined;
+  if (value === undefined) {
+    throw new ConfigError(
+      `-c createOidcProvider must be true or false, got ${JSON.stringify(raw)}; false imports the account's existing GitHub provider`,
+    );
+  }
+  return { ...config, github: { ...config.github, createOidcProvider: value } };
+}

@@ -9,6 +9,7 @@ export {
   type StageConfig,
   type StageName,
   stageConfig,
+  withContextOverrides,
 } from './config.js';
 export { alarmNames } from './constructs/monitoring.js';
 export { ConfigError, SlipwayCdkError } from './errors.js';

@@ -7,8 +7,13 @@ export type StoreArea = 'datasets' | 'runs' | 'models' | 'executions';
 /** What a principal may do in one area of the store. */
 export interface AreaGrant {
   readonly area: StoreArea;
-  /** `read`: get and list; `write`: also put; `delete`: also delete (the store removes abandoned claims). */
-  readonly access: 'read' | 'write' | 'delete';
+  /**
+   * `read`: get and list; `write`: also put; `delete`: also delete (the store removes abandoned claims);
+   * `create`: get, list and put only with `If-None-Match` (never overwrite).
+   */
+  readonly access: 'read' | 'write' | 'delete' | 'create';
+  /** Keys inside the area, e.g. `* /evaluation.json` without the space. Default every key (`*`). */
+  readonly keys?: string;
 }
 
 /**
@@ -19,18 +24,32 @@ export interface AreaGrant {
 export function storeStatements(bucket: s3.IBucket, grants: readonly AreaGrant[]): iam.PolicyStatement[] {
   const statements: iam.PolicyStatement[] = [];
   const byActions = new Map<string, string[]>();
-  for (const { area, access } of grants) {
+  const creates: string[] = [];
+  for (const { area, access, keys = '*' } of grants) {
+    const objects = `${area}/${keys}`;
     const actions = ['s3:GetObject'];
-    if (access !== 'read') actions.push('s3:PutObject');
+    if (access === 'write' || access === 'delete') actions.push('s3:PutObject');
     if (access === 'delete') actions.push('s3:DeleteObject');
+    if (access === 'create') creates.push(objects);
     const key = actions.join(',');
-    byActions.set(key, [...(byActions.get(key) ?? []), area]);
+    byActions.set(key, [...(byActions.get(key) ?? []), objects]);
   }
-  for (const [actions, areas] of byActions) {
+  for (const [actions, objects] of byActions) {
     statements.push(
       new iam.PolicyStatement({
         actions: actions.split(','),
-        resources: areas.map((area) => bucket.arnForObjects(`${area}/*`)),
+        resources: objects.map((o) => bucket.arnForObjects(o)),
+      }),
+    );
+  }
+  if (creates.length > 0) {
+    // PutObject only with an If-None-Match header: S3 refuses the write when the key exists
+    // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html).
+    statements.push(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: creates.map((o) => bucket.arnForObjects(o)),
+        conditions: { Null: { 's3:if-none-match': 'false' } },
       }),
     );
   }
@@ -47,6 +66,6 @@ export function storeStatements(bucket: s3.IBucket, grants: readonly AreaGrant[]
 /** The cdk-nag `appliesTo` entries for the object prefixes {@link storeStatements} grants. */
 export function storeWildcards(bucketLogicalIdPattern: string, areas: readonly StoreArea[]) {
   return areas.map((area) => ({
-    regex: `/^Resource::<${bucketLogicalIdPattern}[A-Za-z0-9]*\\.Arn>\\/${area}\\/\\*$/g`,
+    regex: `/^Resource::<${bucketLogicalIdPattern}[A-Za-z0-9]*\\.Arn>\\/${area}\\/\\*.*$/g`,
   }));
 }

@@ -84,20 +84,24 @@ export class Monitoring extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    // The inference handler answers failures with 5xx responses, which Lambda's Errors metric never counts
+    // (it counts function errors only); the Function URL's own metrics do
+    // (https://docs.aws.amazon.com/lambda/latest/dg/urls-monitoring.html). Missing data stays missing, so
+    // a canary window without requests shows as INSUFFICIENT_DATA, never as a pass.
     this.inferenceErrors = new cloudwatch.Alarm(this, 'InferenceErrors', {
       alarmName: names.inferenceErrors,
       alarmDescription:
-        'The live inference alias returned errors (bad requests are 4xx responses, not errors). Promotion reads this alarm as its canary.',
-      metric: props.inference.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }),
+        'The live inference Function URL answered 5xx (bad requests are 4xx, not counted). Promotion reads this alarm as its canary.',
+      metric: props.inference.metric('Url5xxCount', { period: Duration.minutes(1), statistic: 'Sum' }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      treatMissingData: cloudwatch.TreatMissingData.MISSING,
     });
     this.inferenceLatency = new cloudwatch.Alarm(this, 'InferenceLatency', {
       alarmName: names.inferenceLatency,
-      alarmDescription: `The live inference alias's p99 duration is above ${props.p99LatencyMs} ms.`,
-      metric: props.inference.metricDuration({ period, statistic: 'p99' }),
+      alarmDescription: `The live inference Function URL's p99 request latency is above ${props.p99LatencyMs} ms.`,
+      metric: props.inference.metric('UrlRequestLatency', { period, statistic: 'p99' }),
       threshold: props.p99LatencyMs,
       evaluationPeriods: 3,
       datapointsToAlarm: 2,
@@ -142,8 +146,9 @@ export class Monitoring extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Inference requests',
         left: [
-          props.inference.metricInvocations({ period }),
-          props.inference.metricErrors({ period }),
+          props.inference.metric('UrlRequestCount', { period, statistic: 'Sum' }),
+          props.inference.metric('Url4xxCount', { period, statistic: 'Sum' }),
+          props.inference.metric('Url5xxCount', { period, statistic: 'Sum' }),
           props.inference.metricThrottles({ period }),
         ],
         width: 12,
@@ -151,7 +156,7 @@ export class Monitoring extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Inference duration (ms)',
         left: ['p50', 'p90', 'p99'].map((statistic) =>
-          props.inference.metricDuration({ period, statistic, label: statistic }),
+          props.inference.metric('UrlRequestLatency', { period, statistic, label: statistic }),
         ),
         leftAnnotations: [{ value: props.p99LatencyMs, label: 'p99 alarm' }],
         width: 12,

@@ -47,6 +47,13 @@ export class StateMachineRole extends Construct {
         resources: [arn('sagemaker', 'training-job/*')],
       }),
       new iam.PolicyStatement({
+        sid: 'ListSageMakerTags',
+        // In the documented policy for createTrainingJob.sync; ListTags accepts only "*" there
+        // (https://docs.aws.amazon.com/step-functions/latest/dg/sagemaker-iam.html).
+        actions: ['sagemaker:ListTags'],
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
         sid: 'PassSageMakerRole',
         actions: ['iam:PassRole'],
         resources: [props.sageMakerRole.roleArn],
@@ -116,7 +123,8 @@ export class StateMachineRole extends Construct {
       {
         id: 'AwsSolutions-IAM5',
         reason:
-          'Each wildcard is required: CloudWatch Logs vended-log delivery and X-Ray actions accept only "*"; ' +
+          'Each wildcard is required: CloudWatch Logs vended-log delivery, X-Ray actions and sagemaker:ListTags ' +
+          '(as the documented Step Functions policy writes it) accept only "*"; ' +
           'training job names come from the execution input (training-job/*); Fargate task ids are known only ' +
           'at run time (task/<cluster>/*); RunTask starts the latest revision of the training family ' +
           '(task-definition/<family>:*); Step Functions may invoke a function version or alias (<function>:*).',

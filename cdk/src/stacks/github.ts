@@ -86,11 +86,12 @@ export class GitHubStack extends Stack {
                 `arn:${Aws.PARTITION}:cloudformation:${Aws.REGION}:${Aws.ACCOUNT_ID}:stack/${props.pipelineStackName}/*`,
               ],
             }),
-            // The CLI puts the pull request's dataset into the store before starting (datasets are
-            // content-addressed and written create-only) and reads the evaluation report afterwards.
+            // The CLI puts the pull request's dataset into the store before starting (content-addressed,
+            // create-only: the role cannot overwrite a dataset) and reads the evaluation report
+            // afterwards, and nothing else of an execution's area: the approval's task token is kept there.
             ...storeStatements(props.modelStore, [
-              { area: 'datasets', access: 'write' },
-              { area: 'executions', access: 'read' },
+              { area: 'datasets', access: 'create' },
+              { area: 'executions', access: 'read', keys: '*/evaluation.json' },
             ]),
           ],
         }),

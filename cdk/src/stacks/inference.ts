@@ -19,8 +19,9 @@ export const LIVE_ALIAS = 'live';
 /**
  * The inference function, its `live` alias and Function URL.
  *
- * The template deploys the base image (code, no model) and points `live` at `$LATEST`. Promotion then
- * owns both: it updates the function's code to a composed image (base + model layer), publishes a
+ * The template deploys the base image (code, no model), publishes it as a version and points `live` at
+ * that version (never at `$LATEST`, which Lambda does not let an alias shift traffic from). Promotion
+ * then owns both: it updates the function's code to a composed image (base + model layer), publishes a
  * version and moves `live` to it. CloudFormation leaves them alone afterwards, because it only changes
  * what its template changes: a later deploy with new inference code updates `$LATEST` to the new base
  * image, and the next promotion composes onto that base. Until the first promotion the function has no
@@ -29,6 +30,8 @@ export const LIVE_ALIAS = 'live';
 export class InferenceStack extends Stack {
   readonly function: lambda.DockerImageFunction;
   readonly alias: lambda.Alias;
+  /** The version published at deploy (the base image, no model): where `live` starts. */
+  readonly baseVersion: lambda.Version;
   readonly url: lambda.FunctionUrl;
   /** The base image promotion composes onto (tag = content hash). */
   readonly baseImageUri: string;
@@ -62,10 +65,14 @@ export class InferenceStack extends Stack {
       // Stages sharing an account keep their EMF metrics apart.
       environment: { METRICS_NAMESPACE: `slipway/${config.stage}`, LOG_LEVEL: 'INFO' },
     });
-    this.alias = new lambda.Alias(this, 'Live', {
-      aliasName: LIVE_ALIAS,
-      version: this.function.latestVersion,
+    // An alias that may ever carry weights must point at a published version: Lambda refuses
+    // AdditionalVersionWeights on an alias of $LATEST
+    // (https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html).
+    this.baseVersion = new lambda.Version(this, 'BaseVersion', {
+      lambda: this.function,
+      description: 'slipway base image (no model yet)',
     });
+    this.alias = new lambda.Alias(this, 'Live', { aliasName: LIVE_ALIAS, version: this.baseVersion });
     this.url = this.alias.addFunctionUrl({
       authType: config.inference.publicUrl
         ? lambda.FunctionUrlAuthType.NONE

@@ -282,11 +282,6 @@ export class PipelineStack extends Stack {
           resources: inferenceArns,
         }),
         new iam.PolicyStatement({
-          sid: 'CallInference',
-          actions: ['lambda:InvokeFunctionUrl'],
-          resources: [inference.alias.functionArn],
-        }),
-        new iam.PolicyStatement({
           sid: 'ReadCanaryAlarm',
           actions: ['cloudwatch:DescribeAlarms'],
           resources: [canaryAlarmArn],
@@ -325,14 +320,12 @@ export class PipelineStack extends Stack {
         ENDPOINT_AUTH: endpointAuth,
         SMOKE_TEST_TIMEOUT_MS: String(4 * 60 * 1000),
       },
-      statements: [
-        new iam.PolicyStatement({
-          sid: 'CallInference',
-          actions: ['lambda:InvokeFunctionUrl'],
-          resources: [inference.alias.functionArn],
-        }),
-      ],
+      statements: [],
     });
+    // An IAM-auth Function URL needs lambda:InvokeFunctionUrl AND lambda:InvokeFunction (with
+    // lambda:InvokedViaFunctionUrl) since October 2025; grantInvokeUrl writes both
+    // (https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html).
+    for (const caller of [promote, smokeTest]) inference.alias.grantInvokeUrl(caller.function);
 
     const stateMachineRole = new StateMachineRole(this, 'StateMachineRole', {
       functions: [evaluate, register, approval, promote, smokeTest].map((s) => s.function),

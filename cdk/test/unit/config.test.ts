@@ -1,6 +1,13 @@
 // The stage configuration: defaults fill in what a stage leaves out; mistakes are named with their fix.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, readConfig, STAGE_NAMES, stageConfig } from '../../src/index.js';
+import {
+  ConfigError,
+  parseConfig,
+  readConfig,
+  STAGE_NAMES,
+  stageConfig,
+  withContextOverrides,
+} from '../../src/index.js';
 
 const minimal = { github: { repository: 'acme/slipway' }, stages: { dev: {}, staging: {}, prod: {} } };
 
@@ -29,6 +36,18 @@ describe('stage configuration', () => {
     expect(Object.keys(config.stages).sort()).toEqual([...STAGE_NAMES].sort());
     expect(STAGE_NAMES.filter((s) => config.stages[s].github.createOidcProvider)).toEqual(['dev']);
     expect(stageConfig(config, 'prod').github.pipelineSubjects).toEqual(['environment:prod']);
+  });
+
+  it("-c createOidcProvider=false imports the account's existing GitHub provider instead of creating a second", () => {
+    const dev = stageConfig(parseConfig(minimal), 'dev');
+    expect(withContextOverrides(dev, {}).github.createOidcProvider).toBe(true);
+    expect(withContextOverrides(dev, { createOidcProvider: 'false' }).github.createOidcProvider).toBe(false);
+    expect(withContextOverrides(dev, { createOidcProvider: true }).github.createOidcProvider).toBe(true);
+    expect(() => withContextOverrides(dev, { createOidcProvider: 'no' })).toThrow(
+      new ConfigError(
+        '-c createOidcProvider must be true or false, got "no"; false imports the account\'s existing GitHub provider',
+      ),
+    );
   });
 
   it('names each bad field and how to write it', () => {

@@ -27,6 +27,8 @@ const WILDCARD_RESOURCE_ACTIONS: Readonly<Record<string, string>> = {
   'logs:ListLogDeliveries': 'state machine logging (vended delivery): only "*"',
   'logs:PutResourcePolicy': 'state machine logging (vended delivery): only "*"',
   'logs:UpdateLogDelivery': 'state machine logging (vended delivery): only "*"',
+  'sagemaker:ListTags':
+    'createTrainingJob.sync: the documented Step Functions policy grants it on "*" (docs.aws.amazon.com/step-functions/latest/dg/sagemaker-iam.html)',
   'cloudwatch:PutMetricData':
     'SageMaker training metrics: no resource-level permission; the statement is limited to its namespace by condition',
 };

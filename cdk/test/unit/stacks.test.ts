@@ -155,7 +155,7 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
     t.resourceCountIs('AWS::EC2::FlowLog', 1);
   });
 
-  it('inference: the base image, alias live on $LATEST until the first promotion, and its Function URL', () => {
+  it('inference: the base image published as a version, alias live on it (never $LATEST), and its Function URL', () => {
     const t = synth.templates.inference;
     t.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: `slipway-${stage}-inference`,
@@ -171,7 +171,13 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
         },
       },
     });
-    t.hasResourceProperties('AWS::Lambda::Alias', { Name: LIVE_ALIAS, FunctionVersion: '$LATEST' });
+    // Lambda refuses AdditionalVersionWeights on an alias of $LATEST: the canary needs a published version.
+    const version = logicalId(t, 'AWS::Lambda::Version', () => true);
+    t.resourceCountIs('AWS::Lambda::Version', 1);
+    t.hasResourceProperties('AWS::Lambda::Alias', {
+      Name: LIVE_ALIAS,
+      FunctionVersion: { 'Fn::GetAtt': [version, 'Version'] },
+    });
     t.hasResourceProperties('AWS::Lambda::Url', {
       AuthType: config.inference.publicUrl ? 'NONE' : 'AWS_IAM',
       Qualifier: LIVE_ALIAS,
@@ -316,10 +322,11 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
           'UploadLayerPart',
         ].map((a) => `ecr:${a}`),
         ...lambdaDeploy,
+        'lambda:InvokeFunction',
         'lambda:InvokeFunctionUrl',
         'cloudwatch:DescribeAlarms',
       ],
-      smokeTest: ['lambda:InvokeFunctionUrl'],
+      smokeTest: ['lambda:InvokeFunction', 'lambda:InvokeFunctionUrl'],
       approvalLinks: [
         ...write('executions'),
         's3:ListBucket',
@@ -331,6 +338,61 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
     for (const [step, handler] of Object.entries(STEP_HANDLERS) as [keyof typeof STEP_HANDLERS, string][]) {
       expect(grants(role(handler)), step).toEqual([...new Set(expected[step])].sort());
     }
+  });
+
+  it('pipeline: Promote and SmokeTest may call the IAM-auth Function URL: InvokeFunctionUrl and InvokeFunction via the URL', () => {
+    // Since October 2025 a new Function URL with AWS_IAM auth needs both actions
+    // (https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html).
+    const t = synth.templates.pipeline;
+    const json = t.toJSON().Resources as Record<
+      string,
+      { Type: string; Properties: Record<string, unknown> }
+    >;
+    for (const handler of [STEP_HANDLERS.promote, STEP_HANDLERS.smokeTest]) {
+      const roleId = render((json[imageFunction(t, handler)]?.Properties.Role as unknown) ?? '').replace(
+        /^<(.*)\.Arn>$/,
+        '$1',
+      );
+      const statements = Object.values(json)
+        .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(roleId))
+        .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement)
+        .filter((st) => /^lambda:Invoke/.test(String(st.Action)))
+        .map((st) => ({ action: st.Action, resource: render(st.Resource), condition: st.Condition }));
+      const alias = expect.stringMatching(/^<import:slipway-.*-inference:.*Live.*>$/);
+      expect(statements, handler).toEqual([
+        {
+          action: 'lambda:InvokeFunctionUrl',
+          resource: alias,
+          condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } },
+        },
+        {
+          action: 'lambda:InvokeFunction',
+          resource: alias,
+          condition: { Bool: { 'lambda:InvokedViaFunctionUrl': true } },
+        },
+      ]);
+    }
+  });
+
+  it('pipeline: the state machine role has the documented createTrainingJob.sync policy, ListTags included', () => {
+    // https://docs.aws.amazon.com/step-functions/latest/dg/sagemaker-iam.html
+    const statements = resources(synth.templates.pipeline, 'AWS::IAM::Role')
+      .map(props)
+      .filter(
+        (r) =>
+          r.Description === 'slipway state machine: invokes the steps, runs training, writes logs and traces',
+      )
+      .flatMap((r) => (r.Policies as { PolicyDocument: { Statement: Record<string, unknown>[] } }[]) ?? [])
+      .flatMap((p) => p.PolicyDocument.Statement);
+    expect(statements.find((st) => st.Sid === 'ListSageMakerTags')).toMatchObject({
+      Action: 'sagemaker:ListTags',
+      Resource: '*',
+    });
+    expect(statements.find((st) => st.Sid === 'RunSageMakerTrainingJobs')?.Action).toEqual([
+      'sagemaker:CreateTrainingJob',
+      'sagemaker:DescribeTrainingJob',
+      'sagemaker:StopTrainingJob',
+    ]);
   });
 
   it('pipeline: approval topic (encrypted, TLS only), signing secret, and a public links URL', () => {
@@ -429,14 +491,18 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
     });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: names.inferenceErrors,
-      MetricName: 'Errors',
+      // 5xx answers of the Function URL: the handler turns failures into 500s, which Errors never counts.
+      MetricName: 'Url5xxCount',
       Namespace: 'AWS/Lambda',
+      Statistic: 'Sum',
       Dimensions: Match.arrayWith([{ Name: 'Resource', Value: Match.anyValue() }]),
       Threshold: 1,
+      // No requests is no data, not a pass.
+      TreatMissingData: 'missing',
     });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: names.inferenceLatency,
-      MetricName: 'Duration',
+      MetricName: 'UrlRequestLatency',
       ExtendedStatistic: 'p99',
       Threshold: config.inference.p99LatencyMs,
     });
@@ -474,10 +540,22 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
       },
     });
     const statements = (
-      document.Policies as { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } }[]
+      document.Policies as {
+        PolicyDocument: { Statement: { Action: unknown; Resource: unknown; Condition?: unknown }[] };
+      }[]
     )
       .flatMap((p) => p.PolicyDocument.Statement)
-      .map((s) => ({ actions: [s.Action].flat(), resource: render(s.Resource) }));
+      .map((s) => ({
+        actions: [s.Action].flat(),
+        resource: Array.isArray(s.Resource) ? s.Resource.map(render) : render(s.Resource),
+        ...(s.Condition && !JSON.stringify(s.Condition).includes('s3:prefix')
+          ? { condition: s.Condition }
+          : {}),
+      }));
+    // Nothing that reads a task token from the store or settles one.
+    const allActions = statements.flatMap((st) => st.actions);
+    expect(allActions).not.toContain('states:SendTaskSuccess');
+    expect(allActions).not.toContain('states:SendTaskFailure');
     expect(statements).toEqual([
       {
         actions: ['states:DescribeStateMachine', 'states:ListExecutions', 'states:StartExecution'],
@@ -491,14 +569,21 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
         actions: ['cloudformation:DescribeStacks'],
         resource: expect.stringMatching(new RegExp(`:stack/slipway-${stage}-pipeline/\\*$`)),
       },
-      // slipway start --aws: upload the dataset, then read the evaluation report for the comment.
-      {
-        actions: ['s3:GetObject', 's3:PutObject'],
-        resource: expect.stringMatching(/^<import:slipway-.*-storage:.*ModelStore.*Arn.*>\/datasets\/\*$/),
-      },
+      // slipway start --aws: read datasets and the evaluation report (never the approval's task token)...
       {
         actions: ['s3:GetObject'],
-        resource: expect.stringMatching(/^<import:slipway-.*-storage:.*ModelStore.*Arn.*>\/executions\/\*$/),
+        resource: [
+          expect.stringMatching(/^<import:slipway-.*-storage:.*ModelStore.*Arn.*>\/datasets\/\*$/),
+          expect.stringMatching(
+            /^<import:slipway-.*-storage:.*ModelStore.*Arn.*>\/executions\/\*\/evaluation\.json$/,
+          ),
+        ],
+      },
+      // ...and upload a dataset create-only: S3 refuses a PutObject without If-None-Match.
+      {
+        actions: ['s3:PutObject'],
+        resource: expect.stringMatching(/^<import:slipway-.*-storage:.*ModelStore.*Arn.*>\/datasets\/\*$/),
+        condition: { Null: { 's3:if-none-match': 'false' } },
       },
       {
         actions: ['s3:ListBucket'],
