@@ -176,9 +176,10 @@ export async function composeImage(input: ComposeImageInput): Promise<ComposedIm
       layers: [...manifest.layers, layerDescriptor],
     }),
   );
-  const digest = await registry.putManifest(repository, sha256Digest(body), mediaType, body);
+  const digest = sha256Digest(body);
   const tag = typeof input.tag === 'function' ? input.tag(digest) : input.tag;
-  if (tag !== undefined) await registry.putManifest(repository, tag, mediaType, body);
+  if (tag === undefined) await registry.putManifest(repository, digest, mediaType, body);
+  else await putTagOnce(registry, repository, tag, digest, mediaType, body);
   return {
     imageUri: formatImageReference({ registry: registry.registry, repository, reference: digest }),
     digest,
@@ -189,6 +190,30 @@ export async function composeImage(input: ComposeImageInput): Promise<ComposedIm
     tag: tag ?? null,
     blobs,
   };
+}
+
+/**
+ * Puts the manifest under its tag unless the tag already names it. Repositories with immutable tags (the
+ * stage's ECR repositories) refuse a second push to a tag even with the same digest, and composition is
+ * deterministic, so a retried or resumed promotion would recompose the same tag: it is checked first.
+ */
+async function putTagOnce(
+  registry: RegistryClient,
+  repository: string,
+  tag: string,
+  digest: string,
+  mediaType: string,
+  body: Uint8Array,
+): Promise<void> {
+  const existing = await registry.manifestDigest(repository, tag);
+  if (existing === digest) return;
+  if (existing !== null) {
+    throw new RegistryError(
+      `the tag ${repository}:${tag} already names ${existing}, not the composed ${digest}; tags are immutable, ` +
+        'so remove the stray image from the repository (or pick another tag) and promote again',
+    );
+  }
+  await registry.putManifest(repository, tag, mediaType, body);
 }
 
 /** The single-platform manifest of a reference, choosing `platform` from an index. */

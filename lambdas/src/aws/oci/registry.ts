@@ -86,6 +86,20 @@ export class RegistryClient {
     return { mediaType, digest, body };
   }
 
+  /** The digest a tag or digest reference names in a repository (HEAD, no body), or null when it names nothing. */
+  async manifestDigest(repository: string, reference: string): Promise<string | null> {
+    const response = await this.request('HEAD', `/v2/${repository}/manifests/${reference}`, {
+      headers: { accept: MANIFEST_ACCEPT },
+      expect: [200, 404],
+      what: `manifest ${repository}:${reference}`,
+    });
+    if (response.status === 404) return null;
+    const digest = response.headers.get('docker-content-digest');
+    if (digest !== null) return digest;
+    // A registry that does not say (the header is optional): read the manifest and hash its bytes.
+    return (await this.getManifest(repository, reference)).digest;
+  }
+
   /** Whether a blob is in a repository. */
   async blobExists(repository: string, digest: string): Promise<boolean> {
     const response = await this.request('HEAD', `/v2/${repository}/blobs/${digest}`, {

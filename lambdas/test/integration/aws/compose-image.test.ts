@@ -145,11 +145,40 @@ describe('composing a model image on a real registry', () => {
     ]);
   });
 
-  it('composing the same version again gives the same digest and uploads nothing', async () => {
+  it('composing the same version again gives the same digest, uploads nothing and reuses the immutable tag', async () => {
     const first = await builder('slipway-models').build({ model: 'sentiment', version });
+    const refusedBefore = registry.refusedTagPushes;
     const second = await builder('slipway-models').build({ model: 'sentiment', version });
     expect(second.digest).toBe(first.digest);
+    expect(second.tag).toBe(first.tag);
     expect(second.blobs).toEqual({ present: 4, mounted: 0, copied: 0, uploaded: 0 });
+    // The tag was checked, not pushed again: the registry refuses that, as ECR does.
+    expect(registry.refusedTagPushes).toBe(refusedBefore);
+    const manifest = await client.getManifest('slipway-models', first.digest);
+    const again = await client
+      .putManifest('slipway-models', first.tag ?? '', manifest.mediaType, manifest.body)
+      .catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(RegistryError);
+    expect((again as RegistryError).status).toBe(400);
+    expect((again as Error).message).toContain('TAG_INVALID');
+    expect(registry.refusedTagPushes).toBe(refusedBefore + 1);
+  });
+
+  it('refuses to compose onto a tag that names another image', async () => {
+    const files = { 'model.onnx': new Uint8Array([9, 9]) };
+    const base = parseImageReference(`${registry.host}/inference-base:docker`);
+    await composeImage({ registry: client, base, repository: 'stray-models', files, tag: 'taken' });
+    const error = await composeImage({
+      registry: client,
+      base,
+      repository: 'stray-models',
+      files: { 'model.onnx': new Uint8Array([1]) },
+      tag: 'taken',
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RegistryError);
+    expect((error as Error).message).toMatch(
+      /^the tag stray-models:taken already names sha256:[0-9a-f]{64}, not the composed sha256:/,
+    );
   });
 
   it('picks linux/amd64 from an OCI index and keeps the OCI format', async () => {
