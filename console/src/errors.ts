@@ -1,5 +1,8 @@
 /** Base class of the console's errors. */
 export class ConsoleError extends Error {
+  /** Stable across releases, for programs (the CLI's exit codes). */
+  readonly code: string = 'SLIPWAY_CONSOLE';
+
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
@@ -10,7 +13,7 @@ export class ConsoleError extends Error {
 export class ConsoleRequestError extends ConsoleError {
   constructor(
     readonly status: number,
-    readonly code: string,
+    override readonly code: string,
     message: string,
     options?: ErrorOptions,
   ) {

@@ -57,6 +57,7 @@ export function packArchive(files: Readonly<Record<string, Uint8Array>>): Uint8A
 /** The archive could not be read; the message says where it broke. */
 export class ArchiveError extends Error {
   override readonly name = 'ArchiveError';
+  readonly code = 'SLIPWAY_ARCHIVE';
 }
 
 function readString(block: Uint8Array, offset: number, length: number): string {

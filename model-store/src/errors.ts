@@ -5,6 +5,9 @@
 
 /** Base class of every error the model store throws on purpose. */
 export class ModelStoreError extends Error {
+  /** Stable across releases, for programs (the CLI's exit codes); subclasses refine it. */
+  readonly code: string = 'SLIPWAY_STORE';
+
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'ModelStoreError';
@@ -13,6 +16,8 @@ export class ModelStoreError extends Error {
 
 /** A model, version, alias, dataset or file that does not exist. */
 export class NotFoundError extends ModelStoreError {
+  override readonly code: string = 'SLIPWAY_NOT_FOUND';
+
   constructor(
     message: string,
     readonly what: 'model' | 'version' | 'alias' | 'dataset' | 'file' | 'previous-version',
@@ -25,6 +30,8 @@ export class NotFoundError extends ModelStoreError {
 
 /** A compare-and-swap lost: someone else changed the record first. Re-read and retry. */
 export class ConflictError extends ModelStoreError {
+  override readonly code: string = 'SLIPWAY_CONFLICT';
+
   constructor(
     message: string,
     /** The record's current state when the conflict was detected, when known. */

@@ -1,5 +1,8 @@
 /** Base class of every error the inference service throws; `name` is the concrete class name. */
 export class InferenceError extends Error {
+  /** Stable across releases, for programs (the CLI's exit codes). */
+  readonly code: string = 'SLIPWAY_INFERENCE';
+
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;

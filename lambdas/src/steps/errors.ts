@@ -5,6 +5,9 @@
 
 /** Base class of every error a pipeline step throws on purpose. */
 export class StepError extends Error {
+  /** Stable across releases, for programs (the CLI's exit codes). */
+  readonly code: string = 'SLIPWAY_STEP';
+
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;

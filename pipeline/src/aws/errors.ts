@@ -1,10 +1,13 @@
 /**
  * Errors of the AWS commands. Each says what is wrong and what to do; the CLI prints the message and
- * exits with 1.
+ * exits with 1 (`failed`).
  */
 
 /** The stage's stack is missing, unreadable, or lacks an output a command needs. */
 export class AwsStageError extends Error {
+  /** Stable across releases, for programs (the CLI's exit codes). */
+  readonly code: string = 'SLIPWAY_AWS';
+
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
@@ -13,6 +16,9 @@ export class AwsStageError extends Error {
 
 /** An execution cannot be acted on: unknown, not waiting for approval, already decided, or failed. */
 export class AwsExecutionError extends Error {
+  /** Stable across releases, for programs (the CLI's exit codes). */
+  readonly code: string = 'SLIPWAY_AWS';
+
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;

@@ -27,6 +27,7 @@ import {
   modelNameFor,
   thresholdsFrom,
 } from './common.js';
+import { type ExitStatus, exitNameForExecution } from './exit-codes.js';
 import type { CommandModule } from './main.js';
 import { type Io, Output } from './output.js';
 
@@ -96,7 +97,7 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
     }
   }
 
-  return (program: Command, io: Io) => {
+  return (program: Command, io: Io, status: ExitStatus) => {
     // Registered once even if the program loads this group twice.
     if (program.commands.some((c) => c.name() === 'start')) return;
 
@@ -257,8 +258,8 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
             () => started.name,
           );
           // A waited-for execution that ended without success fails the command (and the PR check).
-          if (flags.wait && !progress.waitingForApproval && progress.status !== 'SUCCEEDED')
-            process.exitCode = 1;
+          if (flags.wait && !progress.waitingForApproval && progress.status !== 'RUNNING')
+            status.set(exitNameForExecution({ status: progress.status, finalState: progress.state }));
         });
       },
     );

@@ -1,17 +1,24 @@
 import { Command, CommanderError } from 'commander';
+import { EXIT_CODES, ExitStatus, exitCodesHelp, exitNameForError } from './exit-codes.js';
 import { type Io, processIo } from './output.js';
 
-/** A command group: adds its subcommands to the program. */
-export type CommandModule = (program: Command, io: Io) => void;
+/**
+ * A command group: adds its subcommands to the program. An action whose outcome is not success
+ * without being an error (an execution that failed its gate) reports it on `status`.
+ */
+export type CommandModule = (program: Command, io: Io, status: ExitStatus) => void;
 
 type Loader = () => Promise<CommandModule>;
 const run: Loader = () => import('./run.js').then((m) => m.runCommands);
 // The AWS group adds --aws to the execution commands, so the two load together.
 const executions: Loader = () =>
-  Promise.all([import('./executions.js'), import('./aws.js')]).then(([local, aws]) => (program, io) => {
-    local.executionCommands(program, io);
-    aws.awsCommands(program, io);
-  });
+  Promise.all([import('./executions.js'), import('./aws.js')]).then(
+    ([local, aws]) =>
+      (program, io, status) => {
+        local.executionCommands(program, io);
+        aws.awsCommands(program, io, status);
+      },
+  );
 const train: Loader = () => import('./train.js').then((m) => m.trainCommands);
 const serve: Loader = () => import('./serve.js').then((m) => m.serveCommands);
 const models: Loader = () => import('./models.js').then((m) => m.modelsCommands);
@@ -37,10 +44,15 @@ const GROUPS: Readonly<Record<string, Loader>> = {
 };
 
 /** Builds the `slipway` program: with the named command's group only, or every group (for help). */
-export async function buildProgram(io: Io = processIo, command?: string): Promise<Command> {
+export async function buildProgram(
+  io: Io = processIo,
+  command?: string,
+  status: ExitStatus = new ExitStatus(),
+): Promise<Command> {
   const program = new Command('slipway')
     .description('Train, evaluate, approve and promote text classifiers with one state machine.')
     .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', `\n${exitCodesHelp()}`)
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
@@ -48,27 +60,40 @@ export async function buildProgram(io: Io = processIo, command?: string): Promis
     .exitOverride();
   const only = command === undefined ? undefined : GROUPS[command];
   const loaders = only ? [only] : [...new Set(Object.values(GROUPS))];
-  for (const register of await Promise.all(loaders.map((load) => load()))) register(program, io);
-  for (const sub of program.commands) sub.exitOverride();
+  for (const register of await Promise.all(loaders.map((load) => load()))) register(program, io, status);
+  for (const sub of program.commands) sub.exitOverride().addHelpText('after', `\n${exitCodesHelp()}`);
   return program;
 }
 
 /**
- * Runs the CLI and returns the exit code: 0 success, 1 a failure explained on stderr, 2 a usage error.
- * Errors from slipway's parts carry messages written for the user; anything else is a bug and prints its stack.
+ * Runs the CLI and returns its exit code, from the one table in exit-codes.ts (`slipway --help` prints
+ * it). Errors from slipway's parts carry a stable `code` and a message written for the user; anything
+ * else is a bug and prints its stack.
  */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
-  const program = await buildProgram(io, argv[2]);
+  const status = new ExitStatus();
+  return runProgram(await buildProgram(io, argv[2], status), argv, io, status);
+}
+
+/** Parses `argv` with `program` and maps what happens to an exit code. */
+export async function runProgram(
+  program: Command,
+  argv: readonly string[],
+  io: Io,
+  status: ExitStatus,
+): Promise<number> {
   try {
     await program.parseAsync([...argv]);
-    return 0;
+    return status.code;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? 0 : 2;
+      return error.exitCode === 0 ? EXIT_CODES.succeeded : EXIT_CODES.usage;
     }
+    const exit = exitNameForError(error);
     const err = error instanceof Error ? error : new Error(String(error));
-    const known = err.name !== 'Error' && err.name.endsWith('Error');
-    io.stderr.write(known ? `error: ${err.message}\n` : `unexpected error: ${err.stack ?? err.message}\n`);
-    return 1;
+    io.stderr.write(
+      exit === 'internal' ? `internal error: ${err.stack ?? err.message}\n` : `error: ${err.message}\n`,
+    );
+    return EXIT_CODES[exit];
   }
 }

@@ -20,6 +20,7 @@ import {
   storeOption,
   thresholdsFrom,
 } from './common.js';
+import { EXIT_CODES, type ExitStatus, exitNameForExecution } from './exit-codes.js';
 import { type Io, Output } from './output.js';
 import { reviewLines } from './review.js';
 
@@ -352,7 +353,7 @@ async function execute(
     consolePort: number;
   },
   begin: (pipeline: LocalPipeline, store: ModelStore, out: Output) => Promise<ExecutionHandle>,
-): Promise<void> {
+): Promise<ExecutionOutcome> {
   const out = new Output(io, Boolean(flags.json));
   const store = await openStore(flags.store);
   let web: ConsoleServer | undefined;
@@ -371,7 +372,9 @@ async function execute(
   });
   const interrupted = () => {
     out.info('\nstopped; the execution can continue with `slipway resume <id>`');
-    void Promise.allSettled([web?.close(), pipeline.close()]).finally(() => process.exit(130));
+    void Promise.allSettled([web?.close(), pipeline.close()]).finally(() =>
+      process.exit(EXIT_CODES.interrupted),
+    );
   };
   process.once('SIGINT', interrupted);
   try {
@@ -398,7 +401,7 @@ async function execute(
           : `\nexecution ${outcome.id} ended in ${endLine(outcome)}`,
     );
     if (outcome.status === 'SUCCEEDED') await serveUntilInterrupted(pipeline, out, Boolean(flags.exit));
-    else process.exitCode = 1;
+    return outcome;
   } finally {
     process.off('SIGINT', interrupted);
     await web?.close();
@@ -437,7 +440,7 @@ async function startWebConsole(
 }
 
 /** `slipway run` and `slipway resume`. */
-export function runCommands(program: Command, io: Io): void {
+export function runCommands(program: Command, io: Io, status: ExitStatus): void {
   const withEndpointOptions = (command: Command) =>
     command
       .addOption(storeOption())
@@ -499,7 +502,7 @@ export function runCommands(program: Command, io: Io): void {
       .option('--commit <sha>', 'git commit recorded in lineage (default: git rev-parse HEAD)')
       .option('--pr <number>', 'pull request recorded in lineage'),
   ).action(async (flags: RunFlags) => {
-    await execute(io, flags, async (pipeline, store, out) => {
+    const outcome = await execute(io, flags, async (pipeline, store, out) => {
       const { dataset, created } = await storeDataset(
         store,
         flags.data,
@@ -525,6 +528,7 @@ export function runCommands(program: Command, io: Io): void {
       out.info(`execution ${id}   store ${store.uri}`);
       return handle;
     });
+    status.set(exitNameForExecution(outcome));
   });
 
   withEndpointOptions(
@@ -533,10 +537,11 @@ export function runCommands(program: Command, io: Io): void {
       .description('Continue an execution whose process stopped (crash, Ctrl-C) from its last state')
       .argument('<id>', 'execution id'),
   ).action(async (id: string, flags: RunFlags) => {
-    await execute(io, flags, async (pipeline, store, out) => {
+    const outcome = await execute(io, flags, async (pipeline, store, out) => {
       const handle = await pipeline.runtime.resume(id);
       out.info(`resuming  ${id}   store ${store.uri}`);
       return handle;
     });
+    status.set(exitNameForExecution(outcome));
   });
 }

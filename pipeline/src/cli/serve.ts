@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
+import { UsageError } from './exit-codes.js';
 import { type Io, Output } from './output.js';
 
 /** Options of `slipway serve`, as commander parses them. */
@@ -23,14 +24,6 @@ interface ServeOptions {
   readonly logLevel: string;
   readonly logText?: boolean;
   readonly json?: boolean;
-}
-
-/** A usage mistake `slipway serve` detects itself; main prints it and exits 1. */
-class ServeUsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ServeUsageError';
-  }
 }
 
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/;
@@ -92,13 +85,11 @@ async function serve(given: ServeOptions, io: Io): Promise<void> {
       ? { ...given, store: envStore }
       : given;
   if ((opts.model === undefined) === (opts.store === undefined)) {
-    throw new ServeUsageError(
-      'give either --model <dir> or --store <uri> (with --alias), not both or neither',
-    );
+    throw new UsageError('give either --model <dir> or --store <uri> (with --alias), not both or neither');
   }
   const logLevel = opts.logLevel.toUpperCase();
   if (!['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel)) {
-    throw new ServeUsageError(`--log-level must be debug, info, warn or error, not "${opts.logLevel}"`);
+    throw new UsageError(`--log-level must be debug, info, warn or error, not "${opts.logLevel}"`);
   }
   const out = new Output(io, Boolean(opts.json));
   if (!isLoopback(opts.host)) {
@@ -219,7 +210,7 @@ function describe(model: { readonly name: string; readonly version: number | nul
 async function onlyModel(store: { listModels(): Promise<string[]> }, uri: string): Promise<string> {
   const models = await store.listModels();
   if (models.length === 1) return models[0] as string;
-  throw new ServeUsageError(
+  throw new UsageError(
     models.length === 0
       ? `the store ${uri} has no models yet; register one first (slipway run, or slipway models register)`
       : `the store ${uri} holds ${models.length} models (${models.join(', ')}); choose one with --name`,

@@ -35,6 +35,8 @@ export interface JobContext {
 /** The job ran and failed; `reason` is what it wrote to /opt/ml/output/failure (SageMaker's FailureReason). */
 export class TrainingJobFailedError extends Error {
   override readonly name = 'TrainingJobFailedError';
+  /** Stable across releases, for programs (the CLI's exit codes). */
+  readonly code = 'SLIPWAY_TRAINING_JOB';
   constructor(
     message: string,
     readonly reason: string,

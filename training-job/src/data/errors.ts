@@ -5,6 +5,8 @@
  */
 export class DataError extends Error {
   override readonly name = 'DataError';
+  /** Stable across releases, for programs (the CLI's exit codes). */
+  readonly code = 'SLIPWAY_DATA';
   readonly file: string | undefined;
   readonly line: number | undefined;
 

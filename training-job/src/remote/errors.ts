@@ -4,6 +4,8 @@
  */
 export class ContainerConfigError extends Error {
   override readonly name = 'ContainerConfigError';
+  /** Stable across releases, for programs (the CLI's exit codes). */
+  readonly code = 'SLIPWAY_CONTAINER_CONFIG';
 
   constructor(message: string, options?: { readonly cause?: unknown }) {
     super(message, options);
@@ -13,6 +15,8 @@ export class ContainerConfigError extends Error {
 /** An object could not be read from or written to storage (S3): the message says which and why. */
 export class StorageError extends Error {
   override readonly name = 'StorageError';
+  /** Stable across releases, for programs (the CLI's exit codes). */
+  readonly code = 'SLIPWAY_STORAGE';
 
   constructor(message: string, options?: { readonly cause?: unknown }) {
     super(message, options);

@@ -6,6 +6,8 @@
  */
 export class TrainingError extends Error {
   override readonly name = 'TrainingError';
+  /** Stable across releases, for programs (the CLI's exit codes). */
+  readonly code = 'SLIPWAY_TRAINING';
 
   constructor(message: string, options?: { readonly cause?: unknown }) {
     super(message, options);

@@ -1,11 +1,12 @@
-// Runs the slipway program in-process with the AWS commands on fake clients, the way `main` runs it:
-// exit code 0, 1 for a failure explained on stderr, 2 for a usage error.
+// Runs the slipway program in-process with the AWS commands on fake clients, the way `main` runs it.
 import { PassThrough } from 'node:stream';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import type { FakeAws } from '../../../../test-helpers/aws-fake-client.js';
 import type { AwsClients } from '../../../src/aws/clients.js';
 import { type AwsCommandDeps, createAwsCommands } from '../../../src/cli/aws.js';
 import { executionCommands } from '../../../src/cli/executions.js';
+import { ExitStatus } from '../../../src/cli/exit-codes.js';
+import { runProgram } from '../../../src/cli/main.js';
 
 /** Fake clients for every service the commands use, and how many times they were asked for. */
 export function fakeClients(fakes: { cloudformation: FakeAws; sfn: FakeAws; logs: FakeAws }) {
@@ -36,18 +37,10 @@ export async function slipwayAws(
   const program = new Command('slipway')
     .exitOverride()
     .configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) });
+  const status = new ExitStatus();
   executionCommands(program, io);
-  createAwsCommands(deps)(program, io);
+  createAwsCommands(deps)(program, io, status);
   for (const command of program.commands) command.exitOverride();
-  let code = 0;
-  try {
-    await program.parseAsync(['node', 'slipway', ...args]);
-  } catch (error) {
-    if (error instanceof CommanderError) code = error.exitCode === 0 ? 0 : 2;
-    else {
-      stderr.write(`error: ${(error as Error).message}\n`);
-      code = 1;
-    }
-  }
+  const code = await runProgram(program, ['node', 'slipway', ...args], io, status);
   return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }

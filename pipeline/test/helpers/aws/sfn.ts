@@ -82,3 +82,18 @@ export function waitingHistory(version = 4) {
     'submitted',
   );
 }
+
+/** The history of an execution whose candidate failed the gate (the Fail state is entered, never exited). */
+export function gateFailedHistory() {
+  return historyOf(
+    { enter: 'Train' },
+    { exit: 'Train' },
+    { enter: 'TrainOnSageMaker' },
+    { exit: 'TrainOnSageMaker' },
+    { enter: 'Evaluate' },
+    { exit: 'Evaluate', output: { evaluation: { report: evaluation } } },
+    { enter: 'Gate' },
+    { exit: 'Gate' },
+    { enter: 'EvaluationFailedGate' },
+  );
+}

@@ -1,4 +1,5 @@
 import { expect, test } from 'vitest';
+import { EXIT_CODES } from '../../../src/cli/exit-codes.js';
 import { slipway } from '../../helpers/cli.js';
 import { usePipelineFixture, waitingForApproval } from '../../helpers/pipeline.js';
 
@@ -52,7 +53,7 @@ test('executions list/show/history and approve/reject from the CLI', async () =>
 
   // Deciding a finished execution, or an unknown one, is a clear error.
   const late = await slipway('approve', handle.id, '--store', store);
-  expect(late).toMatchObject({ code: 1 });
+  expect(late).toMatchObject({ code: EXIT_CODES.conflict });
   expect(late.stderr).toMatch(/already succeeded/);
   const unknown = await slipway('executions', 'show', 'nope', '--store', store);
   expect(unknown.stderr).toMatch(/no execution nope in .*slipway executions list/);

@@ -178,10 +178,10 @@ describe('slipway serve', () => {
   });
 
   it.each([
-    [['serve'], 1, 'error: give either --model <dir> or --store <uri> (with --alias), not both or neither'],
+    [['serve'], 2, 'error: give either --model <dir> or --store <uri> (with --alias), not both or neither'],
     [
       ['serve', '--model', 'a', '--store', 'file:///b'],
-      1,
+      2,
       'error: give either --model <dir> or --store <uri>',
     ],
     [
@@ -191,7 +191,7 @@ describe('slipway serve', () => {
     ],
     [
       ['serve', '--model', 'a', '--log-level', 'loud'],
-      1,
+      2,
       'error: --log-level must be debug, info, warn or error',
     ],
   ])('rejects bad usage: %j', async (args, code, message) => {

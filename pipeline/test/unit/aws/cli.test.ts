@@ -15,8 +15,9 @@ import { recordApprovalToken } from '@slipway/lambdas';
 import { type ModelStore, openStore } from '@slipway/model-store';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { awsError, FakeAws } from '../../../../test-helpers/aws-fake-client.js';
+import { EXIT_CODES } from '../../../src/cli/exit-codes.js';
 import { fakeClients, slipwayAws } from '../../helpers/aws/cli.js';
-import { executionArnOf, stackOutputs, waitingHistory } from '../../helpers/aws/sfn.js';
+import { executionArnOf, gateFailedHistory, stackOutputs, waitingHistory } from '../../helpers/aws/sfn.js';
 
 let root: string;
 let storeUri: string;
@@ -105,14 +106,10 @@ describe('slipway start --aws', () => {
     sfn
       .on(StartExecutionCommand, (input: { name: string }) => ({ executionArn: executionArnOf(input.name) }))
       .on(DescribeExecutionCommand, { status: 'FAILED', error: 'GateFailed', cause: 'accuracy 0.41 < 0.60' })
-      .on(GetExecutionHistoryCommand, { events: waitingHistory().slice(0, 6) });
+      .on(GetExecutionHistoryCommand, { events: gateFailedHistory() });
     const commentFile = join(root, 'out.md');
     const result = await slipwayAws(deps(), 'start', '--aws', '--wait', '--comment-file', commentFile);
-    try {
-      expect(process.exitCode).toBe(1);
-    } finally {
-      process.exitCode = undefined;
-    }
+    expect(result.code).toBe(EXIT_CODES.gateFailed);
     expect(result.stderr).toContain('is FAILED (GateFailed: accuracy 0.41 < 0.60)');
     expect(await readFile(commentFile, 'utf8')).toContain('### slipway: the candidate did not pass the gate');
   });
@@ -238,7 +235,7 @@ describe('slipway approve|reject --aws', () => {
 
   it('without --aws the local command runs, and AWS is not contacted', async () => {
     const local = await slipwayAws(deps(), 'approve', 'local-1', '--store', storeUri);
-    expect(local.code).toBe(1);
+    expect(local.code).toBe(EXIT_CODES.notFound);
     expect(local.stderr).toContain('local-1');
     expect(fake.regions).toEqual([]);
   });

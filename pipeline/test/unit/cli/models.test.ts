@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { layout, type ModelStore, openStore } from '@slipway/model-store';
 import { main } from '@slipway/pipeline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EXIT_CODES } from '../../../src/cli/exit-codes.js';
 
 async function slipway(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
@@ -226,7 +227,7 @@ describe('slipway models', () => {
       '--store',
       uri,
     );
-    expect(conflict.code).toBe(1);
+    expect(conflict.code).toBe(EXIT_CODES.conflict);
     expect(conflict.stderr).toMatch(
       /^error: alias "production" of model "sentiment" is at version 2 \(moved by bob at .*\), not at the expected version 1; re-read the alias and retry/,
     );
@@ -315,15 +316,19 @@ describe('slipway models', () => {
     const cases: [string[], number, RegExp][] = [
       [
         ['models', 'show', 'nope', '1'],
-        1,
+        EXIT_CODES.notFound,
         /^error: model "nope" does not exist in .* \(models: sentiment\); check the name or the --store URI\n$/,
       ],
       [
         ['models', 'show', 'sentiment', '7'],
-        1,
+        EXIT_CODES.notFound,
         /^error: model "sentiment" has no version 7 .*\(latest is 1\)/,
       ],
-      [['models', 'show', 'sentiment', 'canary'], 1, /^error: model "sentiment" has no alias "canary"/],
+      [
+        ['models', 'show', 'sentiment', 'canary'],
+        EXIT_CODES.notFound,
+        /^error: model "sentiment" has no alias "canary"/,
+      ],
       [
         ['models', 'set-alias', 'sentiment', 'Prod!', '1'],
         1,
@@ -331,7 +336,7 @@ describe('slipway models', () => {
       ],
       [
         ['models', 'rollback', 'sentiment', 'production'],
-        1,
+        EXIT_CODES.notFound,
         /^error: alias "production" of model "sentiment" has no earlier version to roll back to \(it is not set\)/,
       ],
       [['models', 'list', '--limit', '0'], 2, /--limit must be a positive integer/],
