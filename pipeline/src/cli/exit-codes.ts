@@ -69,6 +69,7 @@ export const ERROR_EXITS: Readonly<Record<string, ExitName>> = {
   // training-job
   SLIPWAY_DATA: 'failed',
   SLIPWAY_TRAINING: 'failed',
+  SLIPWAY_MODEL_EXPORT: 'failed',
   SLIPWAY_MODEL_FILE: 'failed',
   SLIPWAY_CONTAINER_CONFIG: 'failed',
   SLIPWAY_STORAGE: 'failed',

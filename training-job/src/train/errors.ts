@@ -22,6 +22,8 @@ export class TrainingError extends Error {
  */
 export class ModelExportError extends Error {
   override readonly name = 'ModelExportError';
+  /** Stable across releases, for programs (the CLI's exit codes). */
+  readonly code = 'SLIPWAY_MODEL_EXPORT';
 
   constructor(message: string, options?: { readonly cause?: unknown }) {
     super(message, options);
