@@ -11,6 +11,8 @@ import { type ConsoleServer, startConsole } from './server.js';
 export interface ConsoleFlags {
   readonly store: string;
   readonly host: string;
+  /** Lets the console listen beyond loopback (with a warning). */
+  readonly allowRemote?: boolean;
   readonly port: number;
   /** Port of the local inference endpoint started at the first promotion. */
   readonly endpointPort: number;
@@ -39,6 +41,7 @@ export async function runConsoleCommand(
   const store = await openStore(flags.store);
   let pipeline: LocalPipeline | undefined;
   let server: ConsoleServer | undefined;
+  const listenOn = { host: flags.host, port: flags.port, allowRemote: Boolean(flags.allowRemote) };
   try {
     if (flags.aws) {
       const arn = flags.stateMachineArn;
@@ -55,7 +58,7 @@ export async function runConsoleCommand(
         store,
         states: definition.States,
       });
-      server = await startConsole({ store, source, host: flags.host, port: flags.port, actor });
+      server = await startConsole({ store, source, ...listenOn, actor });
     } else {
       let console: ConsoleServer | undefined;
       pipeline = new LocalPipeline({
@@ -65,8 +68,14 @@ export async function runConsoleCommand(
         notify: () => {},
         consoleUrl: (id) => console?.executionUrl(id) ?? '',
       });
-      console = await startConsole({ store, pipeline, host: flags.host, port: flags.port, actor });
+      console = await startConsole({ store, pipeline, ...listenOn, actor });
       server = console;
+    }
+    if (server.remote) {
+      io.stderr.write(
+        `warning   the console listens on ${flags.host}, beyond loopback: anyone who can reach ${server.url} ` +
+          'can approve, reject and roll back models\n',
+      );
     }
     if (flags.json) io.stdout.write(`${JSON.stringify({ url: server.url, store: store.uri })}\n`);
     else io.stdout.write(`console   ${server.url}\n`);

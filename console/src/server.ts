@@ -1,7 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { userInfo } from 'node:os';
+import { type AddressInfo, isIP, isIPv4, isIPv6 } from 'node:net';
+import { hostname, networkInterfaces, userInfo } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import type { ModelStore } from '@slipway/model-store';
 import {
@@ -31,8 +32,13 @@ export interface ConsoleOptions {
   readonly source?: ExecutionSource;
   /** Default 8787; 0 picks a free port. */
   readonly port?: number;
-  /** Default 127.0.0.1. */
+  /** Default 127.0.0.1. Anything beyond loopback (0.0.0.0, a LAN address or name) needs `allowRemote`. */
   readonly host?: string;
+  /**
+   * Lets the console listen beyond loopback, where anyone who reaches it can approve, reject and roll
+   * back. Default false: such a `host` is refused before anything listens.
+   */
+  readonly allowRemote?: boolean;
   /** Who approves, rejects and rolls back from this console. Default: the OS user. */
   readonly actor?: string;
   /** How often the store is polled for executions other processes run, while a page is open. Default 500 ms. */
@@ -49,6 +55,8 @@ export interface ConsoleOptions {
 export interface ConsoleServer {
   /** e.g. `http://127.0.0.1:8787`. */
   readonly url: string;
+  /** True when it listens beyond loopback (only with `allowRemote`). */
+  readonly remote: boolean;
   /** The page of one execution. */
   executionUrl(id: string): string;
   /** Follows an execution this process runs, so the page sees each event at once (not at the next poll). */
@@ -57,7 +65,8 @@ export interface ConsoleServer {
   close(): Promise<void>;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+// What a Host header may name on a loopback console, besides the name it was started with.
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 const MAX_BODY = 64 * 1024;
 const GZIP_MIN = 1024;
 
@@ -143,13 +152,23 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
   const server = createServer((req, res) => void app.handle(req, res));
   server.keepAliveTimeout = 5_000;
   const host = options.host ?? '127.0.0.1';
+  const address = await resolveHost(host);
+  const remote = !isLoopbackAddress(address);
+  if (remote && !options.allowRemote) {
+    throw new ConsoleStartError(
+      `the console would listen on ${host} (${address}), beyond loopback, where anyone who reaches it could ` +
+        'approve and promote models; keep --host on 127.0.0.1, or pass --allow-remote to `slipway console` ' +
+        'if you mean it',
+    );
+  }
   await listen(server, options.port ?? 8787, host);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  app.bind(host, port);
+  app.bind(allowedHostNames(host, address), port);
 
   return {
     url,
+    remote,
     executionUrl: (id) => `${url}/executions/${encodeURIComponent(id)}`,
     track: (handle) => {
       if (source instanceof LocalExecutionSource) source.track(handle);
@@ -164,6 +183,72 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
       if (ownsSource) await source.close();
     },
   };
+}
+
+/** The address `server.listen(port, host)` binds: `host` itself, or its first DNS answer (as listen does). */
+async function resolveHost(host: string): Promise<string> {
+  if (isIP(host)) return host;
+  try {
+    return (await lookup(host)).address;
+  } catch (error) {
+    throw new ConsoleStartError(
+      `the console cannot listen on ${host}: no such host (${(error as Error).message})`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+function isLoopbackAddress(address: string): boolean {
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return (isIPv4(v4) && v4.startsWith('127.')) || address === '::1';
+}
+
+/**
+ * The host names a request may name in its Host header (without the port), normalised as URLs
+ * normalise them: the name the console was started with; on loopback also `localhost`, `127.0.0.1` and
+ * `[::1]`; on a wildcard address (0.0.0.0, ::) also this machine's name and interface addresses. Any
+ * other name (a DNS name an attacker points here: rebinding) is refused.
+ */
+function allowedHostNames(host: string, address: string): Set<string> {
+  const names = new Set<string>();
+  const add = (name: string) => {
+    const normal = hostnameOf(isIPv6(name) ? `[${name}]` : name);
+    if (normal !== undefined) names.add(normal);
+  };
+  add(host);
+  add(address);
+  if (isLoopbackAddress(address) || address === '0.0.0.0' || address === '::') {
+    for (const name of LOOPBACK_NAMES) add(name);
+  }
+  if (address === '0.0.0.0' || address === '::') {
+    add(hostname());
+    for (const nic of Object.values(networkInterfaces()).flat())
+      if (nic) add(nic.address.split('%')[0] ?? '');
+  }
+  return names;
+}
+
+/** `host[:port]` parsed as a URL's authority: lowercased, IPv4 shorthand expanded (127.1 -> 127.0.0.1). */
+function hostnameOf(authority: string): string | undefined {
+  if (authority === '' || /[/?#@\\\s]/.test(authority)) return undefined;
+  try {
+    return new URL(`http://${authority}`).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when a Host header names one of `names` on `port` (no port means 80, as in HTTP). */
+function hostHeaderAllowed(header: string | undefined, names: ReadonlySet<string>, port: number): boolean {
+  if (header === undefined || /[/?#@\\\s]/.test(header) || header === '') return false;
+  try {
+    const url = new URL(`http://${header}`);
+    return names.has(url.hostname) && Number(url.port || 80) === port;
+  } catch {
+    return false;
+  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
@@ -191,8 +276,8 @@ class ConsoleApp {
   private readonly routes: Route[];
   private readonly streams = new Set<ServerResponse>();
   private readonly actor: string;
-  private hosts = new Set<string>();
-  private anyHost = false;
+  private hosts: ReadonlySet<string> = new Set<string>();
+  private port = 0;
   private unwatch: (() => void) | undefined;
   private modelsTimer: NodeJS.Timeout | undefined;
   private modelsCheck: NodeJS.Timeout | undefined;
@@ -261,12 +346,10 @@ class ConsoleApp {
     ];
   }
 
-  bind(host: string, port: number): void {
-    // Requests must name this server: a DNS name resolving here (rebinding) is refused.
-    this.anyHost = !LOOPBACK.has(host);
-    for (const h of LOOPBACK)
-      this.hosts.add(`${h.includes(':') && !h.startsWith('[') ? `[${h}]` : h}:${port}`);
-    this.hosts.add(`${host.includes(':') ? `[${host}]` : host}:${port}`);
+  /** Requests must name this server: a DNS name resolving here (rebinding) is refused. */
+  bind(hosts: ReadonlySet<string>, port: number): void {
+    this.hosts = hosts;
+    this.port = port;
   }
 
   stop(): void {
@@ -282,11 +365,12 @@ class ConsoleApp {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const url = new URL(req.url ?? '/', 'http://console.invalid');
-      if (!this.anyHost && !this.hosts.has(req.headers.host ?? '')) {
+      if (!hostHeaderAllowed(req.headers.host, this.hosts, this.port)) {
         throw new ConsoleRequestError(
           403,
           'forbidden',
-          `this console answers only requests to ${[...this.hosts][0]}, not "${req.headers.host ?? ''}"`,
+          `this console answers only requests to ${[...this.hosts].map((h) => `${h}:${this.port}`).join(', ')}, ` +
+            `not "${req.headers.host ?? ''}"`,
         );
       }
       const method = req.method ?? 'GET';

@@ -68,12 +68,21 @@ test('slipway console --aws without a state machine says how to name one', async
   );
 }, 30_000);
 
+test('slipway console --host 0.0.0.0 without --allow-remote refuses to start and says why', async () => {
+  const run = slipway(['console', '--store', `file://${dir}/store`, '--host', '0.0.0.0', '--port', '0']);
+  expect(await run.exit).toBe(1);
+  expect(run.err()).toContain('the console would listen on 0.0.0.0 (0.0.0.0), beyond loopback');
+  expect(run.err()).toContain('pass --allow-remote to `slipway console`');
+  expect(run.out()).toBe('');
+}, 30_000);
+
 test('slipway console --help lists its options', async () => {
   const run = slipway(['console', '--help']);
   expect(await run.exit).toBe(0);
   for (const option of [
     '--store <uri>',
     '--host <host>',
+    '--allow-remote',
     '--port <port>',
     '--endpoint-port <port>',
     '--aws',

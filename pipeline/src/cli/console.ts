@@ -6,6 +6,7 @@ import type { Io } from './output.js';
 interface ConsoleFlags {
   readonly store: string;
   readonly host: string;
+  readonly allowRemote?: boolean;
   readonly port: number;
   readonly endpointPort: number;
   readonly aws?: boolean;
@@ -37,6 +38,10 @@ export function consoleCommands(program: Command, io: Io): void {
     )
     .addOption(storeOption())
     .option('--host <host>', 'interface the console binds (keep it on loopback)', '127.0.0.1')
+    .option(
+      '--allow-remote',
+      'let --host be beyond loopback (0.0.0.0, a LAN address): anyone who reaches the console can approve',
+    )
     .option('--port <port>', 'port of the console (0 picks a free one)', port, 8787)
     .option(
       '--endpoint-port <port>',
