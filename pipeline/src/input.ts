@@ -1,3 +1,4 @@
+import { resolveHyperparameters } from '@slipway/training-job';
 import { z } from 'zod';
 import { MAX_TIMEOUT_SECONDS } from './runtime/definition.js';
 import { ExecutionInputError } from './runtime/errors.js';
@@ -77,4 +78,17 @@ export function parseExecutionInput(input: unknown): ExecutionInput {
     (issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`,
   );
   throw new ExecutionInputError(`the execution input is not valid:\n  ${problems.join('\n  ')}`);
+}
+
+/**
+ * Refuses hyperparameters the built-in trainer would refuse (unknown keys, values out of range, an
+ * n-gram range upside down) before an execution starts, instead of failing inside its training job.
+ * The job validates again; this only moves the deterministic failure to where nothing has run yet.
+ */
+export function checkHyperparameters(hyperparameters: Readonly<Record<string, string>>): void {
+  try {
+    resolveHyperparameters(hyperparameters);
+  } catch (error) {
+    throw new ExecutionInputError(`${(error as Error).message}; nothing was started`, { cause: error });
+  }
 }

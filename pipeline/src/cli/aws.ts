@@ -19,6 +19,7 @@ import { parseExecutionInput } from '../input.js';
 import { storeDataset } from '../local/datasets.js';
 import { newExecutionId } from '../runtime/runtime.js';
 import {
+  checkHyperparameterFlags,
   currentActor,
   formatDuration,
   fraction,
@@ -173,6 +174,7 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
             'slipway start runs the pipeline on AWS: add --aws (to run it on this machine, use `slipway run`)',
           );
         }
+        checkHyperparameterFlags(flags.hp);
         const out = new Output(io, Boolean(flags.json));
         const { clients, stage } = await context(flags);
         const stateMachineArn = stage.need('StateMachineArn');

@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { InvalidArgumentError, Option } from 'commander';
+import { checkHyperparameters } from '../input.js';
+import { UsageError } from './exit-codes.js';
 
 /** Where commands look when neither --store nor SLIPWAY_STORE says otherwise. */
 export const DEFAULT_STORE = 'file://./.slipway/store';
@@ -83,4 +85,16 @@ export function thresholdsFrom(flags: {
     ...(flags.maxRegression === undefined ? {} : { maxRegression: flags.maxRegression }),
     ...(flags.minClassF1 === undefined ? {} : { minClassF1: flags.minClassF1 }),
   };
+}
+
+/**
+ * Checks `--hp` values before anything starts, with the built-in trainer's own rules: a bad one is a
+ * usage error (exit code 2) naming the hyperparameter, like any other malformed flag.
+ */
+export function checkHyperparameterFlags(hyperparameters: Record<string, string>): void {
+  try {
+    checkHyperparameters(hyperparameters);
+  } catch (error) {
+    throw new UsageError((error as Error).message, { cause: error });
+  }
 }

@@ -10,6 +10,7 @@ import { approveExecution, rejectExecution } from '../runtime/decisions.js';
 import type { HistoryEvent } from '../runtime/history.js';
 import { type ExecutionHandle, type ExecutionOutcome, newExecutionId } from '../runtime/runtime.js';
 import {
+  checkHyperparameterFlags,
   currentActor,
   formatDuration,
   fraction,
@@ -502,6 +503,7 @@ export function runCommands(program: Command, io: Io, status: ExitStatus): void 
       .option('--commit <sha>', 'git commit recorded in lineage (default: git rev-parse HEAD)')
       .option('--pr <number>', 'pull request recorded in lineage'),
   ).action(async (flags: RunFlags) => {
+    checkHyperparameterFlags(flags.hp);
     const outcome = await execute(io, flags, async (pipeline, store, out) => {
       const { dataset, created } = await storeDataset(
         store,

@@ -128,6 +128,14 @@ describe('slipway start --aws', () => {
       'the stack slipway-dev-pipeline does not exist: deploy it with `npx cdk deploy -c stage=dev`',
     );
   });
+
+  it('refuses hyperparameters the trainer would refuse before asking AWS anything (usage error)', async () => {
+    const result = await slipwayAws(deps(), 'start', '--aws', '--hp', 'bogus=1');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('unknown hyperparameter "bogus"');
+    expect(cloudformation.inputs(DescribeStacksCommand)).toEqual([]);
+    expect(sfn.inputs(StartExecutionCommand)).toEqual([]);
+  });
 });
 
 describe('slipway executions --aws', () => {
