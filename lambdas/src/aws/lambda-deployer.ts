@@ -1,7 +1,7 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { DeployError } from '../steps/errors.js';
-import type { Deployer, DeployRequest } from '../steps/promote/index.js';
+import type { Deployer, Deployment, DeployRequest } from '../steps/promote/index.js';
 import type { ModelImageBuilder } from './model-image.js';
 
 /** The slices of the SDK clients the deployer uses. */
@@ -137,30 +137,56 @@ export function lambdaImageDeployer(options: LambdaImageDeployerOptions): Deploy
     }
   }
 
-  async function setAlias(version: string, weights: Record<string, number>, current: string | null) {
+  /** Points the alias at `version` (weights: share of traffic on other versions), recording `before`. */
+  async function setAlias(
+    version: string,
+    weights: Record<string, number>,
+    current: AliasState | null,
+    before: string | null,
+  ) {
     const { CreateAliasCommand, UpdateAliasCommand } = await lambdaSdk();
     const RoutingConfig = { AdditionalVersionWeights: weights };
+    // What served before, so that a retried or resumed promotion that finds the alias already moved still
+    // knows what a rollback restores.
+    const Description = before === null ? '' : `${BEFORE_MARK}${before}`;
     if (current === null) {
       await call(`CreateAlias ${alias} of ${FunctionName}`, () =>
         options.lambda.send(
-          new CreateAliasCommand({ FunctionName, Name: alias, FunctionVersion: version, RoutingConfig }),
+          new CreateAliasCommand({
+            FunctionName,
+            Name: alias,
+            FunctionVersion: version,
+            RoutingConfig,
+            Description,
+          }),
         ),
       );
     } else {
       await call(`UpdateAlias ${alias} of ${FunctionName}`, () =>
         options.lambda.send(
-          new UpdateAliasCommand({ FunctionName, Name: alias, FunctionVersion: version, RoutingConfig }),
+          new UpdateAliasCommand({
+            FunctionName,
+            Name: alias,
+            FunctionVersion: version,
+            RoutingConfig,
+            Description,
+          }),
         ),
       );
     }
   }
 
-  async function aliasVersion(): Promise<string | null> {
+  async function aliasState(): Promise<AliasState | null> {
     const { GetAliasCommand } = await lambdaSdk();
     return call(`GetAlias ${alias} of ${FunctionName}`, async () => {
       try {
         const found = await options.lambda.send(new GetAliasCommand({ FunctionName, Name: alias }));
-        return found.FunctionVersion ?? null;
+        if (found.FunctionVersion === undefined) return null;
+        const description = found.Description ?? '';
+        return {
+          version: found.FunctionVersion,
+          before: description.startsWith(BEFORE_MARK) ? description.slice(BEFORE_MARK.length) : null,
+        };
       } catch (error) {
         if ((error as Error).name === 'ResourceNotFoundException') return null; // first deployment
         throw error;
@@ -182,7 +208,14 @@ export function lambdaImageDeployer(options: LambdaImageDeployerOptions): Deploy
     return alarm.StateValue ?? 'INSUFFICIENT_DATA';
   }
 
-  async function runCanary(canary: CanaryOptions, next: string, previous: string, label: string) {
+  /** Runs the canary; returns what it found, in words. Throws (alias moved back) when the alarm fires. */
+  async function runCanary(
+    canary: CanaryOptions,
+    next: string,
+    current: AliasState,
+    label: string,
+  ): Promise<string> {
+    const previous = current.version;
     const weight = canary.weight ?? 0.1;
     const seconds = canary.seconds ?? 300;
     if ((await alarmState(canary)) === 'ALARM') {
@@ -191,28 +224,36 @@ export function lambdaImageDeployer(options: LambdaImageDeployerOptions): Deploy
           `${alias} stays on version ${previous}: find out why production alarms, then re-run the promotion`,
       );
     }
-    await setAlias(previous, { [next]: weight }, previous);
+    // Lambda shifts weight only between published versions (never $LATEST):
+    // https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html
+    await setAlias(previous, { [next]: weight }, current, current.before);
     log('canary started', { alias, version: next, weight, seconds, alarm: canary.alarmName });
     const until = now() + seconds * 1000;
+    let sawData = false;
     for (;;) {
       const state = await alarmState(canary).catch(async (error: unknown) => {
-        await setAlias(previous, {}, previous);
+        await setAlias(previous, {}, current, current.before);
         throw error;
       });
       if (state === 'ALARM') {
-        await setAlias(previous, {}, previous);
+        await setAlias(previous, {}, current, current.before);
         throw new DeployError(
           `the canary alarm ${canary.alarmName} went into ALARM while ${Math.round(weight * 100)}% of traffic was on ${label}; ` +
             `${alias} was moved back to version ${previous} only`,
         );
       }
-      if (now() >= until) return;
+      if (state === 'OK') sawData = true;
+      if (now() >= until) break;
       await sleep(Math.min(canary.pollMs ?? 10_000, Math.max(0, until - now())));
     }
+    // The alarm leaves missing data missing: a window without requests is not a pass.
+    return sawData
+      ? `passed: ${canary.alarmName} stayed OK for ${seconds} s with ${Math.round(weight * 100)}% of traffic on version ${next}`
+      : `no traffic: ${canary.alarmName} had no data during the ${seconds} s canary, so nothing was checked`;
   }
 
   return {
-    async deploy(request: DeployRequest) {
+    async deploy(request: DeployRequest): Promise<Deployment> {
       const label = `${request.model} v${request.version}`;
       const { PublishVersionCommand } = await lambdaSdk();
       const image = await options.images.build(request);
@@ -220,6 +261,7 @@ export function lambdaImageDeployer(options: LambdaImageDeployerOptions): Deploy
       await waitUntilReady(undefined, 'an earlier update');
       const codeSha = await updateCode(image.imageUri);
       await waitUntilReady(undefined, `the code update to ${image.imageUri}`);
+      // Unchanged code publishes no new version: Lambda returns the latest one (a retried promotion).
       const published = await call(`PublishVersion of ${FunctionName}`, () =>
         options.lambda.send(
           new PublishVersionCommand({
@@ -232,15 +274,45 @@ export function lambdaImageDeployer(options: LambdaImageDeployerOptions): Deploy
       const next = published.Version;
       if (next === undefined) throw new DeployError(`PublishVersion of ${FunctionName} returned no version`);
       await waitUntilReady(next, `version ${next}`);
-      const previous = await aliasVersion();
-      // A canary guards forward promotions; a rollback (to an older version) goes back at once.
-      const forward = request.previous === null || request.version > request.previous;
-      if (options.canary && forward && previous !== null && previous !== next) {
-        await runCanary(options.canary, next, previous, `version ${next} (${label})`);
+      const current = await aliasState();
+      // Already there (a retried or resumed promotion): what served before is on the alias.
+      const before = current === null ? null : current.version === next ? current.before : current.version;
+      let canaryResult = 'none';
+      // A canary guards forward promotions from a model that serves; the first promotion (no production
+      // yet: the alias is on the base image, which has no model) and a rollback move at once.
+      const forward = request.previous !== null && request.version > request.previous;
+      if (options.canary && forward && current !== null && current.version !== next) {
+        if (current.version === '$LATEST') {
+          canaryResult = `none: ${alias} pointed at $LATEST, which cannot share traffic with a version`;
+        } else {
+          canaryResult = await runCanary(options.canary, next, current, `version ${next} (${label})`);
+        }
+      } else if (options.canary && request.previous === null) {
+        canaryResult = 'none: the first promotion has no production model to compare with';
       }
-      await setAlias(next, {}, previous);
-      log('alias moved', { alias, version: next, previous, imageUri: image.imageUri });
+      await setAlias(next, {}, current, before);
+      log('alias moved', { alias, version: next, before, imageUri: image.imageUri, canary: canaryResult });
+      return {
+        endpoint: options.endpoint,
+        restore: before === '$LATEST' ? null : before,
+        canary: canaryResult,
+      };
+    },
+
+    async restore(request) {
+      // Back to the published version that served before: no image is composed again.
+      const current = await aliasState();
+      await setAlias(request.restore, {}, current, null);
+      log('alias restored', { alias, version: request.restore, from: current?.version ?? null });
       return { endpoint: options.endpoint };
     },
   };
 }
+
+/** The alias as the deployer reads it: its version, and what served before the last promotion moved it. */
+interface AliasState {
+  readonly version: string;
+  readonly before: string | null;
+}
+
+const BEFORE_MARK = 'slipway: before this promotion, version ';

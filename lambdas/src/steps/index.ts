@@ -73,6 +73,7 @@ export {
 export {
   createPromoteHandler,
   type Deployer,
+  type Deployment,
   type DeployRequest,
   fixedEndpointDeployer,
   PRODUCTION_ALIAS,

@@ -30,6 +30,8 @@ const rollbackEvent = z.object({
   version: versionField,
   /** The version to go back to: production before the promotion, or null when there was none. */
   expectedProduction: versionField.nullable(),
+  /** The promotion's `restore`: what served before it, in the deployer's terms. */
+  restore: z.string().min(1).nullable().default(null),
   executionId: executionIdField,
 });
 
@@ -48,9 +50,28 @@ export interface DeployRequest {
   readonly previous: number | null;
 }
 
+/** What a deployment left behind. */
+export interface Deployment {
+  readonly endpoint: string | null;
+  /**
+   * What served before, in the deployer's own terms (a Lambda version), for {@link Deployer.restore}; null
+   * when there is nothing to restore or the deployer cannot restore.
+   */
+  readonly restore?: string | null;
+  /** What the canary found, in words (`none` when there was no canary). */
+  readonly canary?: string;
+}
+
 /** Puts a version behind the inference endpoint; returns the endpoint's URL (null when it has none). */
 export interface Deployer {
-  deploy(request: DeployRequest): Promise<{ readonly endpoint: string | null }>;
+  deploy(request: DeployRequest): Promise<Deployment>;
+  /**
+   * Puts back what served before a deployment (its `restore`), without building anything. Deployers
+   * without it roll back by deploying the previous version again.
+   */
+  restore?(
+    request: DeployRequest & { readonly restore: string },
+  ): Promise<{ readonly endpoint: string | null }>;
 }
 
 /**
@@ -70,11 +91,16 @@ export interface PromoteDeps {
   readonly actor?: string;
 }
 
-/** A promotion's outcome; `previous` is the version production held before (null: none). */
+/**
+ * A promotion's outcome; `previous` is the version production held before (null: none), `restore` what
+ * served before in the deployer's terms (RollBack hands it back), `canary` what the canary found.
+ */
 export interface PromoteOutput {
   readonly version: number;
   readonly previous: number | null;
   readonly endpoint: string | null;
+  readonly restore: string | null;
+  readonly canary: string;
 }
 
 /**
@@ -124,12 +150,18 @@ export async function runPromote(input: PromoteEvent, deps: PromoteDeps): Promis
   }
 
   try {
-    const { endpoint } = await deps.deployer.deploy({
+    const deployed = await deps.deployer.deploy({
       model: input.model,
       version: input.version,
       previous: expected,
     });
-    return { version: input.version, previous: expected, endpoint };
+    return {
+      version: input.version,
+      previous: expected,
+      endpoint: deployed.endpoint,
+      restore: deployed.restore ?? null,
+      canary: deployed.canary ?? 'none',
+    };
   } catch (error) {
     const undone = await undoPromotion(store, input, expected, error);
     throw new DeployError(
@@ -154,20 +186,22 @@ export async function runRollback(input: RollbackEvent, deps: PromoteDeps): Prom
     if (at !== input.version) {
       // Already rolled back (a retry) or moved on by someone else: the failed version no longer serves,
       // and a newer decision is not overwritten. A retry still deploys, in case the first try stopped short.
-      if (at === null || at !== target) return { version: at, moved: false, endpoint: null };
-      const { endpoint } = await deploy(deps, { model: input.model, version: at, previous: input.version });
+      if (at !== target) return { version: at, moved: false, endpoint: null };
+      const { endpoint } = await putBack(deps, input, at);
       return { version: at, moved: false, endpoint };
     }
     if (target === null) {
       // The failed version was the model's first production: there is nothing to go back to, so
-      // production is unset rather than left naming a version that failed its smoke test.
+      // production is unset rather than left naming a version that failed its smoke test, and the
+      // endpoint goes back to what served before it (on AWS: the published base version).
       try {
         await store.clearAlias(input.model, PRODUCTION_ALIAS, { expected: input.version, actor, reason });
       } catch (error) {
         if (error instanceof ConflictError && attempt < 3) continue;
         throw error;
       }
-      return { version: null, moved: true, endpoint: null };
+      const { endpoint } = await putBack(deps, input, null);
+      return { version: null, moved: true, endpoint };
     }
     try {
       await moveBack(store, input.model, current, target, { expected: input.version, actor, reason });
@@ -175,7 +209,7 @@ export async function runRollback(input: RollbackEvent, deps: PromoteDeps): Prom
       if (error instanceof ConflictError && attempt < 3) continue; // re-read and decide again
       throw error;
     }
-    const { endpoint } = await deploy(deps, { model: input.model, version: target, previous: input.version });
+    const { endpoint } = await putBack(deps, input, target);
     return { version: target, moved: true, endpoint };
   }
 }
@@ -192,12 +226,26 @@ export function createPromoteHandler(
   };
 }
 
-async function deploy(deps: PromoteDeps, request: DeployRequest): Promise<{ endpoint: string | null }> {
+/**
+ * Puts the endpoint back on what served before the failed version: the deployer's `restore` when it has
+ * one (no image is built again), else a deployment of `target` (nothing to do when there is none).
+ */
+async function putBack(
+  deps: PromoteDeps,
+  input: RollbackEvent,
+  target: number | null,
+): Promise<{ endpoint: string | null }> {
+  const what = target === null ? 'unset' : `back at v${target}`;
   try {
-    return await deps.deployer.deploy(request);
+    const request = { model: input.model, version: target ?? input.version, previous: input.version };
+    if (input.restore !== null && deps.deployer.restore) {
+      return await deps.deployer.restore({ ...request, restore: input.restore });
+    }
+    if (target === null) return { endpoint: null };
+    return await deps.deployer.deploy({ ...request, version: target });
   } catch (error) {
     throw new DeployError(
-      `production of ${request.model} is back at v${request.version}, but deploying it failed (${messageOf(error)}); ` +
+      `production of ${input.model} is ${what}, but putting the endpoint back failed (${messageOf(error)}); ` +
         'the endpoint may still serve the failed version: deploy it again or fix the deployer and retry',
       { cause: error },
     );

@@ -139,7 +139,13 @@ describe('the steps along the pipeline paths', () => {
       version: 2,
       approveCommand: 'slipway approve exec-happy',
     });
-    expect(promotion).toEqual({ version: 2, previous: 1, endpoint: served.url });
+    expect(promotion).toEqual({
+      version: 2,
+      previous: 1,
+      endpoint: served.url,
+      restore: null,
+      canary: 'none',
+    });
     expect(smoke).toEqual({ passed: true, failures: [], servedVersion: 2 });
     expect(served.model).toEqual({ name: 'sentiment', version: 2 });
     // The registered version carries its evaluation.
@@ -162,7 +168,13 @@ describe('the steps along the pipeline paths', () => {
     try {
       const { registration, promotion, smoke } = await execute('exec-rollback', 'sentiment-rollback');
       expect(registration.version).toBe(3);
-      expect(promotion).toEqual({ version: 3, previous: 2, endpoint: stale.url });
+      expect(promotion).toEqual({
+        version: 3,
+        previous: 2,
+        endpoint: stale.url,
+        restore: null,
+        canary: 'none',
+      });
       expect(smoke.passed).toBe(false);
       expect(smoke.failures[0]?.actual).toBe('it serves sentiment v2');
 

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
 import { awsError, FakeAws } from '../../../../test-helpers/aws-fake-client.js';
+import { LambdaDouble } from '../../../../test-helpers/aws-lambda-double.js';
 import { RegistryError } from '../../../src/aws/errors.js';
 import { type CanaryOptions, type LambdaApi, lambdaImageDeployer } from '../../../src/aws/lambda-deployer.js';
 import type { ModelImageBuilder } from '../../../src/aws/model-image.js';
@@ -81,6 +82,8 @@ describe('lambdaImageDeployer', () => {
     );
     await expect(deployer.deploy(promote)).resolves.toEqual({
       endpoint: 'https://abc.lambda-url.eu-west-1.on.aws',
+      restore: '6',
+      canary: 'none',
     });
     expect(lambda.names()).toEqual([
       'GetFunctionConfiguration',
@@ -108,6 +111,7 @@ describe('lambdaImageDeployer', () => {
         Name: 'live',
         FunctionVersion: '7',
         RoutingConfig: { AdditionalVersionWeights: {} },
+        Description: 'slipway: before this promotion, version 6',
       },
     ]);
     expect(time.sleeps).toEqual([2000, 2000, 2000]);
@@ -125,6 +129,7 @@ describe('lambdaImageDeployer', () => {
         Name: 'live',
         FunctionVersion: '7',
         RoutingConfig: { AdditionalVersionWeights: {} },
+        Description: '',
       },
     ]);
     expect(lambda.inputs(UpdateAliasCommand)).toEqual([]);
@@ -226,12 +231,14 @@ describe('lambdaImageDeployer', () => {
           Name: 'live',
           FunctionVersion: '6',
           RoutingConfig: { AdditionalVersionWeights: { '7': 0.1 } },
+          Description: '',
         },
         {
           FunctionName: FN,
           Name: 'live',
           FunctionVersion: '7',
           RoutingConfig: { AdditionalVersionWeights: {} },
+          Description: 'slipway: before this promotion, version 6',
         },
       ]);
       // One check before shifting, then at 0, 10, 20 and 30 s.
@@ -254,12 +261,14 @@ describe('lambdaImageDeployer', () => {
           Name: 'live',
           FunctionVersion: '6',
           RoutingConfig: { AdditionalVersionWeights: { '7': 0.1 } },
+          Description: '',
         },
         {
           FunctionName: FN,
           Name: 'live',
           FunctionVersion: '6',
           RoutingConfig: { AdditionalVersionWeights: {} },
+          Description: '',
         },
       ]);
     });
@@ -293,8 +302,113 @@ describe('lambdaImageDeployer', () => {
           Name: 'live',
           FunctionVersion: '7',
           RoutingConfig: { AdditionalVersionWeights: {} },
+          Description: 'slipway: before this promotion, version 6',
         },
       ]);
     });
+  });
+});
+
+describe('lambdaImageDeployer against the Lambda double (documented behaviour, refusals included)', () => {
+  const BASE = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway-dev/inference-base@sha256:${'00'.repeat(32)}`;
+  const imageOf = (version: number) =>
+    `123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway-models@sha256:${String(version).padStart(2, '0').repeat(32)}`;
+  const modelImages: ModelImageBuilder = {
+    build: async ({ version }) =>
+      ({ imageUri: imageOf(version), digest: imageOf(version).split('@')[1] }) as unknown as ComposedImage,
+  };
+  const canary = { alarmName: 'slipway-dev-inference-errors', seconds: 20, pollMs: 10_000 };
+  const alarm = (state: string) => ({ MetricAlarms: [{ AlarmName: canary.alarmName, StateValue: state }] });
+
+  function deployerOn(lambda: LambdaDouble, alarmStates: string[] = ['OK']) {
+    const cloudwatch = new FakeAws().on(DescribeAlarmsCommand, ...alarmStates.map(alarm));
+    const time = clock();
+    const deployer = lambdaImageDeployer({
+      lambda: lambda.client<LambdaApi>(),
+      images: modelImages,
+      functionName: FN,
+      endpoint: null,
+      canary: { ...canary, cloudwatch: cloudwatch.client() },
+      sleep: time.sleep,
+      now: time.now,
+    });
+    return { deployer, cloudwatch };
+  }
+
+  it('the double refuses weights on an alias of $LATEST, as Lambda does', async () => {
+    const lambda = new LambdaDouble({ functionName: FN, baseImageUri: BASE, aliasOn: '$LATEST' });
+    const refused = await lambda
+      .client<LambdaApi>()
+      .send(
+        new UpdateAliasCommand({
+          FunctionName: FN,
+          Name: 'live',
+          FunctionVersion: '$LATEST',
+          RoutingConfig: { AdditionalVersionWeights: { '1': 0.1 } },
+        }),
+      )
+      .catch((e: unknown) => e);
+    expect(refused).toMatchObject({ name: 'InvalidParameterValueException' });
+    expect((refused as Error).message).toMatch(/Both versions must be published/);
+  });
+
+  it('first promotion: from the published base version, live moves at once (no model to canary against)', async () => {
+    const lambda = new LambdaDouble({ functionName: FN, baseImageUri: BASE });
+    const { deployer, cloudwatch } = deployerOn(lambda);
+    const result = await deployer.deploy({ model: 'sentiment', version: 1, previous: null });
+    expect(result).toEqual({
+      endpoint: null,
+      restore: '1',
+      canary: 'none: the first promotion has no production model to compare with',
+    });
+    expect(lambda.alias()).toMatchObject({ functionVersion: '2', weights: {} });
+    expect(lambda.version('2')?.imageUri).toBe(imageOf(1));
+    expect(cloudwatch.calls).toEqual([]);
+  });
+
+  it('second promotion: 10% on the new version while the alarm is watched, and says when nobody called', async () => {
+    const lambda = new LambdaDouble({ functionName: FN, baseImageUri: BASE });
+    const { deployer: first } = deployerOn(lambda);
+    await first.deploy({ model: 'sentiment', version: 1, previous: null });
+    const { deployer } = deployerOn(lambda, ['INSUFFICIENT_DATA']);
+    const result = await deployer.deploy({ model: 'sentiment', version: 2, previous: 1 });
+    expect(result.canary).toBe(
+      `no traffic: ${canary.alarmName} had no data during the 20 s canary, so nothing was checked`,
+    );
+    expect(result.restore).toBe('2');
+    expect(lambda.alias()).toMatchObject({ functionVersion: '3', weights: {} });
+    const shifts = lambda.calls.filter((c) => c.command === 'UpdateAlias').map((c) => c.input.RoutingConfig);
+    expect(shifts).toContainEqual({ AdditionalVersionWeights: { '3': 0.1 } });
+  });
+
+  it('a retried promotion publishes nothing new and still knows what served before', async () => {
+    const lambda = new LambdaDouble({ functionName: FN, baseImageUri: BASE });
+    const { deployer } = deployerOn(lambda);
+    await deployer.deploy({ model: 'sentiment', version: 1, previous: null });
+    const again = await deployer.deploy({ model: 'sentiment', version: 1, previous: null });
+    expect(again.restore).toBe('1');
+    expect(lambda.version('3')).toBeUndefined();
+    expect(lambda.alias()?.functionVersion).toBe('2');
+  });
+
+  it('restore moves live back to the published version that served before, building nothing', async () => {
+    const lambda = new LambdaDouble({ functionName: FN, baseImageUri: BASE });
+    const built: number[] = [];
+    const deployer = lambdaImageDeployer({
+      lambda: lambda.client<LambdaApi>(),
+      images: {
+        build: async (r) => {
+          built.push(r.version);
+          return modelImages.build(r);
+        },
+      },
+      functionName: FN,
+      endpoint: null,
+      sleep: async () => {},
+    });
+    const { restore } = await deployer.deploy({ model: 'sentiment', version: 1, previous: null });
+    await deployer.restore?.({ model: 'sentiment', version: 1, previous: 1, restore: restore ?? '' });
+    expect(lambda.alias()).toMatchObject({ functionVersion: '1', weights: {} });
+    expect(built).toEqual([1]);
   });
 });

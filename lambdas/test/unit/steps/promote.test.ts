@@ -61,12 +61,18 @@ const promote = (version: number, expected: number | null, executionId = 'exec-1
     executionId,
   });
 
-const rollback = (version: number, target: number | null, executionId = 'exec-1') =>
-  createPromoteHandler({ store, deployer, actor: 'pipeline' })({
+const rollback = (
+  version: number,
+  target: number | null,
+  executionId = 'exec-1',
+  options: { restore?: string; with?: Deployer } = {},
+) =>
+  createPromoteHandler({ store, deployer: options.with ?? deployer, actor: 'pipeline' })({
     action: 'rollback',
     model: 'sentiment',
     version,
     expectedProduction: target,
+    ...(options.restore === undefined ? {} : { restore: options.restore }),
     executionId,
   });
 
@@ -74,7 +80,13 @@ const production = () => store.getAlias('sentiment', 'production');
 
 describe('Promote', () => {
   it('promotes the first model when production is expected unset, and deploys it', async () => {
-    expect(await promote(1, null)).toEqual({ version: 1, previous: null, endpoint: ENDPOINT });
+    expect(await promote(1, null)).toEqual({
+      version: 1,
+      previous: null,
+      endpoint: ENDPOINT,
+      restore: null,
+      canary: 'none',
+    });
     expect(await production()).toMatchObject({
       version: 1,
       previous: null,
@@ -86,7 +98,13 @@ describe('Promote', () => {
 
   it('succeeds again when a resumed execution re-runs a promotion it already made', async () => {
     await promote(1, null);
-    expect(await promote(1, null)).toEqual({ version: 1, previous: null, endpoint: ENDPOINT });
+    expect(await promote(1, null)).toEqual({
+      version: 1,
+      previous: null,
+      endpoint: ENDPOINT,
+      restore: null,
+      canary: 'none',
+    });
     expect((await production()).history).toHaveLength(1);
     expect(deployed).toHaveLength(2); // deploying again is harmless, and covers a crash before the first deploy
   });
@@ -137,6 +155,47 @@ describe('Promote', () => {
 });
 
 describe('RollBack (promotion-rolls-back)', () => {
+  /** A deployer that can put back what served before (the Lambda deployer: a published version). */
+  const restoring = (restored: string[]): Deployer => ({
+    ...deployer,
+    async restore(request) {
+      restored.push(request.restore);
+      return { endpoint: ENDPOINT };
+    },
+  });
+
+  it('puts the endpoint back on what served before instead of deploying again', async () => {
+    await promote(1, null, 'exec-0');
+    await promote(2, 1);
+    const restored: string[] = [];
+    expect(await rollback(2, 1, 'exec-1', { restore: '5', with: restoring(restored) })).toEqual({
+      version: 1,
+      moved: true,
+      endpoint: ENDPOINT,
+    });
+    expect(restored).toEqual(['5']);
+    expect(deployed.map((d) => d.version)).toEqual([1, 2]);
+  });
+
+  it('a first version that failed: production unset and the endpoint back on what served before it', async () => {
+    await promote(1, null);
+    const restored: string[] = [];
+    expect(await rollback(1, null, 'exec-1', { restore: '1', with: restoring(restored) })).toEqual({
+      version: null,
+      moved: true,
+      endpoint: ENDPOINT,
+    });
+    await expect(production()).rejects.toThrow(NotFoundError);
+    expect(restored).toEqual(['1']);
+    // A retried rollback restores again (in case the first stopped short) and moves nothing.
+    expect(await rollback(1, null, 'exec-1', { restore: '1', with: restoring(restored) })).toEqual({
+      version: null,
+      moved: false,
+      endpoint: ENDPOINT,
+    });
+    expect(restored).toEqual(['1', '1']);
+  });
+
   it('moves production back to the version it replaced and deploys that', async () => {
     await promote(1, null, 'exec-0');
     await promote(2, 1);
