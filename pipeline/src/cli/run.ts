@@ -318,16 +318,24 @@ function approvalMode(flags: { autoApprove?: boolean; approveIfBetter?: boolean 
   return process.stdin.isTTY ? 'prompt' : 'wait';
 }
 
-/** Serves until Ctrl-C (or returns at once with --exit). */
-async function serveUntilInterrupted(pipeline: LocalPipeline, out: Output, exit: boolean): Promise<void> {
+/** Serves until Ctrl-C; with --exit, says how to serve instead of printing an endpoint about to close. */
+async function serveUntilInterrupted(
+  pipeline: LocalPipeline,
+  out: Output,
+  exit: boolean,
+  storeUri: string,
+): Promise<void> {
   const url = pipeline.endpoint;
   if (!url) return;
   out.info('');
+  if (exit) {
+    out.info(`serve it  slipway serve --store ${storeUri}`);
+    return;
+  }
   out.info(`serving   ${url}   (docs: ${url}/docs)`);
   out.info(
     `try       curl -s -X POST ${url}/predict -H 'content-type: application/json' -d '{"text":"I loved this phone, the battery is great."}'`,
   );
-  if (exit) return;
   out.info('Ctrl-C stops the server');
   await new Promise<void>((resolve) => {
     const stop = () => {
@@ -395,13 +403,20 @@ async function execute(
     process.off('SIGINT', interrupted);
     const total = Date.now() - wall;
     out.result(
-      { ...outcome, durationMs: total, states: durations, endpoint: pipeline.endpoint ?? null },
+      {
+        ...outcome,
+        durationMs: total,
+        states: durations,
+        // With --exit nothing is served once the command returns.
+        endpoint: flags.exit ? null : (pipeline.endpoint ?? null),
+      },
       () =>
         outcome.status === 'SUCCEEDED'
           ? `\nexecution ${outcome.id} succeeded in ${formatDuration(total)}`
           : `\nexecution ${outcome.id} ended in ${endLine(outcome)}`,
     );
-    if (outcome.status === 'SUCCEEDED') await serveUntilInterrupted(pipeline, out, Boolean(flags.exit));
+    if (outcome.status === 'SUCCEEDED')
+      await serveUntilInterrupted(pipeline, out, Boolean(flags.exit), store.uri);
     return outcome;
   } finally {
     process.off('SIGINT', interrupted);

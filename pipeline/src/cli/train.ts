@@ -124,11 +124,12 @@ export function trainCommands(program: Command, io: Io): void {
     });
 }
 
-async function readStdinLines(): Promise<string[]> {
+/** One text per line of stdin, blank lines included, so outputs line up with input lines. */
+async function readStdinLines(input: AsyncIterable<Buffer | string> = process.stdin): Promise<string[]> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .split(/\r?\n/)
-    .filter((line) => line.length > 0);
+  for await (const chunk of input) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text === '') return [];
+  // The newline that ends the last line does not start another one.
+  return text.replace(/\r?\n$/, '').split(/\r?\n/);
 }

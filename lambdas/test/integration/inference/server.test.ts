@@ -60,6 +60,19 @@ describe('local server with a real model (happy-path)', () => {
     });
   });
 
+  it('classifies an empty or blank text as a text with no known n-gram: 200, the intercept-only answer', async () => {
+    const response = await postJson(server.url, '/predict', { texts: ['', '   \n', 'zqxjv wvkpq'] });
+    expect(response.status).toBe(200);
+    const [empty, blank, unknown] = (
+      JSON.parse(response.body) as { predictions: { label: string; probabilities: Record<string, number> }[] }
+    ).predictions;
+    for (const p of [empty, blank]) {
+      expect(p?.label).toBe(unknown?.label);
+      for (const c of manifest.classes)
+        expect(p?.probabilities[c]).toBeCloseTo(unknown?.probabilities[c] as number, 6);
+    }
+  });
+
   it('gives each of many concurrent single requests the same answer it gets alone (grouped runs)', async () => {
     const texts = Array.from({ length: 48 }, (_, i) =>
       i % 3 === 0 ? `great phone number ${i}` : i % 3 === 1 ? `terrible, broke after ${i} days` : `meh ${i}`,

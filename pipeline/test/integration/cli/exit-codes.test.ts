@@ -23,6 +23,9 @@ describe('slipway exit codes', () => {
   it('succeeded: a run that reaches Done exits 0 and --help prints the table', async () => {
     const run = await runCli(['run', '--auto-approve', ...local, '--store', store]);
     expect(run.stdout).toMatch(/execution \S+ succeeded/);
+    // --exit serves nothing once it returns, so it prints no endpoint and no curl line.
+    expect(run.stderr).not.toMatch(/serving|curl/);
+    expect(run.stderr).toContain(`serve it  slipway serve --store ${store}`);
     expect(run.code).toBe(EXIT_CODES.succeeded);
     const help = await runCli(['--help']);
     expect(help.code).toBe(EXIT_CODES.succeeded);

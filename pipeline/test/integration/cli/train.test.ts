@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { slipway } from '../../helpers/cli.js';
+import { runCli, slipway } from '../../helpers/cli.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -38,6 +38,24 @@ describe('slipway train and predict', () => {
 
     const human = await slipway('predict', '--model', out, 'great');
     expect(human.stdout).toMatch(/^positive +0\.\d{3} {2}"great"$/m);
+
+    // From stdin: one output per input line, blank lines included, so results line up with the input.
+    const lines = 'what a wonderful film\n\n   \nawful, boring\r\n\n';
+    const piped = await runCli(['predict', '--model', out, '-', '--json'], { input: lines });
+    expect(piped.code).toBe(0);
+    const texts = JSON.parse(piped.stdout).predictions.map((p: { label: string }) => p.label);
+    expect(texts).toHaveLength(5);
+    expect([texts[0], texts[3]]).toEqual(['positive', 'negative']);
+    const plain = await runCli(['predict', '--model', out, '-'], { input: lines });
+    expect(
+      plain.stdout
+        .split('\n')
+        .slice(0, -1)
+        .map((l) => /^\S+ +\d\.\d{3} {2}(.*)$/.exec(l)?.[1]),
+    ).toEqual(['"what a wonderful film"', '""', '"   "', '"awful, boring"', '""']);
+    expect((await runCli(['predict', '--model', out, '-', '--json'], { input: '' })).stdout).toMatch(
+      /"predictions": \[\]/,
+    );
   });
 
   test('n-grams that start above length 1 train a model that predicts', async () => {
