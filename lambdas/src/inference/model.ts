@@ -32,7 +32,7 @@ export type ModelOpener = (
 export interface LoadModelOptions {
   /** How the folder is opened; tests of the serving logic pass a stand-in. */
   readonly open: ModelOpener;
-  /** Largest batch handed to the runtime in one run (the TF-IDF tensor is dense); longer lists are split. Default 64. */
+  /** Largest batch handed to the runtime in one run (bounds the memory of one run); longer lists are split. Default 64. */
   readonly maxRunBatch?: number;
   /** Group concurrent calls into shared runtime runs (see `coalescing`). Default true. */
   readonly coalesce?: boolean;

@@ -15,7 +15,7 @@ export interface RawPredictions {
 export interface SessionOptions {
   /** Intra-op threads; 1 gives the best tail latency for small batches (FACTS.md). */
   readonly intraOpNumThreads?: number;
-  /** Larger batches are run in chunks of this size: the TF-IDF tensor is dense, N × features floats. */
+  /** Larger batches are run in chunks of this size, which bounds the memory one call takes. */
   readonly maxBatch?: number;
 }
 

@@ -54,6 +54,7 @@ message TensorProto {
   repeated int64 dims = 1 [packed = true];
   optional int32 data_type = 2;
   repeated float float_data = 4 [packed = true];
+  repeated bytes string_data = 6;
   repeated int64 int64_data = 7 [packed = true];
   optional string name = 8;
   optional bytes raw_data = 9;
@@ -101,7 +102,9 @@ export interface Tensor {
   name: string;
   dims: number[];
   data_type: number;
-  raw_data: Uint8Array;
+  /** Numbers, little-endian; strings go in `string_data` instead. */
+  raw_data?: Uint8Array;
+  string_data?: Uint8Array[];
 }
 
 export interface Node {

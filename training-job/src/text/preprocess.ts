@@ -181,7 +181,7 @@ export function tokenizeByRegex(text: string, analyzer: Analyzer): string[] {
 
 /**
  * Counts the n-grams of a token list with lengths in [minN, maxN], keyed by tokens joined with
- * NGRAM_JOINER — the same counting TfIdfVectorizer does (contiguous n-grams, no skips).
+ * NGRAM_JOINER — the same counting the graph does (contiguous n-grams, no skips).
  */
 export function countNgrams(tokens: readonly string[], minN: number, maxN: number): Map<string, number> {
   const counts = new Map<string, number>();

@@ -167,9 +167,7 @@ export async function openExported(
   classes: readonly string[],
   hp: Hyperparameters,
 ): Promise<OnnxClassifier> {
-  // Small batches: the TF-IDF tensor is dense (batch × features floats), and every elementwise node
-  // after it allocates another one, so batch size bounds peak memory on large vocabularies.
-  return OnnxClassifier.fromBytes(modelBytes, classes, { maxBatch: 32 }).catch((cause: unknown) => {
+  return OnnxClassifier.fromBytes(modelBytes, classes).catch((cause: unknown) => {
     throw new ModelExportError(
       `onnxruntime ${onnxruntimeVersion} refuses the model exported for ${describe(hp)}: ` +
         `${firstLine((cause as Error).message)}. Nothing was written; this is a defect in slipway's ` +

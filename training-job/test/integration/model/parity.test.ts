@@ -40,3 +40,13 @@ describe.each(['word', 'char'] as const)(
     });
   },
 );
+
+describe('a batch in which no text has a single token', () => {
+  test('gives every text the prior (softmax of the bias), as the reference does', async () => {
+    const result = await trainModel(await loadDataset('builtin:sentiment'), resolveHyperparameters());
+    const texts = ['', '   ', '!!! ...', '\u0000hidden'];
+    const { worst, mismatches } = await compare(result, texts);
+    expect(mismatches).toEqual([]);
+    expect(worst).toBeLessThan(TOLERANCE);
+  });
+});
