@@ -24,7 +24,7 @@ export const DEFAULT_HYPERPARAMETERS: Hyperparameters = {
   ngramMax: 2,
   minDf: 2,
   maxDf: 1,
-  maxFeatures: 50_000,
+  maxFeatures: 0,
   sublinearTf: true,
   C: 10,
   maxIter: 1000,
