@@ -14,6 +14,7 @@ export {
   type AslState,
   checkDefinition,
   DEFINITION_PATH,
+  longestApprovalTimeout,
   parseResource,
   placeholders,
   RETRYABLE_ERRORS,

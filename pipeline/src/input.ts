@@ -1,9 +1,25 @@
 import { resolveHyperparameters } from '@slipway/training-job';
 import { z } from 'zod';
-import { MAX_TIMEOUT_SECONDS } from './runtime/definition.js';
+import {
+  type AslDefinition,
+  longestApprovalTimeout,
+  MAX_TIMEOUT_SECONDS,
+  readDefinitionText,
+} from './runtime/definition.js';
 import { ExecutionInputError } from './runtime/errors.js';
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
+/** SageMaker's training job names: at most 63 characters, `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`
+ * (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateTrainingJob.html). */
+const TRAINING_JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+
+let approvalLimit: number | undefined;
+/** The longest approval wait the deployed definition can still end as `Rejected: timeout` (read once). */
+export function approvalTimeoutLimit(): number {
+  approvalLimit ??= longestApprovalTimeout(JSON.parse(readDefinitionText()) as AslDefinition);
+  return approvalLimit;
+}
 
 /** Gate thresholds: the evaluation's verdict is "pass" only if all hold. */
 export const thresholdsSchema = z
@@ -64,7 +80,25 @@ export const executionInputSchema = z
     /** Who or what started the execution, for the console. */
     trigger: z.enum(['cli', 'pull-request', 'console', 'schedule', 'api']).default('cli'),
   })
-  .strict();
+  .strict()
+  .superRefine((input, ctx) => {
+    const job = `${input.model}-${input.runId}`;
+    if (job.length > 63 || !TRAINING_JOB_NAME.test(job)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['runId'],
+        message: `the training job would be named "${job}" (${job.length} characters); SageMaker takes at most 63 letters, digits and dashes, ending in a letter or digit: shorten the model name or the run id`,
+      });
+    }
+    const limit = approvalTimeoutLimit();
+    if (input.approvalTimeoutSeconds > limit) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approvalTimeoutSeconds'],
+        message: `${input.approvalTimeoutSeconds} s is longer than the execution can wait: after training, evaluation and registration take their longest, at most ${limit} s remain before the execution itself times out, and it must end as "Rejected: timeout"`,
+      });
+    }
+  });
 
 export type ExecutionInput = z.output<typeof executionInputSchema>;
 export type ExecutionInputDraft = z.input<typeof executionInputSchema>;

@@ -158,3 +158,26 @@ export function checkDefinition(
   }
   return problems;
 }
+
+/**
+ * The longest approval wait that can still end as `Rejected: timeout`: the execution's TimeoutSeconds
+ * less what the states before Approval may take (each Task's TimeoutSeconds, on the slowest path). A
+ * longer wait would let the execution itself time out first.
+ */
+export function longestApprovalTimeout(definition: AslDefinition, approvalState = 'Approval'): number {
+  const total = definition.TimeoutSeconds ?? MAX_TIMEOUT_SECONDS;
+  const slowest = (name: string, seen: ReadonlySet<string>): number | undefined => {
+    if (name === approvalState) return 0;
+    const state = definition.States[name];
+    if (!state || seen.has(name)) return undefined;
+    const next = [state.Next, state.Default, ...(state.Choices ?? []).map((c) => c.Next)].filter(
+      (n): n is string => n !== undefined,
+    );
+    const after = next
+      .map((n) => slowest(n, new Set([...seen, name])))
+      .filter((t): t is number => t !== undefined);
+    if (after.length === 0) return undefined;
+    return (state.Type === 'Task' ? (state.TimeoutSeconds ?? 60) : 0) + Math.max(...after);
+  };
+  return Math.min(MAX_TIMEOUT_SECONDS, total - (slowest(definition.StartAt, new Set()) ?? 0) - 1);
+}
