@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type AddressInfo, isIP, isIPv4, isIPv6 } from 'node:net';
 import { hostname, networkInterfaces, userInfo } from 'node:os';
 import { gzipSync } from 'node:zlib';
+import { ownRecord } from '@slipway/lambdas';
 import type { ModelStore } from '@slipway/model-store';
 import {
   type ExecutionHandle,
@@ -97,7 +98,7 @@ const startSchema = z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'use 1-40 lowercase letters, digits and dashes')
       .optional(),
-    hyperparameters: z.record(z.string(), z.string()).optional(),
+    hyperparameters: ownRecord(z.string()).optional(),
     thresholds: z
       .object({
         minAccuracy: z.number().min(0).max(1).optional(),

@@ -1,3 +1,4 @@
+import { ownRecord } from '@slipway/lambdas';
 import { resolveHyperparameters } from '@slipway/training-job';
 import { z } from 'zod';
 import {
@@ -55,7 +56,7 @@ export const executionInputSchema = z
       })
       .strict(),
     /** Passed to the training job; SageMaker requires string values. */
-    hyperparameters: z.record(z.string(), z.string()).default({}),
+    hyperparameters: ownRecord(z.string()).default({}),
     git: z
       .object({
         /** The commit that produced the training code/data ("" when unknown). */

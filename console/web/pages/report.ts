@@ -158,8 +158,17 @@ function render(r: ReportView): Node[] {
             'div',
             { class: 'bar-group', role: 'listitem' },
             h('div', { class: 'bar-label' }, cls),
-            bar('candidate', c.metrics.perClass[cls]?.f1),
-            p ? bar(productionName, p.metrics.perClass[cls]?.f1) : null,
+            // Object.hasOwn: a class named "constructor" that production lacks must not read Object's.
+            bar(
+              'candidate',
+              Object.hasOwn(c.metrics.perClass, cls) ? c.metrics.perClass[cls]?.f1 : undefined,
+            ),
+            p
+              ? bar(
+                  productionName,
+                  Object.hasOwn(p.metrics.perClass, cls) ? p.metrics.perClass[cls]?.f1 : undefined,
+                )
+              : null,
           ),
         ),
       ),

@@ -52,7 +52,7 @@ function table(
     `| macro-F1 | ${pct(evaluation.candidate.macroF1)} | ${pct(production?.macroF1)} |`,
     ...classes.map(
       (cls) =>
-        `| F1 \`${cls.replace(/[|`]/g, '')}\` | ${pct(evaluation.candidate.perClassF1[cls])} | ${pct(productionPerClass?.[cls]?.f1)} |`,
+        `| F1 \`${cls.replace(/[|`]/g, '')}\` | ${pct(evaluation.candidate.perClassF1[cls])} | ${pct(productionPerClass && Object.hasOwn(productionPerClass, cls) ? productionPerClass[cls]?.f1 : undefined)} |`,
     ),
   ];
 }

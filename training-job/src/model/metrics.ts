@@ -30,7 +30,8 @@ export function computeMetrics(
     const prob = Math.min(1 - eps, Math.max(eps, (probabilities[i] as ArrayLike<number>)[t] as number));
     logLoss -= Math.log(prob);
   });
-  const perClass: Record<string, ClassMetrics> = {};
+  // Keyed by class name: a null prototype keeps "__proto__" or "constructor" an ordinary key.
+  const perClass: Record<string, ClassMetrics> = Object.create(null);
   let f1Sum = 0;
   classes.forEach((name, c) => {
     const tp = (confusion[c] as number[])[c] as number;

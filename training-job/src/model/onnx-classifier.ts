@@ -23,7 +23,8 @@ export interface SessionOptions {
 export function toPredictions(classes: readonly string[], raw: RawPredictions): Prediction[] {
   const k = classes.length;
   return raw.labels.map((label, i) => {
-    const probabilities: Record<string, number> = {};
+    // Keyed by class name: a null prototype keeps "__proto__" or "constructor" an ordinary key.
+    const probabilities: Record<string, number> = Object.create(null);
     for (let c = 0; c < k; c++) probabilities[classes[c] as string] = raw.probabilities[i * k + c] as number;
     return { label, probabilities };
   });

@@ -147,7 +147,7 @@ export function decodeModel(bytes: Uint8Array): {
     metadata_props?: { key: string; value: string }[];
     graph?: { node?: { op_type: string }[] };
   };
-  const metadata: Record<string, string> = {};
+  const metadata: Record<string, string> = Object.create(null); // keys come from the file
   for (const { key, value } of decoded.metadata_props ?? []) metadata[key] = value;
   return { metadata, ops: (decoded.graph?.node ?? []).map((n) => n.op_type) };
 }

@@ -106,8 +106,9 @@ export function resolveHyperparameters(overrides: Readonly<Record<string, unknow
   const out: Record<string, unknown> = {};
   for (const [rawKey, value] of Object.entries(overrides)) {
     if (value === undefined) continue;
-    const key = (aliases[rawKey] ?? aliases[rawKey.toLowerCase()] ?? rawKey) as keyof Hyperparameters;
-    if (!(key in HYPERPARAMETER_SPECS)) {
+    const alias = [rawKey, rawKey.toLowerCase()].find((k) => Object.hasOwn(aliases, k));
+    const key = (alias === undefined ? rawKey : aliases[alias]) as keyof Hyperparameters;
+    if (!Object.hasOwn(HYPERPARAMETER_SPECS, key)) {
       throw new TrainingError(
         `unknown hyperparameter "${rawKey}"; known: ${Object.keys(HYPERPARAMETER_SPECS).join(', ')}`,
       );

@@ -1,6 +1,7 @@
 import type { ModelStore } from '@slipway/model-store';
 import type { Metrics } from '@slipway/training-job';
 import { z } from 'zod';
+import { ownRecord } from '../../own-record.js';
 import { EvaluationError } from '../errors.js';
 import { sampleField } from '../event.js';
 import type { LatencyReport, TestRow } from './measure.js';
@@ -70,7 +71,7 @@ export const compactEvaluationSchema = z.object({
   candidate: z.object({
     accuracy: z.number(),
     macroF1: z.number(),
-    perClassF1: z.record(z.string(), z.number()),
+    perClassF1: ownRecord(z.number()),
   }),
   production: z.object({ version: z.number(), accuracy: z.number(), macroF1: z.number() }).nullable(),
   samples: z.array(sampleField),
