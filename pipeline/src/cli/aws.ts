@@ -23,8 +23,8 @@ import {
   currentActor,
   formatDuration,
   fraction,
+  hyperparameterOption,
   integer,
-  keyValue,
   modelNameFor,
   thresholdsFrom,
 } from './common.js';
@@ -103,51 +103,56 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
     if (program.commands.some((c) => c.name() === 'start')) return;
 
     withStageOptions(
-      program
-        .command('start')
-        .description(
-          'Start the pipeline on AWS Step Functions (training on SageMaker or Fargate); with --wait, follow it to approval',
-        )
-        .option(
-          '--data <source>',
-          'builtin:sentiment, builtin:spam, or a .jsonl/.csv file with text,label',
-          'builtin:sentiment',
-        )
-        .option('--test <path>', 'a separate test file (otherwise a seeded, stratified split)')
-        .option('--model <name>', 'model name in the store (default: the dataset name)')
-        .addOption(
-          new Option('--trainer <kind>', 'training compute')
-            .choices(['sagemaker', 'fargate'])
-            .default('sagemaker'),
-        )
-        .option('--hp <key=value>', 'a hyperparameter (repeatable)', keyValue, {})
-        .option(
-          '--min-accuracy <x>',
-          'gate: lowest accuracy accepted (default 0.6)',
-          fraction('--min-accuracy'),
-        )
-        .option(
-          '--max-regression <x>',
-          'gate: largest drop against production (default 0.01)',
-          fraction('--max-regression'),
-        )
-        .option('--min-class-f1 <x>', 'gate: lowest F1 of any class (default 0)', fraction('--min-class-f1'))
-        .option(
-          '--approval-timeout <seconds>',
-          'reject when nobody decides in time',
-          integer(1, 2_147_483),
-          7 * 24 * 3600,
-        )
-        .option('--commit <sha>', 'git commit recorded in lineage', '')
-        .option('--pr <number>', 'pull request recorded in lineage', '')
-        .option('--wait', 'wait until the execution waits for approval or ends')
-        .option('--timeout <seconds>', 'with --wait: give up after this long', integer(1, 86_400), 4 * 3600)
-        .option('--poll <seconds>', 'with --wait: between two status checks', integer(1, 3600), 10)
-        .option(
-          '--comment-file <path>',
-          'write a Markdown pull request comment (evaluation, how to approve) here',
-        )
-        .option('--json', 'print the outcome as JSON'),
+      hyperparameterOption(
+        program
+          .command('start')
+          .description(
+            'Start the pipeline on AWS Step Functions (training on SageMaker or Fargate); with --wait, follow it to approval',
+          )
+          .option(
+            '--data <source>',
+            'builtin:sentiment, builtin:spam, or a .jsonl/.csv file with text,label',
+            'builtin:sentiment',
+          )
+          .option('--test <path>', 'a separate test file (otherwise a seeded, stratified split)')
+          .option('--model <name>', 'model name in the store (default: the dataset name)')
+          .addOption(
+            new Option('--trainer <kind>', 'training compute')
+              .choices(['sagemaker', 'fargate'])
+              .default('sagemaker'),
+          )
+          .option(
+            '--min-accuracy <x>',
+            'gate: lowest accuracy accepted (default 0.6)',
+            fraction('--min-accuracy'),
+          )
+          .option(
+            '--max-regression <x>',
+            'gate: largest drop against production (default 0.01)',
+            fraction('--max-regression'),
+          )
+          .option(
+            '--min-class-f1 <x>',
+            'gate: lowest F1 of any class (default 0)',
+            fraction('--min-class-f1'),
+          )
+          .option(
+            '--approval-timeout <seconds>',
+            'reject when nobody decides in time',
+            integer(1, 2_147_483),
+            7 * 24 * 3600,
+          )
+          .option('--commit <sha>', 'git commit recorded in lineage', '')
+          .option('--pr <number>', 'pull request recorded in lineage', '')
+          .option('--wait', 'wait until the execution waits for approval or ends')
+          .option('--timeout <seconds>', 'with --wait: give up after this long', integer(1, 86_400), 4 * 3600)
+          .option('--poll <seconds>', 'with --wait: between two status checks', integer(1, 3600), 10)
+          .option(
+            '--comment-file <path>',
+            'write a Markdown pull request comment (evaluation, how to approve) here',
+          )
+          .option('--json', 'print the outcome as JSON'),
+      ),
       'run on AWS (required: locally use `slipway run`)',
     ).action(
       async (

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { userInfo } from 'node:os';
-import { InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_HYPERPARAMETERS, HYPERPARAMETER_SPECS, type Hyperparameters } from '@slipway/training-job';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { checkHyperparameters } from '../input.js';
 import { UsageError } from './exit-codes.js';
 
@@ -49,11 +50,43 @@ export const fraction = (flag: string) => (value: string) => {
 };
 
 /** A repeatable `key=value` option, collected into a record. */
-export const keyValue = (value: string, previous: Record<string, string>) => {
+export const keyValue = (value: string, previous: Record<string, string> = {}) => {
   const eq = value.indexOf('=');
   if (eq <= 0) throw new InvalidArgumentError(`expected key=value, got "${value}"`);
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
 };
+
+/** A hyperparameter's name as `--hp` and SageMaker's hyperparameters.json spell it: `ngram_max`, `C`. */
+export function hyperparameterKey(key: keyof Hyperparameters): string {
+  return key === 'C' ? key : key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** Every hyperparameter with its default and meaning, as `--help` lists them. */
+export function hyperparametersHelp(): string {
+  const rows = Object.entries(HYPERPARAMETER_SPECS).map(([key, spec]) => [
+    `${hyperparameterKey(key as keyof Hyperparameters)}=${String(DEFAULT_HYPERPARAMETERS[key as keyof Hyperparameters])}`,
+    spec.help,
+  ]);
+  const width = Math.max(...rows.map(([left]) => (left ?? '').length));
+  return [
+    'Hyperparameters (--hp key=value, repeatable; shown with their defaults):',
+    ...rows.map(([left, help]) => `  ${(left ?? '').padEnd(width)}  ${help}`),
+    '  analyzer=char makes ngram_max 3 unless given.',
+  ].join('\n');
+}
+
+/** `--hp key=value`, the one way `train`, `run` and `start` take hyperparameters; --help lists them. */
+export function hyperparameterOption(command: Command): Command {
+  return (
+    command
+      .option('--hp <key=value>', 'a hyperparameter (repeatable), e.g. --hp ngram_max=3 --hp C=4', keyValue)
+      .addHelpText('after', `\n${hyperparametersHelp()}`)
+      // No default in the option itself, or --help would print "(default: {})".
+      .hook('preAction', (_, action) => {
+        if (action.getOptionValue('hp') === undefined) action.setOptionValue('hp', {});
+      })
+  );
+}
 
 /** The current git commit, when run inside a repository ("" otherwise). */
 export function gitCommit(): string {

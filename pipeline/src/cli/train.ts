@@ -11,6 +11,8 @@ import {
   writeModelDir,
 } from '@slipway/training-job';
 import { type Command, Option } from 'commander';
+import { hyperparameterOption } from './common.js';
+import { UsageError } from './exit-codes.js';
 import { type Io, Output } from './output.js';
 
 const kebab = (key: string) => key.replace(/(?<=[a-z])[A-Z]/g, (c) => `-${c}`).toLowerCase();
@@ -36,40 +38,49 @@ export function progressPrinter(stream: Io['stderr']): (p: TrainingProgress) => 
 
 /** `slipway train` and `slipway predict`. */
 export function trainCommands(program: Command, io: Io): void {
-  const train = program
-    .command('train')
-    .description('Train a text classifier and write model.onnx, metrics.json and manifest.json')
-    .requiredOption(
-      '--data <source>',
-      'builtin:sentiment, builtin:spam, or a .jsonl/.csv file with text,label',
-    )
-    .option('--test <path>', 'a separate test file (otherwise a seeded, stratified split)')
-    .requiredOption('--out <dir>', 'folder to write the model into')
-    .option('--name <name>', 'model name (default: the dataset name)')
-    .option(
-      '--hyperparameters <file>',
-      "a JSON file of hyperparameters (SageMaker's hyperparameters.json works)",
-    )
-    .option('--json', 'print the manifest as JSON');
+  const train = hyperparameterOption(
+    program
+      .command('train')
+      .description('Train a text classifier and write model.onnx, metrics.json and manifest.json')
+      .requiredOption(
+        '--data <source>',
+        'builtin:sentiment, builtin:spam, or a .jsonl/.csv file with text,label',
+      )
+      .option(
+        '--test <path>',
+        'a separate test file (default: a seeded, stratified split, see test_fraction)',
+      )
+      .requiredOption('--out <dir>', 'folder to write the model into')
+      .option('--name <name>', 'model name (default: the dataset name, or the --data file name)')
+      .option(
+        '--hyperparameters <file>',
+        "a JSON file of hyperparameters (SageMaker's hyperparameters.json works); --hp overrides it",
+      )
+      .option('--json', 'print the manifest as JSON'),
+  );
+  // The flags `train` took before --hp (--c 4, --ngram-max 3) still work; --help lists --hp only.
   const hpFlags = new Map<string, string>();
   for (const [key, spec] of Object.entries(HYPERPARAMETER_SPECS)) {
     const option = new Option(
       `--${kebab(key)} <${spec.kind === 'bool' ? 'true|false' : 'value'}>`,
       spec.help,
-    );
+    ).hideHelp();
     hpFlags.set(option.attributeName(), key);
     train.addOption(option);
   }
-  train.action(async (opts: Record<string, string | boolean | undefined>) => {
+  train.action(async (opts: Record<string, unknown> & { hp: Record<string, string> }) => {
     const out = new Output(io, Boolean(opts.json));
-    const fromFile = opts.hyperparameters
-      ? (JSON.parse(await readFile(String(opts.hyperparameters), 'utf8')) as Record<string, unknown>)
-      : {};
+    const fromFile = opts.hyperparameters ? await readHyperparametersFile(String(opts.hyperparameters)) : {};
     const fromFlags: Record<string, unknown> = {};
     for (const [attribute, key] of hpFlags) {
       if (opts[attribute] !== undefined) fromFlags[key] = opts[attribute];
     }
-    const hp: Hyperparameters = resolveHyperparameters({ ...fromFile, ...fromFlags });
+    let hp: Hyperparameters;
+    try {
+      hp = resolveHyperparameters({ ...fromFile, ...fromFlags, ...opts.hp });
+    } catch (error) {
+      throw new UsageError((error as Error).message, { cause: error });
+    }
     const dataset = await loadDataset(String(opts.data), {
       ...(opts.test ? { test: String(opts.test) } : {}),
       seed: hp.seed,
@@ -122,6 +133,22 @@ export function trainCommands(program: Command, io: Io): void {
         await classifier.close();
       }
     });
+}
+
+/** A hyperparameters.json: an object of values; anything else is a usage error naming the file. */
+async function readHyperparametersFile(file: string): Promise<Record<string, unknown>> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).syscall) throw error;
+    throw new UsageError(`--hyperparameters ${file} is not JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new UsageError(`--hyperparameters ${file} must hold a JSON object like {"C": "4"}`);
+  return parsed as Record<string, unknown>;
 }
 
 /** One text per line of stdin, blank lines included, so outputs line up with input lines. */

@@ -1,5 +1,5 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { listBuiltinDatasets, loadBuiltinRows } from './builtin/index.js';
 import { parseCsv } from './csv.js';
 import { dataError } from './errors.js';
@@ -108,10 +108,19 @@ function makeDataset(
   return { name, sha256: datasetSha256(train, test), train, test, classes, source, split };
 }
 
-/** The dataset name a path gives: its base name without extension, reduced to allowed characters. */
+/** File stems that name a split, not a dataset: `reviews/train.csv` is the dataset "reviews". */
+const SPLIT_STEMS = /^(train|training|test|testing|data|dataset)$/i;
+
+/**
+ * The dataset name a path gives: its base name without extension (the folder's name when the file is
+ * called train, test or data), reduced to allowed characters.
+ */
 function defaultName(spec: string): string {
-  const base = basename(resolve(spec));
-  const stem = base.slice(0, base.length - extname(base).length) || base;
+  const path = resolve(spec);
+  const base = basename(path);
+  const fileStem = base.slice(0, base.length - extname(base).length) || base;
+  const folder = basename(dirname(path));
+  const stem = SPLIT_STEMS.test(fileStem) && folder !== '' && folder !== '/' ? folder : fileStem;
   const cleaned = stem.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '');
   return cleaned.slice(0, 100) || 'dataset';
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -15,7 +15,16 @@ afterAll(async () => {
 describe('slipway train and predict', () => {
   test('train --json prints the manifest; predict classifies texts', async () => {
     const out = join(dir, 'model');
-    const trained = await slipway('train', '--data', 'builtin:sentiment', '--out', out, '--c', '4', '--json');
+    const trained = await slipway(
+      'train',
+      '--data',
+      'builtin:sentiment',
+      '--out',
+      out,
+      '--hp',
+      'C=4',
+      '--json',
+    );
     expect(trained.stderr).toMatch(/dataset {3}sentiment/);
     expect(trained.code).toBe(0);
     const manifest = JSON.parse(trained.stdout);
@@ -76,6 +85,76 @@ describe('slipway train and predict', () => {
     const predicted = await slipway('predict', '--model', out, 'this is a great film', '--json');
     expect(predicted.code).toBe(0);
     expect(JSON.parse(predicted.stdout).predictions).toHaveLength(1);
+  });
+
+  test('--hp is the one way to pass hyperparameters; --help lists each with its default; the old flags still work', async () => {
+    for (const command of ['train', 'run']) {
+      const help = (await slipway(command, '--help')).stdout;
+      expect(help).toMatch(/^Hyperparameters \(--hp key=value, repeatable; shown with their defaults\):$/m);
+      expect(help).toMatch(/^ {2}C=10 +inverse L2 regularization strength$/m);
+      expect(help).toMatch(/^ {2}ngram_max=2 +longest n-gram$/m);
+      expect(help).not.toContain('(default: {})');
+      expect(help).not.toMatch(/--ngram-max/);
+    }
+    const out = join(dir, 'hp-model');
+    const trained = await slipway(
+      'train',
+      '--data',
+      'builtin:sentiment',
+      '--out',
+      out,
+      '--hp',
+      'ngram_max=1',
+      '--c',
+      '2',
+      '--json',
+    );
+    expect(trained.code).toBe(0);
+    expect(JSON.parse(trained.stdout).lineage.hyperparameters).toMatchObject({ C: 2, ngramMax: 1 });
+
+    const unknown = await slipway('train', '--data', 'builtin:sentiment', '--out', out, '--hp', 'depth=3');
+    expect(unknown.stderr).toMatch(/^error: unknown hyperparameter "depth"/m);
+    expect(unknown.code).toBe(2);
+    const file = join(dir, 'hp.json');
+    await writeFile(file, '{"C": 4,');
+    const broken = await slipway(
+      'train',
+      '--data',
+      'builtin:sentiment',
+      '--out',
+      out,
+      '--hyperparameters',
+      file,
+    );
+    expect(broken.stderr).toContain(`error: --hyperparameters ${file} is not JSON`);
+    expect(broken.code).toBe(2);
+  });
+
+  test('a train.jsonl/test.jsonl pair is named after its folder, not "train"', async () => {
+    const folder = join(dir, 'support-tickets');
+    await mkdir(folder, { recursive: true });
+    const rows = (n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        JSON.stringify({ text: `word${i % 2} text ${i}`, label: `c${i % 2}` }),
+      ).join('\n');
+    await writeFile(join(folder, 'train.jsonl'), rows(20));
+    await writeFile(join(folder, 'test.jsonl'), rows(6));
+    const trained = await slipway(
+      'train',
+      '--data',
+      join(folder, 'train.jsonl'),
+      '--test',
+      join(folder, 'test.jsonl'),
+      '--out',
+      join(dir, 'tickets-model'),
+      '--hp',
+      'min_df=1',
+      '--json',
+    );
+    expect(trained.code).toBe(0);
+    const manifest = JSON.parse(trained.stdout);
+    expect(manifest.name).toBe('support-tickets');
+    expect(manifest.lineage.dataset.name).toBe('support-tickets');
   });
 
   test('bad data names the file and line and exits 1', async () => {
