@@ -95,6 +95,8 @@ interface TaskRun {
   readonly state: string;
   readonly journal: ExecutionJournal;
   readonly signal: AbortSignal;
+  /** Training job names created in this run (SageMaker refuses a name twice). */
+  readonly trainingJobs: Set<string>;
 }
 
 /** A new execution id: sortable by time, unique, and usable in SageMaker job names. */
@@ -199,6 +201,7 @@ export class LocalRuntime {
 
   private run(journal: ExecutionJournal, startAt: string, input: unknown): ExecutionHandle {
     const inflight = new Map<string, AbortController>();
+    const trainingJobs = new Set<string>();
     const overrides: Record<string, (input: unknown) => Promise<never>> = {};
     for (const [name, state] of Object.entries(this.definition.States)) {
       if (state.Type !== 'Task' || !state.Resource) continue;
@@ -213,6 +216,7 @@ export class LocalRuntime {
             state: name,
             journal,
             signal: controller.signal,
+            trainingJobs,
           })) as never;
         } catch (error) {
           // Stopped after its state timed out or the execution ended: the interpreter has moved on.
@@ -399,6 +403,17 @@ export class LocalRuntime {
       InputDataConfig: { ChannelName: string; DataSource: { S3DataSource: { S3Uri: string } } }[];
       OutputDataConfig: { S3OutputPath: string };
     };
+    // Training job names are unique per account and region: CreateTrainingJob refuses one that exists
+    // (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateTrainingJob.html, ResourceInUse).
+    if (run.trainingJobs.has(p.TrainingJobName)) {
+      throw Object.assign(
+        new Error(
+          `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${p.TrainingJobName})`,
+        ),
+        { name: 'SageMaker.ResourceInUseException' },
+      );
+    }
+    run.trainingJobs.add(p.TrainingJobName);
     const outputUri = `${p.OutputDataConfig.S3OutputPath.replace(/\/+$/, '')}/${p.TrainingJobName}/output/model.tar.gz`;
     const logger = this.jobLogger(run, p.TrainingJobName);
     const describe = {
