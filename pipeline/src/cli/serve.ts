@@ -1,6 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import cluster, { type Worker } from 'node:cluster';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type Command, InvalidArgumentError } from 'commander';
 import { UsageError } from './exit-codes.js';
 import { type Io, Output } from './output.js';
@@ -24,6 +26,26 @@ interface ServeOptions {
   readonly logLevel: string;
   readonly logText?: boolean;
   readonly json?: boolean;
+  readonly workers: number;
+}
+
+/** Set in a worker process's environment: the serve options, as JSON, and the worker's number. */
+const WORKER_OPTIONS = 'SLIPWAY_SERVE_WORKER_OPTIONS';
+const WORKER_NUMBER = 'SLIPWAY_SERVE_WORKER_NUMBER';
+
+/** What a worker tells the primary: it listens, or it could not start (its error, to rethrow). */
+type WorkerMessage =
+  | { readonly type: 'slipway-serve-listening'; readonly description: ServerDescription }
+  | { readonly type: 'slipway-serve-failed'; readonly message: string; readonly code?: string };
+
+interface ServerDescription {
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly model: { readonly name: string; readonly version: number | null };
+  readonly source: string;
+  readonly watchable: boolean;
+  readonly loadMs: number;
 }
 
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/;
@@ -73,12 +95,133 @@ export function serveCommands(program: Command, io: Io): void {
     .option('--log-level <level>', 'debug, info, warn or error (logs go to stdout/stderr as JSON)', 'warn')
     .option('--log-text', 'include input texts in request logs (off: texts may be personal data)')
     .option('--json', 'print the server description as JSON once listening')
+    .option(
+      '--workers <n>',
+      'server processes sharing the port, each with its own model session (default: one per core)',
+      integer(1, 256),
+      availableParallelism(),
+    )
     .action(async (opts: ServeOptions) => {
-      await serve(opts, io);
+      if (opts.workers > 1) await serveWithWorkers(opts, io);
+      else await serve(opts, io);
     });
 }
 
-async function serve(given: ServeOptions, io: Io): Promise<void> {
+/** The worker entry beside this module: `.ts` when running from the sources, `.js` (or `.mjs`) built. */
+function workerEntry(): { exec: string; execArgv: string[] } {
+  const here = fileURLToPath(import.meta.url);
+  const exec = join(here, '..', `serve-worker${extname(here)}`);
+  // Keep the loader flags (tsx, export conditions) but not an --eval that started the primary; the
+  // TypeScript sources need tsx even when this process got them some other way (vitest).
+  const execArgv: string[] = extname(here) === '.ts' ? ['--conditions=source', '--import', 'tsx'] : [];
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '-e' || arg === '--eval' || arg === '-p' || arg === '--print') i++;
+    else if (!arg.startsWith('--input-type') && !arg.startsWith('--eval=')) execArgv.push(arg);
+  }
+  return { exec, execArgv };
+}
+
+/**
+ * `--workers n`: n processes (node:cluster) serve the same port, each loading and self-testing the
+ * model and following the alias on its own, as gunicorn's workers do; the kernel spreads connections
+ * over them. This process only starts them, prints where they listen and stops them on Ctrl-C/SIGTERM.
+ */
+async function serveWithWorkers(given: ServeOptions, io: Io): Promise<void> {
+  const opts = validate(given);
+  const out = new Output(io, Boolean(opts.json));
+  cluster.setupPrimary(workerEntry());
+  const workers: Worker[] = [];
+  let stopping = false;
+  const exits: Promise<number>[] = [];
+  // Every worker listens with the same arguments, so node:cluster hands them one shared socket (with
+  // --port 0, one free port for all).
+  const fork = (number: number) => {
+    const worker = cluster.fork({ [WORKER_OPTIONS]: JSON.stringify(opts), [WORKER_NUMBER]: String(number) });
+    workers[number - 1] = worker;
+    exits.push(new Promise<number>((done) => worker.once('exit', (code) => done(code ?? 1))));
+    return new Promise<ServerDescription>((done, fail) => {
+      worker.on('message', (message: WorkerMessage) => {
+        if (message?.type === 'slipway-serve-listening') done(message.description);
+        else if (message?.type === 'slipway-serve-failed')
+          fail(new ServeWorkerError(message.message, message.code));
+      });
+      worker.once('exit', (code, signal) => {
+        fail(
+          new ServeWorkerError(
+            `serve worker ${number} stopped before listening (exit ${code ?? signal}); its error is above`,
+          ),
+        );
+      });
+    });
+  };
+  let description: ServerDescription;
+  try {
+    const all = await Promise.all(Array.from({ length: opts.workers }, (_, i) => fork(i + 1)));
+    description = all[0] as ServerDescription;
+  } catch (error) {
+    stopping = true;
+    for (const worker of workers) worker?.process.kill('SIGTERM');
+    await Promise.all(exits);
+    throw error;
+  }
+  printListening(out, description, opts, opts.workers);
+
+  // A worker that dies while serving is replaced, as gunicorn does; the others keep serving meanwhile.
+  cluster.on('exit', (worker, code, signal) => {
+    const number = workers.indexOf(worker) + 1;
+    if (stopping || number === 0) return;
+    out.info(`warning   serve worker ${number} stopped (${code ?? signal}); starting another`);
+    fork(number).catch((error: Error) => out.info(`warning   ${error.message}`));
+  });
+
+  const signal = await stopSignal();
+  stopping = true;
+  out.info(`${signal}: finishing in-flight requests`);
+  for (const worker of workers) worker.process.kill('SIGTERM');
+  await Promise.all(exits);
+  out.info('stopped');
+}
+
+/** A serve worker process could not start: its error's message, and its code (so the same exit). */
+export class ServeWorkerError extends Error {
+  override readonly name = 'ServeWorkerError';
+
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Runs in a worker process (serve-worker.ts): one server with the options the primary passed on.
+ * If it cannot start, the primary gets the error to report (and exit by) and this process ends.
+ */
+export async function serveAsWorker(io: Io): Promise<void> {
+  const opts = JSON.parse(process.env[WORKER_OPTIONS] ?? '{}') as ServeOptions;
+  const number = Number(process.env[WORKER_NUMBER] ?? 1);
+  const send = (message: WorkerMessage) =>
+    new Promise<void>((done) => (process.send ? process.send(message, () => done()) : done()));
+  try {
+    await serve({ ...opts, workers: 1 }, io, { number, send: (m) => void send(m) });
+  } catch (error) {
+    const { message, code } = error as { message?: unknown; code?: unknown };
+    await send({
+      type: 'slipway-serve-failed',
+      message: String(message ?? error),
+      ...(typeof code === 'string' ? { code } : {}),
+    });
+    process.exitCode = 1;
+  }
+  // Stopped (or failed); the open channel to the primary is all that keeps the process alive.
+  process.disconnect?.();
+}
+
+/** Fills --store from $SLIPWAY_STORE and checks the options every mode needs. */
+function validate(given: ServeOptions): ServeOptions {
   const envStore = process.env.SLIPWAY_STORE;
   const opts =
     given.model === undefined && given.store === undefined && envStore
@@ -87,12 +230,25 @@ async function serve(given: ServeOptions, io: Io): Promise<void> {
   if ((opts.model === undefined) === (opts.store === undefined)) {
     throw new UsageError('give either --model <dir> or --store <uri> (with --alias), not both or neither');
   }
-  const logLevel = opts.logLevel.toUpperCase();
-  if (!['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(logLevel)) {
+  if (!['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(opts.logLevel.toUpperCase())) {
     throw new UsageError(`--log-level must be debug, info, warn or error, not "${opts.logLevel}"`);
   }
+  return opts;
+}
+
+/** In a worker process: its number (1 reports model events) and the channel to the primary. */
+interface WorkerRole {
+  readonly number: number;
+  readonly send: (message: WorkerMessage) => void;
+}
+
+async function serve(given: ServeOptions, io: Io, worker?: WorkerRole): Promise<void> {
+  const opts = validate(given);
+  const logLevel = opts.logLevel.toUpperCase();
   const out = new Output(io, Boolean(opts.json));
-  if (!isLoopback(opts.host)) {
+  // Only the first worker speaks for the pool: the others load the same versions.
+  const quiet = worker !== undefined && worker.number > 1;
+  if (!isLoopback(opts.host) && worker === undefined) {
     out.info(
       `warning: binding ${opts.host} makes the service reachable from other machines; it has no authentication`,
     );
@@ -114,7 +270,14 @@ async function serve(given: ServeOptions, io: Io): Promise<void> {
     const store = await openStore(uri);
     closeStore = () => store.close();
     const name = opts.name ?? (await onlyModel(store, uri));
-    let cacheDir = opts.cacheDir === undefined ? undefined : resolve(opts.cacheDir);
+    // Workers each write their own copies: two writers of one version folder would race.
+    let cacheDir =
+      opts.cacheDir === undefined
+        ? undefined
+        : worker === undefined
+          ? resolve(opts.cacheDir)
+          : join(resolve(opts.cacheDir), `worker-${worker.number}`);
+    if (cacheDir !== undefined) await mkdir(cacheDir, { recursive: true });
     if (cacheDir === undefined) {
       const temp = await mkdtemp(join(tmpdir(), 'slipway-serve-'));
       cacheDir = temp;
@@ -141,6 +304,7 @@ async function serve(given: ServeOptions, io: Io): Promise<void> {
       logLevel: logLevel as 'WARN',
       logText: Boolean(opts.logText),
       onEvent: (event) => {
+        if (quiet) return;
         if (event.type === 'swapped') {
           out.info(
             `swapped   ${describe(event.from)} -> ${describe(event.to)} (loaded and self-tested in ${Math.round(event.loadMs)} ms)`,
@@ -160,35 +324,41 @@ async function serve(given: ServeOptions, io: Io): Promise<void> {
     throw error;
   }
 
-  const curl = `curl -s -X POST ${server.url}/predict -H 'content-type: application/json' -d '{"text":"I loved this phone, the battery is great."}'`;
-  out.result(
-    {
-      url: server.url,
-      host: server.host,
-      port: server.port,
-      model: server.model,
-      source: source.description,
-      loadMs: Math.round(server.loadMs),
-      docs: `${server.url}/docs`,
-      curl,
-    },
-    () =>
-      [
-        `serving   ${describe(server.model)} from ${source.description} (loaded and self-tested in ${Math.round(server.loadMs)} ms)`,
-        `url       ${server.url}`,
-        `docs      ${server.url}/docs`,
-        `try       ${curl}`,
-        source.watchable
-          ? `watching  ${source.description} every ${opts.pollMs} ms; Ctrl-C stops`
-          : 'Ctrl-C stops',
-      ].join('\n'),
-  );
+  const description: ServerDescription = {
+    url: server.url,
+    host: server.host,
+    port: server.port,
+    model: server.model,
+    source: source.description,
+    watchable: source.watchable,
+    loadMs: Math.round(server.loadMs),
+  };
+  if (worker) worker.send({ type: 'slipway-serve-listening', description });
+  else printListening(out, description, opts, 1);
 
-  const signal = await new Promise<string>((done) => {
+  // A worker whose primary is gone (killed outright) stops too instead of serving on alone.
+  const orphaned = () => process.kill(process.pid, 'SIGTERM');
+  if (worker) process.once('disconnect', orphaned);
+  const signal = await stopSignal();
+  process.off('disconnect', orphaned);
+  if (worker) {
+    // The terminal's Ctrl-C reaches the workers and the primary's SIGTERM follows: finish, don't die.
+    process.on('SIGINT', () => {});
+    process.on('SIGTERM', () => {});
+  }
+  if (!worker) out.info(`${signal}: finishing in-flight requests`);
+  await server.close();
+  await closeStore();
+  await cleanup();
+  if (!worker) out.info('stopped');
+}
+
+/** Resolves with the name of the first SIGINT or SIGTERM; a second Ctrl-C then ends the process at once. */
+function stopSignal(): Promise<string> {
+  return new Promise<string>((done) => {
     const onInt = () => stop('SIGINT');
     const onTerm = () => stop('SIGTERM');
     const stop = (name: string) => {
-      // A second Ctrl-C falls through to Node's default and ends the process at once.
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
       done(name);
@@ -196,11 +366,37 @@ async function serve(given: ServeOptions, io: Io): Promise<void> {
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
   });
-  out.info(`${signal}: finishing in-flight requests`);
-  await server.close();
-  await closeStore();
-  await cleanup();
-  out.info('stopped');
+}
+
+function printListening(out: Output, d: ServerDescription, opts: ServeOptions, workers: number): void {
+  if (!isLoopback(opts.host) && workers > 1) {
+    out.info(
+      `warning: binding ${opts.host} makes the service reachable from other machines; it has no authentication`,
+    );
+  }
+  const curl = `curl -s -X POST ${d.url}/predict -H 'content-type: application/json' -d '{"text":"I loved this phone, the battery is great."}'`;
+  out.result(
+    {
+      url: d.url,
+      host: d.host,
+      port: d.port,
+      model: d.model,
+      source: d.source,
+      loadMs: d.loadMs,
+      workers,
+      docs: `${d.url}/docs`,
+      curl,
+    },
+    () =>
+      [
+        `serving   ${describe(d.model)} from ${d.source} (loaded and self-tested in ${d.loadMs} ms)`,
+        `url       ${d.url}`,
+        ...(workers > 1 ? [`workers   ${workers} processes share the port (--workers to change)`] : []),
+        `docs      ${d.url}/docs`,
+        `try       ${curl}`,
+        d.watchable ? `watching  ${d.source} every ${opts.pollMs} ms; Ctrl-C stops` : 'Ctrl-C stops',
+      ].join('\n'),
+  );
 }
 
 function describe(model: { readonly name: string; readonly version: number | null }): string {

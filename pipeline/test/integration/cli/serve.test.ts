@@ -60,10 +60,14 @@ function spawnSlipway(
   return Object.assign(child, { out: () => stdout, err: () => stderr });
 }
 
-async function waitFor<T>(get: () => T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(
+  get: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = get();
+    const value = await get();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
@@ -79,6 +83,21 @@ function tryJson(text: string): Record<string, unknown> | undefined {
     return JSON.parse(text) as Record<string, unknown>;
   } catch {
     return undefined;
+  }
+}
+
+/** The pids of a process's children (Linux /proc). */
+async function childPids(pid: number): Promise<number[]> {
+  const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  return text.trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -108,6 +127,36 @@ describe('slipway serve', () => {
     expect(await exit).toBe(0);
     expect(child.err()).toContain('SIGTERM: finishing in-flight requests\nstopped\n');
   });
+
+  it('--workers 2: two processes answer on one port, a dead one is replaced, and none outlives SIGTERM', async () => {
+    const child = spawnSlipway(['serve', '--model', modelDir, '--port', '0', '--workers', '2', '--json']);
+    const exit = exited(child);
+    const info = await waitFor(() => tryJson(child.out()), 'the JSON description');
+    expect(info.workers).toBe(2);
+    const workers = await childPids(child.pid as number);
+    expect(workers).toHaveLength(2);
+    const predict = async () => {
+      const response = await fetch(`${info.url}/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'a lovely film' }),
+      });
+      return response.status;
+    };
+    expect(await Promise.all(Array.from({ length: 8 }, predict))).toEqual(Array(8).fill(200));
+
+    process.kill(workers[0] as number, 'SIGKILL');
+    await waitFor(() => (child.err().includes('starting another') ? true : undefined), 'the replacement');
+    const replaced = await waitFor(async () => {
+      const now = await childPids(child.pid as number);
+      return now.length === 2 && !now.includes(workers[0] as number) ? now : undefined;
+    }, 'a second worker again');
+    expect(await predict()).toBe(200);
+
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+    for (const pid of replaced) expect(alive(pid)).toBe(false);
+  }, 120_000);
 
   it('prints the URL, docs and curl line for people, and stops on Ctrl-C', async () => {
     const child = spawnSlipway(['serve', '--model', modelDir, '--port', '0']);
