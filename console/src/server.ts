@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type AddressInfo, isIP, isIPv4, isIPv6 } from 'node:net';
 import { hostname, networkInterfaces, userInfo } from 'node:os';
 import { gzipSync } from 'node:zlib';
-import { ownRecord } from '@slipway/lambdas';
+import { ownRecord, wellFormedStrings } from '@slipway/lambdas';
 import type { ModelStore } from '@slipway/model-store';
 import {
   type ExecutionHandle,
@@ -735,7 +735,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return {};
   try {
-    return JSON.parse(text);
+    return JSON.parse(text, wellFormedStrings);
   } catch {
     throw new ConsoleRequestError(400, 'bad_request', 'the request body is not valid JSON');
   }

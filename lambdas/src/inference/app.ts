@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { z } from 'zod';
+import { wellFormedStrings } from '../json.js';
 import { renderDocs } from './docs.js';
 import type { ModelHolder } from './holder.js';
 import type { InferenceLimits } from './limits.js';
@@ -233,7 +234,7 @@ export class InferenceApp {
       );
     }
     try {
-      return JSON.parse(request.body);
+      return JSON.parse(request.body, wellFormedStrings);
     } catch (error) {
       const detail = error instanceof SyntaxError ? `: ${error.message.slice(0, 200)}` : '';
       throw new Rejection(400, 'invalid_json', `the request body is not valid JSON${detail}`);

@@ -6,7 +6,11 @@ export interface SourcedRow extends Row {
   readonly line: number;
 }
 
-/** Checks one row's fields: both strings, neither blank. The label is trimmed, the text kept as given. */
+/**
+ * Checks one row's fields: both strings, neither blank. The label is trimmed, the text kept as given,
+ * except that a lone surrogate (only a JSON escape such as `\ud800` can make one) becomes U+FFFD in
+ * both: what onnxruntime sees anyway, and what every JSON file the dataset reaches can hold.
+ */
 export function checkRow(text: unknown, label: unknown, file: string, line: number): SourcedRow {
   for (const [field, value] of [
     ['text', text],
@@ -24,7 +28,7 @@ export function checkRow(text: unknown, label: unknown, file: string, line: numb
       throw dataError(file, line, `"${field}" is empty; give the row a ${field} or remove it`);
     }
   }
-  return { text: text as string, label: (label as string).trim(), line };
+  return { text: (text as string).toWellFormed(), label: (label as string).trim().toWellFormed(), line };
 }
 
 /** The error for a file with no rows at all; `what` says what a row looks like in that format. */

@@ -117,10 +117,11 @@ export async function trainModel(
     );
     // Real test texts, plus variants whose result depends on the host's Unicode handling: the same
     // text upper-cased (lowercasing must work at all), and with Greek capital sigma, Turkish dotted I,
-    // a lone surrogate and a NUL (the cases where runtimes and locales have differed).
+    // U+FFFD (what a lone surrogate becomes before onnxruntime, and before any JSON file: jq and Go refuse
+    // or alter an escaped lone surrogate) and a NUL (the cases where runtimes and locales have differed).
     const picked = pickSelfTest(texts, raw.labels, classes).map((i) => texts[i] as string);
     const first = picked[0] ?? '';
-    const probes = [...picked, first.toUpperCase(), `ΟΔΥΣΣΕΥΣ İSTANBUL ${first} \ud800 ok\u0000 ignored`];
+    const probes = [...picked, first.toUpperCase(), `ΟΔΥΣΣΕΥΣ İSTANBUL ${first} \ufffd ok\u0000 ignored`];
     const probed = await session.predictRaw(probes);
     selfTest = probes.map((text, i) => ({
       text,
