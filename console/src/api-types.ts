@@ -1,6 +1,12 @@
 // The JSON the console's API serves. Types only: the browser bundle imports them too, so nothing here may
 // touch Node or the DOM.
 
+import type { ReportReview } from '@slipway/lambdas';
+import type { LineageComparison } from '@slipway/model-store';
+
+export type { ClassChange, Confusion, ReportReview } from '@slipway/lambdas';
+export type { LineageComparison, LineageRow } from '@slipway/model-store';
+
 /** How a state (or an execution) looks on the page. */
 export type Phase = 'not-run' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'stopped';
 
@@ -70,6 +76,17 @@ export interface ExecutionDetail extends ExecutionSummary {
     readonly version: number | null;
     readonly summary: string | null;
     readonly decisions: readonly DecisionView[];
+    /** The candidate's figures beside production's, from the evaluation; null before Evaluate ran. */
+    readonly figures: {
+      readonly candidate: { readonly accuracy: number; readonly macroF1: number };
+      readonly production: {
+        readonly version: number;
+        readonly accuracy: number;
+        readonly macroF1: number;
+      } | null;
+    } | null;
+    /** Dataset, commit and hyperparameters beside production's; null until the store says. */
+    readonly lineage: LineageComparison | null;
   };
   /** Training jobs whose logs can be read. */
   readonly jobs: readonly string[];
@@ -121,6 +138,12 @@ export interface VersionView {
   readonly hyperparameters: Readonly<Record<string, string | number | boolean>>;
   readonly trainingDurationMs: number | null;
   readonly problem: string | null;
+  /** Aliases pointing at this version. */
+  readonly aliases: readonly string[];
+  /** This version against what production points at now. */
+  readonly lineage: LineageComparison | null;
+  /** Set when a person rejected this version at approval (its execution ended in `Rejected`). */
+  readonly rejected: { readonly reason: string; readonly at: string | null } | null;
 }
 
 /** One move of an alias. */
@@ -240,4 +263,8 @@ export interface ReportView {
     }[];
   };
   readonly samples: readonly { readonly text: string; readonly label: string }[];
+  /** Classes ordered by change, top confusions: computed by the server for any number of classes. */
+  readonly review: ReportReview;
+  /** The candidate's lineage beside production's. */
+  readonly lineage: LineageComparison;
 }

@@ -219,7 +219,8 @@ export function detail(
     [...events].reverse().find((e) => e.type === 'StateEntered' && e.state === 'Approval')?.input,
   );
   const version = obj(approvalInput.registration).version;
-  const verdict = obj(obj(obj(approvalInput.evaluation).report).verdict);
+  const compact = obj(obj(approvalInput.evaluation).report);
+  const verdict = obj(compact.verdict);
   return {
     ...summary,
     states: views,
@@ -229,9 +230,25 @@ export function detail(
       version: typeof version === 'number' ? version : null,
       summary: str(verdict.summary),
       decisions: extra.decisions,
+      figures: figuresOf(compact),
+      lineage: null,
     },
     jobs: extra.jobs,
     input: data.input,
     output: data.output,
+  };
+}
+
+/** Headline figures of the compact evaluation the Approval state received; null when it has none. */
+function figuresOf(compact: Record<string, unknown>): ExecutionDetail['approval']['figures'] {
+  const c = obj(compact.candidate);
+  const p = obj(compact.production);
+  if (typeof c.accuracy !== 'number' || typeof c.macroF1 !== 'number') return null;
+  return {
+    candidate: { accuracy: c.accuracy, macroF1: c.macroF1 },
+    production:
+      typeof p.version === 'number' && typeof p.accuracy === 'number' && typeof p.macroF1 === 'number'
+        ? { version: p.version, accuracy: p.accuracy, macroF1: p.macroF1 }
+        : null,
   };
 }

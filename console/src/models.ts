@@ -1,5 +1,6 @@
-import type { ModelStore, VersionListing } from '@slipway/model-store';
-import { rollbackTarget } from '@slipway/model-store';
+import type { AliasRecord, ModelStore, VersionListing } from '@slipway/model-store';
+import { compareLineage, rollbackTarget } from '@slipway/model-store';
+import { readExecutionRecord } from '@slipway/pipeline';
 import type { AliasView, ModelDetail, ModelSummary, VersionView } from './api-types.js';
 
 /** Every model with where its aliases point. */
@@ -26,9 +27,21 @@ export async function modelDetail(
     store.listVersions(name, { limit: options.limit ?? 20, cursor: options.cursor ?? null }),
     store.listAliases(name),
   ]);
+  const production = aliases.find((a) => a.alias === 'production');
+  const productionListing =
+    production === undefined
+      ? undefined
+      : (page.versions.find((v) => v.version === production.version) ??
+        (await store
+          .getManifest(name, production.version)
+          .then(({ manifest }) => ({ version: production.version, manifest, problem: null }))
+          .catch(() => undefined)));
+  const rejections = await Promise.all(page.versions.map((v) => rejection(store, v)));
   return {
     name,
-    versions: page.versions.map(versionView),
+    versions: page.versions.map((v, i) =>
+      versionView(v, aliases, productionListing ?? null, rejections[i] ?? null),
+    ),
     nextCursor: page.nextCursor,
     aliases: aliases
       .sort((a, b) => a.alias.localeCompare(b.alias))
@@ -53,7 +66,29 @@ export async function modelDetail(
   };
 }
 
-function versionView(listing: VersionListing): VersionView {
+/**
+ * Whether people rejected a version: its execution (in this store) ended in the `Rejected` state.
+ * The reason is the rejection's cause.
+ */
+async function rejection(store: ModelStore, listing: VersionListing): Promise<VersionView['rejected']> {
+  const id = listing.manifest?.lineage?.executionId;
+  if (!id) return null;
+  try {
+    const record = await readExecutionRecord(store, id);
+    const rejected =
+      record.status === 'FAILED' && (record.currentState === 'Rejected' || record.error === 'Rejected');
+    return rejected ? { reason: record.cause ?? '', at: record.stoppedAt } : null;
+  } catch {
+    return null;
+  }
+}
+
+function versionView(
+  listing: VersionListing,
+  aliases: readonly AliasRecord[],
+  production: VersionListing | null,
+  rejected: VersionView['rejected'],
+): VersionView {
   const m = listing.manifest;
   const perClass = m?.metrics?.perClass ?? {};
   return {
@@ -70,5 +105,16 @@ function versionView(listing: VersionListing): VersionView {
     hyperparameters: m?.lineage?.hyperparameters ?? {},
     trainingDurationMs: m?.lineage?.trainingDurationMs ?? null,
     problem: listing.problem,
+    aliases: aliases
+      .filter((a) => a.version === listing.version)
+      .map((a) => a.alias)
+      .sort(),
+    lineage: m
+      ? compareLineage(
+          { version: listing.version, lineage: m.lineage },
+          production ? { version: production.version, lineage: production.manifest?.lineage ?? null } : null,
+        )
+      : null,
+    rejected,
   };
 }

@@ -21,6 +21,7 @@ import { ConsoleRequestError, ConsoleStartError } from './errors.js';
 import { type DrawableDefinition, layoutDefinition } from './graph.js';
 import { LocalExecutionSource } from './local-source.js';
 import { listModelSummaries, modelDetail } from './models.js';
+import { reportView, withApprovalLineage } from './review.js';
 import type { ExecutionSource } from './source.js';
 
 /** How `startConsole` is set up. */
@@ -306,12 +307,14 @@ class ConsoleApp {
         ok({ executions: (await this.source.list()).slice(0, 200) }),
       ),
       r('POST', /^\/api\/executions$/, async (_, body) => this.start(body)),
-      r('GET', /^\/api\/executions\/([^/]+)$/, async ([id]) => ok(await this.source.detail(id as string))),
+      r('GET', /^\/api\/executions\/([^/]+)$/, async ([id]) =>
+        ok(await withApprovalLineage(this.options.store, await this.source.detail(id as string))),
+      ),
       r('GET', /^\/api\/executions\/([^/]+)\/report$/, async ([id]) => {
         const report = await this.source.report(id as string);
         if (!report)
           throw new ConsoleRequestError(404, 'no_report', `execution ${id} has no evaluation report (yet)`);
-        const view: ReportView = report;
+        const view: ReportView = await reportView(this.options.store, report);
         return ok(view);
       }),
       r('GET', /^\/api\/executions\/([^/]+)\/logs\/([^/]+)$/, async ([id, job]) =>

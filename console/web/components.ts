@@ -1,7 +1,14 @@
-import type { ExecutionDetail, GraphLayout, Phase, StateView } from '../src/api-types.js';
+import type {
+  ExecutionDetail,
+  GraphLayout,
+  LineageComparison,
+  LineageRow,
+  Phase,
+  StateView,
+} from '../src/api-types.js';
 import { ApiCallError, post } from './api.js';
 import { fill, h, s, uid } from './dom.js';
-import { duration, phaseLabel } from './format.js';
+import { duration, pct, phaseLabel, points } from './format.js';
 
 /** A status badge: the word and its color (never color alone). */
 export function badge(phase: Phase | string, text?: string): HTMLSpanElement {
@@ -14,11 +21,78 @@ export function problem(error: unknown): HTMLElement {
   return h('p', { class: 'problem', role: 'alert' }, message);
 }
 
+/**
+ * Where the candidate came from beside production: dataset, commit, pull request, trainer and the
+ * hyperparameters that differ (the others folded away). Changed rows say so in words, not colour alone.
+ */
+export function lineageTable(comparison: LineageComparison): HTMLElement {
+  const hasProduction = comparison.productionVersion !== null;
+  const isHp = (r: LineageRow) => r.key.startsWith('hp.');
+  const shown = comparison.rows.filter((r) => !isHp(r) || r.changed);
+  const folded = comparison.rows.filter((r) => isHp(r) && !r.changed);
+  const row = (r: LineageRow) =>
+    h(
+      'tr',
+      { class: r.changed ? 'changed' : '', 'data-key': r.key },
+      h('th', { scope: 'row' }, r.label, r.changed ? h('span', { class: 'tag' }, 'changed') : ''),
+      h('td', { class: 'mono' }, r.candidate ?? '–'),
+      hasProduction ? h('td', { class: 'mono' }, r.production ?? '–') : null,
+    );
+  const table = (rows: readonly LineageRow[], caption: string) =>
+    h(
+      'table',
+      { class: 'lineage' },
+      h('caption', { class: 'visually-hidden' }, caption),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'col' }, ''),
+          h(
+            'th',
+            { scope: 'col' },
+            comparison.candidateVersion ? `Candidate v${comparison.candidateVersion}` : 'Candidate',
+          ),
+          hasProduction ? h('th', { scope: 'col' }, `Production v${comparison.productionVersion}`) : null,
+        ),
+      ),
+      h('tbody', {}, rows.map(row)),
+    );
+  return h(
+    'div',
+    { class: 'lineage-box' },
+    h(
+      'p',
+      { class: 'small', 'data-lineage-summary': '' },
+      !hasProduction
+        ? 'No production model to compare with.'
+        : comparison.changed.length === 0
+          ? `Same dataset, commit and hyperparameters as production v${comparison.productionVersion}.`
+          : `Differs from production v${comparison.productionVersion} in: ${comparison.changed.map((r) => r.label).join(', ')}.`,
+    ),
+    h('div', { class: 'table-wrap' }, table(shown, 'Dataset, commit and changed hyperparameters')),
+    folded.length > 0
+      ? h(
+          'details',
+          {},
+          h(
+            'summary',
+            {},
+            `${folded.length} hyperparameters${hasProduction ? ' the same as production' : ''}`,
+          ),
+          h('div', { class: 'table-wrap' }, table(folded, 'Other hyperparameters')),
+        )
+      : null,
+  );
+}
+
 /** The approve/reject panel of an execution waiting at Approval. */
 export function approvalPanel(
   executionId: string,
   actor: string,
-  options: { readonly reportLink: boolean },
+  options: { readonly reportLink: boolean; readonly details?: boolean },
 ): { readonly el: HTMLElement; update(detail: ExecutionDetail): void } {
   const headingId = uid('approval');
   const commentId = uid('comment');
@@ -26,6 +100,8 @@ export function approvalPanel(
   const heading = h('h2', { id: headingId }, 'Approval');
   const what = h('p', {});
   const summary = h('p', { class: 'muted' });
+  const figures = h('div', { class: 'figures' });
+  const lineage = h('div', {});
   const status = h('p', { role: 'status', class: 'status-line' });
   const comment = h('textarea', { id: commentId, name: 'comment', rows: 2, maxlength: 2000 });
   const reason = h('textarea', { id: reasonId, name: 'reason', rows: 2, maxlength: 2000, required: true });
@@ -84,6 +160,8 @@ export function approvalPanel(
     { class: 'panel approval', 'aria-labelledby': headingId, hidden: true },
     heading,
     what,
+    figures,
+    lineage,
     summary,
     options.reportLink
       ? h(
@@ -110,7 +188,49 @@ export function approvalPanel(
       what.textContent = approval.waiting
         ? `Candidate ${detail.model ?? ''} v${approval.version ?? '?'} waits for your decision. You decide as ${actor}.`
         : `Candidate ${detail.model ?? ''} v${approval.version ?? '?'}`;
-      summary.textContent = approval.summary ?? '';
+      summary.textContent = approval.summary ? `Gate: ${approval.summary}` : '';
+      // The report page shows figures and lineage in full below the panel.
+      const f = options.details === false ? null : approval.figures;
+      fill(
+        figures,
+        f
+          ? h(
+              'table',
+              { class: 'compare small-table' },
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  h('th', { scope: 'col' }, ''),
+                  h('th', { scope: 'col' }, 'Candidate'),
+                  h(
+                    'th',
+                    { scope: 'col' },
+                    f.production ? `Production v${f.production.version}` : 'Production',
+                  ),
+                  h('th', { scope: 'col' }, 'Change'),
+                ),
+              ),
+              h(
+                'tbody',
+                {},
+                (['accuracy', 'macroF1'] as const).map((key) =>
+                  h(
+                    'tr',
+                    {},
+                    h('th', { scope: 'row' }, key === 'accuracy' ? 'Accuracy' : 'Macro-F1'),
+                    h('td', {}, pct(f.candidate[key])),
+                    h('td', {}, f.production ? pct(f.production[key]) : 'none yet'),
+                    h('td', {}, f.production ? points(f.candidate[key] - f.production[key]) : ''),
+                  ),
+                ),
+              ),
+            )
+          : null,
+      );
+      fill(lineage, approval.lineage && options.details !== false ? lineageTable(approval.lineage) : null);
       forms.hidden = !approval.waiting;
       if (
         approval.waiting &&

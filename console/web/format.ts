@@ -30,3 +30,9 @@ export function elapsed(start: string | null, stop: string | null): number | nul
 export function phaseLabel(phase: string): string {
   return phase === 'not-run' ? 'not run' : phase;
 }
+
+/** A change of a ratio in percentage points: "+1.2 pt", "−0.4 pt", "same". */
+export function points(delta: number): string {
+  if (Math.abs(delta) < 0.0005) return 'same';
+  return `${delta < 0 ? '−' : '+'}${Math.abs(delta * 100).toFixed(1)} pt`;
+}

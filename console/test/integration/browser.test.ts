@@ -55,8 +55,8 @@ describe.skipIf(noBrowser !== undefined)('the console in Chromium', () => {
     await page.getByRole('link', { name: 'Read the evaluation report' }).click();
     await page.getByRole('heading', { name: /Gate verdict/ }).waitFor();
     expect(await page.locator('.verdict .badge').textContent()).toBe('passed');
-    expect(await page.locator('figure.matrix').count()).toBe(1);
-    expect(await page.locator('.bar-group').allTextContents()).toHaveLength(2);
+    expect(await page.locator('.matrix-box table.matrix').count()).toBe(1);
+    expect(await page.locator('table.classes tbody tr').count()).toBe(2);
     await shot('2-report');
     await page.goBack();
     await state('Approval', 'waiting').waitFor();

@@ -55,7 +55,13 @@ function waitingHistory(): HistoryEvent[] {
         name: 'Approval',
         input: JSON.stringify({
           registration: { version: 7 },
-          evaluation: { report: { verdict: { summary: 'all good' } } },
+          evaluation: {
+            report: {
+              verdict: { summary: 'all good' },
+              candidate: { accuracy: 0.9, macroF1: 0.88, perClassF1: {} },
+              production: { version: 6, accuracy: 0.85, macroF1: 0.84 },
+            },
+          },
         }),
       },
     }),
@@ -156,7 +162,18 @@ describe('AwsExecutionSource', () => {
     expect(d.states.Register?.phase).toBe('succeeded');
     expect(d.states.Approval?.phase).toBe('waiting');
     expect(d.states.Promote?.phase).toBe('not-run');
-    expect(d.approval).toEqual({ waiting: true, version: 7, summary: 'all good', decisions: [] });
+    expect(d.approval).toEqual({
+      waiting: true,
+      version: 7,
+      summary: 'all good',
+      decisions: [],
+      figures: {
+        candidate: { accuracy: 0.9, macroF1: 0.88 },
+        production: { version: 6, accuracy: 0.85, macroF1: 0.84 },
+      },
+      // The store adds the lineage (the console's server, not the source).
+      lineage: null,
+    });
     expect(d.events.map((e) => e.type)).toEqual([
       'ExecutionStarted',
       'StateEntered',

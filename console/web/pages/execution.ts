@@ -113,9 +113,21 @@ export const executionPage: PageFactory = (main, [id = ''], context) => {
         ['Trigger', d.trigger ?? '–'],
       ].flatMap(([k, v]) => [h('dt', {}, k as string), h('dd', {}, v as string)]),
     );
+    // The whole cause once, here; the tables below show its first line and do not repeat it.
     fill(
       failure,
-      d.error ? h('p', { class: 'problem' }, h('strong', {}, d.error), d.cause ? `: ${d.cause}` : '') : null,
+      d.error
+        ? h(
+            'div',
+            { class: 'problem', role: 'status' },
+            h('strong', {}, d.error),
+            d.cause && d.cause !== d.error
+              ? d.cause.includes('\n') || d.cause.length > 200
+                ? h('pre', { class: 'cause' }, d.cause)
+                : `: ${d.cause}`
+              : '',
+          )
+        : null,
     );
     approval.update(d);
     graph?.update(d.states as Record<string, StateView>);
@@ -141,24 +153,33 @@ export const executionPage: PageFactory = (main, [id = ''], context) => {
               ),
             ),
             h('td', { 'data-label': 'Retries' }, String(s.retries)),
-            h('td', { 'data-label': 'Error' }, s.error ? `${s.error}${s.cause ? `: ${s.cause}` : ''}` : ''),
+            h(
+              'td',
+              { 'data-label': 'Error', title: s.cause ?? '' },
+              s.error ? `${s.error}${s.cause ? `: ${brief(s.cause)}` : ''}` : '',
+            ),
           ),
         ),
     );
+    let lastCause = '';
     fill(
       historyList,
-      d.events.map((e) =>
-        h(
+      d.events.map((e) => {
+        const cause = e.cause ? brief(e.cause) : '';
+        const repeated = cause !== '' && cause === lastCause;
+        if (cause !== '') lastCause = cause;
+        return h(
           'li',
-          {},
+          { 'data-seq': e.seq },
+          h('span', { class: 'seq' }, String(e.seq)),
           h('time', { datetime: e.timestamp }, new Date(e.timestamp).toLocaleTimeString()),
           ' ',
           h('span', { class: 'event-type' }, e.type),
           e.state ? h('span', { class: 'event-state' }, ` ${e.state}`) : '',
           e.message ? ` — ${e.message}` : '',
-          e.error ? ` — ${e.error}${e.cause ? `: ${e.cause}` : ''}` : '',
-        ),
-      ),
+          e.error ? ` — ${e.error}${cause ? `: ${repeated ? '(same cause as above)' : cause}` : ''}` : '',
+        );
+      }),
     );
     for (const job of d.jobs) {
       if (openLogs.has(job)) continue;
@@ -230,4 +251,10 @@ function legend(): HTMLElement {
     { class: 'legend', 'aria-label': 'Colors' },
     phases.map((p) => h('li', {}, h('span', { class: `swatch phase-${p}` }), phaseLabel(p))),
   );
+}
+
+/** A cause's first line, cut at 200 characters: tables and lists stay readable; the failure box has it whole. */
+function brief(cause: string): string {
+  const first = cause.split('\n').find((l) => l.trim() !== '') ?? '';
+  return first.length > 200 ? `${first.slice(0, 199)}…` : first;
 }

@@ -1,7 +1,7 @@
 import type { AliasView, ModelDetail, ModelSummary, ServingView, VersionView } from '../../src/api-types.js';
 import { get, post } from '../api.js';
 import { problem } from '../components.js';
-import { fill, h, uid } from '../dom.js';
+import { fill, h, s as svg, uid } from '../dom.js';
 import { duration, pct, time } from '../format.js';
 import { type PageFactory, reloader } from '../page.js';
 
@@ -52,6 +52,7 @@ export const modelPage: PageFactory = (main, [name = '']) => {
   const versions = h('tbody', {});
   const more = h('button', { type: 'button', hidden: true }, 'Older versions');
   const problems = h('div', {});
+  const trend = h('div', { class: 'trend' });
   const serving = servingPanel(name);
   let cursor: string | null = null;
   main.append(
@@ -60,6 +61,12 @@ export const modelPage: PageFactory = (main, [name = '']) => {
     problems,
     h('section', { 'aria-labelledby': 'aliases-h' }, h('h2', { id: 'aliases-h' }, 'Aliases'), aliases),
     serving.el,
+    h(
+      'section',
+      { 'aria-labelledby': 'trend-h' },
+      h('h2', { id: 'trend-h' }, 'Accuracy and macro-F1 by version'),
+      trend,
+    ),
     h(
       'section',
       { 'aria-labelledby': 'versions-h' },
@@ -81,7 +88,7 @@ export const modelPage: PageFactory = (main, [name = '']) => {
                 'Created',
                 'Accuracy',
                 'Macro-F1',
-                'F1 per class',
+                'Trained with',
                 'Dataset',
                 'Commit / PR',
                 'Execution',
@@ -115,6 +122,7 @@ export const modelPage: PageFactory = (main, [name = '']) => {
           : detail.aliases.map((a) => aliasBlock(name, a, () => refresh())),
       );
       fill(versions, detail.versions.map(versionRow));
+      fill(trend, trendChart(detail));
       cursor = detail.nextCursor;
       more.hidden = cursor === null;
       serving.setModels([
@@ -140,17 +148,52 @@ function aliasBadges(aliases: Readonly<Record<string, number>>): HTMLElement {
   );
 }
 
+/** Hyperparameters in one line, and what differs from production. */
+function trainedWith(v: VersionView): HTMLElement | string {
+  const rows = v.lineage?.rows.filter((r) => r.key.startsWith('hp.') && r.candidate !== null) ?? [];
+  if (rows.length === 0) return '–';
+  const changed = v.lineage?.changed ?? [];
+  const production = v.lineage?.productionVersion;
+  const differs =
+    production === null || production === undefined || production === v.version
+      ? null
+      : changed.length === 0
+        ? h('span', { class: 'muted small' }, `same as production v${production}`)
+        : h(
+            'span',
+            { class: 'differs', 'data-differs': changed.map((r) => r.key).join(' ') },
+            `vs production v${production}: `,
+            changed.map((r) => `${r.label} ${r.production ?? '–'} → ${r.candidate ?? '–'}`).join(', '),
+          );
+  return h(
+    'span',
+    {},
+    differs,
+    differs ? h('br', {}) : null,
+    h('span', { class: 'mono small' }, rows.map((r) => `${r.label}=${r.candidate}`).join(' ')),
+  );
+}
+
 function versionRow(v: VersionView): HTMLTableRowElement {
-  const f1 = Object.entries(v.perClassF1)
-    .map(([c, x]) => `${c} ${pct(x)}`)
-    .join(', ');
   const commit = [v.gitCommit ? v.gitCommit.slice(0, 8) : '', v.pullRequest ? `#${v.pullRequest}` : '']
     .filter(Boolean)
     .join(' ');
   return h(
     'tr',
-    { 'data-version': v.version },
-    h('th', { scope: 'row', 'data-label': 'Version' }, `v${v.version}`),
+    { 'data-version': v.version, class: v.rejected ? 'rejected' : '' },
+    h(
+      'th',
+      { scope: 'row', 'data-label': 'Version' },
+      h(
+        'span',
+        {},
+        `v${v.version}`,
+        v.aliases.map((a) => h('span', { class: 'alias-tag', 'data-alias': a }, a)),
+        v.rejected
+          ? h('span', { class: 'rejected-tag', title: v.rejected.reason, 'data-rejected': '' }, 'rejected')
+          : '',
+      ),
+    ),
     h(
       'td',
       { 'data-label': 'Created' },
@@ -165,7 +208,7 @@ function versionRow(v: VersionView): HTMLTableRowElement {
     ),
     h('td', { 'data-label': 'Accuracy' }, pct(v.accuracy)),
     h('td', { 'data-label': 'Macro-F1' }, pct(v.macroF1)),
-    h('td', { 'data-label': 'F1 per class' }, f1 || '–'),
+    h('td', { 'data-label': 'Trained with' }, trainedWith(v)),
     h(
       'td',
       { 'data-label': 'Dataset' },
@@ -387,4 +430,113 @@ function servingPanel(model: string | null): {
     },
   };
   return panel;
+}
+
+const CHART = { width: 640, height: 220, left: 44, right: 16, top: 16, bottom: 34 };
+
+/**
+ * Accuracy and macro-F1 of each version on this page, oldest to newest, drawn as SVG by the page:
+ * versions production moved to are marked with a ring and a dashed line, rejected ones with a cross.
+ * Each version's figures are in its point's tooltip and in the table below.
+ */
+function trendChart(detail: ModelDetail): HTMLElement {
+  const versions = detail.versions.filter((v) => v.accuracy !== null || v.macroF1 !== null).reverse();
+  if (versions.length === 0) return h('p', { class: 'muted' }, 'No version with figures yet.');
+  const production = detail.aliases.find((a) => a.alias === 'production');
+  const promoted = new Set(
+    (production?.history ?? []).map((m) => m.version).filter((v): v is number => v !== null),
+  );
+  const values = versions.flatMap((v) => [v.accuracy, v.macroF1]).filter((x): x is number => x !== null);
+  // The axis starts a little under the lowest figure, in steps of 10 points, so changes are visible.
+  const floor = Math.max(0, Math.floor((Math.min(...values) - 0.02) * 10) / 10);
+  const { width, height, left, right, top, bottom } = CHART;
+  const plotW = width - left - right;
+  const plotH = height - top - bottom;
+  const x = (i: number) => left + (versions.length === 1 ? plotW / 2 : (i * plotW) / (versions.length - 1));
+  const y = (value: number) => top + plotH - ((value - floor) / (1 - floor)) * plotH;
+  const ticks = Array.from({ length: Math.round((1 - floor) * 10) + 1 }, (_, i) => floor + i / 10);
+  const series = (key: 'accuracy' | 'macroF1', cls: string) =>
+    svg('polyline', {
+      class: `line ${cls}`,
+      points: versions
+        .map((v, i) => (v[key] === null ? null : `${x(i).toFixed(1)},${y(v[key] as number).toFixed(1)}`))
+        .filter((p): p is string => p !== null)
+        .join(' '),
+    });
+  const marks = versions.map((v, i) => {
+    const label = `v${v.version}: accuracy ${pct(v.accuracy)}, macro-F1 ${pct(v.macroF1)}${
+      promoted.has(v.version) ? ', production moved here' : ''
+    }${v.version === production?.version ? ' (production now)' : ''}${v.rejected ? `, rejected: ${v.rejected.reason}` : ''}`;
+    const cx = x(i);
+    const parts: SVGElement[] = [svg('title', {}, label)];
+    if (promoted.has(v.version)) {
+      parts.push(
+        svg('line', { class: 'promoted', x1: cx, x2: cx, y1: top, y2: top + plotH }),
+        svg('circle', {
+          class: `ring${v.version === production?.version ? ' current' : ''}`,
+          cx,
+          cy: y(v.accuracy ?? v.macroF1 ?? floor),
+          r: 7,
+        }),
+      );
+    }
+    for (const [key, cls] of [
+      ['accuracy', 'accuracy'],
+      ['macroF1', 'macro-f1'],
+    ] as const) {
+      const value = v[key];
+      if (value === null) continue;
+      const cy = y(value);
+      parts.push(
+        v.rejected
+          ? svg('path', {
+              class: `cross ${cls}`,
+              d: `M${cx - 4},${cy - 4} L${cx + 4},${cy + 4} M${cx - 4},${cy + 4} L${cx + 4},${cy - 4}`,
+            })
+          : svg('circle', { class: `dot ${cls}`, cx, cy, r: 3.5 }),
+      );
+    }
+    parts.push(svg('text', { x: cx, y: height - bottom + 16, class: 'x-label' }, `v${v.version}`));
+    if (v.rejected) parts.push(svg('text', { x: cx, y: height - 4, class: 'x-note rejected' }, 'rejected'));
+    else if (v.version === production?.version)
+      parts.push(svg('text', { x: cx, y: height - 4, class: 'x-note production' }, 'production'));
+    return svg(
+      'g',
+      { class: 'version-mark', 'data-version': v.version, 'data-rejected': v.rejected ? 'true' : 'false' },
+      parts,
+    );
+  });
+  const chart = svg(
+    'svg',
+    {
+      viewBox: `0 0 ${width} ${height}`,
+      role: 'img',
+      'aria-label': `Accuracy and macro-F1 of versions v${versions[0]?.version} to v${versions.at(-1)?.version}; the versions table lists the same figures`,
+      class: 'trend-chart',
+    },
+    ticks.map((t) =>
+      svg(
+        'g',
+        { class: 'tick' },
+        svg('line', { x1: left, x2: width - right, y1: y(t), y2: y(t) }),
+        svg('text', { x: left - 6, y: y(t) + 4 }, `${Math.round(t * 100)}%`),
+      ),
+    ),
+    series('accuracy', 'accuracy'),
+    series('macroF1', 'macro-f1'),
+    marks,
+  );
+  return h(
+    'figure',
+    { class: 'trend-figure' },
+    chart,
+    h(
+      'figcaption',
+      { class: 'legend' },
+      h('span', { class: 'key accuracy' }, 'accuracy'),
+      h('span', { class: 'key macro-f1' }, 'macro-F1'),
+      h('span', { class: 'key ring' }, 'production moved here'),
+      h('span', { class: 'key cross' }, 'rejected'),
+    ),
+  );
 }
