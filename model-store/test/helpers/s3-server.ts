@@ -46,7 +46,8 @@ export async function startLocalS3(bucket = 'slipway-test'): Promise<LocalS3> {
       reject(new Error(`local S3 server exited with ${code} before listening:\n${stderr}`)),
     );
   });
-  const timeout = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  // Generous: on a loaded 2-core machine importing tsx, s3rver and the proxy has taken over 30 s.
+  const timeout = setTimeout(() => child.kill('SIGKILL'), 300_000);
   try {
     const { endpoint, upstream } = await ready;
     return {

@@ -8,6 +8,10 @@ import { bytes } from '../helpers/fixtures.js';
 import { allTargets } from '../helpers/targets.js';
 import { startWorkers, stopWorkers, type Worker } from '../helpers/workers.js';
 
+// Each test starts node processes (tsx + the store + the AWS SDK): on a loaded 2-core machine that alone
+// has taken over two minutes. The tests wait on the processes' answers, never on a clock.
+const LOADED_MACHINE_MS = 600_000;
+
 describe.each(allTargets())('concurrency on $name', (target) => {
   let workers: Worker[] = [];
   let store: ModelStore;
@@ -18,7 +22,7 @@ describe.each(allTargets())('concurrency on $name', (target) => {
     const uri = target.freshUri();
     store = await openStore(uri, target.options());
     workers = await startWorkers(20, uri, target.childEnv());
-  }, 120_000);
+  }, LOADED_MACHINE_MS);
   afterAll(async () => {
     await stopWorkers(workers);
     await store?.close();
@@ -44,6 +48,7 @@ describe.each(allTargets())('concurrency on $name', (target) => {
       }
       expect((await store.listVersions('sentiment', { limit: 100 })).versions).toHaveLength(20);
     },
+    LOADED_MACHINE_MS,
   );
 
   it.skipIf(!target.available)(
@@ -68,6 +73,7 @@ describe.each(allTargets())('concurrency on $name', (target) => {
       expect(alias.version).toBe(won[0]?.version);
       expect(alias.history.map((m) => m.version)).toEqual([1, won[0]?.version]);
     },
+    LOADED_MACHINE_MS,
   );
 
   it.skipIf(!target.available)(
@@ -85,5 +91,6 @@ describe.each(allTargets())('concurrency on $name', (target) => {
       expect(registered.map((m) => m.version)).toEqual([results[0]?.version]);
       expect((await store.listVersions('sentiment', { limit: 100 })).versions).toHaveLength(21);
     },
+    LOADED_MACHINE_MS,
   );
 });

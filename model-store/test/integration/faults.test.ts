@@ -7,12 +7,16 @@ import { modelFiles, trainingManifest } from '../helpers/fixtures.js';
 import { allTargets } from '../helpers/targets.js';
 import { startWorkers } from '../helpers/workers.js';
 
+// Each test starts node processes (tsx + the store + the AWS SDK): on a loaded 2-core machine that alone
+// has taken over two minutes. The tests wait on the processes' answers, never on a clock.
+const LOADED_MACHINE_MS = 600_000;
+
 const HOUR = 3_600_000;
 
 describe.each(allTargets())('faults on $name', (target) => {
   beforeAll(async () => {
     if (target.available) await target.start();
-  });
+  }, LOADED_MACHINE_MS);
   afterAll(async () => {
     if (target.available) await target.stop();
   });
@@ -76,5 +80,6 @@ describe.each(allTargets())('faults on $name', (target) => {
       expect((await later.getModel('sentiment', 3)).version).toBe(3);
       await Promise.all([store.close(), reader.close(), later.close()]);
     },
+    LOADED_MACHINE_MS,
   );
 });
