@@ -82,6 +82,40 @@ export class LambdaDouble {
     }));
   }
 
+  private invoker: ((version: LambdaVersion, event: unknown) => Promise<unknown>) | undefined;
+
+  /** What a version does when invoked (it runs the version's image); without it Invoke is refused. */
+  onInvoke(invoker: (version: LambdaVersion, event: unknown) => Promise<unknown>): void {
+    this.invoker = invoker;
+  }
+
+  // https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html: StatusCode 200 for a synchronous
+  // invocation; a function that fails sets FunctionError ("Unhandled") and returns the error as Payload.
+  private async invoke(input: Input) {
+    const qualifier = String(input.Qualifier ?? '$LATEST');
+    const version = this.version(qualifier);
+    if (!version)
+      throw awsError('ResourceNotFoundException', `Function not found: ${this.functionName}:${qualifier}`);
+    if (!this.invoker) throw new Error('the Lambda double was given no invoker');
+    const event = JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array)) as unknown;
+    try {
+      const result = await this.invoker(version, event);
+      return {
+        StatusCode: 200,
+        ExecutedVersion: qualifier,
+        Payload: new TextEncoder().encode(JSON.stringify(result)),
+      };
+    } catch (error) {
+      const payload = { errorType: (error as Error).name, errorMessage: (error as Error).message };
+      return {
+        StatusCode: 200,
+        ExecutedVersion: qualifier,
+        FunctionError: 'Unhandled',
+        Payload: new TextEncoder().encode(JSON.stringify(payload)),
+      };
+    }
+  }
+
   /** A client whose `send` is this double. */
   client<T>(): T {
     return { send: (command: { input: unknown }) => this.send(command) } as unknown as T;
@@ -107,6 +141,8 @@ export class LambdaDouble {
         return this.putAlias(input, 'create');
       case 'UpdateAlias':
         return this.putAlias(input, 'update');
+      case 'Invoke':
+        return this.invoke(input);
       default:
         throw new Error(`the Lambda double does not answer ${name}`);
     }

@@ -275,6 +275,8 @@ export class PipelineStack extends Stack {
             'lambda:GetAlias',
             'lambda:GetFunction',
             'lambda:GetFunctionConfiguration',
+            // The new version's own health check, before it takes all of the traffic.
+            'lambda:InvokeFunction',
             'lambda:PublishVersion',
             'lambda:UpdateAlias',
             'lambda:UpdateFunctionCode',

@@ -374,6 +374,19 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
     }
   });
 
+  it('pipeline: Promote may invoke a published version of the inference function (its health check before the full shift)', () => {
+    const statements = resources(synth.templates.pipeline, 'AWS::IAM::Role')
+      .map(props)
+      .flatMap((r) => (r.Policies as { PolicyDocument: { Statement: Record<string, unknown>[] } }[]) ?? [])
+      .flatMap((p) => p.PolicyDocument.Statement);
+    const deploy = statements.find((st) => st.Sid === 'DeployInference');
+    expect(deploy?.Action).toContain('lambda:InvokeFunction');
+    expect((deploy?.Resource as unknown[]).map(render)).toEqual([
+      expect.stringMatching(/^<import:slipway-.*-inference:.*Function.*Arn.*>$/),
+      expect.stringMatching(/^<import:slipway-.*-inference:.*Function.*Arn.*>:\*$/),
+    ]);
+  });
+
   it('pipeline: the state machine role has the documented createTrainingJob.sync policy, ListTags included', () => {
     // https://docs.aws.amazon.com/step-functions/latest/dg/sagemaker-iam.html
     const statements = resources(synth.templates.pipeline, 'AWS::IAM::Role')

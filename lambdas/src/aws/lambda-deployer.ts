@@ -208,12 +208,62 @@ export function lambdaImageDeployer(options: LambdaImageDeployerOptions): Deploy
     return alarm.StateValue ?? 'INSUFFICIENT_DATA';
   }
 
+  /**
+   * Invokes one version directly with a Function URL event for GET /health (the way its URL would call
+   * it) and checks it answers 200 with the model and version being promoted.
+   */
+  async function probe(version: string, request: DeployRequest): Promise<void> {
+    const { InvokeCommand } = await lambdaSdk();
+    const what = `version ${version} of ${FunctionName}`;
+    const event = {
+      version: '2.0',
+      rawPath: '/health',
+      headers: { accept: 'application/json' },
+      isBase64Encoded: false,
+      requestContext: { requestId: 'slipway-promote-probe', http: { method: 'GET' } },
+    };
+    // https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html: FunctionError is set when the
+    // function itself failed; Payload is what it returned.
+    const out = await call(`Invoke of ${what}`, () =>
+      options.lambda.send(
+        new InvokeCommand({
+          FunctionName,
+          Qualifier: version,
+          Payload: new TextEncoder().encode(JSON.stringify(event)),
+        }),
+      ),
+    );
+    const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';
+    let status: number | undefined;
+    let served: { name?: unknown; version?: unknown } | undefined;
+    try {
+      const result = JSON.parse(text) as { statusCode?: number; body?: string };
+      status = result.statusCode;
+      served = (JSON.parse(result.body ?? 'null') as { model?: typeof served } | null)?.model;
+    } catch {
+      // not an HTTP result: reported below
+    }
+    if (
+      out.FunctionError ||
+      status !== 200 ||
+      served?.name !== request.model ||
+      served?.version !== request.version
+    ) {
+      throw new DeployError(
+        `${what} did not pass its health check before taking all of the traffic ` +
+          `(${out.FunctionError ? `function error ${out.FunctionError}` : `HTTP ${status ?? '?'}`}: ${text.slice(0, 200)}); ` +
+          `${alias} stays on the version that served before: check the image and its logs, then promote again`,
+      );
+    }
+  }
+
   /** Runs the canary; returns what it found, in words. Throws (alias moved back) when the alarm fires. */
   async function runCanary(
     canary: CanaryOptions,
     next: string,
     current: AliasState,
     label: string,
+    request: DeployRequest,
   ): Promise<string> {
     const previous = current.version;
     const weight = canary.weight ?? 0.1;
@@ -228,6 +278,12 @@ export function lambdaImageDeployer(options: LambdaImageDeployerOptions): Deploy
     // https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html
     await setAlias(previous, { [next]: weight }, current, current.before);
     log('canary started', { alias, version: next, weight, seconds, alarm: canary.alarmName });
+    // The new version is asked itself before it gets all of the traffic: a broken image is found even
+    // when nobody calls during the window.
+    await probe(next, request).catch(async (error: unknown) => {
+      await setAlias(previous, {}, current, current.before);
+      throw error;
+    });
     const until = now() + seconds * 1000;
     let sawData = false;
     for (;;) {
@@ -285,7 +341,13 @@ export function lambdaImageDeployer(options: LambdaImageDeployerOptions): Deploy
         if (current.version === '$LATEST') {
           canaryResult = `none: ${alias} pointed at $LATEST, which cannot share traffic with a version`;
         } else {
-          canaryResult = await runCanary(options.canary, next, current, `version ${next} (${label})`);
+          canaryResult = await runCanary(
+            options.canary,
+            next,
+            current,
+            `version ${next} (${label})`,
+            request,
+          );
         }
       } else if (options.canary && request.previous === null) {
         canaryResult = 'none: the first promotion has no production model to compare with';

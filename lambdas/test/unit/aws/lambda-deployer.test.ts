@@ -3,6 +3,7 @@ import {
   CreateAliasCommand,
   GetAliasCommand,
   GetFunctionConfigurationCommand,
+  InvokeCommand,
   PublishVersionCommand,
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
@@ -29,6 +30,14 @@ const images: ModelImageBuilder = {
     }) as unknown as ComposedImage,
 };
 
+/** What Invoke returns when a version answers GET /health with a model. */
+const healthy = (name: string, version: number) => ({
+  StatusCode: 200,
+  Payload: new TextEncoder().encode(
+    JSON.stringify({ statusCode: 200, body: JSON.stringify({ status: 'ok', model: { name, version } }) }),
+  ),
+});
+
 const ready = { State: 'Active', LastUpdateStatus: 'Successful' };
 const inProgress = { State: 'Active', LastUpdateStatus: 'InProgress' };
 
@@ -51,7 +60,8 @@ function setup(options: { canary?: Omit<CanaryOptions, 'cloudwatch'>; cloudwatch
     .on(UpdateFunctionCodeCommand, { CodeSha256: 'code-sha' })
     .on(PublishVersionCommand, { Version: '7' })
     .on(GetAliasCommand, { FunctionVersion: '6' })
-    .on(UpdateAliasCommand, {});
+    .on(UpdateAliasCommand, {})
+    .on(InvokeCommand, healthy('sentiment', 7));
   const cloudwatch = options.cloudwatch ?? new FakeAws();
   const time = clock();
   const deployer = lambdaImageDeployer({
@@ -320,6 +330,14 @@ describe('lambdaImageDeployer against the Lambda double (documented behaviour, r
   const canary = { alarmName: 'slipway-dev-inference-errors', seconds: 20, pollMs: 10_000 };
   const alarm = (state: string) => ({ MetricAlarms: [{ AlarmName: canary.alarmName, StateValue: state }] });
 
+  /** Each version answers its health check with the model its image holds (the digest's repeated byte). */
+  const serving = (lambda: LambdaDouble) =>
+    lambda.onInvoke(async (version) => {
+      const model = Number(version.imageUri.split('sha256:')[1]?.slice(0, 2));
+      if (Number.isNaN(model) || version.imageUri === BASE) throw new Error('no model at /opt/model');
+      return { statusCode: 200, body: JSON.stringify({ model: { name: 'sentiment', version: model } }) };
+    });
+
   function deployerOn(lambda: LambdaDouble, alarmStates: string[] = ['OK']) {
     const cloudwatch = new FakeAws().on(DescribeAlarmsCommand, ...alarmStates.map(alarm));
     const time = clock();
@@ -366,8 +384,26 @@ describe('lambdaImageDeployer against the Lambda double (documented behaviour, r
     expect(cloudwatch.calls).toEqual([]);
   });
 
+  it('a new version that fails its own health check never takes all of the traffic', async () => {
+    const lambda = new LambdaDouble({ functionName: FN, baseImageUri: BASE });
+    serving(lambda);
+    await deployerOn(lambda).deployer.deploy({ model: 'sentiment', version: 1, previous: null });
+    lambda.onInvoke(async () => {
+      throw new Error('the image does not start');
+    });
+    const error = await deployerOn(lambda)
+      .deployer.deploy({ model: 'sentiment', version: 2, previous: 1 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeployError);
+    expect((error as Error).message).toMatch(
+      /^version 3 of slipway-dev-inference did not pass its health check before taking all of the traffic \(function error Unhandled: /,
+    );
+    expect(lambda.alias()).toMatchObject({ functionVersion: '2', weights: {} });
+  });
+
   it('second promotion: 10% on the new version while the alarm is watched, and says when nobody called', async () => {
     const lambda = new LambdaDouble({ functionName: FN, baseImageUri: BASE });
+    serving(lambda);
     const { deployer: first } = deployerOn(lambda);
     await first.deploy({ model: 'sentiment', version: 1, previous: null });
     const { deployer } = deployerOn(lambda, ['INSUFFICIENT_DATA']);

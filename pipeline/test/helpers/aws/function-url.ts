@@ -17,7 +17,7 @@ import {
   startInferenceServer,
 } from '@slipway/lambdas';
 import { openModel } from '@slipway/training-job';
-import type { LambdaDouble } from '../../../../test-helpers/aws-lambda-double.js';
+import type { LambdaDouble, LambdaVersion } from '../../../../test-helpers/aws-lambda-double.js';
 
 const run = promisify(execFile);
 
@@ -28,6 +28,8 @@ export interface FunctionUrlDouble {
   readonly answered: { version: string; status: number; at: number }[];
   /** The next version published after this call answers 503 to everything (a broken image). */
   breakNextVersion(): void;
+  /** Runs one version with a Function URL event (payload 2.0), as Lambda's Invoke would. */
+  invoke(version: LambdaVersion, event: unknown): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -91,16 +93,42 @@ export async function startFunctionUrl(
     res.end(text);
   };
 
+  const isBroken = (version: string) => {
+    if (breakAbove !== null && Number(version) > breakAbove) {
+      broken.add(version);
+      breakAbove = null;
+    }
+    return broken.has(version);
+  };
+
+  const invoke = async (version: LambdaVersion, event: unknown) => {
+    const e = event as {
+      rawPath: string;
+      body?: string | null;
+      requestContext: { http: { method: string } };
+    };
+    if (isBroken(version.version))
+      throw Object.assign(new Error('the image does not start'), { name: 'Runtime.ExitError' });
+    const server = await serverFor(version.imageUri);
+    if (!server) throw Object.assign(new Error('no model at /opt/model'), { name: 'Runtime.ExitError' });
+    const upstream = await fetch(new URL(e.rawPath, server.url), {
+      method: e.requestContext.http.method,
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      ...(e.body ? { body: e.body } : {}),
+    });
+    return {
+      statusCode: upstream.status,
+      headers: { 'content-type': 'application/json' },
+      body: await upstream.text(),
+    };
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const route = pick();
     if (!route) return answer(res, '?', 404, { Message: 'Function URL not found' });
-    if (breakAbove !== null && Number(route.version) > breakAbove) {
-      broken.add(route.version);
-      breakAbove = null;
-    }
-    if (broken.has(route.version)) return answer(res, route.version, 503, { Message: 'Service Unavailable' });
+    if (isBroken(route.version)) return answer(res, route.version, 503, { Message: 'Service Unavailable' });
     const server = await serverFor(route.imageUri).catch(() => null);
     // The base image starts without /opt/model: the function fails, and the URL answers 502.
     if (!server) return answer(res, route.version, 502, { Message: 'Internal Server Error' });
@@ -120,6 +148,7 @@ export async function startFunctionUrl(
   return {
     url: `http://127.0.0.1:${port}/`,
     answered,
+    invoke,
     breakNextVersion: () => {
       const published = lambda.routes().map((r) => Number(r.version));
       breakAbove = Math.max(...published.filter(Number.isFinite), 1);

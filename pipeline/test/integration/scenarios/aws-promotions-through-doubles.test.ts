@@ -65,6 +65,7 @@ beforeAll(async () => {
     baseImageUri: `${registry.host}/slipway-dev/inference-base@${base.manifestDigest}`,
   });
   url = await startFunctionUrl(lambda, client);
+  lambda.onInvoke((version, event) => url.invoke(version, event));
 }, 120_000);
 
 afterAll(async () => {
@@ -195,6 +196,8 @@ test('aws-promotions-through-doubles: a failed first version, two promotions (on
   expect(shifts).toContainEqual({ AdditionalVersionWeights: { [String(Number(live2) + 1)]: 0.1 } });
   const live3 = lambda.alias()?.functionVersion ?? '';
   expect(await modelIn(live3)).toBe('3');
+  // Before taking all of the traffic, the new version was asked itself (Invoke on that version).
+  expect(lambda.calls.filter((c) => c.command === 'Invoke').map((c) => c.input.Qualifier)).toEqual([live3]);
 
   // 4. Promote's process stops after the deployment but before Promote's result is recorded; the
   //    execution is resumed by another runtime and runs Promote again: the image's immutable tag is
