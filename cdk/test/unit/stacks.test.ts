@@ -381,7 +381,7 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
       .flatMap((p) => p.PolicyDocument.Statement);
     const deploy = statements.find((st) => st.Sid === 'DeployInference');
     expect(deploy?.Action).toContain('lambda:InvokeFunction');
-    expect((deploy?.Resource as unknown[]).map(render)).toEqual([
+    expect(((deploy?.Resource ?? []) as unknown[]).map(render)).toEqual([
       expect.stringMatching(/^<import:slipway-.*-inference:.*Function.*Arn.*>$/),
       expect.stringMatching(/^<import:slipway-.*-inference:.*Function.*Arn.*>:\*$/),
     ]);
