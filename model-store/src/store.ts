@@ -1009,10 +1009,16 @@ export class ModelStore {
    * version folders without a manifest (their claims are kept, marked abandoned, so numbers are never
    * reused), dataset folders without a manifest, execution markers naming a version that never appeared,
    * and a backend's interrupted-write leftovers. Completed versions are never touched.
+   *
+   * With `executionId`, only that execution's registrations and marker are considered: what a resumed
+   * execution does when the process that ran it died mid-registration (pass `graceMs: 0`; it is safe
+   * only when nothing else registers for that execution).
    */
-  async gc(options: { graceMs?: number; dryRun?: boolean } = {}): Promise<GcReport> {
+  async gc(options: { graceMs?: number; dryRun?: boolean; executionId?: string } = {}): Promise<GcReport> {
     const graceMs = options.graceMs ?? DAY_MS;
     const dryRun = options.dryRun ?? false;
+    const only = options.executionId;
+    if (only !== undefined) assertExecutionId(only);
     const cutoff = this.now().getTime() - graceMs;
     const report: GcReport = { dryRun, graceMs, removed: [], interruptedWrites: 0, inFlight: [] };
     const remove = async (keys: string[]) => {
@@ -1033,6 +1039,7 @@ export class ModelStore {
           continue;
         const version = Number(id);
         const claim = await this.readClaim(name, version).catch(() => undefined);
+        if (only !== undefined && claim?.record.executionId !== only) continue;
         const claimedAt = claim ? Date.parse(claim.record.claimedAt) : Number.NaN;
         const newest = Math.max(
           Number.isNaN(claimedAt) ? 0 : claimedAt,
@@ -1064,6 +1071,7 @@ export class ModelStore {
       const markersPrefix = layout.executionMarkers(name);
       for (const marker of await this.backend.list(markersPrefix)) {
         if (marker.lastModified.getTime() > cutoff) continue;
+        if (only !== undefined && marker.key !== layout.executionMarker(name, only)) continue;
         const found = await this.backend.get(marker.key);
         const version = found ? safeRecord(found.body)?.version : undefined;
         if (typeof version === 'number' && (await this.backend.get(layout.manifest(name, version)))) continue;
@@ -1077,6 +1085,7 @@ export class ModelStore {
       }
     }
 
+    if (only !== undefined) return report;
     const datasets = groupBy(await this.backend.list(layout.datasets()), layout.datasets(), 2);
     for (const [id, objects] of datasets) {
       if (objects.some((o) => o.key.endsWith(`/${MANIFEST_FILE}`))) continue;

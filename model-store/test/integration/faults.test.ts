@@ -82,4 +82,29 @@ describe.each(allTargets())('faults on $name', (target) => {
     },
     LOADED_MACHINE_MS,
   );
+
+  it.skipIf(!target.available)(
+    "gc of one execution removes at once what its dead registration left, and no other execution's",
+    async () => {
+      const uri = target.freshUri();
+      const store: ModelStore = await openStore(uri, target.options());
+      const [dead, other] = [await killMidUpload(uri, 'dead-run'), await killMidUpload(uri, 'other-run')];
+      expect([dead, other]).toEqual([1, 2]);
+      expect(await store.backend.list(layout.version('sentiment', dead))).not.toEqual([]);
+
+      const report = await store.gc({ executionId: 'dead-run', graceMs: 0 });
+      expect(report.removed.map((r) => [r.kind, r.id])).toEqual([['model-version', String(dead)]]);
+      expect(await store.backend.list(layout.version('sentiment', dead))).toEqual([]);
+      // The other execution may still be running: its files stay until its own resume or gc.
+      expect(await store.backend.list(layout.version('sentiment', other))).not.toEqual([]);
+      // The number stays used; the resumed execution registers above it.
+      const resumed = await store.registerModel({
+        name: 'sentiment',
+        files: modelFiles(3),
+        manifest: trainingManifest('sentiment', { executionId: 'dead-run' }),
+      });
+      expect(resumed).toMatchObject({ version: 3, created: true });
+      await store.close();
+    },
+  );
 });

@@ -12,6 +12,7 @@ import {
   type VersionPage,
 } from '@slipway/model-store';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { sweepScratchDirs } from '../runtime/scratch.js';
 import { type Io, Output } from './output.js';
 import { describeChange } from './review.js';
 
@@ -144,11 +145,13 @@ function describeManifest(manifest: ModelManifest, aliases: string[], comparison
   return lines.join('\n');
 }
 
-function describeGc(report: GcReport): string {
+function describeGc(report: GcReport, temporaryFolders: readonly string[] = []): string {
   const verb = report.dryRun ? 'would remove' : 'removed';
   const lines = report.removed.map(
     (r) => `${verb} ${r.kind} ${r.name} ${r.id} (${r.keys.length} object${r.keys.length === 1 ? '' : 's'})`,
   );
+  for (const folder of temporaryFolders)
+    lines.push(`${verb} temporary folder ${folder} (its process is gone)`);
   if (report.inFlight.length > 0) {
     lines.push(
       `kept ${report.inFlight.length} incomplete registration(s) younger than the grace period: ${report.inFlight
@@ -414,7 +417,9 @@ export function modelsCommands(program: Command, io: Io): void {
       flags,
       async (store, out) => {
         const report = await store.gc({ graceMs: flags.grace, dryRun: Boolean(flags.dryRun) });
-        out.result(report, () => describeGc(report));
+        // Temporary folders of slipway processes that were killed (training jobs, endpoint caches).
+        const temporaryFolders = await sweepScratchDirs(Boolean(flags.dryRun));
+        out.result({ ...report, temporaryFolders }, () => describeGc(report, temporaryFolders));
       },
       io,
     ),

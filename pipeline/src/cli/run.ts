@@ -379,13 +379,17 @@ async function execute(
       if (event.type === 'refused') out.info(`  !!  endpoint refused ${event.key}: ${event.error.message}`);
     },
   });
+  // Ctrl-C, a `kill` or a closed terminal: stop cleanly. The exit itself stops a running training job
+  // and removes temporary folders (runtime/scratch.ts), whichever way the process exits.
+  const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   const interrupted = () => {
+    for (const signal of STOP_SIGNALS) process.off(signal, interrupted);
     out.info('\nstopped; the execution can continue with `slipway resume <id>`');
     void Promise.allSettled([web?.close(), pipeline.close()]).finally(() =>
       process.exit(EXIT_CODES.interrupted),
     );
   };
-  process.once('SIGINT', interrupted);
+  for (const signal of STOP_SIGNALS) process.once(signal, interrupted);
   try {
     await assertPortFree(flags.host, flags.port);
     if (flags.console) web = await startWebConsole(store, pipeline, flags.host, flags.consolePort, out);
@@ -400,7 +404,7 @@ async function execute(
       approval: approvalMode(flags),
       reportUrl: web ? `${web.executionUrl(handle.id)}/report` : null,
     });
-    process.off('SIGINT', interrupted);
+    for (const signal of STOP_SIGNALS) process.off(signal, interrupted);
     const total = Date.now() - wall;
     out.result(
       {
@@ -419,7 +423,7 @@ async function execute(
       await serveUntilInterrupted(pipeline, out, Boolean(flags.exit), store.uri);
     return outcome;
   } finally {
-    process.off('SIGINT', interrupted);
+    for (const signal of STOP_SIGNALS) process.off(signal, interrupted);
     await web?.close();
     await pipeline.close();
     await store.close();
@@ -553,6 +557,7 @@ export function runCommands(program: Command, io: Io, status: ExitStatus): void 
     const outcome = await execute(io, flags, async (pipeline, store, out) => {
       const handle = await pipeline.runtime.resume(id);
       out.info(`resuming  ${id}   store ${store.uri}`);
+      for (const line of handle.recovered) out.info(`  ..  ${line}`);
       return handle;
     });
     status.set(exitNameForExecution(outcome));

@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   createApprovalHandler,
   createEvaluateHandler,
@@ -18,6 +15,7 @@ import {
 import type { ModelStore } from '@slipway/model-store';
 import { openModel } from '@slipway/training-job';
 import { type LambdaHandler, LOCAL_FUNCTION_NAMES, LocalRuntime } from '../runtime/runtime.js';
+import { makeScratchDir, removeScratchDir } from '../runtime/scratch.js';
 
 export interface LocalPipelineOptions {
   readonly store: ModelStore;
@@ -120,7 +118,7 @@ export class LocalPipeline {
   async serve(model: string): Promise<InferenceServer> {
     if (this.server) return this.server;
     this.starting ??= (async () => {
-      this.cacheDir = await mkdtemp(join(tmpdir(), 'slipway-run-serve-'));
+      this.cacheDir = await makeScratchDir('run', 'serve');
       const server = await startInferenceServer({
         source: storeAliasSource({
           store: this.options.store,
@@ -151,6 +149,6 @@ export class LocalPipeline {
     await this.server?.close();
     this.server = undefined;
     this.starting = undefined;
-    if (this.cacheDir) await rm(this.cacheDir, { recursive: true, force: true });
+    if (this.cacheDir) await removeScratchDir(this.cacheDir);
   }
 }

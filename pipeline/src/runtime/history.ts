@@ -1,6 +1,7 @@
 import { writeSync } from 'node:fs';
 import type { ModelStore, ObjectArea } from '@slipway/model-store';
-import { ExecutionNotFoundError } from './errors.js';
+import { ExecutionNotFoundError, ExecutionStateError } from './errors.js';
+import { thisProcess } from './processes.js';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
 
@@ -18,6 +19,7 @@ export interface HistoryEvent {
     | 'StateFailed'
     | 'StateRetried'
     | 'StateCaught'
+    | 'TaskStarted'
     | 'TaskWaiting'
     | 'TaskDecided'
     | 'Log';
@@ -45,7 +47,24 @@ export interface ExecutionRecord {
   readonly cause: string | null;
   readonly output: unknown;
   /** The process running it, so a crashed execution can be told from a running one. */
-  readonly runner: { readonly pid: number; readonly host: string; readonly heartbeatAt: string } | null;
+  readonly runner: {
+    readonly pid: number;
+    readonly host: string;
+    readonly heartbeatAt: string;
+    /** The kernel's start time of that process, so a reused pid is not taken for it. */
+    readonly startTime?: string | null;
+  } | null;
+  /**
+   * The training job's process while one runs (it leads its own process group), so a resume can tell
+   * whether an earlier attempt still runs and stop it instead of training twice side by side.
+   */
+  readonly training?: {
+    readonly job: string;
+    readonly pid: number;
+    readonly pgid: number;
+    readonly startTime: string | null;
+    readonly startedAt: string;
+  } | null;
 }
 
 const RECORD = 'execution.json';
@@ -65,6 +84,8 @@ export class ExecutionJournal {
   private listeners = new Set<(event: HistoryEvent) => void>();
   /** Events already written once (a failpoint looks at each new one). */
   private persisted = 0;
+  /** The record as stored when the journal was opened, and its etag (see {@link claim}). */
+  private opened: { record: ExecutionRecord; etag: string } | undefined;
 
   private constructor(
     readonly id: string,
@@ -104,16 +125,48 @@ export class ExecutionJournal {
 
   /** Opens an existing execution's journal to continue it. */
   static async open(store: ModelStore, id: string, options: JournalOptions = {}): Promise<ExecutionJournal> {
-    const { record, events } = await readExecution(store, id);
+    const area = store.executions(id);
+    const stored = await area.get(RECORD);
+    if (!stored) throw notFound(store, id);
+    const record = JSON.parse(new TextDecoder().decode(stored.body)) as ExecutionRecord;
+    const history = await area.getJson<{ events: HistoryEvent[] }>(HISTORY);
     const journal = new ExecutionJournal(
       id,
       store,
       { ...record, runner: runnerInfo() },
       parseFailpoint(options.failpoint),
     );
-    journal.events = [...events];
-    journal.persisted = events.length;
+    journal.opened = { record, etag: stored.etag };
+    journal.events = [...(history?.events ?? [])];
+    journal.persisted = journal.events.length;
     return journal;
+  }
+
+  /** The record as it was stored when this journal was opened (its runner, its training job). */
+  get stored(): ExecutionRecord | undefined {
+    return this.opened?.record;
+  }
+
+  /**
+   * Makes this process the execution's runner, by compare-and-swap on the record read at open: of two
+   * processes resuming the same execution at once, one gets it and the other is refused.
+   */
+  async claim(record: Partial<ExecutionRecord>): Promise<void> {
+    if (!this.opened) throw new ExecutionStateError(`execution ${this.id} was not opened to be continued`);
+    this.record = { ...this.record, ...record };
+    const etag = await this.area.putIfMatch(RECORD, JSON.stringify(this.record, null, 2), this.opened.etag);
+    if (etag === undefined) {
+      throw new ExecutionStateError(
+        `execution ${this.id} changed while it was being resumed (another \`slipway resume\`?); check it with \`slipway executions show ${this.id}\``,
+      );
+    }
+  }
+
+  /** Updates the record without a history event. */
+  update(record: Partial<ExecutionRecord>): void {
+    this.record = { ...this.record, ...record };
+    this.recordDirty = true;
+    this.schedule();
   }
 
   get current(): ExecutionRecord {
@@ -144,6 +197,10 @@ export class ExecutionJournal {
     for (const listener of this.listeners) listener(full);
     if (record) this.recordDirty = true;
     this.historyDirty = true;
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (!this.writes) {
       this.writes = this.persist();
       // Surfaced by flush(); never an unhandled rejection.
@@ -219,17 +276,24 @@ function stopAtFailpoint(spec: string): void {
 }
 
 function runnerInfo(): ExecutionRecord['runner'] {
-  return { pid: process.pid, host: process.env.HOSTNAME ?? 'local', heartbeatAt: new Date().toISOString() };
+  return {
+    pid: process.pid,
+    host: process.env.HOSTNAME ?? 'local',
+    heartbeatAt: new Date().toISOString(),
+    startTime: thisProcess().startTime,
+  };
+}
+
+function notFound(store: ModelStore, id: string): ExecutionNotFoundError {
+  return new ExecutionNotFoundError(
+    `no execution ${id} in ${store.backend.uri}; list them with \`slipway executions list\``,
+  );
 }
 
 /** Reads an execution's record. */
 export async function readExecutionRecord(store: ModelStore, id: string): Promise<ExecutionRecord> {
   const record = await store.executions(id).getJson<ExecutionRecord>(RECORD);
-  if (!record) {
-    throw new ExecutionNotFoundError(
-      `no execution ${id} in ${store.backend.uri}; list them with \`slipway executions list\``,
-    );
-  }
+  if (!record) throw notFound(store, id);
   return record;
 }
 

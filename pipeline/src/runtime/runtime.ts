@@ -13,7 +13,9 @@ import {
   type TaskResource,
 } from './definition.js';
 import { DefinitionError, ExecutionStateError } from './errors.js';
-import { ExecutionJournal, type HistoryEvent, type JournalOptions } from './history.js';
+import { ExecutionJournal, type ExecutionRecord, type HistoryEvent, type JournalOptions } from './history.js';
+import { type ProcessRef, stillRunning, stopProcessGroup } from './processes.js';
+import { sweepScratchDirs } from './scratch.js';
 import { TokenRegistry } from './tokens.js';
 import { runLocalJob, TrainingJobFailedError } from './trainer.js';
 
@@ -81,6 +83,8 @@ export interface ExecutionOutcome {
 export interface ExecutionHandle {
   readonly id: string;
   readonly journal: ExecutionJournal;
+  /** What a resume found left by the process that died and cleaned up, one line each. */
+  readonly recovered: readonly string[];
   readonly done: Promise<ExecutionOutcome>;
   /** Stops the execution (its running task is told to stop too). */
   abort(): void;
@@ -170,20 +174,43 @@ export class LocalRuntime {
     const journal = await ExecutionJournal.open(this.options.store, id, {
       failpoint: this.options.failpoint,
     });
-    const record = journal.current;
+    const record = journal.stored ?? journal.current;
     if (record.status !== 'RUNNING')
       throw new ExecutionStateError(`execution ${id} already ${record.status.toLowerCase()}`);
-    if (record.runner && record.runner.pid !== process.pid && isAlive(record.runner.pid)) {
+    if (record.runner && record.runner.pid !== process.pid && stillRunning(record.runner)) {
       throw new ExecutionStateError(`execution ${id} is still running in process ${record.runner.pid}`);
     }
+    await journal.claim({ runner: journal.current.runner, training: null });
+    const recovered = await this.recover(journal, record);
     const restart = this.restartPoint(journal.history);
     const { state } = restart;
     const input = this.options.onResume ? await this.options.onResume(state, restart.input) : restart.input;
-    journal.append(
-      { type: 'ExecutionResumed', state, input },
-      { runner: { pid: process.pid, host: 'local', heartbeatAt: new Date().toISOString() } },
-    );
-    return this.run(journal, state, input);
+    for (const message of recovered) journal.append({ type: 'Log', message });
+    journal.append({ type: 'ExecutionResumed', state, input });
+    return { ...this.run(journal, state, input), recovered };
+  }
+
+  /**
+   * Cleans up after the process that died, before anything runs again: stops its training job if that
+   * still runs (never two trainings side by side), removes the temporary folders of dead processes, and
+   * removes what this execution's unfinished registration left in the store.
+   */
+  private async recover(journal: ExecutionJournal, record: ExecutionRecord): Promise<string[]> {
+    const recovered: string[] = [];
+    const job = record.training;
+    if (job && (await stopProcessGroup(job))) {
+      recovered.push(
+        `stopped training job ${job.job} (process ${job.pid}), left running by the process that died`,
+      );
+    }
+    for (const path of await sweepScratchDirs()) recovered.push(`removed temporary folder ${path}`);
+    const report = await this.options.store.gc({ executionId: journal.id, graceMs: 0 });
+    for (const r of report.removed) {
+      recovered.push(
+        `removed ${r.kind} ${r.name} ${r.id} (${r.keys.length} object${r.keys.length === 1 ? '' : 's'}), left unfinished by the process that died`,
+      );
+    }
+    return recovered;
   }
 
   private restartPoint(history: readonly HistoryEvent[]): { state: string; input: unknown } {
@@ -360,7 +387,7 @@ export class LocalRuntime {
       await journal.flush();
       return { id: journal.id, finalState, ...outcome };
     })();
-    return { id: journal.id, journal, done, abort: () => execution.abort() };
+    return { id: journal.id, journal, recovered: [], done, abort: () => execution.abort() };
   }
 
   private storeKey(uri: string): string {
@@ -393,6 +420,19 @@ export class LocalRuntime {
         await flushed;
       },
     };
+  }
+
+  /** Records the job's process before waiting for it, so a resume after a crash can find it. */
+  private async jobStarted(run: TaskRun, job: string, process: ProcessRef): Promise<void> {
+    run.journal.append(
+      {
+        type: 'TaskStarted',
+        state: run.state,
+        message: `training job ${job} runs as process ${process.pid}`,
+      },
+      { training: { job, ...process, startedAt: new Date().toISOString() } },
+    );
+    await run.journal.flush();
   }
 
   private async sageMakerJob(params: Record<string, unknown>, run: TaskRun): Promise<unknown> {
@@ -432,7 +472,12 @@ export class LocalRuntime {
           ),
           outputKey: this.storeKey(outputUri),
         },
-        { store: this.options.store, signal: run.signal, log: logger.log },
+        {
+          store: this.options.store,
+          signal: run.signal,
+          log: logger.log,
+          onStart: (job) => this.jobStarted(run, p.TrainingJobName, job),
+        },
       );
       // The .sync integration returns DescribeTrainingJob's response:
       // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeTrainingJob.html
@@ -456,6 +501,7 @@ export class LocalRuntime {
         FailureReason: error.reason,
       });
     } finally {
+      if (run.journal.current.training) run.journal.update({ training: null });
       await logger.close();
     }
   }
@@ -499,13 +545,19 @@ export class LocalRuntime {
           channels: { train: `${datasetKey}/train`, test: `${datasetKey}/test` },
           outputKey,
         },
-        { store: this.options.store, signal: run.signal, log: logger.log },
+        {
+          store: this.options.store,
+          signal: run.signal,
+          log: logger.log,
+          onStart: (job) => this.jobStarted(run, name, job),
+        },
       );
     } catch (error) {
       if (!(error instanceof TrainingJobFailedError)) throw error;
       // A task whose essential container exits non-zero fails with States.TaskFailed, the task as Cause.
       throw jobFailed(task(1, error.reason));
     } finally {
+      if (run.journal.current.training) run.journal.update({ training: null });
       await logger.close();
     }
     return task(0);
@@ -585,15 +637,6 @@ function stringValues(record: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(record).map(([k, v]) => [k, v === null || v === undefined ? '' : String(v)]),
   );
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export type { ExecutionInput };

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { type ModelStore, packArchive } from '@slipway/model-store';
+import { EXIT_WITH_PARENT_IMPORT, type ProcessRef, processStartTime, stopProcessGroup } from './processes.js';
+import { holdChild, makeScratchDir, releaseChild, removeScratchDir } from './scratch.js';
 
 const require = createRequire(import.meta.url);
 
@@ -30,6 +31,8 @@ export interface JobContext {
   readonly signal: AbortSignal;
   /** One line of the job's log. */
   readonly log: (line: string) => void;
+  /** The job's process started (awaited before the job is waited for, so it can be recorded first). */
+  readonly onStart?: (process: ProcessRef) => void | Promise<void>;
 }
 
 /** The job ran and failed; `reason` is what it wrote to /opt/ml/output/failure (SageMaker's FailureReason). */
@@ -53,7 +56,7 @@ export async function runLocalJob(
   job: LocalJob,
   ctx: JobContext,
 ): Promise<{ startedAt: Date; endedAt: Date }> {
-  const root = await mkdtemp(join(tmpdir(), `slipway-job-${job.name.slice(0, 40)}-`));
+  const root = await makeScratchDir('job', job.name);
   const startedAt = new Date();
   try {
     await mkdir(join(root, 'input/config'), { recursive: true });
@@ -66,22 +69,44 @@ export async function runLocalJob(
         if (found) await writeFile(join(dir, basename(object.key)), found.body);
       }
     }
-    const code = await new Promise<number | string>((resolve, reject) => {
-      const child = spawn(process.execPath, [TRAINING_ENTRYPOINT, 'train'], {
-        env: { ...process.env, ...job.environment, SLIPWAY_ML_ROOT: root },
+    // The job leads its own process group, so stopping it stops everything it started; it watches its
+    // parent and ends with it, even when the parent was killed with SIGKILL and could not stop it.
+    const child = spawn(
+      process.execPath,
+      ['--import', EXIT_WITH_PARENT_IMPORT, TRAINING_ENTRYPOINT, 'train'],
+      {
+        env: {
+          ...process.env,
+          ...job.environment,
+          SLIPWAY_ML_ROOT: root,
+          SLIPWAY_PARENT_PID: String(process.pid),
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const abort = () => child.kill('SIGTERM');
-      ctx.signal.addEventListener('abort', abort, { once: true });
-      for (const stream of [child.stdout, child.stderr]) {
-        createInterface({ input: stream }).on('line', ctx.log);
-      }
+        detached: true,
+      },
+    );
+    const closed = new Promise<number | string>((resolve, reject) => {
       child.on('error', reject);
-      child.on('close', (exitCode, signal) => {
-        ctx.signal.removeEventListener('abort', abort);
-        resolve(exitCode ?? signal ?? 'unknown');
-      });
+      child.on('close', (exitCode, signal) => resolve(exitCode ?? signal ?? 'unknown'));
     });
+    for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream }).on('line', ctx.log);
+    const group: ProcessRef | undefined =
+      child.pid === undefined
+        ? undefined
+        : { pid: child.pid, pgid: child.pid, startTime: processStartTime(child.pid) ?? null };
+    const stop = () => {
+      if (group) void stopProcessGroup(group);
+    };
+    if (group) holdChild(group);
+    ctx.signal.addEventListener('abort', stop, { once: true });
+    let code: number | string;
+    try {
+      if (group) await ctx.onStart?.(group);
+      code = await closed;
+    } finally {
+      ctx.signal.removeEventListener('abort', stop);
+      if (group) releaseChild(group);
+    }
     if (code !== 0) {
       const reason = await readFile(join(root, 'output/failure'), 'utf8').catch(
         () => `the job exited with ${code}`,
@@ -94,6 +119,6 @@ export async function runLocalJob(
     await ctx.store.backend.put(job.outputKey, packArchive(files));
     return { startedAt, endedAt: new Date() };
   } finally {
-    await rm(root, { recursive: true, force: true });
+    await removeScratchDir(root);
   }
 }

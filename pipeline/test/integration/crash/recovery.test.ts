@@ -1,0 +1,174 @@
+import { spawn } from 'node:child_process';
+import { access, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ExecutionRecord, readExecution } from '@slipway/pipeline';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startWorkers } from '../../../../model-store/test/helpers/workers.js';
+import {
+  eventually,
+  killAllStarted,
+  killHard,
+  processesOfExecution,
+  QUIET,
+  runSlipway,
+  startSlipway,
+} from '../../helpers/crash.js';
+import { type PipelineFixture, pipelineFixture } from '../../helpers/pipeline.js';
+
+let f: PipelineFixture;
+beforeAll(async () => {
+  f = await pipelineFixture();
+});
+afterAll(async () => {
+  await killAllStarted();
+  await f.close();
+});
+
+/** Temporary folders a slipway process with this pid made (their names carry it). */
+const foldersOf = async (pid: number) =>
+  (await readdir(tmpdir())).filter((name) => new RegExp(`^slipway-(job|run)-${pid}-`).test(name));
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('a crashed run leaves nothing running and nothing behind once resumed', () => {
+  // The spam dataset trains for seconds, long enough for its job to be seen running when the runner dies.
+  test('the training job dies with its runner; resume cleans up and trains once', async () => {
+    const run = startSlipway(['run', ...QUIET, '--store', f.store.uri, '--data', 'builtin:spam'], {
+      failpoint: 'TaskStarted:TrainOnSageMaker',
+    });
+    expect(await run.stopped).toBe('TaskStarted:TrainOnSageMaker');
+    const id = run.id() as string;
+    const { record } = await readExecution(f.store, id);
+    const job = record.training;
+    expect(job).toMatchObject({ pid: expect.any(Number), startTime: expect.any(String) });
+    // The job leads its own process group, and is the one process of this execution besides the runner.
+    expect(job?.pgid).toBe(job?.pid);
+    expect(await processesOfExecution(id)).toEqual([job?.pid]);
+    const [jobFolder] = (await foldersOf(run.pid)).filter((name) => name.startsWith('slipway-job-'));
+    expect(jobFolder).toBeDefined();
+
+    await killHard(run);
+    // Nobody stops the job: it notices its parent is gone and ends before it finishes (no model written).
+    await eventually('the training job is gone', async () => (await processesOfExecution(id)).length === 0);
+    await expect(access(join(tmpdir(), jobFolder as string, 'model', 'model.onnx'))).rejects.toThrow();
+    expect(await foldersOf(run.pid)).toContain(jobFolder);
+
+    const resumed = await runSlipway(['resume', id, ...QUIET, '--store', f.store.uri]);
+    expect(resumed.output).toContain(`removed temporary folder ${join(tmpdir(), jobFolder as string)}`);
+    expect(resumed.code).toBe(0);
+    expect(await foldersOf(run.pid)).toEqual([]);
+    const { events } = await readExecution(f.store, id);
+    // One job ran to the end: the resumed one; none ran beside it.
+    expect(events.filter((e) => e.type === 'TaskStarted')).toHaveLength(2);
+    expect(events.filter((e) => e.type === 'StateExited' && e.state === 'TrainOnSageMaker')).toHaveLength(1);
+    expect(await processesOfExecution(id)).toEqual([]);
+  }, 240_000);
+
+  test('resume stops an earlier training attempt that still runs, and only that process', async () => {
+    const run = startSlipway(['run', ...QUIET, '--store', f.store.uri], {
+      failpoint: 'StateEntered:TrainOnSageMaker',
+    });
+    await run.stopped;
+    const id = run.id() as string;
+    await killHard(run);
+    // Stand-ins for training jobs of earlier attempts, each leading its own process group: one as the
+    // record names it, one whose recorded start time no longer matches (its pid was reused).
+    const sleeper = () =>
+      spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' });
+    const [earlier, reused] = [sleeper(), sleeper()];
+    const stat = await readFile(`/proc/${earlier.pid}/stat`, 'utf8');
+    const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const area = f.store.executions(id);
+    const stored = (await area.getJson<ExecutionRecord>('execution.json')) as ExecutionRecord;
+    const training = (pid: number, start: string | null) => ({
+      job: `sentiment-${id}`,
+      pid,
+      pgid: pid,
+      startTime: start,
+      startedAt: new Date().toISOString(),
+    });
+    try {
+      await area.put(
+        'execution.json',
+        JSON.stringify({ ...stored, training: training(earlier.pid as number, startTime ?? null) }),
+      );
+      const resumed = await runSlipway(['resume', id, ...QUIET, '--store', f.store.uri]);
+      expect(resumed.output).toContain(`stopped training job sentiment-${id} (process ${earlier.pid})`);
+      expect(resumed.code).toBe(0);
+      await eventually(
+        'the earlier attempt is gone',
+        async () => earlier.exitCode !== null || earlier.signalCode !== null,
+      );
+
+      // A finished execution is not resumed; a record naming a reused pid never gets that process stopped.
+      const second = startSlipway(['run', ...QUIET, '--store', f.store.uri], {
+        failpoint: 'StateEntered:TrainOnSageMaker',
+      });
+      await second.stopped;
+      const secondId = second.id() as string;
+      await killHard(second);
+      const secondArea = f.store.executions(secondId);
+      const record = (await secondArea.getJson<ExecutionRecord>('execution.json')) as ExecutionRecord;
+      await secondArea.put(
+        'execution.json',
+        JSON.stringify({ ...record, training: training(reused.pid as number, 'not-its-start-time') }),
+      );
+      const again = await runSlipway(['resume', secondId, ...QUIET, '--store', f.store.uri]);
+      expect(again.output).not.toContain('stopped training job');
+      expect(again.code).toBe(0);
+      expect(alive(reused.pid as number)).toBe(true);
+    } finally {
+      earlier.kill('SIGKILL');
+      reused.kill('SIGKILL');
+    }
+  }, 240_000);
+
+  test('SIGTERM during training stops the job and removes its temporary folders', async () => {
+    const run = startSlipway(['run', ...QUIET, '--store', f.store.uri, '--data', 'builtin:spam'], {
+      failpoint: 'TaskStarted:TrainOnSageMaker',
+    });
+    await run.stopped;
+    const id = run.id() as string;
+    expect(await foldersOf(run.pid)).not.toEqual([]);
+    run.child.kill('SIGTERM');
+    run.child.kill('SIGCONT');
+    expect((await run.exited).code).toBe(130);
+    expect(await foldersOf(run.pid)).toEqual([]);
+    await eventually('the training job is gone', async () => (await processesOfExecution(id)).length === 0);
+  }, 120_000);
+
+  test('a registration killed mid-upload is removed when its execution resumes', async () => {
+    // Stopped before Evaluate runs, so the pipeline's own registration has not started.
+    const run = startSlipway(['run', ...QUIET, '--store', f.store.uri], {
+      failpoint: 'StateExited:TrainOnSageMaker',
+    });
+    await run.stopped;
+    const id = run.id() as string;
+    await killHard(run);
+    const before = (await f.store.listVersions('sentiment')).versions.map((v) => v.version);
+    // The registration of this execution, killed after its first file was uploaded.
+    const [worker] = await startWorkers(1, f.store.uri, {});
+    if (!worker) throw new Error('no worker');
+    worker.send({ op: 'register', name: 'sentiment', executionId: id, seed: 1, hangAfterFirstUpload: true });
+    const { version } = (await worker.next()) as { version: number };
+    await worker.kill('SIGKILL');
+    expect(await f.store.backend.list(`models/sentiment/versions/${version}/`)).not.toEqual([]);
+
+    const resumed = await runSlipway(['resume', id, ...QUIET, '--store', f.store.uri]);
+    expect(resumed.output).toMatch(
+      new RegExp(`removed model-version sentiment ${version} \\(\\d+ objects?\\)`),
+    );
+    expect(resumed.code).toBe(0);
+    expect(await f.store.backend.list(`models/sentiment/versions/${version}/`)).toEqual([]);
+    const after = (await f.store.listVersions('sentiment')).versions.map((v) => v.version);
+    expect(after).toEqual([version + 1, ...before]);
+  }, 240_000);
+});
