@@ -1,5 +1,18 @@
 import type { CompactEvaluation, EvaluationReport } from '@slipway/lambdas';
+import type { ModelStore } from '@slipway/model-store';
+import { readExecutionRecord } from '../runtime/history.js';
 import type { ExecutionProgress } from './executions.js';
+
+/** One registered version in the trend the comment charts. */
+export interface TrendPoint {
+  readonly version: number;
+  readonly accuracy: number;
+  readonly macroF1: number;
+  /** Production points at it now. */
+  readonly production: boolean;
+  /** People rejected it at approval. */
+  readonly rejected: boolean;
+}
 
 /** The hidden marker the PR workflow finds its comment by (first line of the comment). */
 export const PR_COMMENT_MARKER = '<!-- slipway-evaluation -->';
@@ -14,6 +27,72 @@ export interface PrCommentInput {
   /** The full report from the store, when it could be read (adds production's per-class F1). */
   readonly report?: EvaluationReport | null;
   readonly commit?: string;
+  /** The model's latest versions, oldest first, for the trend chart. */
+  readonly history?: readonly TrendPoint[];
+}
+
+/**
+ * The latest `limit` versions of a model with their figures, production and rejections, oldest first.
+ * A version is rejected when its execution's record in the store ended in `Rejected` (executions the
+ * local runtime ran; AWS keeps its history in Step Functions, so there none is marked).
+ */
+export async function readVersionTrend(store: ModelStore, model: string, limit = 10): Promise<TrendPoint[]> {
+  const [page, aliases] = await Promise.all([
+    store.listVersions(model, { limit, cursor: null }),
+    store.listAliases(model).catch(() => []),
+  ]);
+  const production = aliases.find((a) => a.alias === 'production')?.version;
+  const points = await Promise.all(
+    page.versions.map(async (v): Promise<TrendPoint | null> => {
+      const m = v.manifest?.metrics;
+      if (!m || typeof m.accuracy !== 'number' || typeof m.macroF1 !== 'number') return null;
+      const id = v.manifest?.lineage?.executionId;
+      const record = id ? await readExecutionRecord(store, id).catch(() => null) : null;
+      return {
+        version: v.version,
+        accuracy: m.accuracy,
+        macroF1: m.macroF1,
+        production: v.version === production,
+        rejected: record !== null && record.status === 'FAILED' && record.currentState === 'Rejected',
+      };
+    }),
+  );
+  return points.filter((p): p is TrendPoint => p !== null).reverse();
+}
+
+const percent = (x: number) => (Math.round(x * 1000) / 10).toFixed(1);
+/** Text Mermaid's grammar accepts inside "…": no double quote, no newline. */
+const quoted = (text: string) => `"${text.replace(/["\n\r]/g, ' ')}"`;
+
+/**
+ * The trend as a Mermaid `xychart-beta` block GitHub renders: accuracy and macro-F1 (percent) of the
+ * latest versions and the candidate, each labelled with what it is (production, rejected, candidate).
+ * Grammar: mermaid-js/mermaid packages/mermaid/src/diagrams/xychart/parser/xychart.jison.
+ */
+export function mermaidTrend(
+  history: readonly TrendPoint[],
+  candidate: { readonly version: number | null; readonly accuracy: number; readonly macroF1: number },
+): string[] {
+  const points = history.filter((p) => p.version !== candidate.version);
+  const labels = [
+    ...points.map((p) => `v${p.version}${p.production ? ' production' : p.rejected ? ' rejected' : ''}`),
+    candidate.version === null ? 'candidate' : `v${candidate.version} candidate`,
+  ];
+  const accuracy = [...points.map((p) => p.accuracy), candidate.accuracy];
+  const macroF1 = [...points.map((p) => p.macroF1), candidate.macroF1];
+  const lowest = Math.min(...accuracy, ...macroF1);
+  // The axis starts under the lowest figure, at a multiple of 10 points, so changes are visible.
+  const floor = Math.max(0, Math.floor((lowest * 100 - 2) / 10) * 10);
+  return [
+    '```mermaid',
+    'xychart-beta',
+    `  title ${quoted('Accuracy and macro-F1 (%) by version')}`,
+    `  x-axis [${labels.map(quoted).join(', ')}]`,
+    `  y-axis ${quoted('%')} ${floor} --> 100`,
+    `  line ${quoted('accuracy')} [${accuracy.map(percent).join(', ')}]`,
+    `  line ${quoted('macro-F1')} [${macroF1.map(percent).join(', ')}]`,
+    '```',
+  ];
 }
 
 const pct = (x: number | undefined) => (x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);
@@ -79,6 +158,20 @@ export function renderPrComment(input: PrCommentInput): string {
       `Gate: **${evaluation.verdict.passed ? 'passed' : 'failed'}**: ${evaluation.verdict.summary}`,
       '',
     );
+    if (input.history !== undefined) {
+      lines.push(
+        '<details open><summary>Trend: accuracy (first line) and macro-F1 (second) of the latest versions and this candidate</summary>',
+        '',
+        ...mermaidTrend(input.history, {
+          version: progress.version,
+          accuracy: evaluation.candidate.accuracy,
+          macroF1: evaluation.candidate.macroF1,
+        }),
+        '',
+        '</details>',
+        '',
+      );
+    }
   } else {
     lines.push('No evaluation yet.', '');
   }

@@ -3,7 +3,7 @@ import type { ApprovalDecision, EvaluationReport } from '@slipway/lambdas';
 import type { ModelStore } from '@slipway/model-store';
 import { type Command, Option } from 'commander';
 import { type AwsClients, createAwsClients } from '../aws/clients.js';
-import { PR_COMMENT_MARKER, renderPrComment } from '../aws/comment.js';
+import { PR_COMMENT_MARKER, readVersionTrend, renderPrComment } from '../aws/comment.js';
 import { AwsExecutionError } from '../aws/errors.js';
 import {
   type ExecutionProgress,
@@ -237,7 +237,12 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
                   return undefined;
                 })) ?? null;
             }
+            const history = await readVersionTrend(store, input.model).catch((error: unknown) => {
+              out.info(`  (the version history could not be read: ${(error as Error).message})`);
+              return undefined;
+            });
             const comment = renderPrComment({
+              ...(history ? { history } : {}),
               model: input.model,
               executionName: started.name,
               executionArn: started.executionArn,
