@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { ownRecord, wellFormedStrings } from '@slipway/lambdas';
 import type { ModelStore } from '@slipway/model-store';
 import {
+  DEFAULT_THRESHOLDS,
   type ExecutionHandle,
   type ExecutionInputDraft,
   type LocalPipeline,
@@ -103,6 +104,7 @@ const startSchema = z
     thresholds: z
       .object({
         minAccuracy: z.number().min(0).max(1).optional(),
+        minBaselineGain: z.number().min(0).max(1).optional(),
         maxRegression: z.number().min(0).max(1).optional(),
         minClassF1: z.number().min(0).max(1).optional(),
       })
@@ -609,9 +611,7 @@ class ConsoleApp {
       dataset: { name: dataset.name, sha256: dataset.sha256 },
       ...(request.hyperparameters ? { hyperparameters: request.hyperparameters } : {}),
       thresholds: {
-        minAccuracy: 0.6,
-        maxRegression: 0.01,
-        minClassF1: 0,
+        ...DEFAULT_THRESHOLDS,
         ...defaults.thresholds,
         ...request.thresholds,
       },

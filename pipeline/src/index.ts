@@ -1,5 +1,6 @@
 export { buildProgram, main } from './cli/main.js';
 export {
+  DEFAULT_THRESHOLDS,
   type ExecutionInput,
   type ExecutionInputDraft,
   executionInputSchema,

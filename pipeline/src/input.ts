@@ -22,15 +22,29 @@ export function approvalTimeoutLimit(): number {
   return approvalLimit;
 }
 
+/**
+ * The gate's defaults, for any number of classes: beat the majority-class baseline by a fifth of the
+ * way to perfect (0.6 at two balanced classes, about 0.27 at 43 classes whose largest holds 8%), and
+ * lose no more than 0.01 against production. No absolute accuracy floor unless asked for.
+ */
+export const DEFAULT_THRESHOLDS = {
+  minAccuracy: 0,
+  minBaselineGain: 0.2,
+  maxRegression: 0.01,
+  minClassF1: 0,
+} as const;
+
 /** Gate thresholds: the evaluation's verdict is "pass" only if all hold. */
 export const thresholdsSchema = z
   .object({
     /** The candidate's accuracy on the test split must reach this. */
-    minAccuracy: z.number().min(0).max(1).default(0.6),
+    minAccuracy: z.number().min(0).max(1).default(DEFAULT_THRESHOLDS.minAccuracy),
+    /** The share of the majority-class baseline's errors the candidate must avoid. */
+    minBaselineGain: z.number().min(0).max(1).default(DEFAULT_THRESHOLDS.minBaselineGain),
     /** The candidate may lose at most this much accuracy and macro-F1 against production (absolute). */
-    maxRegression: z.number().min(0).max(1).default(0.01),
+    maxRegression: z.number().min(0).max(1).default(DEFAULT_THRESHOLDS.maxRegression),
     /** Every class's F1 must reach this. */
-    minClassF1: z.number().min(0).max(1).default(0),
+    minClassF1: z.number().min(0).max(1).default(DEFAULT_THRESHOLDS.minClassF1),
   })
   .strict();
 
@@ -70,7 +84,7 @@ export const executionInputSchema = z
       .strict()
       .default({ commit: '', pullRequest: '' }),
     trainer: z.enum(['local', 'sagemaker', 'fargate']).default('local'),
-    thresholds: thresholdsSchema.default({ minAccuracy: 0.6, maxRegression: 0.01, minClassF1: 0 }),
+    thresholds: thresholdsSchema.default(DEFAULT_THRESHOLDS),
     /** How long Approval waits for a person before the candidate is rejected with reason "timeout". */
     approvalTimeoutSeconds: z
       .number()

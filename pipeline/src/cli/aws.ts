@@ -22,7 +22,7 @@ import {
   checkHyperparameterFlags,
   currentActor,
   formatDuration,
-  fraction,
+  gateOptions,
   hyperparameterOption,
   integer,
   modelNameFor,
@@ -103,55 +103,47 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
     if (program.commands.some((c) => c.name() === 'start')) return;
 
     withStageOptions(
-      hyperparameterOption(
-        program
-          .command('start')
-          .description(
-            'Start the pipeline on AWS Step Functions (training on SageMaker or Fargate); with --wait, follow it to approval',
-          )
-          .option(
-            '--data <source>',
-            'builtin:sentiment, builtin:spam, or a .jsonl/.csv file with text,label',
-            'builtin:sentiment',
-          )
-          .option('--test <path>', 'a separate test file (otherwise a seeded, stratified split)')
-          .option('--model <name>', 'model name in the store (default: the dataset name)')
-          .addOption(
-            new Option('--trainer <kind>', 'training compute')
-              .choices(['sagemaker', 'fargate'])
-              .default('sagemaker'),
-          )
-          .option(
-            '--min-accuracy <x>',
-            'gate: lowest accuracy accepted (default 0.6)',
-            fraction('--min-accuracy'),
-          )
-          .option(
-            '--max-regression <x>',
-            'gate: largest drop against production (default 0.01)',
-            fraction('--max-regression'),
-          )
-          .option(
-            '--min-class-f1 <x>',
-            'gate: lowest F1 of any class (default 0)',
-            fraction('--min-class-f1'),
-          )
-          .option(
-            '--approval-timeout <seconds>',
-            'reject when nobody decides in time',
-            integer(1, 2_147_483),
-            7 * 24 * 3600,
-          )
-          .option('--commit <sha>', 'git commit recorded in lineage', '')
-          .option('--pr <number>', 'pull request recorded in lineage', '')
-          .option('--wait', 'wait until the execution waits for approval or ends')
-          .option('--timeout <seconds>', 'with --wait: give up after this long', integer(1, 86_400), 4 * 3600)
-          .option('--poll <seconds>', 'with --wait: between two status checks', integer(1, 3600), 10)
-          .option(
-            '--comment-file <path>',
-            'write a Markdown pull request comment (evaluation, how to approve) here',
-          )
-          .option('--json', 'print the outcome as JSON'),
+      gateOptions(
+        hyperparameterOption(
+          program
+            .command('start')
+            .description(
+              'Start the pipeline on AWS Step Functions (training on SageMaker or Fargate); with --wait, follow it to approval',
+            )
+            .option(
+              '--data <source>',
+              'builtin:sentiment, builtin:spam, or a .jsonl/.csv file with text,label',
+              'builtin:sentiment',
+            )
+            .option('--test <path>', 'a separate test file (otherwise a seeded, stratified split)')
+            .option('--model <name>', 'model name in the store (default: the dataset name)')
+            .addOption(
+              new Option('--trainer <kind>', 'training compute')
+                .choices(['sagemaker', 'fargate'])
+                .default('sagemaker'),
+            )
+            .option(
+              '--approval-timeout <seconds>',
+              'reject when nobody decides in time',
+              integer(1, 2_147_483),
+              7 * 24 * 3600,
+            )
+            .option('--commit <sha>', 'git commit recorded in lineage', '')
+            .option('--pr <number>', 'pull request recorded in lineage', '')
+            .option('--wait', 'wait until the execution waits for approval or ends')
+            .option(
+              '--timeout <seconds>',
+              'with --wait: give up after this long',
+              integer(1, 86_400),
+              4 * 3600,
+            )
+            .option('--poll <seconds>', 'with --wait: between two status checks', integer(1, 3600), 10)
+            .option(
+              '--comment-file <path>',
+              'write a Markdown pull request comment (evaluation, how to approve) here',
+            )
+            .option('--json', 'print the outcome as JSON'),
+        ),
       ),
       'run on AWS (required: locally use `slipway run`)',
     ).action(
@@ -163,6 +155,7 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
           trainer: 'sagemaker' | 'fargate';
           hp: Record<string, string>;
           minAccuracy?: number;
+          minBaselineGain?: number;
           maxRegression?: number;
           minClassF1?: number;
           approvalTimeout: number;

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { DEFAULT_HYPERPARAMETERS, HYPERPARAMETER_SPECS, type Hyperparameters } from '@slipway/training-job';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { checkHyperparameters } from '../input.js';
+import { checkHyperparameters, DEFAULT_THRESHOLDS, type Thresholds } from '../input.js';
 import { UsageError } from './exit-codes.js';
 
 /** Where commands look when neither --store nor SLIPWAY_STORE says otherwise. */
@@ -107,17 +107,61 @@ export function modelNameFor(dataset: string): string {
     .replace(/^-+|-+$/g, '');
 }
 
-/** Gate thresholds from the command's flags; the ones not given take the execution schema's defaults. */
-export function thresholdsFrom(flags: {
+/** The gate's flags, as `run` and `start` take them. */
+interface GateFlags {
   readonly minAccuracy?: number;
+  readonly minBaselineGain?: number;
   readonly maxRegression?: number;
   readonly minClassF1?: number;
-}): { minAccuracy?: number; maxRegression?: number; minClassF1?: number } {
-  return {
-    ...(flags.minAccuracy === undefined ? {} : { minAccuracy: flags.minAccuracy }),
-    ...(flags.maxRegression === undefined ? {} : { maxRegression: flags.maxRegression }),
-    ...(flags.minClassF1 === undefined ? {} : { minClassF1: flags.minClassF1 }),
-  };
+}
+
+/** Gate thresholds from the command's flags; the ones not given take the execution schema's defaults. */
+export function thresholdsFrom(flags: GateFlags): Partial<Thresholds> {
+  const given: Partial<Thresholds> = {};
+  for (const key of Object.keys(DEFAULT_THRESHOLDS) as (keyof Thresholds)[]) {
+    const value = flags[key];
+    if (value !== undefined) given[key] = value;
+  }
+  return given;
+}
+
+/** The flag that sets each threshold, in the order the gate checks them. */
+export const GATE_FLAGS: Readonly<Record<keyof Thresholds, string>> = {
+  minBaselineGain: '--min-baseline-gain',
+  minAccuracy: '--min-accuracy',
+  minClassF1: '--min-class-f1',
+  maxRegression: '--max-regression',
+};
+
+/** `--min-baseline-gain`, `--min-accuracy`, `--min-class-f1`, `--max-regression`, defaults from input.ts. */
+export function gateOptions(command: Command): Command {
+  const d = DEFAULT_THRESHOLDS;
+  return command
+    .option(
+      `${GATE_FLAGS.minBaselineGain} <x>`,
+      `gate: share of the majority-class baseline's errors the candidate must avoid (default ${d.minBaselineGain}: accuracy ≥ baseline + ${d.minBaselineGain} × (1 − baseline))`,
+      fraction(GATE_FLAGS.minBaselineGain),
+    )
+    .option(
+      `${GATE_FLAGS.minAccuracy} <x>`,
+      `gate: lowest accuracy accepted (default ${d.minAccuracy}: none)`,
+      fraction(GATE_FLAGS.minAccuracy),
+    )
+    .option(
+      `${GATE_FLAGS.minClassF1} <x>`,
+      `gate: lowest F1 of any class (default ${d.minClassF1})`,
+      fraction(GATE_FLAGS.minClassF1),
+    )
+    .option(
+      `${GATE_FLAGS.maxRegression} <x>`,
+      `gate: largest accuracy/macro-F1 drop against production (default ${d.maxRegression})`,
+      fraction(GATE_FLAGS.maxRegression),
+    );
+}
+
+/** How to change the gate, for the output of a run whose candidate failed it. */
+export function gateAdvice(command: string): string {
+  return `change the gate with ${Object.values(GATE_FLAGS).join(', ')} (\`slipway ${command} --help\` shows the defaults)`;
 }
 
 /**

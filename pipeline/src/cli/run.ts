@@ -13,7 +13,8 @@ import {
   checkHyperparameterFlags,
   currentActor,
   formatDuration,
-  fraction,
+  gateAdvice,
+  gateOptions,
   gitCommit,
   hyperparameterOption,
   integer,
@@ -35,6 +36,7 @@ interface RunFlags {
   readonly trainer: 'local' | 'sagemaker' | 'fargate';
   readonly hp: Record<string, string>;
   readonly minAccuracy?: number;
+  readonly minBaselineGain?: number;
   readonly maxRegression?: number;
   readonly minClassF1?: number;
   readonly approvalTimeout: number;
@@ -419,6 +421,7 @@ async function execute(
           ? `\nexecution ${outcome.id} succeeded in ${formatDuration(total)}`
           : `\nexecution ${outcome.id} ended in ${endLine(outcome)}`,
     );
+    if (outcome.finalState === 'EvaluationFailedGate') out.info(gateAdvice('run'));
     if (outcome.status === 'SUCCEEDED')
       await serveUntilInterrupted(pipeline, out, Boolean(flags.exit), store.uri);
     return outcome;
@@ -479,43 +482,34 @@ export function runCommands(program: Command, io: Io, status: ExitStatus): void 
       .option('--json', 'print the outcome as JSON');
 
   withEndpointOptions(
-    hyperparameterOption(
-      program
-        .command('run')
-        .description(
-          'Run the pipeline on this machine: train, evaluate against production, register, approve, promote, smoke-test, serve',
-        )
-        .option(
-          '--data <source>',
-          'builtin:sentiment, builtin:spam, or a .jsonl/.csv file with text,label',
-          'builtin:sentiment',
-        )
-        .option('--test <path>', 'a separate test file (otherwise a seeded, stratified split)')
-        .option('--model <name>', 'model name in the store (default: the dataset name)')
-        .addOption(
-          new Option('--trainer <kind>', 'training compute; locally all run as a child process')
-            .choices(['local', 'sagemaker', 'fargate'])
-            .default('local'),
-        )
-        .option(
-          '--min-accuracy <x>',
-          'gate: lowest accuracy accepted (default 0.6)',
-          fraction('--min-accuracy'),
-        )
-        .option(
-          '--max-regression <x>',
-          'gate: largest accuracy/macro-F1 drop against production (default 0.01)',
-          fraction('--max-regression'),
-        )
-        .option('--min-class-f1 <x>', 'gate: lowest F1 of any class (default 0)', fraction('--min-class-f1'))
-        .option(
-          '--approval-timeout <seconds>',
-          'reject when nobody decides in time',
-          integer(1, 2_147_483),
-          7 * 24 * 3600,
-        )
-        .option('--commit <sha>', 'git commit recorded in lineage (default: git rev-parse HEAD)')
-        .option('--pr <number>', 'pull request recorded in lineage'),
+    gateOptions(
+      hyperparameterOption(
+        program
+          .command('run')
+          .description(
+            'Run the pipeline on this machine: train, evaluate against production, register, approve, promote, smoke-test, serve',
+          )
+          .option(
+            '--data <source>',
+            'builtin:sentiment, builtin:spam, or a .jsonl/.csv file with text,label',
+            'builtin:sentiment',
+          )
+          .option('--test <path>', 'a separate test file (otherwise a seeded, stratified split)')
+          .option('--model <name>', 'model name in the store (default: the dataset name)')
+          .addOption(
+            new Option('--trainer <kind>', 'training compute; locally all run as a child process')
+              .choices(['local', 'sagemaker', 'fargate'])
+              .default('local'),
+          )
+          .option(
+            '--approval-timeout <seconds>',
+            'reject when nobody decides in time',
+            integer(1, 2_147_483),
+            7 * 24 * 3600,
+          )
+          .option('--commit <sha>', 'git commit recorded in lineage (default: git rev-parse HEAD)')
+          .option('--pr <number>', 'pull request recorded in lineage'),
+      ),
     ),
   ).action(async (flags: RunFlags) => {
     checkHyperparameterFlags(flags.hp);

@@ -18,7 +18,7 @@ import {
   parseRows,
   pickSamples,
 } from './report.js';
-import { judge } from './verdict.js';
+import { type Baseline, judge } from './verdict.js';
 
 const ratio = z.number().min(0).max(1);
 
@@ -28,7 +28,12 @@ export const evaluateEventSchema = z.object({
   /** `<store uri>/runs/<job>/output/model.tar.gz` */
   artifact: z.string().min(1),
   dataset: datasetField,
-  thresholds: z.object({ minAccuracy: ratio, maxRegression: ratio, minClassF1: ratio }),
+  thresholds: z.object({
+    minAccuracy: ratio,
+    minBaselineGain: ratio.optional(),
+    maxRegression: ratio,
+    minClassF1: ratio,
+  }),
   executionId: executionIdField,
 });
 
@@ -85,6 +90,10 @@ export async function runEvaluate(input: EvaluateEvent, deps: EvaluateDeps): Pro
       production = { version: productionVersion, ...(await measureModel(dir, rows, latencySamples)) };
     }
 
+    const baseline = majorityBaseline(
+      parseRows(dataset.train, `train.jsonl of dataset "${input.dataset.name}"`),
+      rows,
+    );
     const verdict = judge(
       input.thresholds,
       {
@@ -99,6 +108,7 @@ export async function runEvaluate(input: EvaluateEvent, deps: EvaluateDeps): Pro
             accuracy: production.metrics.accuracy,
             macroF1: production.metrics.macroF1,
           },
+      baseline,
     );
 
     const report: EvaluationReport = {
@@ -109,6 +119,7 @@ export async function runEvaluate(input: EvaluateEvent, deps: EvaluateDeps): Pro
       durationMs: Math.round(performance.now() - started),
       dataset: { name: input.dataset.name, sha256: input.dataset.sha256, testRows: rows.length },
       thresholds: input.thresholds,
+      baseline,
       candidate: { artifact: input.artifact, ...describe(candidate) },
       production: production === null ? null : { version: production.version, ...describe(production) },
       verdict,
@@ -119,6 +130,22 @@ export async function runEvaluate(input: EvaluateEvent, deps: EvaluateDeps): Pro
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** The majority-class baseline: the most frequent training label (ties: the first in name order), scored on the test rows. */
+function majorityBaseline(
+  train: readonly { readonly label: string }[],
+  test: readonly { readonly label: string }[],
+): Baseline | null {
+  const counts = new Map<string, number>();
+  for (const row of train.length > 0 ? train : test) counts.set(row.label, (counts.get(row.label) ?? 0) + 1);
+  let label: string | undefined;
+  for (const [name, n] of counts) {
+    const best = label === undefined ? -1 : (counts.get(label) ?? 0);
+    if (n > best || (n === best && label !== undefined && name < label)) label = name;
+  }
+  if (label === undefined || test.length === 0) return null;
+  return { label, accuracy: test.filter((r) => r.label === label).length / test.length };
 }
 
 /** Builds the Evaluate handler: validates the event, then runs the evaluation. */

@@ -5,7 +5,7 @@ import { ownRecord } from '../../own-record.js';
 import { EvaluationError } from '../errors.js';
 import { sampleField } from '../event.js';
 import type { LatencyReport, TestRow } from './measure.js';
-import type { Thresholds, Verdict } from './verdict.js';
+import type { Baseline, Thresholds, Verdict } from './verdict.js';
 
 /** Key of the full report in an execution's area of the store. */
 export const EVALUATION_FILE = 'evaluation.json';
@@ -36,6 +36,8 @@ export interface EvaluationReport {
   readonly durationMs: number;
   readonly dataset: { readonly name: string; readonly sha256: string; readonly testRows: number };
   readonly thresholds: Thresholds;
+  /** Always answering the most frequent training label, scored on the same split (absent in older reports). */
+  readonly baseline?: Baseline | null;
   readonly candidate: ModelEvaluation & { readonly artifact: string };
   /** The model `production` pointed at when the evaluation ran; null when there was none. */
   readonly production: (ModelEvaluation & { readonly version: number }) | null;

@@ -2,6 +2,12 @@
 export interface Thresholds {
   /** The candidate's accuracy on the test split must reach this. */
   readonly minAccuracy: number;
+  /**
+   * The share of the majority-class baseline's errors the candidate must avoid: accuracy must reach
+   * `baseline + minBaselineGain × (1 − baseline)`. The same bar means as much at 2 classes as at 200.
+   * Absent in inputs from before it existed: the check is skipped.
+   */
+  readonly minBaselineGain?: number;
   /** Largest drop in accuracy and in macro-F1 allowed against production (absolute). */
   readonly maxRegression: number;
   /** Every class's F1 must reach this. */
@@ -10,7 +16,7 @@ export interface Thresholds {
 
 /** One check of the gate, with its numbers, whether it passed or not. */
 export interface VerdictCheck {
-  readonly check: 'accuracy' | 'classF1' | 'accuracyRegression' | 'macroF1Regression';
+  readonly check: 'accuracy' | 'baselineGain' | 'classF1' | 'accuracyRegression' | 'macroF1Regression';
   readonly passed: boolean;
   /** The candidate's figure (for classF1: its lowest class F1). */
   readonly actual: number;
@@ -35,6 +41,13 @@ export interface GateScores {
   readonly perClassF1: Readonly<Record<string, number>>;
 }
 
+/** Always answering the most frequent training label: the accuracy any model must beat to be worth anything. */
+export interface Baseline {
+  readonly label: string;
+  /** Its accuracy on the test split. */
+  readonly accuracy: number;
+}
+
 /** Production's figures on the same split, and which version it is. */
 export interface ProductionScores {
   readonly version: number;
@@ -49,14 +62,16 @@ const fixed = (x: number) => x.toFixed(3);
 const signed = (x: number) => `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(3)}`;
 
 /**
- * Judges a candidate: accuracy ≥ minAccuracy, every class F1 ≥ minClassF1, and, when production exists,
- * accuracy and macro-F1 each at most maxRegression below production's.
+ * Judges a candidate: accuracy ≥ minAccuracy, accuracy a share minBaselineGain of the way from the
+ * majority-class baseline to 1, every class F1 ≥ minClassF1, and, when production exists, accuracy and
+ * macro-F1 each at most maxRegression below production's.
  * @example judge({ minAccuracy: 0.6, maxRegression: 0.01, minClassF1: 0 }, scores, null).passed
  */
 export function judge(
   thresholds: Thresholds,
   candidate: GateScores,
   production: ProductionScores | null,
+  baseline: Baseline | null = null,
 ): Verdict {
   const reasons: VerdictCheck[] = [];
   const accuracyPassed = candidate.accuracy >= thresholds.minAccuracy - EPSILON;
@@ -67,6 +82,19 @@ export function judge(
     required: thresholds.minAccuracy,
     message: `candidate accuracy ${fixed(candidate.accuracy)} ${accuracyPassed ? '≥' : '<'} ${fixed(thresholds.minAccuracy)}`,
   });
+
+  if (baseline !== null && thresholds.minBaselineGain !== undefined) {
+    const gain = thresholds.minBaselineGain;
+    const required = baseline.accuracy + gain * (1 - baseline.accuracy);
+    const passed = candidate.accuracy >= required - EPSILON;
+    reasons.push({
+      check: 'baselineGain',
+      passed,
+      actual: candidate.accuracy,
+      required,
+      message: `accuracy ${fixed(candidate.accuracy)} ${passed ? '≥' : '<'} ${fixed(required)} (majority-class baseline "${baseline.label}" ${fixed(baseline.accuracy)}, plus ${Math.round(gain * 100)}% of the way to 1)`,
+    });
+  }
 
   const classes = Object.entries(candidate.perClassF1).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const below = classes.filter(([, f1]) => f1 < thresholds.minClassF1 - EPSILON);

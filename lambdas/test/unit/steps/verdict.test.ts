@@ -94,4 +94,31 @@ describe('judge', () => {
     );
     expect(verdict.reasons.map((r) => r.passed)).toEqual([true, true, true, true]);
   });
+
+  it('holds the candidate to the majority-class baseline: the same bar at 2 classes as at 43', () => {
+    const gain = { minAccuracy: 0, minBaselineGain: 0.2, maxRegression: 0.01, minClassF1: 0 };
+    // Two balanced classes: baseline 0.5, so the bar is 0.6, the old fixed default.
+    const two = judge(gain, candidate, null, { label: 'negative', accuracy: 0.5 });
+    expect(two.reasons[1]).toEqual({
+      check: 'baselineGain',
+      passed: true,
+      actual: 0.842,
+      required: 0.6,
+      message: 'accuracy 0.842 ≥ 0.600 (majority-class baseline "negative" 0.500, plus 20% of the way to 1)',
+    });
+    // 43 skewed classes: the largest holds 22.6%, so 0.486 passes (it would fail a fixed 0.6).
+    const many = { accuracy: 0.486, macroF1: 0.3, perClassF1: { a: 0.4 } };
+    const verdict = judge(gain, many, null, { label: 'a', accuracy: 0.226 });
+    expect(verdict.reasons[1]).toMatchObject({ check: 'baselineGain', passed: true });
+    expect(verdict.reasons[1]?.required).toBeCloseTo(0.226 + 0.2 * 0.774, 12);
+    expect(verdict.passed).toBe(true);
+    // A model no better than always answering the largest class fails.
+    const lazy = judge(gain, { ...many, accuracy: 0.3 }, null, { label: 'a', accuracy: 0.226 });
+    expect(lazy.passed).toBe(false);
+    expect(lazy.summary).toMatch(/: failed \(baselineGain\)$/);
+    // Inputs from before the check existed carry no minBaselineGain: the check is skipped.
+    expect(
+      judge(thresholds, candidate, null, { label: 'a', accuracy: 0.9 }).reasons.map((r) => r.check),
+    ).toEqual(['accuracy', 'classF1']);
+  });
 });
