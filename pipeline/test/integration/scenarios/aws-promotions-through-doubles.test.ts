@@ -107,7 +107,12 @@ function runtime(promote: LambdaHandler = createPromoteHandler({ store, deployer
       [LOCAL_FUNCTION_NAMES.RegisterFunctionArn]: createRegisterHandler({ store }),
       [LOCAL_FUNCTION_NAMES.ApprovalFunctionArn]: createApprovalHandler({ store, notify: () => {} }),
       [LOCAL_FUNCTION_NAMES.PromoteFunctionArn]: promote,
-      [LOCAL_FUNCTION_NAMES.SmokeTestFunctionArn]: createSmokeTestHandler({ timeoutMs: 3_000, pollMs: 50 }),
+      [LOCAL_FUNCTION_NAMES.SmokeTestFunctionArn]: createSmokeTestHandler({
+        // Generous: the first request to a new version pulls its image and loads its model.
+        timeoutMs: 15_000,
+        requestTimeoutMs: 30_000,
+        pollMs: 50,
+      }),
     },
     retryIntervalMs: 10,
     pollMs: 50,
