@@ -190,6 +190,8 @@ export interface ServingView {
   readonly note: string | null;
   /** Whether this console can start an endpoint (it owns a local pipeline). */
   readonly canServe: boolean;
+  /** A text to try: the served model's first self-test text. */
+  readonly example: string | null;
 }
 
 /** The page's boot data, fetched once. */

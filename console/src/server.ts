@@ -644,6 +644,7 @@ class ConsoleApp {
           ? 'no model served yet: approve a run to promote one, or serve the production version below'
           : 'this console runs no local endpoint',
         canServe,
+        example: null,
       };
     }
     const version = server.model.version;
@@ -652,6 +653,7 @@ class ConsoleApp {
       model: version === null ? null : { name: server.model.name, version },
       note: null,
       canServe,
+      example: server.app.exampleText,
     };
   }
 

@@ -81,6 +81,11 @@ describe.skipIf(noBrowser !== undefined)('the console in Chromium', () => {
       'production v1',
     );
     await page.locator('[data-served="sentiment@1"]').waitFor();
+    // The box starts with the served model's own first self-test text.
+    const manifest = (await f.store.getManifest('sentiment', 1)).manifest;
+    expect(await page.getByLabel('Text to classify (one per line)').inputValue()).toBe(
+      manifest.selfTest[0]?.text,
+    );
     await page
       .getByLabel('Text to classify (one per line)')
       .fill('I loved it, wonderful and great\nterrible, awful, a waste of money');

@@ -308,11 +308,8 @@ function servingPanel(model: string | null): {
   const textId = uid('text');
   const state = h('p', { 'data-serving': '' });
   const serveBox = h('div', {});
-  const text = h(
-    'textarea',
-    { id: textId, rows: 3, name: 'text', maxlength: 5000 },
-    'I loved this phone, the battery is great.',
-  );
+  const text = h('textarea', { id: textId, rows: 3, name: 'text', maxlength: 5000 });
+  let example: string | null = null;
   const predict = h('button', { type: 'submit', class: 'primary' }, 'Predict');
   const result = h('div', { role: 'status', class: 'prediction' });
   const form = h(
@@ -394,6 +391,9 @@ function servingPanel(model: string | null): {
           h('code', {}, view.endpoint),
         );
         form.hidden = model !== null && view.model.name !== model;
+        // The served model's own text, until the reader types something else.
+        if (view.example && (text.value === '' || text.value === example)) text.value = view.example;
+        example = view.example;
         serveBox.replaceChildren();
         return;
       }

@@ -5,7 +5,7 @@ import { renderDocs } from './docs.js';
 import type { ModelHolder } from './holder.js';
 import type { InferenceLimits } from './limits.js';
 import type { ModelInfo, ServedModel } from './model.js';
-import { buildOpenApi } from './openapi.js';
+import { buildOpenApi, examplesFrom, GENERIC_EXAMPLE } from './openapi.js';
 import { type ApiSchemas, buildSchemas, type ErrorCode } from './schemas.js';
 import type { Telemetry } from './telemetry.js';
 
@@ -63,8 +63,14 @@ export class InferenceApp {
   readonly #holder: ModelHolder;
   readonly #telemetry: Telemetry;
   readonly #routes: ReadonlyMap<string, { readonly allow: string; readonly handler: Handler }>;
-  #openApi: Readonly<Record<string, unknown>> | undefined;
-  #static: ReadonlyMap<string, { readonly contentType: string; readonly body: string }> | undefined;
+  /** The OpenAPI document and docs files of each served model: the examples are its own texts. */
+  readonly #static = new WeakMap<
+    ServedModel,
+    {
+      readonly openApi: Readonly<Record<string, unknown>>;
+      readonly files: ReadonlyMap<string, { readonly contentType: string; readonly body: string }>;
+    }
+  >();
   readonly #modelJson = new WeakMap<
     ServedModel,
     { readonly predictPrefix: string; readonly health: string }
@@ -86,10 +92,17 @@ export class InferenceApp {
     this.#routes = routes;
   }
 
-  /** The OpenAPI 3.1 document, generated from `schemas` on first use (it is not needed to start). */
+  /**
+   * The OpenAPI 3.1 document of the model served now, generated from `schemas` on first use (it is not
+   * needed to start); its examples are the model's self-test texts.
+   */
   get openApi(): Readonly<Record<string, unknown>> {
-    this.#openApi ??= buildOpenApi(this.schemas, this.limits);
-    return this.#openApi;
+    return this.#staticOf(this.#holder.current).openApi;
+  }
+
+  /** A text to show people trying the model served now: its first self-test text. */
+  get exampleText(): string {
+    return examplesFrom(this.#holder.current.manifest.selfTest)?.single ?? GENERIC_EXAMPLE;
   }
 
   /** The model new requests are served by. */
@@ -190,8 +203,7 @@ export class InferenceApp {
   }
 
   #staticFile(request: AppRequest, started: number): AppResponse {
-    this.#static ??= this.#renderStatic();
-    const file = this.#static.get(request.path);
+    const file = this.#staticOf(this.#holder.current).files.get(request.path);
     if (file === undefined) throw new Rejection(404, 'not_found', notFoundMessage(request.path));
     this.#record(request, started, 200, undefined, undefined);
     return {
@@ -207,14 +219,23 @@ export class InferenceApp {
     };
   }
 
-  #renderStatic(): ReadonlyMap<string, { readonly contentType: string; readonly body: string }> {
-    const docs = renderDocs(this.openApi);
-    return new Map([
-      ['/openapi.json', { contentType: JSON_TYPE, body: JSON.stringify(this.openApi) }],
-      ['/docs', { contentType: 'text/html; charset=utf-8', body: docs.html }],
-      ['/docs/assets/docs.css', { contentType: 'text/css; charset=utf-8', body: docs.css }],
-      ['/docs/assets/docs.js', { contentType: 'text/javascript; charset=utf-8', body: docs.js }],
-    ]);
+  #staticOf(model: ServedModel) {
+    let found = this.#static.get(model);
+    if (found === undefined) {
+      const openApi = buildOpenApi(this.schemas, this.limits, examplesFrom(model.manifest.selfTest));
+      const docs = renderDocs(openApi);
+      found = {
+        openApi,
+        files: new Map([
+          ['/openapi.json', { contentType: JSON_TYPE, body: JSON.stringify(openApi) }],
+          ['/docs', { contentType: 'text/html; charset=utf-8', body: docs.html }],
+          ['/docs/assets/docs.css', { contentType: 'text/css; charset=utf-8', body: docs.css }],
+          ['/docs/assets/docs.js', { contentType: 'text/javascript; charset=utf-8', body: docs.js }],
+        ]),
+      };
+      this.#static.set(model, found);
+    }
+    return found;
   }
 
   #parseJson(request: AppRequest): unknown {

@@ -1,3 +1,5 @@
+import { curlCommand } from './openapi.js';
+
 type Json = Record<string, unknown>;
 
 /** The `/docs` page and its two assets, rendered once from the OpenAPI document. */
@@ -60,7 +62,7 @@ export function renderDocs(openApi: Json): DocsPage {
 <h2>Try it</h2>
 <form id="try-form">
 <label for="try-text">Text (one per line for a batch)</label>
-<textarea id="try-text" rows="3">I loved this phone, the battery is great.</textarea>
+<textarea id="try-text" rows="3">${esc(tryText(schemas))}</textarea>
 <button type="submit">POST /predict</button>
 </form>
 <pre id="try-out" aria-live="polite"></pre>
@@ -85,7 +87,7 @@ function renderOperation(id: string, method: string, path: string, op: Json, sch
     const curl =
       example === undefined
         ? ''
-        : `<pre class="curl">curl -s -X ${method.toUpperCase()} http://127.0.0.1:8080${esc(path)} -H 'content-type: application/json' -d '${esc(JSON.stringify(example))}'</pre>`;
+        : `<pre class="curl">${esc(curlCommand(`http://127.0.0.1:8080${path}`, example))}</pre>`;
     request = `<h4>Request body</h4>${renderSchema(bodySchema)}${curl}`;
   }
   const rows = Object.entries(asObject(op.responses)).map(([code, response]) => {
@@ -190,6 +192,12 @@ function firstExample(schema: Json, schemas: Json): unknown {
     if (example !== undefined) return example;
   }
   return undefined;
+}
+
+/** The "Try it" box's text: the first example of a single-text request (the model's own, when served). */
+function tryText(schemas: Json): string {
+  const example = asObject(firstExample({ $ref: '#/components/schemas/PredictRequest' }, schemas));
+  return typeof example.text === 'string' ? example.text : '';
 }
 
 function refLink(ref: string): string {

@@ -29,7 +29,13 @@ export {
   type ModelOpener,
   type ServedModel,
 } from './model.js';
-export { buildOpenApi } from './openapi.js';
+export {
+  buildOpenApi,
+  curlCommand,
+  type ExampleTexts,
+  examplesFrom,
+  GENERIC_EXAMPLE,
+} from './openapi.js';
 export { type ApiSchemas, buildSchemas, type ErrorCode, errorCodes } from './schemas.js';
 export { type HttpServerHandle, type HttpServerOptions, listen } from './server.js';
 export {

@@ -4,11 +4,48 @@ import type { ApiSchemas } from './schemas.js';
 
 type Json = Record<string, unknown>;
 
+/** Texts the examples show: the served model's own self-test texts, so they fit what it classifies. */
+export interface ExampleTexts {
+  /** Shown for one text (`{"text"}`) and in the docs page's "Try it" box. */
+  readonly single: string;
+  /** Shown for a batch (`{"texts"}`). */
+  readonly batch: readonly string[];
+}
+
+/**
+ * The examples of a model: its first self-test text for one, up to three for a batch; undefined when
+ * the manifest has none (the schemas' generic examples stay).
+ * @example examplesFrom(model.manifest.selfTest)
+ */
+export function examplesFrom(
+  selfTest: readonly { readonly text: string }[] | undefined,
+): ExampleTexts | undefined {
+  const texts = (selfTest ?? [])
+    .map((entry) => entry.text)
+    .filter((text) => text.trim() !== '' && text.length <= 300);
+  const [first] = texts;
+  if (first === undefined) return undefined;
+  return { single: first, batch: texts.slice(0, 3) };
+}
+
+/** Used where a model has no self-test texts to show. */
+export const GENERIC_EXAMPLE = 'The battery lasts for days, I love it.';
+
+/**
+ * A curl command that POSTs `body` as JSON, quoted for a POSIX shell (a `'` in a text included).
+ * @example curlCommand('http://127.0.0.1:8080/predict', { text: "it's fine" })
+ */
+export function curlCommand(url: string, body: unknown): string {
+  const json = JSON.stringify(body).replace(/'/g, `'\\''`);
+  return `curl -s -X POST ${url} -H 'content-type: application/json' -d '${json}'`;
+}
+
 /**
  * Generates the OpenAPI 3.1 document from the same zod schemas that validate requests.
- * OpenAPI 3.1 uses JSON Schema 2020-12, which is what zod emits.
+ * OpenAPI 3.1 uses JSON Schema 2020-12, which is what zod emits. With `examples`, the request
+ * examples are the model's own texts instead of generic ones.
  */
-export function buildOpenApi(schemas: ApiSchemas, limits: InferenceLimits): Json {
+export function buildOpenApi(schemas: ApiSchemas, limits: InferenceLimits, examples?: ExampleTexts): Json {
   const component = (schema: z.ZodType): Json => {
     const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' });
     return rest;
@@ -27,6 +64,15 @@ export function buildOpenApi(schemas: ApiSchemas, limits: InferenceLimits): Json
     '413': error(`Body larger than ${limits.maxBodyBytes} bytes (\`payload_too_large\`).`),
     '415': error('Content-Type is not JSON (`unsupported_media_type`).'),
   };
+
+  const predictRequest = component(schemas.predictRequest);
+  const legacyRequest = component(schemas.legacyRequest);
+  if (examples) {
+    const [one, batch] = Array.isArray(predictRequest.anyOf) ? (predictRequest.anyOf as Json[]) : [];
+    if (one) one.examples = [{ text: examples.single }];
+    if (batch) batch.examples = [{ texts: [...examples.batch] }];
+    legacyRequest.examples = [{ text: examples.single }];
+  }
 
   return {
     openapi: '3.1.0',
@@ -95,9 +141,9 @@ export function buildOpenApi(schemas: ApiSchemas, limits: InferenceLimits): Json
     },
     components: {
       schemas: {
-        PredictRequest: component(schemas.predictRequest),
+        PredictRequest: predictRequest,
         PredictResponse: component(schemas.predictResponse),
-        LegacyRequest: component(schemas.legacyRequest),
+        LegacyRequest: legacyRequest,
         LegacyResponse: component(schemas.legacyResponse),
         Health: component(schemas.health),
         Error: component(schemas.error),

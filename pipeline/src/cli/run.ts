@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline/promises';
-import { type CompactEvaluation, readEvaluationReport } from '@slipway/lambdas';
+import { type CompactEvaluation, curlCommand, GENERIC_EXAMPLE, readEvaluationReport } from '@slipway/lambdas';
 import { compareLineage, type ModelStore, openStore } from '@slipway/model-store';
 import { type Command, Option } from 'commander';
 import type { ExecutionInputDraft } from '../input.js';
@@ -335,9 +335,8 @@ async function serveUntilInterrupted(
     return;
   }
   out.info(`serving   ${url}   (docs: ${url}/docs)`);
-  out.info(
-    `try       curl -s -X POST ${url}/predict -H 'content-type: application/json' -d '{"text":"I loved this phone, the battery is great."}'`,
-  );
+  const example = pipeline.inferenceServer?.app.exampleText ?? GENERIC_EXAMPLE;
+  out.info(`try       ${curlCommand(`${url}/predict`, { text: example })}`);
   out.info('Ctrl-C stops the server');
   await new Promise<void>((resolve) => {
     const stop = () => {

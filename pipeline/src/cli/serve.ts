@@ -46,6 +46,8 @@ interface ServerDescription {
   readonly source: string;
   readonly watchable: boolean;
   readonly loadMs: number;
+  /** A curl line that classifies the served model's first self-test text. */
+  readonly curl: string;
 }
 
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/;
@@ -254,10 +256,8 @@ async function serve(given: ServeOptions, io: Io, worker?: WorkerRole): Promise<
     );
   }
   // Loaded here, not at the top: other commands should not pay for onnxruntime and the store.
-  const [{ startInferenceServer, folderSource, storeAliasSource }, { openModel }] = await Promise.all([
-    import('@slipway/lambdas'),
-    import('@slipway/training-job'),
-  ]);
+  const [{ startInferenceServer, folderSource, storeAliasSource, curlCommand }, { openModel }] =
+    await Promise.all([import('@slipway/lambdas'), import('@slipway/training-job')]);
 
   let source: import('@slipway/lambdas').ModelSource;
   let cleanup = async () => {};
@@ -332,6 +332,7 @@ async function serve(given: ServeOptions, io: Io, worker?: WorkerRole): Promise<
     source: source.description,
     watchable: source.watchable,
     loadMs: Math.round(server.loadMs),
+    curl: curlCommand(`${server.url}/predict`, { text: server.app.exampleText }),
   };
   if (worker) worker.send({ type: 'slipway-serve-listening', description });
   else printListening(out, description, opts, 1);
@@ -374,7 +375,7 @@ function printListening(out: Output, d: ServerDescription, opts: ServeOptions, w
       `warning: binding ${opts.host} makes the service reachable from other machines; it has no authentication`,
     );
   }
-  const curl = `curl -s -X POST ${d.url}/predict -H 'content-type: application/json' -d '{"text":"I loved this phone, the battery is great."}'`;
+  const { curl } = d;
   out.result(
     {
       url: d.url,

@@ -1,5 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { curlCommand, loadModel } from '../../../src/inference/index.js';
 import { fakeApp, req } from '../../helpers/inference/app.js';
+import { fakeOpener } from '../../helpers/inference/fake-classifier.js';
 
 type Json = Record<string, unknown>;
 
@@ -92,11 +95,49 @@ describe('OpenAPI document', () => {
       expect(html).toContain(`id="${id}"`);
     }
     expect(html).toContain(
-      "curl -s -X POST http://127.0.0.1:8080/predict -H 'content-type: application/json' -d '{&#34;text&#34;:&#34;The battery lasts for days, I love it.&#34;}'",
+      'curl -s -X POST http://127.0.0.1:8080/predict -H &#39;content-type: application/json&#39; -d &#39;{&#34;text&#34;:&#34;a good phone&#34;}&#39;',
     );
     expect(html).toContain(
-      "curl -s -X POST http://127.0.0.1:8080/ -H 'content-type: application/json' -d '{&#34;text&#34;:&#34;Not worth the money.&#34;}'",
+      'curl -s -X POST http://127.0.0.1:8080/ -H &#39;content-type: application/json&#39; -d &#39;{&#34;text&#34;:&#34;a good phone&#34;}&#39;',
     );
     expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/);
+  });
+});
+
+describe('examples from the served model', () => {
+  it("the OpenAPI examples, the docs' curl lines and its Try-it box use the model's self-test texts", async () => {
+    const { app } = await fakeApp();
+    const schemas = (app.openApi.components as { schemas: Record<string, Json> }).schemas;
+    const [one, batch] = (schemas.PredictRequest as { anyOf: Json[] }).anyOf;
+    expect(one?.examples).toEqual([{ text: 'a good phone' }]);
+    expect(batch?.examples).toEqual([{ texts: ['a good phone', 'it broke'] }]);
+    expect(schemas.LegacyRequest?.examples).toEqual([{ text: 'a good phone' }]);
+    expect(app.exampleText).toBe('a good phone');
+
+    const docs = (await app.handle(req('GET', '/docs'))).body;
+    expect(docs).toContain('<textarea id="try-text" rows="3">a good phone</textarea>');
+    expect(docs).toContain('-d &#39;{&#34;text&#34;:&#34;a good phone&#34;}&#39;</pre>');
+    expect(docs).toContain('<code>{&#34;texts&#34;:[&#34;a good phone&#34;,&#34;it broke&#34;]}</code>');
+    expect(docs).not.toMatch(/battery|loved this phone/i);
+    const served = JSON.parse((await app.handle(req('GET', '/openapi.json'))).body);
+    expect(served.components.schemas.LegacyRequest.examples).toEqual([{ text: 'a good phone' }]);
+  });
+
+  it('follow the model when it is swapped', async () => {
+    const { app, holder } = await fakeApp();
+    const next = await loadModel('/m/4', {
+      open: fakeOpener({ '/m/4': { selfTest: [{ text: 'good billing question', label: 'pos' }] } }),
+    });
+    await holder.swap(next);
+    expect(app.exampleText).toBe('good billing question');
+    expect((await app.handle(req('GET', '/docs'))).body).toContain('>good billing question</textarea>');
+  });
+
+  it('curl lines survive a quote in the text, through a real shell', () => {
+    const body = { text: `it's "fine" — isn't it?` };
+    const line = curlCommand('http://127.0.0.1:8080/predict', body);
+    // The same words with printf in place of curl: the shell hands -d's argument over unchanged.
+    const printed = execFileSync('sh', ['-c', `${line.replace(/^curl /, 'printf "%s\\n" ')}`]).toString();
+    expect(printed.split('\n')).toContain(JSON.stringify(body));
   });
 });

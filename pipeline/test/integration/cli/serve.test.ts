@@ -173,8 +173,11 @@ describe('slipway serve', () => {
       ),
     );
     expect(out).toContain(`docs      http://127.0.0.1:${port}/docs\n`);
+    // The example is the model's own first self-test text, not a sentence about phones.
+    const manifest = JSON.parse(await readFile(join(modelDir, 'manifest.json'), 'utf8'));
+    const text = JSON.stringify({ text: manifest.selfTest[0].text }).replace(/'/g, `'\\''`);
     expect(out).toContain(
-      `try       curl -s -X POST http://127.0.0.1:${port}/predict -H 'content-type: application/json' -d '{"text":"I loved this phone, the battery is great."}'\n`,
+      `try       curl -s -X POST http://127.0.0.1:${port}/predict -H 'content-type: application/json' -d '${text}'\n`,
     );
     child.kill('SIGINT');
     expect(await exit).toBe(0);
