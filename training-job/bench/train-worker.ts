@@ -1,8 +1,17 @@
 // One slipway training run in its own process, so its peak RSS is its own. Prints one JSON line.
 import { loadDataset, resolveHyperparameters, trainModel } from '@slipway/training-job';
+import { manyClassDataset } from './many-class.js';
 
 const [spec = 'builtin:sentiment'] = process.argv.slice(2);
-const dataset = await loadDataset(spec);
+// many-class:<classes>:<training texts> is the generated set (a quarter as many test texts).
+const many = /^many-class:(\d+):(\d+)$/.exec(spec);
+const dataset = many
+  ? manyClassDataset({
+      classes: Number(many[1]),
+      train: Number(many[2]),
+      test: Math.round(Number(many[2]) / 4),
+    })
+  : await loadDataset(spec);
 let fitMs = 0;
 const start = performance.now();
 const result = await trainModel(dataset, resolveHyperparameters(), {
