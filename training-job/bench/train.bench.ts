@@ -102,6 +102,8 @@ try {
       `${slipway.features} / ${peer ? peer.features : '-'}`,
       `${slipway.totalMs.toFixed(0)}`,
     ]);
+    // Each row as soon as it is measured: the large sets take long, and a partial run still tells.
+    console.log(`| ${rows.at(-1)?.join(' | ')} |`);
   }
 } finally {
   await rm(dir, { recursive: true, force: true });
