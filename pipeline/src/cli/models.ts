@@ -405,11 +405,10 @@ export function modelsCommands(program: Command, io: Io): void {
       .description(
         'Remove files of registrations that never completed (older than the grace period); nothing else',
       )
-      .option(
-        '--grace <duration>',
-        'only remove what is older than this (e.g. 24h, 30m, 0)',
-        parseDuration,
-        86_400_000,
+      .addOption(
+        new Option('--grace <duration>', 'only remove what is older than this (e.g. 24h, 30m, 0)')
+          .argParser(parseDuration)
+          .default(86_400_000, '24h'),
       )
       .option('--dry-run', 'print what would be removed, remove nothing'),
   ).action(async (flags: StoreFlags & { grace: number; dryRun?: boolean }) =>

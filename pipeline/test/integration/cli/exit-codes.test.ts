@@ -32,6 +32,10 @@ describe('slipway exit codes', () => {
     expect(help.stdout).toMatch(/Exit codes:\n +0 {2}succeeded/);
     expect(help.stdout).toMatch(/^ +4 {2}the candidate did not pass the gate/m);
     expect((await runCli(['run', '--help'])).stdout).toMatch(/^ +130 {2}interrupted/m);
+    // Defaults read as people write them, not as milliseconds.
+    expect((await runCli(['models', 'gc', '--help'])).stdout).toMatch(
+      /--grace <duration> .*\(default: 24h\)/s,
+    );
   }, 180_000);
 
   it('gateFailed: a candidate below --min-accuracy ends in EvaluationFailedGate and exits 4', async () => {
