@@ -551,7 +551,16 @@ if (hasWrk) {
     ],
     { stdio: 'ignore' },
   );
-  await sleep(300);
+  // Wait until it accepts connections (a fixed pause was too short on a loaded machine).
+  for (let tries = 0; ; tries++) {
+    const up = await post(echoPort, '/echo', '{}').then(
+      () => true,
+      () => false,
+    );
+    if (up) break;
+    if (tries > 3000) throw new Error('the echo server did not start within 60 s');
+    await sleep(20);
+  }
   echo = await wrk(echoPort, await wrkScript('/echo', testTexts), 16);
   await stop(echoServer);
 } else {
