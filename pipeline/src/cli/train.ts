@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import {
   HYPERPARAMETER_SPECS,
   type Hyperparameters,
@@ -56,6 +56,10 @@ export function trainCommands(program: Command, io: Io): void {
         '--hyperparameters <file>',
         "a JSON file of hyperparameters (SageMaker's hyperparameters.json works); --hp overrides it",
       )
+      .option(
+        '--split-out <dir>',
+        'also write the train.jsonl and test.jsonl this model was trained and scored on, to compare with other tools',
+      )
       .option('--json', 'print the manifest as JSON'),
   );
   // The flags `train` took before --hp (--c 4, --ngram-max 3) still work; --help lists --hp only.
@@ -95,6 +99,15 @@ export function trainCommands(program: Command, io: Io): void {
     });
     const dir = resolve(String(opts.out));
     const manifest = await writeModelDir(dir, result);
+    if (opts.splitOut !== undefined) {
+      const splitDir = resolve(String(opts.splitOut));
+      await mkdir(splitDir, { recursive: true });
+      const jsonl = (rows: readonly { text: string; label: string }[]) =>
+        rows.map((r) => `${JSON.stringify({ text: r.text, label: r.label })}\n`).join('');
+      await writeFile(join(splitDir, 'train.jsonl'), jsonl(dataset.train));
+      await writeFile(join(splitDir, 'test.jsonl'), jsonl(dataset.test));
+      out.info(`split     ${splitDir}/{train,test}.jsonl (dataset ${dataset.sha256.slice(0, 12)})`);
+    }
     out.result(manifest, () => {
       const m = manifest.metrics;
       return [

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -128,6 +128,41 @@ describe('slipway train and predict', () => {
     );
     expect(broken.stderr).toContain(`error: --hyperparameters ${file} is not JSON`);
     expect(broken.code).toBe(2);
+  });
+
+  test('--split-out writes the exact split, so training again on those files gives the same dataset', async () => {
+    const split = join(dir, 'split');
+    const first = await slipway(
+      'train',
+      '--data',
+      'builtin:sentiment',
+      '--out',
+      join(dir, 's1'),
+      '--split-out',
+      split,
+      '--json',
+    );
+    expect(first.code).toBe(0);
+    const lines = async (file: string) => (await readFile(join(split, file), 'utf8')).trimEnd().split('\n');
+    expect(await lines('train.jsonl')).toHaveLength(2400);
+    expect(await lines('test.jsonl')).toHaveLength(600);
+    expect(JSON.parse((await lines('test.jsonl'))[0] as string)).toEqual({
+      text: expect.any(String),
+      label: expect.any(String),
+    });
+    const again = await slipway(
+      'train',
+      '--data',
+      join(split, 'train.jsonl'),
+      '--test',
+      join(split, 'test.jsonl'),
+      '--out',
+      join(dir, 's2'),
+      '--json',
+    );
+    const [a, b] = [JSON.parse(first.stdout), JSON.parse(again.stdout)];
+    expect(b.lineage.dataset.sha256).toBe(a.lineage.dataset.sha256);
+    expect(b.metrics.accuracy).toBe(a.metrics.accuracy);
   });
 
   test('a train.jsonl/test.jsonl pair is named after its folder, not "train"', async () => {
