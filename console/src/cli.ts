@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import type { Writable } from 'node:stream';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { openStore } from '@slipway/model-store';
+import { createAwsClient, openStore } from '@slipway/model-store';
 import { LocalPipeline, readDefinitionText } from '@slipway/pipeline';
 import { AwsExecutionSource, type SfnClientLike } from './aws-source.js';
 import { ConsoleStartError } from './errors.js';
@@ -53,7 +53,7 @@ export async function runConsoleCommand(
       const region = arn.split(':')[3];
       const definition = JSON.parse(readDefinitionText()) as { States: Record<string, { Type: string }> };
       const source = new AwsExecutionSource({
-        client: new SFNClient(region ? { region } : {}) as SfnClientLike,
+        client: createAwsClient(SFNClient, region ? { region } : {}) as SfnClientLike,
         stateMachineArn: arn,
         store,
         states: definition.States,

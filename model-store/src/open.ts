@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type AwsCallLimits, createAwsClient } from './aws-client.js';
 import type { StorageBackend } from './backend.js';
 import { FileBackend } from './backends/file.js';
 import { StoreConfigError } from './errors.js';
@@ -24,6 +25,8 @@ export interface OpenStoreOptions extends ModelStoreOptions {
   /** Path-style addressing; default true when an endpoint is set (local servers), false otherwise. */
   forcePathStyle?: boolean;
   credentials?: StoreCredentials;
+  /** Timeouts and retries of the S3 client (see {@link AwsCallLimits}); defaults suit AWS. */
+  awsLimits?: AwsCallLimits;
   /** Environment to read the defaults from. Default: `process.env`. */
   env?: Record<string, string | undefined>;
 }
@@ -99,17 +102,24 @@ export async function openStore(uri: string, options: OpenStoreOptions = {}): Pr
       import('./backends/s3.js'),
     ]);
     const endpoint = options.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
-    const client = new S3Client({
-      region: options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
-      followRegionRedirects: true,
-      ...(endpoint ? { endpoint } : {}),
-      forcePathStyle: options.forcePathStyle ?? endpoint !== undefined,
-      ...(options.credentials ? { credentials: options.credentials } : {}),
-      // Our own sha256 covers integrity; S3-compatible servers often reject the SDK's default checksum headers.
-      ...(endpoint
-        ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
-        : {}),
-    });
+    const client = createAwsClient(
+      S3Client,
+      {
+        region: options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+        followRegionRedirects: true,
+        ...(endpoint ? { endpoint } : {}),
+        forcePathStyle: options.forcePathStyle ?? endpoint !== undefined,
+        ...(options.credentials ? { credentials: options.credentials } : {}),
+        // Our own sha256 covers integrity; S3-compatible servers often reject the SDK's default checksum headers.
+        ...(endpoint
+          ? {
+              requestChecksumCalculation: 'WHEN_REQUIRED' as const,
+              responseChecksumValidation: 'WHEN_REQUIRED' as const,
+            }
+          : {}),
+      },
+      options.awsLimits,
+    );
     backend = new S3Backend(client, location.bucket, location.prefix);
   }
   return new ModelStore(backend, storeOptions);

@@ -278,14 +278,15 @@ export class ModelStore {
     assertName(name, 'dataset');
     assertSha256(sha256, 'dataset sha256');
     const manifestKey = layout.datasetFile(name, sha256, MANIFEST_FILE);
-    const found = await this.backend.get(manifestKey);
-    if (!found) {
+    const manifest = await readParsed(this.backend, manifestKey, (found) =>
+      this.parseDatasetManifest(found.body, manifestKey, name, sha256),
+    );
+    if (!manifest) {
       throw new NotFoundError(
         `dataset "${name}" version ${sha256} is not in ${this.uri}; store it first (putDataset) or check the name and hash`,
         'dataset',
       );
     }
-    const manifest = this.parseDatasetManifest(found.body, manifestKey, name, sha256);
     const context = `dataset "${name}" ${sha256}`;
     const [train, test] = await Promise.all(
       ['train.jsonl', 'test.jsonl'].map((file) =>
@@ -492,9 +493,10 @@ export class ModelStore {
     version: number,
   ): Promise<{ record: ClaimRecord; etag: string } | undefined> {
     const key = layout.claim(name, version);
-    const found = await this.backend.get(key);
-    if (!found) return undefined;
-    return { record: parseRecord(found.body, key) as unknown as ClaimRecord, etag: found.etag };
+    return readParsed(this.backend, key, (found) => ({
+      record: parseRecord(found.body, key) as unknown as ClaimRecord,
+      etag: found.etag,
+    }));
   }
 
   /** Gives a claimed number up: marks the claim abandoned (numbers are never reused) and removes its files. */
@@ -762,9 +764,10 @@ export class ModelStore {
     const cached = this.manifests.get(cacheKey);
     if (cached) return cached;
     const key = layout.manifest(name, version);
-    const found = await this.backend.get(key);
-    if (!found) return undefined;
-    const manifest = parseStoredManifest(found.body, key, name, version);
+    const manifest = await readParsed(this.backend, key, (found) =>
+      parseStoredManifest(found.body, key, name, version),
+    );
+    if (!manifest) return undefined;
     this.manifests.set(cacheKey, manifest); // versions never change, so caching is safe
     return manifest;
   }
@@ -981,12 +984,15 @@ export class ModelStore {
     alias: string,
   ): Promise<{ record: AliasRecord | undefined; etag: string | null; history: AliasMove[] }> {
     const key = layout.alias(name, alias);
-    const found = await this.backend.get(key);
-    if (!found) return { record: undefined, etag: null, history: [] };
-    const value = parseRecord(found.body, key);
-    if ((typeof value.version !== 'number' && value.version !== null) || !Array.isArray(value.history)) {
-      throw new CorruptManifestError(key, 'it lacks a "version" (number or null) or a "history" list');
-    }
+    const read = await readParsed(this.backend, key, (found) => {
+      const value = parseRecord(found.body, key);
+      if ((typeof value.version !== 'number' && value.version !== null) || !Array.isArray(value.history)) {
+        throw new CorruptManifestError(key, 'it lacks a "version" (number or null) or a "history" list');
+      }
+      return { value: value as Record<string, unknown> & { version: number | null }, found };
+    });
+    if (!read) return { record: undefined, etag: null, history: [] };
+    const { value, found } = read;
     const history = value.history as AliasMove[];
     if (value.version === null) return { record: undefined, etag: found.etag, history };
     const record: AliasRecord = {
@@ -1116,8 +1122,7 @@ export class ModelStore {
       prefix,
       get: async (key) => backend.get(full(key)),
       async getJson<T>(key: string) {
-        const found = await backend.get(full(key));
-        return found ? (parseRecord(found.body, full(key)) as T) : undefined;
+        return readParsed(backend, full(key), (found) => parseRecord(found.body, full(key)) as T);
       },
       put: async (key, body) => backend.put(full(key), toBytes(body)),
       putIfAbsent: async (key, body) => backend.putIfAbsent(full(key), toBytes(body)),
@@ -1231,4 +1236,25 @@ function groupBy(objects: ObjectInfo[], prefix: string, depth = 1): Map<string, 
     groups.set(id, group);
   }
   return groups;
+}
+
+/**
+ * Reads and parses a stored record. One that does not parse is read once more before it is called
+ * corrupt: a read that raced a write (on storage whose writes are not atomic) can see a torn object
+ * that the next read does not, and "restore it from a backup" would be the wrong advice.
+ */
+async function readParsed<T>(
+  backend: StorageBackend,
+  key: string,
+  parse: (found: StoredObject) => T,
+): Promise<T | undefined> {
+  const found = await backend.get(key);
+  if (!found) return undefined;
+  try {
+    return parse(found);
+  } catch (error) {
+    if (!(error instanceof CorruptManifestError)) throw error;
+    const again = await backend.get(key);
+    return again ? parse(again) : undefined;
+  }
 }

@@ -1,6 +1,6 @@
 // Builds the AWS adapters from their configuration with SDK clients on the default credential chain
 // (the function's role). The Lambda entry points call these once per container.
-import type { ModelStore } from '@slipway/model-store';
+import { createAwsClient, type ModelStore } from '@slipway/model-store';
 import type { Deployer } from '../steps/promote/index.js';
 import { createAwsApprovalHandler } from './approval/notify.js';
 import {
@@ -31,10 +31,10 @@ export async function createImageDeployer(
   ]);
   const registry = new RegistryClient({
     registry: config.repository.registry,
-    authorization: ecrAuthorization(new ECRClient({})),
+    authorization: ecrAuthorization(createAwsClient(ECRClient, {})),
   });
   return lambdaImageDeployer({
-    lambda: new LambdaClient({}),
+    lambda: createAwsClient(LambdaClient, {}),
     images: storeModelImageBuilder({
       store: deps.store,
       registry,
@@ -48,7 +48,7 @@ export async function createImageDeployer(
       ? {}
       : {
           canary: {
-            cloudwatch: new CloudWatchClient({}),
+            cloudwatch: createAwsClient(CloudWatchClient, {}),
             alarmName: config.canary.alarmName,
             seconds: config.canary.seconds,
           },
@@ -68,10 +68,10 @@ export async function createAwsApprovalFunction(
   ]);
   return createAwsApprovalHandler({
     store,
-    sns: new SNSClient({}),
+    sns: createAwsClient(SNSClient, {}),
     topicArn: config.topicArn,
     linksUrl: config.linksUrl,
-    secret: await readSigningSecret(new SecretsManagerClient({}), config.secretArn),
+    secret: await readSigningSecret(createAwsClient(SecretsManagerClient, {}), config.secretArn),
     linkTtlSeconds: config.linkTtlSeconds,
   });
 }
@@ -87,8 +87,8 @@ export async function createApprovalLinksFunction(
   ]);
   return createApprovalLinksHandler({
     store,
-    sfn: new SFNClient({}),
-    secret: await readSigningSecret(new SecretsManagerClient({}), config.secretArn),
+    sfn: createAwsClient(SFNClient, {}),
+    secret: await readSigningSecret(createAwsClient(SecretsManagerClient, {}), config.secretArn),
     log: (message, detail) =>
       process.stderr.write(`${JSON.stringify({ level: 'ERROR', message, ...detail })}\n`),
   });

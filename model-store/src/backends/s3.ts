@@ -197,6 +197,13 @@ export class S3Backend implements StorageBackend {
         { cause: error },
       );
     }
+    if (name === 'TimeoutError') {
+      // The message already names the call (createAwsClient): say what it was for and what to check.
+      return new StorageError(
+        `${message}, to ${operation} ${where}: check the network, the region, and AWS_ENDPOINT_URL_S3 if you use an S3-compatible server`,
+        { cause: error },
+      );
+    }
     const errno = (error as { code?: string } | undefined)?.code ?? name;
     if (
       ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN', 'TimeoutError'].includes(errno)

@@ -1,6 +1,7 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import { createAwsClient } from '@slipway/model-store';
 
 /** The slices of the SDK clients the AWS commands use. */
 export interface AwsClients {
@@ -10,7 +11,8 @@ export interface AwsClients {
 }
 
 /**
- * SDK clients on the default credential chain (environment, profile, SSO, role). Loaded on demand: the
+ * SDK clients on the default credential chain (environment, profile, SSO, role), with slipway's timeouts
+ * and retries (createAwsClient). Loaded on demand: the
  * SDK costs a few hundred milliseconds to import and local commands never need it.
  */
 export async function createAwsClients(region: string | undefined): Promise<AwsClients> {
@@ -21,8 +23,8 @@ export async function createAwsClients(region: string | undefined): Promise<AwsC
   ]);
   const config = region === undefined ? {} : { region };
   return {
-    cloudformation: new CloudFormationClient(config),
-    sfn: new SFNClient(config),
-    logs: new CloudWatchLogsClient(config),
+    cloudformation: createAwsClient(CloudFormationClient, config),
+    sfn: createAwsClient(SFNClient, config),
+    logs: createAwsClient(CloudWatchLogsClient, config),
   };
 }
