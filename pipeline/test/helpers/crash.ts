@@ -23,11 +23,16 @@ export interface SlipwayProcess {
 const live = new Set<ChildProcess>();
 
 /** Starts `slipway <args>` as its own process, optionally stopping at a failpoint (SLIPWAY_FAILPOINT). */
-export function startSlipway(args: readonly string[], options: { failpoint?: string } = {}): SlipwayProcess {
+export function startSlipway(
+  args: readonly string[],
+  options: { failpoint?: string | undefined; env?: Record<string, string> } = {},
+): SlipwayProcess {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     SLIPWAY_ACTOR: 'crash-test',
     AWS_EMF_ENVIRONMENT: 'Local',
+    AWS_REGION: 'us-east-1',
+    ...options.env,
   };
   if (options.failpoint) env.SLIPWAY_FAILPOINT = options.failpoint;
   else delete env.SLIPWAY_FAILPOINT;
@@ -77,8 +82,9 @@ export async function killAllStarted(): Promise<void> {
 /** Runs `slipway <args>` to the end. */
 export async function runSlipway(
   args: readonly string[],
+  env: Record<string, string> = {},
 ): Promise<{ code: number | null; output: string; id: string | undefined }> {
-  const proc = startSlipway(args);
+  const proc = startSlipway(args, { env });
   const { code } = await proc.exited;
   return { code, output: proc.lines.join('\n'), id: proc.id() };
 }
