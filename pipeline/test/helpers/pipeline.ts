@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ModelStore, openStore } from '@slipway/model-store';
 import {
+  approveExecution,
   type ExecutionHandle,
   type ExecutionInputDraft,
   type HistoryEvent,
@@ -120,4 +121,31 @@ export async function aliasVersion(store: ModelStore, model: string, alias: stri
     if ((error as Error).name === 'NotFoundError') return null;
     throw error;
   }
+}
+
+/**
+ * Stores the dataset file `data`, runs the pipeline on it as `model`, approves the candidate and waits
+ * for the end; the execution must reach Done.
+ */
+export async function runApprovedOnFile(
+  pipeline: LocalPipeline,
+  store: ModelStore,
+  data: string,
+  model: string,
+  thresholds: ExecutionInputDraft['thresholds'],
+): Promise<ExecutionHandle> {
+  const { dataset } = await storeDataset(store, data);
+  const handle = await pipeline.runtime.start({
+    model,
+    runId: model,
+    dataset: { name: dataset.name, sha256: dataset.sha256 },
+    thresholds,
+  });
+  await waitingForApproval(handle);
+  await approveExecution(store, handle.id, 'ana', `approve ${model}`);
+  const outcome = await handle.done;
+  if (outcome.status !== 'SUCCEEDED' || outcome.finalState !== 'Done') {
+    throw new Error(`execution ${handle.id} ended ${outcome.status} in ${outcome.finalState}`);
+  }
+  return handle;
 }

@@ -14,10 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startConsole } from '@slipway/console';
 import { type ModelStore, openStore } from '@slipway/model-store';
-import { approveExecution, LocalPipeline, storeDataset } from '@slipway/pipeline';
+import { LocalPipeline } from '@slipway/pipeline';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { slipway } from '../../helpers/cli.js';
-import { waitingForApproval } from '../../helpers/pipeline.js';
+import { runApprovedOnFile } from '../../helpers/pipeline.js';
 
 let dir: string;
 let store: ModelStore;
@@ -108,16 +108,11 @@ async function filesUnder(root: string): Promise<string[]> {
 
 test('files, CLI output, endpoint and console answers parse in jq and strict Python despite lone surrogates in the data', async () => {
   // A pipeline run over the data: dataset, model, report, history, aliases in the store.
-  const { dataset } = await storeDataset(store, join(dir, 'data.jsonl'));
-  const handle = await pipeline.runtime.start({
-    model: 'strict',
-    runId: 'strict',
-    dataset: { name: dataset.name, sha256: dataset.sha256 },
-    thresholds: { minAccuracy: 0.5, maxRegression: 0.02, minClassF1: 0 },
+  const handle = await runApprovedOnFile(pipeline, store, join(dir, 'data.jsonl'), 'strict', {
+    minAccuracy: 0.5,
+    maxRegression: 0.02,
+    minClassF1: 0,
   });
-  await waitingForApproval(handle);
-  await approveExecution(store, handle.id, 'ana', 'strict json');
-  expect(await handle.done).toMatchObject({ status: 'SUCCEEDED', finalState: 'Done' });
   const { manifest } = await store.getManifest('strict', 1);
   expect(manifest.classes).toEqual(['neg\ufffd', 'pos']);
 

@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { type ModelDetail, type ReportView, startConsole } from '@slipway/console';
 import { readEvaluationReport } from '@slipway/lambdas';
 import { type ModelStore, openStore } from '@slipway/model-store';
-import { approveExecution, LocalPipeline, storeDataset } from '@slipway/pipeline';
+import { LocalPipeline } from '@slipway/pipeline';
 import { decodeModel } from '@slipway/training-job';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { slipway } from '../../helpers/cli.js';
-import { waitingForApproval } from '../../helpers/pipeline.js';
+import { runApprovedOnFile } from '../../helpers/pipeline.js';
 
 const LABELS = ['__proto__', 'constructor', 'hasOwnProperty', 'toString'];
 // Each class has its own words, so a text of those words is that class.
@@ -51,16 +51,11 @@ afterAll(async () => {
 const keys = (value: unknown) => Object.keys(value as object).sort();
 
 test('labels named __proto__, constructor, toString, hasOwnProperty: trained, evaluated, served and shown as classes', async () => {
-  const { dataset } = await storeDataset(store, join(dir, 'labels.jsonl'));
-  const handle = await pipeline.runtime.start({
-    model: 'labels',
-    runId: 'labels',
-    dataset: { name: dataset.name, sha256: dataset.sha256 },
-    thresholds: { minAccuracy: 0.9, maxRegression: 0.02, minClassF1: 0.9 },
+  const handle = await runApprovedOnFile(pipeline, store, join(dir, 'labels.jsonl'), 'labels', {
+    minAccuracy: 0.9,
+    maxRegression: 0.02,
+    minClassF1: 0.9,
   });
-  await waitingForApproval(handle);
-  await approveExecution(store, handle.id, 'ana', 'four classes');
-  expect(await handle.done).toMatchObject({ status: 'SUCCEEDED', finalState: 'Done' });
 
   // The registered manifest and the model file carry all four classes.
   const { manifest } = await store.getManifest('labels', 1);
