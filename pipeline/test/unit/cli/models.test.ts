@@ -1,5 +1,5 @@
 /** `slipway models …` run in-process against a folder store in a temp dir. */
-import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -47,12 +47,19 @@ describe('slipway models', () => {
   let uri: string;
   let store: ModelStore;
 
+  // `models gc` also sweeps the temp folders of dead slipway processes; a private TMPDIR keeps what
+  // other processes on this machine left behind out of this file's exact outputs.
+  const savedTmp = process.env.TMPDIR;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'slipway-cli-'));
+    await mkdir(join(dir, 'tmp'));
+    process.env.TMPDIR = join(dir, 'tmp');
     uri = pathToFileURL(join(dir, 'store')).href;
     store = await openStore(uri);
   });
   afterEach(async () => {
+    if (savedTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = savedTmp;
     await store.close();
     await rm(dir, { recursive: true, force: true });
   });
