@@ -11,6 +11,7 @@ import {
   type SlipwayProcess,
   startSlipway,
 } from './crash.js';
+import { HAPPY_PATH } from './pipeline.js';
 
 /**
  * Crash trials: `slipway run` killed with SIGKILL at state boundaries (stopped exactly there by a
@@ -33,18 +34,8 @@ export const BOUNDARIES: readonly string[] = [
 ].sort((a, b) => order(a) - order(b));
 
 function order(boundary: string): number {
-  const states = [
-    'Train',
-    'TrainOnSageMaker',
-    'Evaluate',
-    'Gate',
-    'Register',
-    'Approval',
-    'Promote',
-    'SmokeTest',
-  ];
   const [type, state] = boundary.split(':') as [string, string];
-  const rank = [...states, 'SmokeTestPassed', 'Done'].indexOf(state);
+  const rank = HAPPY_PATH.indexOf(state);
   const within = { StateEntered: 0, TaskStarted: 1, TaskWaiting: 1, StateExited: 2 }[type] ?? 0;
   return rank * 3 + within;
 }

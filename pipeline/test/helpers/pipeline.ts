@@ -108,6 +108,20 @@ export function waitForEvent(
 export const waitingForApproval = (handle: ExecutionHandle) =>
   waitForEvent(handle, (e) => e.type === 'TaskWaiting' && e.state === 'Approval');
 
+/** The top-level states of a successful execution, in the order the definition runs them. */
+export const HAPPY_PATH: readonly string[] = [
+  'Train',
+  'TrainOnSageMaker',
+  'Evaluate',
+  'Gate',
+  'Register',
+  'Approval',
+  'Promote',
+  'SmokeTest',
+  'SmokeTestPassed',
+  'Done',
+];
+
 /** The top-level states an execution entered, in order. */
 export function statesEntered(events: readonly HistoryEvent[]): string[] {
   return events.filter((e) => e.type === 'StateEntered').map((e) => e.state as string);

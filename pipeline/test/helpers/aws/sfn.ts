@@ -1,4 +1,5 @@
 // Step Functions history events and stack outputs as the AWS APIs return them, for the CLI's unit tests.
+// Shapes: https://docs.aws.amazon.com/step-functions/latest/apireference/API_GetExecutionHistory.html (HistoryEvent).
 import type { CompactEvaluation } from '@slipway/lambdas';
 
 export const REGION = 'eu-west-1';

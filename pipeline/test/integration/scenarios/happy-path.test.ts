@@ -2,6 +2,7 @@ import { approveExecution, readExecution } from '@slipway/pipeline';
 import { expect, test } from 'vitest';
 import {
   aliasVersion,
+  HAPPY_PATH,
   statesEntered,
   usePipelineFixture,
   waitingForApproval,
@@ -19,18 +20,7 @@ test('happy-path: train, evaluate, register, approve, promote, smoke-test, serve
 
   const outcome = await handle.done;
   expect(outcome).toMatchObject({ status: 'SUCCEEDED', finalState: 'Done', error: null });
-  expect(statesEntered(handle.journal.history)).toEqual([
-    'Train',
-    'TrainOnSageMaker',
-    'Evaluate',
-    'Gate',
-    'Register',
-    'Approval',
-    'Promote',
-    'SmokeTest',
-    'SmokeTestPassed',
-    'Done',
-  ]);
+  expect(statesEntered(handle.journal.history)).toEqual(HAPPY_PATH);
 
   // The store: one immutable version with lineage; production and candidate on it; the move recorded.
   const page = await f.store.listVersions('sentiment');
