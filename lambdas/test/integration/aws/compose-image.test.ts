@@ -7,13 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pushBaseImage } from '../../../../test-helpers/oci-base-image.js';
+import { type LocalRegistry, startRegistry } from '../../../../test-helpers/oci-registry.js';
 import { RegistryError } from '../../../src/aws/errors.js';
 import { storeModelImageBuilder } from '../../../src/aws/model-image.js';
 import { composeImage } from '../../../src/aws/oci/compose.js';
 import { parseImageReference } from '../../../src/aws/oci/reference.js';
 import { MEDIA_TYPES, RegistryClient, sha256Digest } from '../../../src/aws/oci/registry.js';
-import { pushBaseImage } from '../../helpers/aws/base-image.js';
-import { type LocalRegistry, startRegistry } from '../../helpers/aws/registry.js';
 import {
   createStepsStore,
   registerTrained,

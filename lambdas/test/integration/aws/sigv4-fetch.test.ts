@@ -2,9 +2,9 @@
 // (the Host fetch sent, the headers, the body) and refuses with 403 what does not hold, as a Function URL
 // with IAM auth does.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inferenceRoute, type SigV4Server, startSigV4Server } from '../../../../test-helpers/sigv4-server.js';
 import { signedFetch } from '../../../src/aws/sigv4-fetch.js';
 import { runSmokeTest } from '../../../src/steps/index.js';
-import { inferenceRoute, type SigV4Server, startSigV4Server } from '../../helpers/aws/sigv4-server.js';
 
 const CREDENTIALS = {
   accessKeyId: 'AKIAEXAMPLE1234',

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inferenceRoute, type SigV4Server, startSigV4Server } from '../../helpers/aws/sigv4-server.js';
+import { inferenceRoute, type SigV4Server, startSigV4Server } from '../../../../test-helpers/sigv4-server.js';
 
 const run = promisify(execFile);
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');

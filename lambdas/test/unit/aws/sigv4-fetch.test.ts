@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { referenceAuthorization, sha256Hex } from '../../../../test-helpers/sigv4-reference.js';
 import { RequestSigningError } from '../../../src/aws/errors.js';
 import { type Fetch, type SigningCredentials, signedFetch } from '../../../src/aws/sigv4-fetch.js';
-import { referenceAuthorization, sha256Hex } from '../../helpers/aws/sigv4-reference.js';
 
 const CREDENTIALS: SigningCredentials = {
   accessKeyId: 'AKIAEXAMPLE1234',

@@ -2,9 +2,9 @@
 // and the predictions are all signed. The endpoint here is a function answering like the inference
 // service; the tests against a real server are under test/integration.
 import { describe, expect, it } from 'vitest';
+import { referenceAuthorization } from '../../../../test-helpers/sigv4-reference.js';
 import { type Fetch, signedFetch } from '../../../src/aws/sigv4-fetch.js';
 import { runSmokeTest, type SmokeTestEvent } from '../../../src/steps/index.js';
-import { referenceAuthorization } from '../../helpers/aws/sigv4-reference.js';
 
 const ENDPOINT = 'https://abcdefghij.lambda-url.eu-west-1.on.aws/';
 const CREDENTIALS = {

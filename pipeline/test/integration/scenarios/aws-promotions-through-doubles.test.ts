@@ -33,9 +33,9 @@ import {
   storeDataset,
 } from '@slipway/pipeline';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { pushBaseImage } from '../../../../lambdas/test/helpers/aws/base-image.js';
-import { type LocalRegistry, startRegistry } from '../../../../lambdas/test/helpers/aws/registry.js';
 import { LambdaDouble } from '../../../../test-helpers/aws-lambda-double.js';
+import { pushBaseImage } from '../../../../test-helpers/oci-base-image.js';
+import { type LocalRegistry, startRegistry } from '../../../../test-helpers/oci-registry.js';
 import { alarmDouble, type FunctionUrlDouble, startFunctionUrl } from '../../helpers/aws/function-url.js';
 import { aliasVersion, statesEntered, waitingForApproval } from '../../helpers/pipeline.js';
 
