@@ -374,7 +374,7 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
     }
   });
 
-  it('pipeline: Promote may invoke a published version of the inference function (its health check before the full shift)', () => {
+  it('pipeline: Promote may invoke a published version of the inference function (its smoke test before the full shift)', () => {
     const statements = resources(synth.templates.pipeline, 'AWS::IAM::Role')
       .map(props)
       .flatMap((r) => (r.Policies as { PolicyDocument: { Statement: Record<string, unknown>[] } }[]) ?? [])

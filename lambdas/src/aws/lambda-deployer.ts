@@ -2,6 +2,7 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { DeployError } from '../steps/errors.js';
 import type { Deployer, Deployment, DeployRequest } from '../steps/promote/index.js';
+import { runSmokeTest } from '../steps/smoke-test/index.js';
 import type { ModelImageBuilder } from './model-image.js';
 
 /** The slices of the SDK clients the deployer uses. */
@@ -209,49 +210,71 @@ export function lambdaImageDeployer(options: LambdaImageDeployerOptions): Deploy
   }
 
   /**
-   * Invokes one version directly with a Function URL event for GET /health (the way its URL would call
-   * it) and checks it answers 200 with the model and version being promoted.
+   * A `fetch` that sends each request to one version directly (Invoke with the version as qualifier and a
+   * Function URL event, payload 2.0), the way that version's URL would call it, and answers with what the
+   * function returned. A function error answers 502, as a Function URL does.
    */
-  async function probe(version: string, request: DeployRequest): Promise<void> {
-    const { InvokeCommand } = await lambdaSdk();
-    const what = `version ${version} of ${FunctionName}`;
-    const event = {
-      version: '2.0',
-      rawPath: '/health',
-      headers: { accept: 'application/json' },
-      isBase64Encoded: false,
-      requestContext: { requestId: 'slipway-promote-probe', http: { method: 'GET' } },
+  function invokeFetch(version: string, what: string): typeof fetch {
+    return async (url, init) => {
+      const { InvokeCommand } = await lambdaSdk();
+      const target = new URL(url instanceof Request ? url.url : String(url));
+      const body = typeof init?.body === 'string' ? init.body : null;
+      const event = {
+        version: '2.0',
+        rawPath: target.pathname,
+        rawQueryString: target.search.replace(/^\?/, ''),
+        headers: Object.fromEntries(new Headers(init?.headers).entries()),
+        body,
+        isBase64Encoded: false,
+        requestContext: {
+          requestId: 'slipway-promote-check',
+          http: { method: init?.method ?? 'GET', path: target.pathname },
+        },
+      };
+      // https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html: FunctionError is set when the
+      // function itself failed; Payload is what it returned.
+      const out = await call(`Invoke of ${what}`, () =>
+        options.lambda.send(
+          new InvokeCommand({
+            FunctionName,
+            Qualifier: version,
+            Payload: new TextEncoder().encode(JSON.stringify(event)),
+          }),
+        ),
+      );
+      const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';
+      if (out.FunctionError)
+        return new Response(`function error ${out.FunctionError}: ${text}`, { status: 502 });
+      try {
+        const result = JSON.parse(text) as { statusCode?: number; body?: string };
+        return new Response(result.body ?? '', { status: result.statusCode ?? 200 });
+      } catch {
+        return new Response(`not an HTTP result: ${text}`, { status: 502 });
+      }
     };
-    // https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html: FunctionError is set when the
-    // function itself failed; Payload is what it returned.
-    const out = await call(`Invoke of ${what}`, () =>
-      options.lambda.send(
-        new InvokeCommand({
-          FunctionName,
-          Qualifier: version,
-          Payload: new TextEncoder().encode(JSON.stringify(event)),
-        }),
-      ),
+  }
+
+  /**
+   * Runs the SmokeTest step's own check (health, then every evaluation sample through /predict) against
+   * one version, invoked directly, before it takes all of the traffic.
+   */
+  async function check(version: string, request: DeployRequest): Promise<void> {
+    const what = `version ${version} of ${FunctionName}`;
+    const result = await runSmokeTest(
+      {
+        model: request.model,
+        version: request.version,
+        endpoint: 'https://version.invalid/',
+        samples: [...(request.samples ?? [])],
+      },
+      // One health check: the version's image does not change, so waiting would not help.
+      { fetch: invokeFetch(version, what), timeoutMs: 0, requestTimeoutMs: 900_000 },
     );
-    const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';
-    let status: number | undefined;
-    let served: { name?: unknown; version?: unknown } | undefined;
-    try {
-      const result = JSON.parse(text) as { statusCode?: number; body?: string };
-      status = result.statusCode;
-      served = (JSON.parse(result.body ?? 'null') as { model?: typeof served } | null)?.model;
-    } catch {
-      // not an HTTP result: reported below
-    }
-    if (
-      out.FunctionError ||
-      status !== 200 ||
-      served?.name !== request.model ||
-      served?.version !== request.version
-    ) {
+    if (!result.passed) {
+      const shown = result.failures.slice(0, 3).map((f) => f.message);
+      const more = result.failures.length > 3 ? ` (and ${result.failures.length - 3} more)` : '';
       throw new DeployError(
-        `${what} did not pass its health check before taking all of the traffic ` +
-          `(${out.FunctionError ? `function error ${out.FunctionError}` : `HTTP ${status ?? '?'}`}: ${text.slice(0, 200)}); ` +
+        `${what} did not pass the smoke test before taking all of the traffic: ${shown.join('; ')}${more}; ` +
           `${alias} stays on the version that served before: check the image and its logs, then promote again`,
       );
     }
@@ -278,9 +301,9 @@ export function lambdaImageDeployer(options: LambdaImageDeployerOptions): Deploy
     // https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html
     await setAlias(previous, { [next]: weight }, current, current.before);
     log('canary started', { alias, version: next, weight, seconds, alarm: canary.alarmName });
-    // The new version is asked itself before it gets all of the traffic: a broken image is found even
-    // when nobody calls during the window.
-    await probe(next, request).catch(async (error: unknown) => {
+    // The new version is smoke-tested itself before it gets all of the traffic: a broken image or a model
+    // that labels the samples wrongly is found even when nobody calls during the window.
+    await check(next, request).catch(async (error: unknown) => {
       await setAlias(previous, {}, current, current.before);
       throw error;
     });

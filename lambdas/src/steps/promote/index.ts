@@ -7,7 +7,7 @@ import {
 } from '@slipway/model-store';
 import { z } from 'zod';
 import { DeployError, ProductionMovedError } from '../errors.js';
-import { executionIdField, nameField, parseEvent, versionField } from '../event.js';
+import { executionIdField, nameField, parseEvent, sampleField, versionField } from '../event.js';
 
 /** The alias the inference endpoint serves. */
 export const PRODUCTION_ALIAS = 'production';
@@ -21,6 +21,8 @@ const promoteEvent = z.object({
   /** The approval task's output. */
   approval: z.object({ approvedBy: z.string().min(1), comment: z.string().default('') }),
   executionId: executionIdField,
+  /** The evaluation's samples: a deployer smoke-tests the new version with them before it takes all traffic. */
+  samples: z.array(sampleField).default([]),
 });
 
 const rollbackEvent = z.object({
@@ -48,6 +50,8 @@ export interface DeployRequest {
   readonly model: string;
   readonly version: number;
   readonly previous: number | null;
+  /** Texts and the labels the evaluation gave them, for a smoke test before the version takes all traffic. */
+  readonly samples?: readonly { readonly text: string; readonly label: string }[];
 }
 
 /** What a deployment left behind. */
@@ -154,6 +158,7 @@ export async function runPromote(input: PromoteEvent, deps: PromoteDeps): Promis
       model: input.model,
       version: input.version,
       previous: expected,
+      samples: input.samples,
     });
     return {
       version: input.version,

@@ -396,8 +396,48 @@ describe('lambdaImageDeployer against the Lambda double (documented behaviour, r
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeployError);
     expect((error as Error).message).toMatch(
-      /^version 3 of slipway-dev-inference did not pass its health check before taking all of the traffic \(function error Unhandled: /,
+      /^version 3 of slipway-dev-inference did not pass the smoke test before taking all of the traffic: .*HTTP 502: function error Unhandled: /,
     );
+    expect(lambda.alias()).toMatchObject({ functionVersion: '2', weights: {} });
+  });
+
+  it('a new version that answers /health but labels the samples wrongly is rolled back before it takes all of the traffic', async () => {
+    const lambda = new LambdaDouble({ functionName: FN, baseImageUri: BASE });
+    serving(lambda);
+    await deployerOn(lambda).deployer.deploy({ model: 'sentiment', version: 1, previous: null });
+    // Version 3 (model 2) is healthy, but its model calls everything "negative".
+    const asked: { qualifier: string; path: string }[] = [];
+    lambda.onInvoke(async (version, event) => {
+      const e = event as { rawPath: string; body: string | null };
+      asked.push({ qualifier: version.version, path: e.rawPath });
+      const model = { name: 'sentiment', version: Number(version.imageUri.split('sha256:')[1]?.slice(0, 2)) };
+      if (e.rawPath === '/health') return { statusCode: 200, body: JSON.stringify({ status: 'ok', model }) };
+      const { texts } = JSON.parse(e.body ?? '{}') as { texts: string[] };
+      const predictions = texts.map(() => ({ label: 'negative', probabilities: { negative: 1 } }));
+      return { statusCode: 200, body: JSON.stringify({ model, predictions }) };
+    });
+    const samples = [
+      { text: 'a lovely film', label: 'positive' },
+      { text: 'dull and slow', label: 'negative' },
+    ];
+    const error = await deployerOn(lambda)
+      .deployer.deploy({ model: 'sentiment', version: 2, previous: 1, samples })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeployError);
+    expect((error as Error).message).toMatch(
+      /^version 3 of slipway-dev-inference did not pass the smoke test before taking all of the traffic: sentiment v2 at https:\/\/version\.invalid\/predict labels this sample "negative"; the evaluation's run of the same model gave "positive"; live stays on the version that served before/,
+    );
+    expect(asked).toEqual([
+      { qualifier: '3', path: '/health' },
+      { qualifier: '3', path: '/predict' },
+    ]);
+    // Version 3 had 10% of the traffic during the check, never all of it; live is back on version 2 alone.
+    const moves = lambda.calls.filter((c) => c.command === 'UpdateAlias').map((c) => c.input);
+    expect(moves.map((m) => [m.FunctionVersion, m.RoutingConfig])).toEqual([
+      ['2', { AdditionalVersionWeights: {} }],
+      ['2', { AdditionalVersionWeights: { '3': 0.1 } }],
+      ['2', { AdditionalVersionWeights: {} }],
+    ]);
     expect(lambda.alias()).toMatchObject({ functionVersion: '2', weights: {} });
   });
 

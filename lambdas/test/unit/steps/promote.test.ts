@@ -46,6 +46,9 @@ afterEach(async () => {
   await fx.close();
 });
 
+// What the deployer smoke-tests the new version with before it takes all traffic.
+const SAMPLES = [{ text: 'a lovely film', label: 'positive' }];
+
 const promote = (version: number, expected: number | null, executionId = 'exec-1') =>
   createPromoteHandler({ store, deployer })({
     action: 'promote',
@@ -59,6 +62,7 @@ const promote = (version: number, expected: number | null, executionId = 'exec-1
       decidedAt: '2025-01-01T00:00:00Z',
     },
     executionId,
+    samples: SAMPLES,
   });
 
 const rollback = (
@@ -93,7 +97,7 @@ describe('Promote', () => {
       updatedBy: 'alice',
       reason: 'promoted by execution exec-1, approved by alice: looks good',
     });
-    expect(deployed).toEqual([{ model: 'sentiment', version: 1, previous: null }]);
+    expect(deployed).toEqual([{ model: 'sentiment', version: 1, previous: null, samples: SAMPLES }]);
   });
 
   it('succeeds again when a resumed execution re-runs a promotion it already made', async () => {

@@ -201,8 +201,17 @@ test('aws-promotions-through-doubles: a failed first version, two promotions (on
   expect(shifts).toContainEqual({ AdditionalVersionWeights: { [String(Number(live2) + 1)]: 0.1 } });
   const live3 = lambda.alias()?.functionVersion ?? '';
   expect(await modelIn(live3)).toBe('3');
-  // Before taking all of the traffic, the new version was asked itself (Invoke on that version).
-  expect(lambda.calls.filter((c) => c.command === 'Invoke').map((c) => c.input.Qualifier)).toEqual([live3]);
+  // Before taking all of the traffic, the new version itself ran the smoke test (Invoke on that version):
+  // its health, then every evaluation sample through /predict.
+  const invoked = lambda.calls.filter((c) => c.command === 'Invoke');
+  expect(new Set(invoked.map((c) => c.input.Qualifier))).toEqual(new Set([live3]));
+  const paths = invoked.map(
+    (c) =>
+      (JSON.parse(new TextDecoder().decode(c.input.Payload as Uint8Array)) as { rawPath: string }).rawPath,
+  );
+  expect(paths[0]).toBe('/health');
+  expect(paths.slice(1).length).toBeGreaterThan(0);
+  expect(new Set(paths.slice(1))).toEqual(new Set(['/predict']));
 
   // 4. Promote's process stops after the deployment but before Promote's result is recorded; the
   //    execution is resumed by another runtime and runs Promote again: the image's immutable tag is
