@@ -27,6 +27,7 @@ const MANIFESTS = [
   'package.json',
   'package-lock.json',
   'tsconfig.base.json',
+  'contracts/package.json',
   'model-store/package.json',
   'training-job/package.json',
   'pipeline/package.json',
@@ -36,7 +37,14 @@ const MANIFESTS = [
 /** The training container (SageMaker and Fargate). */
 export const TRAINING_IMAGE: ImageSpec = {
   file: 'training-job/Dockerfile',
-  context: [...MANIFESTS, 'training-job/tsconfig.json', 'training-job/src', 'training-job/bin'],
+  context: [
+    ...MANIFESTS,
+    'contracts/tsconfig.json',
+    'contracts/src',
+    'training-job/tsconfig.json',
+    'training-job/src',
+    'training-job/bin',
+  ],
 };
 
 /** The inference function's base image: code and runtime, no model (promotion adds the model layer). */
@@ -44,6 +52,7 @@ export const INFERENCE_IMAGE: ImageSpec = {
   file: 'lambdas/inference/Dockerfile',
   context: [
     ...MANIFESTS,
+    'contracts/src',
     'model-store/src',
     'training-job/src',
     'lambdas/src',
@@ -56,6 +65,7 @@ export const STEPS_IMAGE: ImageSpec = {
   file: 'lambdas/steps/Dockerfile',
   context: [
     ...MANIFESTS,
+    'contracts/src',
     'model-store/src',
     'training-job/src',
     'lambdas/src',

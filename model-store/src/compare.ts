@@ -1,4 +1,4 @@
-import type { ModelLineage } from './manifest.js';
+import type { Lineage } from '@slipway/contracts';
 
 /** One fact of where a version came from, for the candidate and for production. */
 export interface LineageRow {
@@ -26,13 +26,13 @@ export interface LineageComparison {
 /** The parts of a manifest the comparison reads; any of them may be missing in an old manifest. */
 export interface ComparableVersion {
   readonly version: number | null;
-  readonly lineage?: Partial<ModelLineage> | null;
+  readonly lineage?: Partial<Lineage> | null;
 }
 
 const text = (value: unknown): string | null =>
   value === null || value === undefined || value === '' ? null : String(value);
 
-function facts(lineage: Partial<ModelLineage> | null | undefined): Map<string, [string, string | null]> {
+function facts(lineage: Partial<Lineage> | null | undefined): Map<string, [string, string | null]> {
   const l = lineage ?? {};
   const out = new Map<string, [string, string | null]>([
     ['dataset', ['dataset', l.dataset ? `${l.dataset.name} ${l.dataset.sha256.slice(0, 12)}` : null]],

@@ -20,16 +20,7 @@ export {
   StoreConfigError,
 } from './errors.js';
 export { layout } from './layout.js';
-export type {
-  ClassMetrics,
-  DatasetManifest,
-  FileEntry,
-  LineageIds,
-  ModelLineage,
-  ModelManifest,
-  ModelMetrics,
-} from './manifest.js';
-export { DATASET_SCHEMA, lineageIds, MODEL_SCHEMA } from './manifest.js';
+export { type DatasetManifest, type LineageIds, lineageIds } from './manifest.js';
 export { assertAlias, assertName, parseVersionRef, RESERVED_ALIASES } from './names.js';
 export {
   type OpenStoreOptions,

@@ -1,62 +1,9 @@
+import { type DATASET_SCHEMA, type FileEntry, MODEL_SCHEMA, type ModelManifest } from '@slipway/contracts';
 import { CorruptManifestError, InvalidManifestError } from './errors.js';
-
-/** sha256 and size of one stored file. */
-export interface FileEntry {
-  sha256: string;
-  bytes: number;
-}
-
-/** Per-class evaluation figures. */
-export interface ClassMetrics {
-  precision: number;
-  recall: number;
-  f1: number;
-  support: number;
-}
-
-/** Evaluation figures a training run records in its manifest. */
-export interface ModelMetrics {
-  accuracy: number;
-  macroF1: number;
-  logLoss: number;
-  perClass: Record<string, ClassMetrics>;
-  confusion: number[][];
-  classes: string[];
-  rows: number;
-}
-
-/** Where a model version came from. */
-export interface ModelLineage {
-  gitCommit: string | null;
-  pullRequest: number | null;
-  executionId: string | null;
-  dataset: { name: string; sha256: string };
-  hyperparameters: Record<string, string | number | boolean>;
-  trainerVersion: string;
-  onnxruntimeVersion: string;
-  createdAt: string;
-  trainingDurationMs: number;
-}
-
-/**
- * The registry's record of one model version (`manifest.json`). The training job writes it with
- * `version: null`; the store fills `version` and `files`. Fields the store does not use are kept as given.
- */
-export interface ModelManifest {
-  schema: 'slipway.model/v1';
-  name: string;
-  version: number | null;
-  /** Every file of the version except manifest.json. */
-  files: Record<string, FileEntry>;
-  classes: string[];
-  metrics: ModelMetrics;
-  selfTest: { text: string; label: string }[];
-  lineage: ModelLineage;
-}
 
 /** The registry's record of one dataset version (`datasets/<name>/<sha256>/manifest.json`). */
 export interface DatasetManifest {
-  schema: 'slipway.dataset/v1';
+  schema: typeof DATASET_SCHEMA;
   name: string;
   sha256: string;
   files: Record<string, FileEntry>;
@@ -73,9 +20,6 @@ export interface LineageIds {
   datasetName: string | null;
   datasetSha256: string | null;
 }
-
-export const MODEL_SCHEMA = 'slipway.model/v1';
-export const DATASET_SCHEMA = 'slipway.dataset/v1';
 
 type Json = Record<string, unknown>;
 

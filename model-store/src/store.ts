@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
+import { DATASET_SCHEMA, type FileEntry, type ModelManifest } from '@slipway/contracts';
 import type { ObjectInfo, StorageBackend, StoredObject } from './backend.js';
 import {
   ConflictError,
@@ -12,12 +13,9 @@ import {
 } from './errors.js';
 import { layout, MANIFEST_FILE } from './layout.js';
 import {
-  DATASET_SCHEMA,
   type DatasetManifest,
   encodeJson,
-  type FileEntry,
   lineageIds,
-  type ModelManifest,
   parseRecord,
   parseStoredManifest,
   validateIncomingManifest,

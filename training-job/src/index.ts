@@ -2,7 +2,6 @@ export { type ContainerEnv, type ContainerOptions, runTrainingContainer } from '
 export * from './data/index.js';
 export type { Classifier, Prediction } from './model/classifier.js';
 export { ModelFileError } from './model/errors.js';
-export type { ClassMetrics, FileEntry, Lineage, Metrics, ModelManifest } from './model/manifest.js';
 export { computeMetrics } from './model/metrics.js';
 export {
   OnnxClassifier,

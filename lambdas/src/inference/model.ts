@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type { Classifier, ModelManifest, Prediction } from '@slipway/training-job';
+import type { ModelManifest } from '@slipway/contracts';
+import type { Classifier, Prediction } from '@slipway/training-job';
 import { coalescing } from './coalesce.js';
 import { ModelLoadError, SelfTestFailedError } from './errors.js';
 

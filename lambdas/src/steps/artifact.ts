@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, posix, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ModelManifest } from '@slipway/contracts';
 import { type ModelStore, unpackArchive } from '@slipway/model-store';
-import type { ModelManifest } from '@slipway/training-job';
 import { ArtifactError } from './errors.js';
 
 /** A training artifact read from the store: its files (manifest.json included) verified against the manifest. */

@@ -1,14 +1,15 @@
 // Real models and a real folder store for the pipeline steps' tests. Models are trained by the real
 // trainer once per test file (about a second for both) and packed as SageMaker would pack them.
+
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ModelManifest } from '@slipway/contracts';
 import { type ModelStore, openStore, packArchive } from '@slipway/model-store';
 import {
   type Dataset,
   type Hyperparameters,
   loadDataset,
-  type ModelManifest,
   resolveHyperparameters,
   trainModel,
   writeModelDir,

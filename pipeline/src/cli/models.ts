@@ -1,3 +1,4 @@
+import type { ModelManifest } from '@slipway/contracts';
 import {
   type AliasMove,
   type AliasRecord,
@@ -5,7 +6,6 @@ import {
   compareLineage,
   type GcReport,
   type LineageComparison,
-  type ModelManifest,
   type ModelStore,
   openStore,
   type VersionListing,

@@ -3,7 +3,7 @@ export { type BuiltinDatasetInfo, listBuiltinDatasets } from './builtin/index.js
 export { DataError } from './errors.js';
 export { canonicalJsonl, datasetSha256 } from './hash.js';
 export { loadDataset } from './load.js';
-export { DATASET_SCHEMA, type DatasetManifest, datasetFiles, readDatasetDir, writeDataset } from './store.js';
+export { type DatasetManifest, datasetFiles, readDatasetDir, writeDataset } from './store.js';
 export {
   type Dataset,
   DEFAULT_SEED,

@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { DATASET_SCHEMA } from '@slipway/contracts';
 import { dataError } from './errors.js';
 import { canonicalJsonl, sha256OfFiles } from './hash.js';
 import { parseJsonl } from './jsonl.js';
 import { compareStrings, type Dataset, type Split } from './types.js';
 import { decodeUtf8 } from './utf8.js';
-
-/** `schema` of a dataset directory's manifest.json. */
-export const DATASET_SCHEMA = 'slipway.dataset/v1';
 
 /** What manifest.json of a dataset directory holds. */
 export interface DatasetManifest {

@@ -1,4 +1,4 @@
-import type { ClassMetrics, Metrics } from './manifest.js';
+import type { ClassMetrics, Metrics } from '@slipway/contracts';
 
 /**
  * Accuracy, macro-F1, per-class precision/recall/F1, confusion matrix and log loss, from true labels

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ModelManifest } from '@slipway/contracts';
 import * as ort from 'onnxruntime-node';
 import type { Classifier, Prediction } from './classifier.js';
 import { ModelFileError } from './errors.js';
-import type { ModelManifest } from './manifest.js';
 
 /** A batch's raw outputs: `probabilities` is N × classes, row-major. */
 export interface RawPredictions {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Lineage, Metrics, ModelManifest } from '@slipway/contracts';
 import type { Dataset } from '../data/types.js';
-import type { Lineage, Metrics, ModelManifest } from '../model/manifest.js';
 import { computeMetrics } from '../model/metrics.js';
 import { OnnxClassifier, sha256 } from '../model/onnx-classifier.js';
 import { buildOnnxModel, modelMetadata, type TextModel } from '../onnx/graph.js';

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { computeMetrics, type Metrics, type ModelManifest, openModel } from '@slipway/training-job';
+import type { Metrics, ModelManifest } from '@slipway/contracts';
+import { computeMetrics, openModel } from '@slipway/training-job';
 
 /** How fast a model answered on this host. */
 export interface LatencyReport {

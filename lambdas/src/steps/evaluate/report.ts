@@ -1,5 +1,5 @@
+import type { Metrics } from '@slipway/contracts';
 import type { ModelStore } from '@slipway/model-store';
-import type { Metrics } from '@slipway/training-job';
 import { z } from 'zod';
 import { ownRecord } from '../../own-record.js';
 import { EvaluationError } from '../errors.js';

@@ -1,4 +1,4 @@
-import type { Metrics } from '@slipway/training-job';
+import type { Metrics } from '@slipway/contracts';
 import type { EvaluationReport } from './report.js';
 
 /** One class's figures for the candidate and, when there is one, production. */

@@ -1,6 +1,7 @@
 // A stand-in classifier for unit tests of the serving logic only (routing, swaps, limits).
 // Integration tests use a real model trained by the real trainer (see trained-model.ts).
-import type { Classifier, ModelManifest, Prediction } from '@slipway/training-job';
+import type { ModelManifest } from '@slipway/contracts';
+import type { Classifier, Prediction } from '@slipway/training-job';
 import type { ModelOpener } from '../../../src/inference/index.js';
 
 /** Labels a text `pos` when it contains "good", `neg` otherwise, with fixed probabilities. */

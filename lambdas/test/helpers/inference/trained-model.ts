@@ -1,14 +1,15 @@
 // Real models for integration tests and the bench, trained once by the real trainer and cached
 // under the system temp folder (keyed by the trainer's source, so a trainer change retrains).
+
 import { createHash } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ModelManifest } from '@slipway/contracts';
 import {
   type Hyperparameters,
   loadDataset,
-  type ModelManifest,
   resolveHyperparameters,
   trainModel,
   writeModelDir,

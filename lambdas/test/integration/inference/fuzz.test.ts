@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import { join } from 'node:path';
-import { type ModelManifest, openModel } from '@slipway/training-job';
+import type { ModelManifest } from '@slipway/contracts';
+import { openModel } from '@slipway/training-job';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   errorCodes,

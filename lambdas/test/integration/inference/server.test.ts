@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ModelManifest, openModel } from '@slipway/training-job';
+import type { ModelManifest } from '@slipway/contracts';
+import { openModel } from '@slipway/training-job';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   folderSource,

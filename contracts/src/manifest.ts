@@ -1,3 +1,14 @@
+/** `schema` of a model version's `manifest.json`. */
+export const MODEL_SCHEMA = 'slipway.model/v1';
+/** `schema` of a dataset's `manifest.json` (a dataset directory's and the store's copy alike). */
+export const DATASET_SCHEMA = 'slipway.dataset/v1';
+
+/** sha256 and size of one file of a model or dataset version. */
+export interface FileEntry {
+  readonly sha256: string;
+  readonly bytes: number;
+}
+
 /** Per-class precision, recall, F1 and support. */
 export interface ClassMetrics {
   readonly precision: number;
@@ -18,11 +29,6 @@ export interface Metrics {
   readonly rows: number;
 }
 
-export interface FileEntry {
-  readonly sha256: string;
-  readonly bytes: number;
-}
-
 /** Where a model came from. Fields are null when unknown (e.g. a local run outside git). */
 export interface Lineage {
   readonly gitCommit: string | null;
@@ -36,23 +42,29 @@ export interface Lineage {
   readonly trainingDurationMs: number;
 }
 
+/** One self-test case: a text and what the exported model said about it at training time. */
+export interface SelfTestCase {
+  readonly text: string;
+  readonly label: string;
+  /** The probabilities the exported model gave at training time (float32 values). */
+  readonly probabilities?: Readonly<Record<string, number>>;
+}
+
 /**
  * `manifest.json`, the record beside `model.onnx`. The training job writes it with `version: null`;
  * the model store fills `version` when it registers the files (and re-checks every `files` hash).
+ *
+ * @example if (manifest.schema === MODEL_SCHEMA) console.log(manifest.name, manifest.version);
  */
 export interface ModelManifest {
-  readonly schema: 'slipway.model/v1';
+  readonly schema: typeof MODEL_SCHEMA;
   readonly name: string;
   readonly version: number | null;
+  /** Every file of the version except manifest.json. */
   readonly files: Readonly<Record<string, FileEntry>>;
   readonly classes: readonly string[];
   readonly metrics: Metrics;
   /** Texts with the labels the exported model gave them at training time: a serving host must agree. */
-  readonly selfTest: readonly {
-    readonly text: string;
-    readonly label: string;
-    /** The probabilities the exported model gave at training time (float32 values). */
-    readonly probabilities?: Readonly<Record<string, number>>;
-  }[];
+  readonly selfTest: readonly SelfTestCase[];
   readonly lineage: Lineage;
 }
