@@ -25,9 +25,11 @@ export {
   resolveHyperparameters,
 } from './train/hyperparameters.js';
 export {
+  TRAIN_THREADS_ENV,
   type TrainingProgress,
   type TrainOptions,
   type TrainResult,
+  trainingThreads,
   trainModel,
   writeModelDir,
 } from './train/train.js';

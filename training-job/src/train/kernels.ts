@@ -1,3 +1,6 @@
+import { chunkRunner, type KernelExports, OP } from './chunks.js';
+import { ARGUMENT_SLOTS, Team } from './team.js';
+
 /**
  * The trainer's inner loops as a small WebAssembly module (SIMD where it pays), assembled here from
  * readable instruction lists: no toolchain, no binary blob in the repository.
@@ -106,7 +109,8 @@ function assemble(kernels: readonly Kernel[]): Uint8Array {
   const types = kernels.map((k) =>
     seq([0x60], vector(k.params.map((t) => [t])), vector(k.results.map((t) => [t]))),
   );
-  const memoryImport = seq(name('env'), name('memory'), [0x02, 0x00], uleb(1));
+  // Shared (flag 3: shared, with a maximum), so worker threads can run the same kernels on the same memory.
+  const memoryImport = seq(name('env'), name('memory'), [0x02, 0x03], uleb(1), uleb(65536));
   const exports = kernels.map((k, i) => seq(name(k.name), [0x00], uleb(i)));
   const bodies = kernels.map((k) => {
     const locals = vector(k.locals.map((t) => [1, t]));
@@ -500,19 +504,25 @@ const maxAbs: Kernel = (() => {
 // ---------------------------------------------------------------------------------------------
 // Sparse kernels over a CSC matrix (colptr: i32[cols+1], rowIndex: i32[nnz], values: f64[nnz]).
 
-/** cscScores1(colptr, rowIndex, values, w, out, cols): out[i] += Σ_j x_ij·w[j], column by column. */
+/**
+ * cscScores1(starts, ends, rowIndex, values, w, out, cols): out[i] += Σ_j x_ij·w[j], column by column,
+ * column j's entries being positions starts[j]..ends[j] (colptr and colptr + 1 for a whole matrix, a
+ * row block's bounds for a slice of its rows).
+ */
 const cscScores1: Kernel = (() => {
-  const [colptr, rowIndex, values, w, out, cols, j, p, end, wj, o] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const [starts, ends, rowIndex, values, w, out, cols, j, p, end, wj, o] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+  ];
   return {
     name: 'cscScores1',
-    params: [I32, I32, I32, I32, I32, I32],
+    params: [I32, I32, I32, I32, I32, I32, I32],
     results: [],
     locals: [I32, I32, I32, F64, I32],
     body: whileLoop(
       seq(get(j), get(cols), i32LtS),
       seq(
         seq(address(w, j, 3), f64Load(), set(wj)),
-        seq(address(colptr, j, 2), i32Load(0), set(p), address(colptr, j, 2), i32Load(4), set(end)),
+        seq(address(starts, j, 2), i32Load(0), set(p), address(ends, j, 2), i32Load(0), set(end)),
         whileLoop(
           seq(get(p), get(end), i32LtS),
           seq(
@@ -563,16 +573,17 @@ const cscGradient1: Kernel = (() => {
 })();
 
 /**
- * cscScoresK(colptr, rowIndex, values, params, out, cols, k): out[i·k + c] += Σ_j x_ij·params[j·k + c].
+ * cscScoresK(starts, ends, rowIndex, values, params, out, cols, k):
+ * out[i·k + c] += Σ_j x_ij·params[j·k + c], column j's entries at starts[j]..ends[j] (see cscScores1).
  * Classes go two at a time (f64x2); lanes are separate outputs, so sums match a scalar pass.
  */
 const cscScoresK: Kernel = (() => {
-  const [colptr, rowIndex, values, params, out, cols, k, j, p, end, col, row, c, vv, v, k2, stride] = [
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+  const [starts, ends, rowIndex, values, params, out, cols, k, j, p, end, col, row, c, vv, v, k2, stride] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17,
   ];
   return {
     name: 'cscScoresK',
-    params: [I32, I32, I32, I32, I32, I32, I32],
+    params: [I32, I32, I32, I32, I32, I32, I32, I32],
     results: [],
     locals: [I32, I32, I32, I32, I32, I32, V128, F64, I32, I32],
     body: seq(
@@ -582,7 +593,7 @@ const cscScoresK: Kernel = (() => {
       whileLoop(
         seq(get(j), get(cols), i32LtS),
         seq(
-          seq(address(colptr, j, 2), i32Load(0), set(p), address(colptr, j, 2), i32Load(4), set(end)),
+          seq(address(starts, j, 2), i32Load(0), set(p), address(ends, j, 2), i32Load(0), set(end)),
           whileLoop(
             seq(get(p), get(end), i32LtS),
             seq(
@@ -796,7 +807,7 @@ const KERNELS = [
   cscFromCsr,
 ];
 
-interface Exports {
+interface Exports extends KernelExports {
   cscFromCsr(
     rows: number,
     cols: number,
@@ -808,43 +819,6 @@ interface Exports {
     rowIndex: number,
     values: number,
   ): void;
-  dot(a: number, b: number, n: number): number;
-  axpyDot(alpha: number, x: number, y: number, z: number, n: number): number;
-  axpy(alpha: number, x: number, y: number, n: number): void;
-  scaleDot(alpha: number, src: number, dst: number, z: number, n: number): number;
-  pair(step: number, d: number, g: number, gOld: number, s: number, y: number, n: number, out: number): void;
-  maxAbs(x: number, n: number): number;
-  cscScores1(colptr: number, rowIndex: number, values: number, w: number, out: number, cols: number): void;
-  cscGradient1(
-    colptr: number,
-    rowIndex: number,
-    values: number,
-    params: number,
-    r: number,
-    g: number,
-    cols: number,
-    invC: number,
-  ): void;
-  cscScoresK(
-    colptr: number,
-    rowIndex: number,
-    values: number,
-    params: number,
-    out: number,
-    cols: number,
-    k: number,
-  ): void;
-  cscGradientK(
-    colptr: number,
-    rowIndex: number,
-    values: number,
-    params: number,
-    r: number,
-    g: number,
-    cols: number,
-    k: number,
-    invC: number,
-  ): void;
 }
 
 interface WasmMemory {
@@ -853,7 +827,7 @@ interface WasmMemory {
 interface WasmApi {
   readonly Module: new (bytes: Uint8Array) => object;
   readonly Instance: new (module: object, imports: object) => { readonly exports: unknown };
-  readonly Memory: new (descriptor: { initial: number }) => WasmMemory;
+  readonly Memory: new (descriptor: { initial: number; maximum: number; shared: true }) => WasmMemory;
 }
 // The project's TypeScript libs have no DOM, so the part of WebAssembly's JS API used here is typed by hand.
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
@@ -864,18 +838,49 @@ const PAGE = 65536;
 /** wasm32 addresses 4 GiB; V8 allows all of it. */
 export const MAX_WORKSPACE_BYTES = 65536 * PAGE;
 
-/** A column-major sparse matrix held in a workspace. */
+/** Elements per chunk of a dense vector operation: fixed, so sums never depend on the thread count. */
+export const DENSE_CHUNK = 65536;
+/** Most chunks one operation splits into (dense vectors up to 4 GiB). */
+const MAX_CHUNKS = MAX_WORKSPACE_BYTES / 8 / DENSE_CHUNK;
+/** Rows per block of the score and probe passes (at most MAX_ROW_BLOCKS blocks). */
+const ROW_BLOCK = 1024;
+const MAX_ROW_BLOCKS = 24;
+/** Column chunks of the gradient pass (any split gives the same sums; this many balance the threads). */
+const MAX_COLUMN_CHUNKS = 64;
+
+/** Row blocks for a matrix of `rows` rows: a function of the data alone. */
+export function rowBlocks(rows: number): number {
+  return Math.max(1, Math.min(MAX_ROW_BLOCKS, Math.ceil(rows / ROW_BLOCK)));
+}
+
+/** Workspace room (i32 elements, arrays) the row and column split of a rows × cols matrix takes. */
+export function partitionNeeds(rows: number, cols: number): { i32: number; arrays: number } {
+  const blocks = rowBlocks(rows);
+  return { i32: (blocks - 1) * cols + blocks + 1 + MAX_COLUMN_CHUNKS + 1, arrays: 3 };
+}
+
+/**
+ * A column-major sparse matrix held in a workspace, with its split into row blocks (`rowBounds`;
+ * `blockStarts` holds where each block after the first begins in every column) and column chunks.
+ */
 export interface WorkspaceCsc {
   readonly rows: number;
   readonly cols: number;
   readonly colptr: Int32Array;
   readonly rowIndex: Int32Array;
   readonly values: Float64Array;
+  readonly rowBounds: Int32Array;
+  readonly blockStarts: Int32Array;
+  readonly colBounds: Int32Array;
 }
 
 /**
  * One linear memory, a bump allocator over it and the kernels that work on its arrays. Size it
  * once, up front (growing would detach the arrays already handed out); untouched pages cost nothing.
+ *
+ * The memory is shared: `useThreads(n)` starts n - 1 worker threads that take chunks of every
+ * operation with the calling thread; `close()` stops them. Results are the same bits with any
+ * number of threads.
  *
  * @example
  *   const ws = new Workspace(Workspace.bytesFor({ f64: 3 * n }));
@@ -886,7 +891,11 @@ export class Workspace {
   private readonly memory: WasmMemory;
   private readonly k: Exports;
   private next = 16;
-  private readonly scratch: Float64Array;
+  private readonly partials: Float64Array;
+  private readonly argsBuffer = new SharedArrayBuffer(ARGUMENT_SLOTS * 8);
+  private readonly a = new Float64Array(this.argsBuffer);
+  private readonly runHere: (code: number, c: number) => void;
+  private team: Team | undefined;
 
   /** Bytes to reserve for arrays of the given total lengths (with alignment slack per array). */
   static bytesFor(counts: {
@@ -894,7 +903,13 @@ export class Workspace {
     readonly i32?: number;
     readonly arrays?: number;
   }): number {
-    return 64 + (counts.f64 ?? 0) * 8 + (counts.i32 ?? 0) * 4 + ((counts.arrays ?? 0) + 1) * 16;
+    return (
+      64 +
+      2 * MAX_CHUNKS * 8 +
+      (counts.f64 ?? 0) * 8 +
+      (counts.i32 ?? 0) * 4 +
+      ((counts.arrays ?? 0) + 2) * 16
+    );
   }
 
   constructor(bytes: number) {
@@ -902,9 +917,26 @@ export class Workspace {
       throw new RangeError(`a workspace of ${bytes} bytes exceeds WebAssembly's 4 GiB`);
     }
     compiled ??= new wasm.Module(assemble(KERNELS));
-    this.memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(bytes / PAGE)) });
+    const pages = Math.max(1, Math.ceil(bytes / PAGE));
+    this.memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
     this.k = new wasm.Instance(compiled, { env: { memory: this.memory } }).exports as Exports;
-    this.scratch = this.f64(2);
+    this.partials = this.f64(2 * MAX_CHUNKS);
+    this.runHere = chunkRunner(this.k, this.memory.buffer, this.a, OP);
+  }
+
+  /**
+   * Runs later operations on `threads` threads (this one and threads - 1 workers). Call `close()`
+   * when done, or the workers idle until the process exits.
+   */
+  useThreads(threads: number): void {
+    this.close();
+    if (threads > 1) this.team = new Team(compiled as object, this.memory, this.argsBuffer, threads - 1);
+  }
+
+  /** Stops the worker threads, if any; the workspace goes on with one thread. */
+  close(): void {
+    this.team?.close();
+    this.team = undefined;
   }
 
   /** A zeroed f64 array in this workspace. */
@@ -917,7 +949,10 @@ export class Workspace {
     return new Int32Array(this.memory.buffer, this.take(length * 4), length);
   }
 
-  /** Copies a CSR matrix into this workspace as CSC; each column lists its rows in ascending order. */
+  /**
+   * Copies a CSR matrix into this workspace as CSC; each column lists its rows in ascending order.
+   * Also splits it into row blocks and column chunks (room: `partitionNeeds`).
+   */
   csc(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, data: Float64Array): WorkspaceCsc {
     const nnz = indptr[rows] as number;
     const colptr = this.i32(cols + 1);
@@ -948,26 +983,52 @@ export class Workspace {
     );
     new Uint8Array(this.memory.buffer, mark, this.next - mark).fill(0);
     this.next = mark;
-    return { rows, cols, colptr, rowIndex, values };
+
+    // Row blocks of equal size, and where each block after the first starts in every column.
+    const blocks = rowBlocks(rows);
+    const rowBounds = this.i32(blocks + 1);
+    for (let b = 0; b <= blocks; b++) rowBounds[b] = Math.round((b * rows) / blocks);
+    const blockStarts = this.i32((blocks - 1) * cols);
+    for (let j = 0; j < cols; j++) {
+      let p = colptr[j] as number;
+      const end = colptr[j + 1] as number;
+      for (let b = 1; b < blocks; b++) {
+        const first = rowBounds[b] as number;
+        while (p < end && (rowIndex[p] as number) < first) p++;
+        blockStarts[(b - 1) * cols + j] = p;
+      }
+    }
+    // Column chunks of about equal work (entries × classes, plus the column's own parameters).
+    const chunks = Math.max(1, Math.min(MAX_COLUMN_CHUNKS, cols));
+    const colBounds = this.i32(chunks + 1);
+    const total = nnz + cols;
+    let j = 0;
+    for (let c = 1; c < chunks; c++) {
+      const target = (c * total) / chunks;
+      while (j < cols && (colptr[j] as number) + j < target) j++;
+      colBounds[c] = j;
+    }
+    colBounds[chunks] = cols;
+    return { rows, cols, colptr, rowIndex, values, rowBounds, blockStarts, colBounds };
   }
 
   dot(a: Float64Array, b: Float64Array, n = a.length): number {
-    return this.k.dot(this.at(a), this.at(b), n);
+    return this.dense(OP.dot, n, this.at(a), this.at(b));
   }
 
   /** y += alpha·x */
   axpy(alpha: number, x: Float64Array, y: Float64Array, n = y.length): void {
-    this.k.axpy(alpha, this.at(x), this.at(y), n);
+    this.dense(OP.axpy, n, alpha, this.at(x), this.at(y));
   }
 
   /** y += alpha·x, then returns z·y. */
   axpyDot(alpha: number, x: Float64Array, y: Float64Array, z: Float64Array, n = y.length): number {
-    return this.k.axpyDot(alpha, this.at(x), this.at(y), this.at(z), n);
+    return this.dense(OP.axpyDot, n, alpha, this.at(x), this.at(y), this.at(z));
   }
 
   /** dst = alpha·src (src may be dst), then returns z·dst. */
   scaleDot(alpha: number, src: Float64Array, dst: Float64Array, z: Float64Array, n = dst.length): number {
-    return this.k.scaleDot(alpha, this.at(src), this.at(dst), this.at(z), n);
+    return this.dense(OP.scaleDot, n, alpha, this.at(src), this.at(dst), this.at(z));
   }
 
   /** s = step·d, y = g - gOld; returns [s·y, y·y]. */
@@ -979,29 +1040,46 @@ export class Workspace {
     s: Float64Array,
     y: Float64Array,
   ): [number, number] {
-    this.k.pair(
+    const chunks = this.dense(
+      OP.pair,
+      s.length,
       step,
       this.at(d),
       this.at(g),
       this.at(gOld),
       this.at(s),
       this.at(y),
-      s.length,
-      this.at(this.scratch),
     );
-    return [this.scratch[0] as number, this.scratch[1] as number];
+    return this.sums(chunks);
   }
 
   /** max |x[i]|, NaN if any element is NaN. */
   maxAbs(x: Float64Array): number {
-    return this.k.maxAbs(this.at(x), x.length);
+    const chunks = this.dense(OP.maxAbs, x.length, this.at(x));
+    let max = 0;
+    for (let c = 0; c < chunks; c++) max = Math.max(max, this.partials[c] as number);
+    return max;
   }
 
   /** out[i·k + c] += (X·W)[i][c] for feature-major params (params[j·k + c]); k = 1 for a single vector. */
   scores(x: WorkspaceCsc, params: Float64Array, out: Float64Array, k: number): void {
-    const [colptr, rowIndex, values] = [this.at(x.colptr), this.at(x.rowIndex), this.at(x.values)];
-    if (k === 1) this.k.cscScores1(colptr, rowIndex, values, this.at(params), this.at(out), x.cols);
-    else this.k.cscScoresK(colptr, rowIndex, values, this.at(params), this.at(out), x.cols, k);
+    const blocks = x.rowBounds.length - 1;
+    this.args(
+      0,
+      0,
+      0,
+      this.at(x.rowBounds),
+      blocks,
+      this.at(x.colptr),
+      x.blockStarts.length > 0 ? this.at(x.blockStarts) : 0,
+      x.cols,
+      this.at(x.rowIndex),
+      this.at(x.values),
+      this.at(params),
+      this.at(out),
+      k,
+    );
+    this.run(OP.scores, blocks);
   }
 
   /** g[j·k + c] = invC·params[j·k + c] + (Xᵀ·R)[j][c] for the weight part (the first cols·k entries). */
@@ -1013,12 +1091,87 @@ export class Workspace {
     k: number,
     invC: number,
   ): void {
-    const [colptr, rowIndex, values] = [this.at(x.colptr), this.at(x.rowIndex), this.at(x.values)];
-    if (k === 1) {
-      this.k.cscGradient1(colptr, rowIndex, values, this.at(params), this.at(r), this.at(g), x.cols, invC);
-    } else {
-      this.k.cscGradientK(colptr, rowIndex, values, this.at(params), this.at(r), this.at(g), x.cols, k, invC);
+    this.args(
+      0,
+      0,
+      0,
+      this.at(x.colBounds),
+      this.at(x.colptr),
+      this.at(x.rowIndex),
+      this.at(x.values),
+      this.at(params),
+      this.at(r),
+      this.at(g),
+      k,
+      invC,
+    );
+    this.run(OP.gradient, x.colBounds.length - 1);
+  }
+
+  /**
+   * The log-loss and its slope along zd at scores z + t·zd (k columns; k = 1 is binomial with 0/1
+   * labels), summed block by block; writes the residuals (probabilities − one-hot) into r.
+   */
+  probe(
+    x: WorkspaceCsc,
+    z: Float64Array,
+    zd: Float64Array,
+    r: Float64Array,
+    y: Int32Array,
+    k: number,
+    t: number,
+  ): { loss: number; slope: number } {
+    const blocks = x.rowBounds.length - 1;
+    this.args(
+      0,
+      0,
+      this.at(this.partials),
+      this.at(x.rowBounds),
+      this.at(z),
+      this.at(zd),
+      this.at(r),
+      this.at(y),
+      k,
+      t,
+    );
+    this.run(OP.probe, blocks);
+    const [loss, slope] = this.sums(blocks);
+    return { loss, slope };
+  }
+
+  /** A dense operation over n elements in DENSE_CHUNK pieces; returns the number of chunks. */
+  private dense(code: number, n: number, ...rest: number[]): number {
+    const chunks = Math.ceil(n / DENSE_CHUNK);
+    this.args(DENSE_CHUNK, n, this.at(this.partials), ...rest);
+    this.run(code, chunks);
+    if (code === OP.dot || code === OP.axpyDot || code === OP.scaleDot) {
+      let sum = 0;
+      for (let c = 0; c < chunks; c++) sum += this.partials[c] as number;
+      this.partials[0] = sum;
     }
+    return code === OP.dot || code === OP.axpyDot || code === OP.scaleDot
+      ? (this.partials[0] as number)
+      : chunks;
+  }
+
+  /** The pairwise partials of `chunks` chunks, each added up in chunk order. */
+  private sums(chunks: number): [number, number] {
+    let first = 0;
+    let second = 0;
+    for (let c = 0; c < chunks; c++) {
+      first += this.partials[2 * c] as number;
+      second += this.partials[2 * c + 1] as number;
+    }
+    return [first, second];
+  }
+
+  private args(...values: number[]): void {
+    this.a.set(values);
+  }
+
+  private run(code: number, chunks: number): void {
+    if (this.team !== undefined && chunks > 1) this.team.run(code, chunks, this.runHere);
+    else for (let c = 0; c < chunks; c++) this.runHere(code, c);
   }
 
   private take(bytes: number): number {

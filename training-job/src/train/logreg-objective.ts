@@ -14,15 +14,20 @@
  * is several times slower, bound by cache misses. Rows visit their columns in ascending order either
  * way, so the sums are the same as a row-wise pass with sorted indices.
  */
-import type { Workspace, WorkspaceCsc } from './kernels.js';
+import { partitionNeeds, type Workspace, type WorkspaceCsc } from './kernels.js';
 import type { DirectionalObjective } from './lbfgs.js';
 import type { Csr } from './sparse.js';
 
 /** Workspace room (array lengths) an objective needs for `x` with `k` score columns (1 for binomial). */
 export function objectiveWorkspaceNeeds(x: Csr, k: number): { f64: number; i32: number; arrays: number } {
   const nnz = x.indptr[x.rows] as number;
-  // The CSC copy, its CSR staging copy (see Workspace.csc) and z, zd, r.
-  return { f64: 2 * nnz + 3 * x.rows * k, i32: 2 * (x.cols + 1) + x.rows + 1 + 2 * nnz, arrays: 10 };
+  const split = partitionNeeds(x.rows, x.cols);
+  // The CSC copy, its CSR staging copy (see Workspace.csc), its row and column split, the labels and z, zd, r.
+  return {
+    f64: 2 * nnz + 3 * x.rows * k,
+    i32: 2 * (x.cols + 1) + x.rows + 1 + 2 * nnz + split.i32 + x.rows,
+    arrays: 11 + split.arrays,
+  };
 }
 
 /**
@@ -38,6 +43,7 @@ export class BinomialObjective implements DirectionalObjective {
   private readonly zd: Float64Array;
   private readonly r: Float64Array;
   private readonly x: WorkspaceCsc;
+  private readonly y: Int32Array;
   private ww = 0;
   private wd = 0;
   private dd = 0;
@@ -46,11 +52,14 @@ export class BinomialObjective implements DirectionalObjective {
 
   constructor(
     x: Csr,
-    private readonly y: Int32Array,
+    y: Int32Array,
     c: number,
     private readonly ws: Workspace,
   ) {
     this.x = ws.csc(x.rows, x.cols, x.indptr, x.indices, x.data);
+    // Worker threads read the labels too, so they live in the workspace's shared memory.
+    this.y = ws.i32(x.rows);
+    this.y.set(y.subarray(0, x.rows));
     this.features = x.cols;
     this.size = x.cols + 1;
     this.invC = 1 / c;
@@ -78,29 +87,8 @@ export class BinomialObjective implements DirectionalObjective {
   }
 
   probe(t: number): { value: number; slope: number } {
-    const { z, zd, r, y } = this;
-    const rows = z.length;
-    let loss = 0;
-    let slope = 0;
-    for (let i = 0; i < rows; i++) {
-      const zdi = zd[i] as number;
-      const zi = (z[i] as number) + t * zdi;
-      const yi = y[i] as number;
-      // log(1 + e^z) - y·z and sigmoid(z), written so exp never overflows.
-      let p: number;
-      if (zi >= 0) {
-        const e = Math.exp(-zi);
-        loss += Math.log1p(e) + (1 - yi) * zi;
-        p = 1 / (1 + e);
-      } else {
-        const e = Math.exp(zi);
-        loss += Math.log1p(e) - yi * zi;
-        p = e / (1 + e);
-      }
-      const ri = p - yi;
-      r[i] = ri;
-      slope += ri * zdi;
-    }
+    // Row blocks, possibly on several threads, each summed in row order; the blocks added in order.
+    const { loss, slope } = this.ws.probe(this.x, this.z, this.zd, this.r, this.y, 1, t);
     this.probedT = t;
     this.probedLoss = loss;
     const { ww, wd, dd, invC } = this;
@@ -148,6 +136,7 @@ export class MultinomialObjective implements DirectionalObjective {
   private readonly zd: Float64Array;
   private readonly r: Float64Array;
   private readonly x: WorkspaceCsc;
+  private readonly y: Int32Array;
   private ww = 0;
   private wd = 0;
   private dd = 0;
@@ -156,12 +145,14 @@ export class MultinomialObjective implements DirectionalObjective {
 
   constructor(
     x: Csr,
-    private readonly y: Int32Array,
+    y: Int32Array,
     private readonly k: number,
     c: number,
     private readonly ws: Workspace,
   ) {
     this.x = ws.csc(x.rows, x.cols, x.indptr, x.indices, x.data);
+    this.y = ws.i32(x.rows);
+    this.y.set(y.subarray(0, x.rows));
     this.weightCount = x.cols * k;
     this.size = this.weightCount + k;
     this.invC = 1 / c;
@@ -189,33 +180,7 @@ export class MultinomialObjective implements DirectionalObjective {
   }
 
   probe(t: number): { value: number; slope: number } {
-    const { z, zd, r, y, k } = this;
-    const rows = y.length;
-    let loss = 0;
-    let slope = 0;
-    for (let i = 0, base = 0; i < rows; i++, base += k) {
-      // r holds the shifted exponentials first, then the residuals p - onehot(y).
-      let max = Number.NEGATIVE_INFINITY;
-      for (let c = 0; c < k; c++) {
-        const s = (z[base + c] as number) + t * (zd[base + c] as number);
-        r[base + c] = s;
-        if (s > max) max = s;
-      }
-      let sum = 0;
-      for (let c = 0; c < k; c++) {
-        const e = Math.exp((r[base + c] as number) - max);
-        r[base + c] = e;
-        sum += e;
-      }
-      const label = y[i] as number;
-      const zy = (z[base + label] as number) + t * (zd[base + label] as number);
-      loss += max + Math.log(sum) - zy;
-      for (let c = 0; c < k; c++) {
-        const rc = (r[base + c] as number) / sum - (c === label ? 1 : 0);
-        r[base + c] = rc;
-        slope += rc * (zd[base + c] as number);
-      }
-    }
+    const { loss, slope } = this.ws.probe(this.x, this.z, this.zd, this.r, this.y, this.k, t);
     this.probedT = t;
     this.probedLoss = loss;
     const { ww, wd, dd, invC } = this;

@@ -20,7 +20,20 @@ export interface LogRegOptions {
   readonly tol?: number;
   /** Called once per iteration; `loss` is sklearn's scaled objective, `gradNorm` the max |gradient component|. */
   readonly onIteration?: (info: IterationInfo) => void;
+  /**
+   * Threads to fit on (default 1). Fits smaller than PARALLEL_MIN_WORK use one thread whatever this
+   * says. The model is the same bits with any number of threads.
+   */
+  readonly threads?: number;
+  /** Least work per iteration worth extra threads (default PARALLEL_MIN_WORK; 0 for tests of small fits). */
+  readonly parallelMinWork?: number;
 }
+
+/**
+ * Below this much work per iteration (matrix entries × score columns + parameters) worker threads
+ * cost more than they save: each operation's hand-off takes tens of microseconds.
+ */
+export const PARALLEL_MIN_WORK = 2_000_000;
 
 /**
  * A softmax head: probabilities = softmax(weights·x + bias). A binary fit comes back as two rows
@@ -56,6 +69,9 @@ export function fitLogisticRegression(
   const maxIter = options.maxIter ?? 1000;
   const tol = options.tol ?? 1e-4;
   validateOptions(C, maxIter, tol);
+  if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
+    throw new TrainingError(`threads must be a whole number >= 1 (got ${options.threads}).`);
+  }
   validateMatrix(x);
   validateLabels(x, y, classes);
 
@@ -67,11 +83,30 @@ export function fitLogisticRegression(
     memory,
     ...(options.onIteration ? { onIteration: options.onIteration } : {}),
   };
+  const scoreColumns = classes === 2 ? 1 : classes;
+  const parameters = features * scoreColumns + scoreColumns;
+  const workspace = createWorkspace(x, scoreColumns, parameters, memory);
+  const threads = options.threads ?? 1;
+  const work = (x.indptr[x.rows] as number) * scoreColumns + parameters;
+  try {
+    if (threads > 1 && work >= (options.parallelMinWork ?? PARALLEL_MIN_WORK)) workspace.useThreads(threads);
+    return fit(x, y, classes, C, workspace, lbfgs);
+  } finally {
+    workspace.close();
+  }
+}
+
+function fit(
+  x: Csr,
+  y: Int32Array,
+  classes: number,
+  C: number,
+  workspace: Workspace,
+  lbfgs: Parameters<typeof minimizeLbfgs>[3],
+): SoftmaxModel {
+  const features = x.cols;
   const weights = new Float64Array(classes * features);
   const bias = new Float64Array(classes);
-  const scoreColumns = classes === 2 ? 1 : classes;
-  const workspace = createWorkspace(x, scoreColumns, features * scoreColumns + scoreColumns, memory);
-
   if (classes === 2) {
     const objective = new BinomialObjective(x, y, C, workspace);
     const r = minimizeLbfgs(objective, new Float64Array(objective.size), workspace, lbfgs);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Lineage, Metrics, ModelManifest } from '@slipway/contracts';
 import type { Dataset } from '../data/types.js';
@@ -25,6 +26,28 @@ export interface TrainOptions {
   /** Lineage known to the caller (commit, pull request, execution id). */
   readonly lineage?: Partial<Pick<Lineage, 'gitCommit' | 'pullRequest' | 'executionId'>>;
   readonly onProgress?: (progress: TrainingProgress) => void;
+  /**
+   * Threads the optimizer may use (default: SLIPWAY_TRAIN_THREADS, else every core). The model is
+   * byte-identical with any number.
+   */
+  readonly threads?: number;
+  /** Least work per optimizer iteration worth extra threads (see PARALLEL_MIN_WORK in logreg.ts). */
+  readonly parallelMinWork?: number;
+}
+
+/** Environment variable that sets the optimizer's threads (a whole number >= 1). */
+export const TRAIN_THREADS_ENV = 'SLIPWAY_TRAIN_THREADS';
+
+/** The optimizer's thread count: the option, else SLIPWAY_TRAIN_THREADS, else the machine's cores. */
+export function trainingThreads(option?: number, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = option ?? env[TRAIN_THREADS_ENV];
+  if (raw === undefined || raw === '') return availableParallelism();
+  const n = typeof raw === 'number' ? raw : Number(raw.trim());
+  if (!(Number.isInteger(n) && n >= 1 && n <= 1024)) {
+    const source = option === undefined ? `${TRAIN_THREADS_ENV}=${JSON.stringify(raw)}` : `threads=${raw}`;
+    throw new TrainingError(`${source}: expected a whole number of threads from 1 to 1024`);
+  }
+  return n;
 }
 
 export interface TrainResult {
@@ -46,6 +69,7 @@ export async function trainModel(
   hp: Hyperparameters,
   options: TrainOptions = {},
 ): Promise<TrainResult> {
+  const threads = trainingThreads(options.threads);
   const started = performance.now();
   const elapsedMs = () => Math.round(performance.now() - started);
   const report = options.onProgress ?? (() => {});
@@ -79,6 +103,8 @@ export async function trainModel(
     C: hp.C,
     maxIter: hp.maxIter,
     tol: hp.tol,
+    threads,
+    ...(options.parallelMinWork === undefined ? {} : { parallelMinWork: options.parallelMinWork }),
     onIteration: ({ iteration, loss }) => report({ phase: 'fit', iteration, loss, elapsedMs: elapsedMs() }),
   });
 

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   decodeModel,
@@ -7,6 +8,7 @@ import {
   openModel,
   resolveHyperparameters,
   TrainingError,
+  trainingThreads,
   trainModel,
   writeModelDir,
 } from '@slipway/training-job';
@@ -43,6 +45,32 @@ describe('training', () => {
     expect(Buffer.from(a.modelBytes).equals(Buffer.from(b.modelBytes))).toBe(true);
     const c = await trainModel(dataset, resolveHyperparameters({ C: hp.C * 2 }));
     expect(Buffer.from(a.modelBytes).equals(Buffer.from(c.modelBytes))).toBe(false);
+  });
+
+  test('model.onnx is byte-identical whether the optimizer runs on 1, 2 or 3 threads', async () => {
+    const dataset = await loadDataset('builtin:sentiment');
+    const hp = resolveHyperparameters();
+    // parallelMinWork 0: this set is below the size where threads pay, and would otherwise fit on one.
+    const [one, two, three] = await Promise.all(
+      [1, 2, 3].map((threads) => trainModel(dataset, hp, { threads, parallelMinWork: 0 })),
+    );
+    const sha = (r: { modelBytes: Uint8Array } | undefined) =>
+      createHash('sha256')
+        .update(r?.modelBytes ?? '')
+        .digest('hex');
+    expect(sha(two)).toBe(sha(one));
+    expect(sha(three)).toBe(sha(one));
+  });
+
+  test('SLIPWAY_TRAIN_THREADS sets the thread count; anything but a whole number >= 1 is refused', () => {
+    expect(trainingThreads(undefined, { SLIPWAY_TRAIN_THREADS: '3' })).toBe(3);
+    expect(trainingThreads(2, { SLIPWAY_TRAIN_THREADS: '3' })).toBe(2);
+    expect(trainingThreads(undefined, {})).toBe(availableParallelism());
+    for (const bad of ['0', 'two', '1.5', '-2']) {
+      expect(() => trainingThreads(undefined, { SLIPWAY_TRAIN_THREADS: bad })).toThrow(
+        new RegExp(`^SLIPWAY_TRAIN_THREADS="${bad.replace('.', '\\.')}": expected a whole number of threads`),
+      );
+    }
   });
 
   test('writes model.onnx, metrics.json and a manifest whose hashes the loader verifies', async () => {
