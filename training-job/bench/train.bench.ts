@@ -3,11 +3,12 @@
  * run. Prints accuracy, macro-F1, fit wall time (vectorizing included), the time ratio and peak RSS.
  * Sets: the built-in ones and the generated many-class set (training-job/bench/many-class.ts) with 50
  * classes at the sizes in BENCH_MANY_CLASS_SIZES (default 10000; e.g. 10000,100000,400000).
+ * slipway fits on one thread and on BENCH_THREADS threads (default: every core).
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Dataset, loadDataset } from '@slipway/training-job';
@@ -41,6 +42,8 @@ async function peerAvailable(): Promise<boolean> {
 }
 
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
+// slipway is timed on one thread and on BENCH_THREADS (default: every core); the speed-up vs sklearn uses the latter.
+const threads = Number(process.env.BENCH_THREADS ?? availableParallelism());
 const hasPeer = await peerAvailable();
 if (!hasPeer) {
   console.log(
@@ -71,16 +74,20 @@ try {
       rs.map((r) => JSON.stringify({ text: r.text, label: r.label })).join('\n');
     await writeFile(join(dir, `${name}-train.jsonl`), toJsonl(dataset.train));
     await writeFile(join(dir, `${name}-test.jsonl`), toJsonl(dataset.test));
-    const slipway = await median(repeats, async () => {
-      // The worker imports the built package (npm run bench:train builds first), as users run it.
-      const { stdout } = await run(process.execPath, [
-        '--import',
-        'tsx',
-        join(here, 'train-worker.ts'),
-        spec,
-      ]);
-      return JSON.parse(stdout) as Figures & { totalMs: number };
-    });
+    // The worker imports the built package (npm run bench:train builds first), as users run it.
+    const slipwayOn = (threads: number) =>
+      median(repeats, async () => {
+        const { stdout } = await run(
+          process.execPath,
+          ['--import', 'tsx', join(here, 'train-worker.ts'), spec],
+          {
+            env: { ...process.env, SLIPWAY_TRAIN_THREADS: String(threads) },
+          },
+        );
+        return JSON.parse(stdout) as Figures & { totalMs: number };
+      });
+    const single = await slipwayOn(1);
+    const slipway = threads > 1 ? await slipwayOn(threads) : single;
     const peer = hasPeer
       ? await median(repeats, async () => {
           const { stdout } = await run(PYTHON, [
@@ -96,11 +103,13 @@ try {
       `${name} (${dataset.train.length}/${dataset.test.length})`,
       `${pct(slipway.accuracy)} / ${peer ? pct(peer.accuracy) : '-'}`,
       `${pct(slipway.macroF1)} / ${peer ? pct(peer.macroF1) : '-'}`,
-      `${slipway.fitMs.toFixed(0)} / ${peer ? peer.fitMs.toFixed(0) : '-'}`,
+      `${single.fitMs.toFixed(0)} / ${slipway.fitMs.toFixed(0)} / ${peer ? peer.fitMs.toFixed(0) : '-'}`,
+      `${(single.fitMs / slipway.fitMs).toFixed(2)}x`,
       peer ? `${(peer.fitMs / slipway.fitMs).toFixed(2)}x` : '-',
       `${slipway.peakRssMb.toFixed(0)} / ${peer ? peer.peakRssMb.toFixed(0) : '-'}`,
       `${slipway.features} / ${peer ? peer.features : '-'}`,
       `${slipway.totalMs.toFixed(0)}`,
+      loadavg()[0]?.toFixed(1) ?? '-',
     ]);
     // Each row as soon as it is measured: the large sets take long, and a partial run still tells.
     console.log(`| ${rows.at(-1)?.join(' | ')} |`);
@@ -113,11 +122,13 @@ const header = [
   'dataset (train/test)',
   'accuracy % slipway / sklearn',
   'macro-F1 % slipway / sklearn',
-  'fit ms slipway / sklearn',
-  'speed-up',
+  `fit ms slipway 1 thread / ${threads} threads / sklearn`,
+  `${threads} threads vs 1`,
+  'speed-up vs sklearn',
   'peak RSS MB slipway / sklearn',
   'features',
   'slipway total ms (incl. ONNX export + evaluation)',
+  'load average',
 ];
 console.log(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|`);
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);
