@@ -1,8 +1,6 @@
+import type { StoreArea } from '@slipway/contracts';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-
-/** The top-level areas of the model store (DESIGN.md's layout). */
-export type StoreArea = 'datasets' | 'runs' | 'models' | 'executions';
 
 /** What a principal may do in one area of the store. */
 export interface AreaGrant {

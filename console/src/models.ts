@@ -1,3 +1,4 @@
+import { PRODUCTION_ALIAS } from '@slipway/contracts';
 import type { AliasRecord, ModelStore, VersionListing } from '@slipway/model-store';
 import { compareLineage, rollbackTarget } from '@slipway/model-store';
 import { readExecutionRecord } from '@slipway/pipeline';
@@ -27,7 +28,7 @@ export async function modelDetail(
     store.listVersions(name, { limit: options.limit ?? 20, cursor: options.cursor ?? null }),
     store.listAliases(name),
   ]);
-  const production = aliases.find((a) => a.alias === 'production');
+  const production = aliases.find((a) => a.alias === PRODUCTION_ALIAS);
   const productionListing =
     production === undefined
       ? undefined

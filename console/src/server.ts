@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type AddressInfo, isIP, isIPv4, isIPv6 } from 'node:net';
 import { hostname, networkInterfaces, userInfo } from 'node:os';
 import { gzipSync } from 'node:zlib';
+import { PRODUCTION_ALIAS } from '@slipway/contracts';
 import { ownRecord, wellFormedStrings } from '@slipway/lambdas';
 import type { ModelStore } from '@slipway/model-store';
 import {
@@ -670,7 +671,7 @@ class ConsoleApp {
       );
     }
     try {
-      await this.store().getAlias(model, 'production');
+      await this.store().getAlias(model, PRODUCTION_ALIAS);
       await pipeline.serve(model);
     } catch (error) {
       const known = asRequestError(error);

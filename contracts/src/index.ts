@@ -1,3 +1,5 @@
+export { CANDIDATE_ALIAS, PRODUCTION_ALIAS } from './aliases.js';
+export { ARTIFACT_FILE, layout, MANIFEST_FILE, STORE_AREAS, type StoreArea } from './layout.js';
 export {
   type ClassMetrics,
   DATASET_SCHEMA,

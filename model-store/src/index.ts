@@ -19,7 +19,6 @@ export {
   StorageError,
   StoreConfigError,
 } from './errors.js';
-export { layout } from './layout.js';
 export { type DatasetManifest, type LineageIds, lineageIds } from './manifest.js';
 export { assertAlias, assertName, parseVersionRef, RESERVED_ALIASES } from './names.js';
 export {

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { DATASET_SCHEMA, type FileEntry, type ModelManifest } from '@slipway/contracts';
+import {
+  DATASET_SCHEMA,
+  type FileEntry,
+  layout,
+  MANIFEST_FILE,
+  type ModelManifest,
+} from '@slipway/contracts';
 import type { ObjectInfo, StorageBackend, StoredObject } from './backend.js';
 import {
   ConflictError,
@@ -11,7 +17,6 @@ import {
   ModelStoreError,
   NotFoundError,
 } from './errors.js';
-import { layout, MANIFEST_FILE } from './layout.js';
 import {
   type DatasetManifest,
   encodeJson,

@@ -1,3 +1,4 @@
+import type { StoreArea } from '@slipway/contracts';
 import { Aws, CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -19,7 +20,7 @@ import { StateMachineRole } from '../constructs/state-machine-role.js';
 import { StepFunction } from '../constructs/step-function.js';
 import { DEFINITION_FILE, imageAssetOptions, STEP_HANDLERS, STEPS_IMAGE } from '../images.js';
 import { type Suppression, suppress } from '../nag.js';
-import { type StoreArea, storeStatements, storeWildcards } from '../store-access.js';
+import { storeStatements, storeWildcards } from '../store-access.js';
 
 /** Properties of {@link PipelineStack}. */
 export interface PipelineStackProps extends StackProps {

@@ -1,3 +1,4 @@
+import { PRODUCTION_ALIAS } from '@slipway/contracts';
 import type { AliasView, ModelDetail, ModelSummary, ServingView, VersionView } from '../../src/api-types.js';
 import { get, post } from '../api.js';
 import { problem } from '../components.js';
@@ -442,7 +443,7 @@ const CHART = { width: 640, height: 220, left: 44, right: 16, top: 16, bottom: 3
 function trendChart(detail: ModelDetail): HTMLElement {
   const versions = detail.versions.filter((v) => v.accuracy !== null || v.macroF1 !== null).reverse();
   if (versions.length === 0) return h('p', { class: 'muted' }, 'No version with figures yet.');
-  const production = detail.aliases.find((a) => a.alias === 'production');
+  const production = detail.aliases.find((a) => a.alias === PRODUCTION_ALIAS);
   const promoted = new Set(
     (production?.history ?? []).map((m) => m.version).filter((v): v is number => v !== null),
   );

@@ -1,4 +1,5 @@
-import { layout, type ModelStore } from '@slipway/model-store';
+import { layout } from '@slipway/contracts';
+import type { ModelStore } from '@slipway/model-store';
 import { type ComposedImage, composeImage } from './oci/compose.js';
 import type { ImageReference } from './oci/reference.js';
 import type { RegistryClient } from './oci/registry.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, posix, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ModelManifest } from '@slipway/contracts';
+import { MANIFEST_FILE, type ModelManifest } from '@slipway/contracts';
 import { type ModelStore, unpackArchive } from '@slipway/model-store';
 import { ArtifactError } from './errors.js';
 
@@ -14,8 +14,6 @@ export interface Artifact {
   /** The manifest the trainer wrote (`version: null`). */
   readonly manifest: ModelManifest;
 }
-
-const MANIFEST = 'manifest.json';
 
 /**
  * The store key of an artifact URI (`<store uri>/runs/<job>/output/model.tar.gz`).
@@ -70,10 +68,10 @@ export async function readArtifact(store: ModelStore, uri: string, model: string
       { cause },
     );
   }
-  const manifestBytes = files[MANIFEST];
+  const manifestBytes = files[MANIFEST_FILE];
   if (!manifestBytes) {
     throw new ArtifactError(
-      `the artifact ${uri} has no ${MANIFEST} (it holds ${Object.keys(files).join(', ') || 'nothing'}); ` +
+      `the artifact ${uri} has no ${MANIFEST_FILE} (it holds ${Object.keys(files).join(', ') || 'nothing'}); ` +
         'it was not written by the slipway trainer: re-run the training',
     );
   }
@@ -90,7 +88,7 @@ export async function readArtifact(store: ModelStore, uri: string, model: string
     }
   } catch (cause) {
     throw new ArtifactError(
-      `the ${MANIFEST} in ${uri} cannot be read: ${(cause as Error).message}; re-run the training`,
+      `the ${MANIFEST_FILE} in ${uri} cannot be read: ${(cause as Error).message}; re-run the training`,
       {
         cause,
       },
@@ -103,7 +101,7 @@ export async function readArtifact(store: ModelStore, uri: string, model: string
     );
   }
   if (!manifest.files['model.onnx']) {
-    throw new ArtifactError(`the ${MANIFEST} in ${uri} lists no model.onnx; re-run the training`);
+    throw new ArtifactError(`the ${MANIFEST_FILE} in ${uri} lists no model.onnx; re-run the training`);
   }
   for (const [file, entry] of Object.entries(manifest.files)) {
     const body = files[file];

@@ -76,7 +76,6 @@ export {
   type Deployment,
   type DeployRequest,
   fixedEndpointDeployer,
-  PRODUCTION_ALIAS,
   type PromoteDeps,
   type PromoteEvent,
   type PromoteOutput,
@@ -87,7 +86,6 @@ export {
   runRollback,
 } from './promote/index.js';
 export {
-  CANDIDATE_ALIAS,
   createRegisterHandler,
   type RegisterDeps,
   type RegisterEvent,

@@ -4,7 +4,7 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ModelManifest } from '@slipway/contracts';
+import { layout, type ModelManifest } from '@slipway/contracts';
 import { type ModelStore, openStore, packArchive } from '@slipway/model-store';
 import {
   type Dataset,
@@ -97,7 +97,7 @@ export async function createStepsStore(): Promise<StepsStore> {
 
 /** Puts bytes where a training job named `job` writes its model.tar.gz; returns the artifact's URI. */
 export async function putArtifact(store: ModelStore, job: string, archive: Uint8Array): Promise<string> {
-  const key = `runs/${job}/output/model.tar.gz`;
+  const key = layout.runArtifact(job);
   await store.backend.put(key, archive);
   return `${store.backend.uri.replace(/\/+$/, '')}/${key}`;
 }

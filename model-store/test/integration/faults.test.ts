@@ -1,7 +1,8 @@
 /**
  * Crashes: a registering process killed with SIGKILL mid-upload, on every backend.
  */
-import { layout, type ModelStore, openStore } from '@slipway/model-store';
+import { layout } from '@slipway/contracts';
+import { type ModelStore, openStore } from '@slipway/model-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelFiles, trainingManifest } from '../helpers/fixtures.js';
 import { allTargets } from '../helpers/targets.js';

@@ -2,16 +2,17 @@
  * The model store's contract, run unchanged against every backend: a folder, S3 on a local server that
  * enforces conditional writes, and a real bucket when SLIPWAY_TEST_S3_URI names one.
  */
+
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { layout } from '@slipway/contracts';
 import {
   ConflictError,
   CorruptManifestError,
   IntegrityError,
   InvalidManifestError,
   InvalidNameError,
-  layout,
   type ModelStore,
   NotFoundError,
   openStore,

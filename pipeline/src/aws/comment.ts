@@ -1,3 +1,4 @@
+import { PRODUCTION_ALIAS } from '@slipway/contracts';
 import type { CompactEvaluation, EvaluationReport } from '@slipway/lambdas';
 import type { ModelStore } from '@slipway/model-store';
 import { readExecutionRecord } from '../runtime/history.js';
@@ -41,7 +42,7 @@ export async function readVersionTrend(store: ModelStore, model: string, limit =
     store.listVersions(model, { limit, cursor: null }),
     store.listAliases(model).catch(() => []),
   ]);
-  const production = aliases.find((a) => a.alias === 'production')?.version;
+  const production = aliases.find((a) => a.alias === PRODUCTION_ALIAS)?.version;
   const points = await Promise.all(
     page.versions.map(async (v): Promise<TrendPoint | null> => {
       const m = v.manifest?.metrics;

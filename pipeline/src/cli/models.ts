@@ -1,4 +1,4 @@
-import type { ModelManifest } from '@slipway/contracts';
+import { type ModelManifest, PRODUCTION_ALIAS } from '@slipway/contracts';
 import {
   type AliasMove,
   type AliasRecord,
@@ -80,7 +80,7 @@ function describeMove(move: AliasMove): string {
 
 /** What production points at and its manifest's lineage, to compare versions with; null without production. */
 async function productionVersion(store: ModelStore, name: string): Promise<ComparableVersion | null> {
-  const record = (await store.listAliases(name)).find((a) => a.alias === 'production');
+  const record = (await store.listAliases(name)).find((a) => a.alias === PRODUCTION_ALIAS);
   if (!record) return null;
   const found = await store.getManifest(name, record.version).catch(() => null);
   return { version: record.version, lineage: found?.manifest.lineage ?? null };

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PRODUCTION_ALIAS } from '@slipway/contracts';
 import { type Command, InvalidArgumentError } from 'commander';
 import { UsageError } from './exit-codes.js';
 import { type Io, Output } from './output.js';
@@ -80,7 +81,7 @@ export function serveCommands(program: Command, io: Io): void {
       'a model store (file://…, ./path or s3://…) to serve an alias from (default: $SLIPWAY_STORE)',
     )
     .option('--name <model>', 'model name in the store (default: the only model in it)')
-    .option('--alias <alias>', 'alias to serve and watch', 'production')
+    .option('--alias <alias>', 'alias to serve and watch', PRODUCTION_ALIAS)
     .option('--host <host>', 'interface to bind; anything but loopback exposes the service', '127.0.0.1')
     .option('--port <port>', 'port; 0 picks a free one', integer(0, 65535), 8080)
     .option('--poll-ms <ms>', 'how often the alias is checked', integer(50, 3_600_000), 500)

@@ -1,3 +1,4 @@
+import { PRODUCTION_ALIAS } from '@slipway/contracts';
 import {
   createApprovalHandler,
   createEvaluateHandler,
@@ -123,7 +124,7 @@ export class LocalPipeline {
         source: storeAliasSource({
           store: this.options.store,
           name: model,
-          alias: 'production',
+          alias: PRODUCTION_ALIAS,
           cacheDir: this.cacheDir,
           storeDescription: this.options.store.backend.uri,
         }),

@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { ARTIFACT_FILE } from '@slipway/contracts';
 import { dataError } from '../data/errors.js';
 import { ContainerConfigError } from './errors.js';
 import { type ObjectStorage, parseS3Uri } from './storage.js';
@@ -125,7 +126,7 @@ export async function uploadModel(
     files[relative(modelDir, path)] = await readFile(path);
   }
   const archive = packTarGz(files);
-  const uri = `${run.outputUri}/model.tar.gz`;
+  const uri = `${run.outputUri}/${ARTIFACT_FILE}`;
   await storage.put(uri, archive);
   log(`uploaded ${uri} (${archive.byteLength} bytes: ${Object.keys(files).sort().join(', ')})`);
   return uri;

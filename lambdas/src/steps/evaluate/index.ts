@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { PRODUCTION_ALIAS } from '@slipway/contracts';
 import { type ModelStore, NotFoundError } from '@slipway/model-store';
 import { z } from 'zod';
 import { readArtifact, writeArtifact } from '../artifact.js';
@@ -156,7 +157,7 @@ export function createEvaluateHandler(deps: EvaluateDeps): (event: unknown) => P
 /** The version `production` points at, or null when the model has no production alias (or no versions) yet. */
 async function currentProduction(store: ModelStore, model: string): Promise<number | null> {
   try {
-    return (await store.getAlias(model, 'production')).version;
+    return (await store.getAlias(model, PRODUCTION_ALIAS)).version;
   } catch (error) {
     if (error instanceof NotFoundError && (error.what === 'alias' || error.what === 'model')) return null;
     throw error;

@@ -1,3 +1,4 @@
+import { PRODUCTION_ALIAS } from '@slipway/contracts';
 import {
   type AliasRecord,
   ConflictError,
@@ -8,9 +9,6 @@ import {
 import { z } from 'zod';
 import { DeployError, ProductionMovedError } from '../errors.js';
 import { executionIdField, nameField, parseEvent, sampleField, versionField } from '../event.js';
-
-/** The alias the inference endpoint serves. */
-export const PRODUCTION_ALIAS = 'production';
 
 const promoteEvent = z.object({
   action: z.literal('promote'),

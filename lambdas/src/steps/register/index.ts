@@ -1,3 +1,4 @@
+import { CANDIDATE_ALIAS } from '@slipway/contracts';
 import { type ModelStore, NotFoundError } from '@slipway/model-store';
 import { z } from 'zod';
 import { readArtifact } from '../artifact.js';
@@ -38,9 +39,6 @@ export interface RegisterOutput {
   readonly version: number;
   readonly created: boolean;
 }
-
-/** The alias Register moves to each newly registered version. */
-export const CANDIDATE_ALIAS = 'candidate';
 
 /**
  * Registers the evaluated artifact as a new immutable version (its trainer manifest completed with the

@@ -1,10 +1,12 @@
 /** `slipway models …` run in-process against a folder store in a temp dir. */
+
 import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { layout, type ModelStore, openStore } from '@slipway/model-store';
+import { layout } from '@slipway/contracts';
+import { type ModelStore, openStore } from '@slipway/model-store';
 import { main } from '@slipway/pipeline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../../src/cli/exit-codes.js';

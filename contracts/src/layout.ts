@@ -1,6 +1,9 @@
 /**
- * Object keys, identical in every backend. The layout is a contract shared with other parts
- * (see the design notes): change it only together with them.
+ * Object keys of the model store, identical in every backend (folder or S3). The store writes
+ * `models/`, `datasets/` and `executions/`; training writes `runs/` where the definition tells it to;
+ * the AWS stacks grant access by these areas. Change a key only together with every reader.
+ *
+ * @example layout.manifest('sentiment', 3) // 'models/sentiment/versions/3/manifest.json'
  */
 export const layout = {
   model: (model: string) => `models/${model}/`,
@@ -23,7 +26,18 @@ export const layout = {
   datasetFile: (dataset: string, sha256: string, file: string) => `datasets/${dataset}/${sha256}/${file}`,
   executions: () => 'executions/',
   execution: (id: string) => `executions/${id}/`,
+  /** Training runs: each job writes `runs/<job>/output/model.tar.gz`, as SageMaker writes its output. */
+  runs: () => 'runs/',
+  /** Where a training job writes (SageMaker's OutputDataConfig.S3OutputPath), without a trailing slash. */
+  runOutput: (job: string) => `runs/${job}/output`,
+  runArtifact: (job: string) => `runs/${job}/output/${ARTIFACT_FILE}`,
 } as const;
+
+/** The top-level areas of the store; IAM grants are written per area. */
+export const STORE_AREAS = ['datasets', 'runs', 'models', 'executions'] as const;
+export type StoreArea = (typeof STORE_AREAS)[number];
 
 /** The file that makes a version (or dataset version) exist. */
 export const MANIFEST_FILE = 'manifest.json';
+/** A training run's output: a gzip'd tar of the model directory, at its root. */
+export const ARTIFACT_FILE = 'model.tar.gz';

@@ -1,0 +1,26 @@
+// The definition writes store paths as text (States.Format); they must be the layout's keys, or training
+// writes where Evaluate never looks.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ARTIFACT_FILE, layout, STORE_AREAS } from '../../src/index.js';
+
+const definition = readFileSync(new URL('../../../pipeline/state-machine.asl.json', import.meta.url), 'utf8');
+/** Every `${StoreUri}/…` path in the definition, with `{}` placeholders filled by `job` parts. */
+const storePaths = [...definition.matchAll(/\$\{StoreUri\}\/([^'"]+)/g)].map((m) => m[1] ?? '');
+
+describe('the store layout', () => {
+  it('is where the definition sends training output and where Evaluate reads the artifact', () => {
+    const job = 'sentiment-r1'; // States.Format('{}-{}', $.model, $.runId)
+    const filled = storePaths.map((p) => p.replace('{}-{}', job));
+    expect(filled).toContain(layout.runs().replace(/\/$/, ''));
+    expect(filled).toContain(layout.runOutput(job));
+    expect(filled).toContain(layout.runArtifact(job));
+    expect(layout.runArtifact(job)).toBe(`runs/${job}/output/${ARTIFACT_FILE}`);
+  });
+
+  it('has an area for every top-level folder the definition names', () => {
+    const tops = new Set(storePaths.map((p) => p.split('/')[0]));
+    for (const top of tops) expect(STORE_AREAS as readonly string[]).toContain(top);
+    expect(layout.datasetVersion('d', 'abc')).toBe('datasets/d/abc/');
+  });
+});
