@@ -1,7 +1,8 @@
 import { userInfo } from 'node:os';
 import type { Writable } from 'node:stream';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { createAwsClient, openStore } from '@slipway/model-store';
+import { createAwsClient } from '@slipway/contracts';
+import { openStore } from '@slipway/model-store';
 import { LocalPipeline, readDefinitionText } from '@slipway/pipeline';
 import { AwsExecutionSource, type SfnClientLike } from './aws-source.js';
 import { ConsoleStartError } from './errors.js';

@@ -1,4 +1,5 @@
 export { CANDIDATE_ALIAS, PRODUCTION_ALIAS } from './aliases.js';
+export { type AwsCallLimits, createAwsClient, DEFAULT_AWS_CALL_LIMITS } from './aws-client.js';
 export { ARTIFACT_FILE, layout, MANIFEST_FILE, STORE_AREAS, type StoreArea } from './layout.js';
 export {
   type ClassMetrics,

@@ -1,5 +1,4 @@
 export { ArchiveError, packArchive, unpackArchive } from './archive.js';
-export { type AwsCallLimits, createAwsClient, DEFAULT_AWS_CALL_LIMITS } from './aws-client.js';
 export type { ObjectInfo, StorageBackend, StoredObject } from './backend.js';
 export { FileBackend } from './backends/file.js';
 export {

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type AwsCallLimits, createAwsClient } from './aws-client.js';
+import { type AwsCallLimits, createAwsClient } from '@slipway/contracts';
 import type { StorageBackend } from './backend.js';
 import { FileBackend } from './backends/file.js';
 import { StoreConfigError } from './errors.js';

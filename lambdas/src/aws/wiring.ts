@@ -1,6 +1,7 @@
 // Builds the AWS adapters from their configuration with SDK clients on the default credential chain
 // (the function's role). The Lambda entry points call these once per container.
-import { createAwsClient, type ModelStore } from '@slipway/model-store';
+import { createAwsClient } from '@slipway/contracts';
+import type { ModelStore } from '@slipway/model-store';
 import type { Deployer } from '../steps/promote/index.js';
 import { createAwsApprovalHandler } from './approval/notify.js';
 import {

@@ -1,7 +1,7 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { createAwsClient } from '@slipway/model-store';
+import { createAwsClient } from '@slipway/contracts';
 
 /** The slices of the SDK clients the AWS commands use. */
 export interface AwsClients {

@@ -1,4 +1,5 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { type AwsCallLimits, createAwsClient } from '@slipway/contracts';
 import { ContainerConfigError, StorageError } from './errors.js';
 import { type ObjectStorage, parseS3Uri, type S3Environment } from './storage.js';
 
@@ -6,8 +7,12 @@ import { type ObjectStorage, parseS3Uri, type S3Environment } from './storage.js
 export class S3ObjectStorage implements ObjectStorage {
   constructor(private readonly client: S3Client) {}
 
-  /** A client for `AWS_REGION`, at `AWS_ENDPOINT_URL_S3` (or `AWS_ENDPOINT_URL`) when one is set. */
-  static fromEnvironment(env: S3Environment): S3ObjectStorage {
+  /**
+   * A client for `AWS_REGION`, at `AWS_ENDPOINT_URL_S3` (or `AWS_ENDPOINT_URL`) when one is set, with
+   * slipway's connection and request timeouts and bounded retries: a stalled S3 fails the task with the
+   * call's name instead of hanging it until the task's own timeout.
+   */
+  static fromEnvironment(env: S3Environment, limits: AwsCallLimits = {}): S3ObjectStorage {
     const region = env.AWS_REGION?.trim();
     if (!region) {
       throw new ContainerConfigError(
@@ -16,19 +21,23 @@ export class S3ObjectStorage implements ObjectStorage {
     }
     const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
     return new S3ObjectStorage(
-      new S3Client({
-        region,
-        ...(endpoint
-          ? {
-              endpoint,
-              // Local S3-compatible servers have no per-bucket host names and often reject the SDK's
-              // default checksum headers; against AWS itself the defaults stay.
-              forcePathStyle: true,
-              requestChecksumCalculation: 'WHEN_REQUIRED',
-              responseChecksumValidation: 'WHEN_REQUIRED',
-            }
-          : {}),
-      }),
+      createAwsClient(
+        S3Client,
+        {
+          region,
+          ...(endpoint
+            ? {
+                endpoint,
+                // Local S3-compatible servers have no per-bucket host names and often reject the SDK's
+                // default checksum headers; against AWS itself the defaults stay.
+                forcePathStyle: true,
+                requestChecksumCalculation: 'WHEN_REQUIRED',
+                responseChecksumValidation: 'WHEN_REQUIRED',
+              }
+            : {}),
+        },
+        limits,
+      ),
     );
   }
 

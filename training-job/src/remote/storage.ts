@@ -1,3 +1,5 @@
+import type { AwsCallLimits } from '@slipway/contracts';
+
 /**
  * Bytes addressed by URI: all the training container needs from S3 in the Fargate mode.
  *
@@ -33,7 +35,7 @@ export function parseS3Uri(uri: string): { bucket: string; key: string } | undef
  * S3 as an {@link ObjectStorage}. The SDK is imported here, on first use, so the SageMaker path and
  * `slipway train` never pay for loading it.
  */
-export async function openS3Storage(env: S3Environment): Promise<ObjectStorage> {
+export async function openS3Storage(env: S3Environment, limits?: AwsCallLimits): Promise<ObjectStorage> {
   const { S3ObjectStorage } = await import('./s3.js');
-  return S3ObjectStorage.fromEnvironment(env);
+  return S3ObjectStorage.fromEnvironment(env, limits);
 }
