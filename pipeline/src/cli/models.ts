@@ -416,7 +416,7 @@ export function modelsCommands(program: Command, io: Io): void {
       flags,
       async (store, out) => {
         const report = await store.gc({ graceMs: flags.grace, dryRun: Boolean(flags.dryRun) });
-        // Temporary folders of slipway processes that were killed (training jobs, endpoint caches).
+        // Temporary folders of slipway processes that were killed (training jobs, endpoint caches, evaluations).
         const temporaryFolders = await sweepScratchDirs(Boolean(flags.dryRun));
         out.result({ ...report, temporaryFolders }, () => describeGc(report, temporaryFolders));
       },

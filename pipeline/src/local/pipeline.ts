@@ -16,7 +16,7 @@ import {
 import type { ModelStore } from '@slipway/model-store';
 import { openModel } from '@slipway/training-job';
 import { type LambdaHandler, LOCAL_FUNCTION_NAMES, LocalRuntime } from '../runtime/runtime.js';
-import { makeScratchDir, removeScratchDir } from '../runtime/scratch.js';
+import { makeScratchDir, removeScratchDir, scratchDirs } from '../runtime/scratch.js';
 
 export interface LocalPipelineOptions {
   readonly store: ModelStore;
@@ -63,7 +63,10 @@ export class LocalPipeline {
       ? fixedEndpointDeployer(options.endpoint)
       : { deploy: async ({ model }) => ({ endpoint: (await this.serve(model)).url }) };
     const functions: Record<string, LambdaHandler> = {
-      [LOCAL_FUNCTION_NAMES.EvaluateFunctionArn]: createEvaluateHandler({ store }),
+      [LOCAL_FUNCTION_NAMES.EvaluateFunctionArn]: createEvaluateHandler({
+        store,
+        workDir: scratchDirs('evaluate'),
+      }),
       [LOCAL_FUNCTION_NAMES.RegisterFunctionArn]: createRegisterHandler({ store }),
       [LOCAL_FUNCTION_NAMES.ApprovalFunctionArn]: createApprovalHandler({
         store,

@@ -31,13 +31,24 @@ function hook(): void {
   process.on('exit', onExit);
 }
 
+/** What a temporary folder is for: a training job, a run's endpoint cache, an evaluation's model files. */
+export type ScratchKind = 'job' | 'run' | 'evaluate';
+
 /** Makes a temporary folder removed when this process exits, if not removed before. */
-export async function makeScratchDir(kind: 'job' | 'run', label = ''): Promise<string> {
+export async function makeScratchDir(kind: ScratchKind, label = ''): Promise<string> {
   hook();
   const safe = label.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 40);
   const path = await mkdtemp(join(tmpdir(), `slipway-${kind}-${process.pid}-${safe}${safe ? '-' : ''}`));
   folders.add(path);
   return path;
+}
+
+/** The make/remove pair of one kind of scratch folder, for a step that takes its work folder as a dependency. */
+export function scratchDirs(kind: ScratchKind): {
+  make(): Promise<string>;
+  remove(path: string): Promise<void>;
+} {
+  return { make: () => makeScratchDir(kind), remove: removeScratchDir };
 }
 
 /** Removes a folder made by {@link makeScratchDir}. */
@@ -56,7 +67,7 @@ export function releaseChild(group: ProcessRef): void {
   groups.delete(group);
 }
 
-const SCRATCH_NAME = /^slipway-(?:job|run)-(\d+)-/;
+const SCRATCH_NAME = /^slipway-(?:job|run|evaluate)-(\d+)-/;
 
 /**
  * Removes temporary folders whose process is gone (killed before it could clean up); returns their

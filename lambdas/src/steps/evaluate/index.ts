@@ -46,6 +46,11 @@ export interface EvaluateDeps {
   readonly store: ModelStore;
   /** Where model files are unpacked for the duration of a run. Default: the OS temp folder. */
   readonly tmpDir?: string;
+  /**
+   * Makes and removes the folder model files are unpacked in, instead of a `slipway-evaluate-` folder in
+   * `tmpDir`: the local pipeline passes its scratch folders, removed on every exit and swept after a crash.
+   */
+  readonly workDir?: { make(): Promise<string>; remove(path: string): Promise<void> };
   /** Texts timed one at a time per model. Default 200. */
   readonly latencySamples?: number;
   readonly now?: () => Date;
@@ -74,7 +79,7 @@ export async function runEvaluate(input: EvaluateEvent, deps: EvaluateDeps): Pro
     );
   }
 
-  const work = await mkdtemp(join(deps.tmpDir ?? tmpdir(), 'slipway-evaluate-'));
+  const work = await (deps.workDir?.make() ?? mkdtemp(join(deps.tmpDir ?? tmpdir(), 'slipway-evaluate-')));
   try {
     const artifact = await readArtifact(store, input.artifact, input.model);
     const candidate = await measureModel(
@@ -129,7 +134,8 @@ export async function runEvaluate(input: EvaluateEvent, deps: EvaluateDeps): Pro
     await area.put(EVALUATION_FILE, `${JSON.stringify(report, null, 2)}\n`);
     return compactReport(report, `${area.prefix}${EVALUATION_FILE}`);
   } finally {
-    await rm(work, { recursive: true, force: true });
+    if (deps.workDir) await deps.workDir.remove(work);
+    else await rm(work, { recursive: true, force: true });
   }
 }
 

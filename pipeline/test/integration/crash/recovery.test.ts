@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { access, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ExecutionRecord, readExecution } from '@slipway/pipeline';
+import type { ModelStore } from '@slipway/model-store';
+import { type ExecutionRecord, LocalPipeline, readExecution } from '@slipway/pipeline';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startWorkers } from '../../../../model-store/test/helpers/workers.js';
 import {
@@ -14,7 +15,12 @@ import {
   runSlipway,
   startSlipway,
 } from '../../helpers/crash.js';
-import { type PipelineFixture, pipelineFixture } from '../../helpers/pipeline.js';
+import {
+  type PipelineFixture,
+  pipelineFixture,
+  waitForEvent,
+  waitingForApproval,
+} from '../../helpers/pipeline.js';
 
 let f: PipelineFixture;
 beforeAll(async () => {
@@ -170,5 +176,56 @@ describe('a crashed run leaves nothing running and nothing behind once resumed',
     expect(await f.store.backend.list(`models/sentiment/versions/${version}/`)).toEqual([]);
     const after = (await f.store.listVersions('sentiment')).versions.map((v) => v.version);
     expect(after).toEqual([version + 1, ...before]);
+  }, 240_000);
+
+  test('an evaluation unpacks models in a temporary folder named for its process, so a crash leaves it to the sweep', async () => {
+    // The store as the pipeline sees it, except that reading the candidate's artifact waits for the test:
+    // Evaluate is held while its folder exists.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let holding = false;
+    const bind = <T extends object>(target: T, prop: string | symbol) => {
+      const value = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    };
+    const backend = new Proxy(f.store.backend, {
+      get: (target, prop) =>
+        prop === 'get'
+          ? async (key: string) => {
+              if (key.endsWith('/model.tar.gz')) {
+                holding = true;
+                await released;
+              }
+              return target.get(key);
+            }
+          : bind(target, prop),
+    });
+    const store = new Proxy(f.store, {
+      get: (target, prop) => (prop === 'backend' ? backend : bind(target, prop)),
+    }) as ModelStore;
+    const pipeline = new LocalPipeline({ store, port: 0, retryIntervalMs: 10 });
+    const ours = async () =>
+      (await readdir(tmpdir())).filter((name) => name.startsWith(`slipway-evaluate-${process.pid}-`));
+    const before = await ours();
+    try {
+      const handle = await pipeline.runtime.start(f.input());
+      await eventually('Evaluate reads the candidate', async () => holding, 120_000);
+      // Named like the other temporary folders (kind, pid), so the exit hook and the sweep of
+      // `slipway resume` and `models gc` cover it.
+      const during = (await ours()).filter((name) => !before.includes(name));
+      expect(during).toHaveLength(1);
+      release();
+      await waitForEvent(handle, (e) => e.type === 'StateExited' && e.state === 'Evaluate', 120_000);
+      expect(await ours()).toEqual(before);
+      // Stopped where nothing more is written (the approval wait), so the store can be removed after.
+      await waitingForApproval(handle);
+      handle.abort();
+      await handle.done;
+    } finally {
+      release();
+      await pipeline.close();
+    }
   }, 240_000);
 });

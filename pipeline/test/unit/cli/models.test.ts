@@ -1,6 +1,7 @@
 /** `slipway models …` run in-process against a folder store in a temp dir. */
 
-import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -306,6 +307,32 @@ describe('slipway models', () => {
     await expect(readFile(leftover)).rejects.toThrow(/ENOENT/);
     expect((await slipway('models', 'gc', '--store', uri)).stdout).toBe('nothing to remove\n');
     expect((await slipway('models', 'show', 'sentiment', '1', '--store', uri)).code).toBe(0);
+  });
+
+  it('gc removes the temporary folders of dead slipway processes, of every kind, and no live one', async () => {
+    // A pid that is certainly gone: a child that has exited.
+    const child = spawn(process.execPath, ['-e', '']);
+    const dead = await new Promise<number>((resolve) =>
+      child.once('exit', () => resolve(child.pid as number)),
+    );
+    const tmp = join(dir, 'tmp');
+    const kinds = ['job', 'run', 'evaluate'];
+    for (const kind of kinds) await mkdir(join(tmp, `slipway-${kind}-${dead}-abc`));
+    await mkdir(join(tmp, `slipway-evaluate-${process.pid}-live`));
+    const gone = kinds.map((kind) => `removed temporary folder ${join(tmp, `slipway-${kind}-${dead}-abc`)}`);
+
+    const dry = await slipway('models', 'gc', '--dry-run', '--store', uri);
+    expect(dry.stdout.split('\n').filter(Boolean).sort()).toEqual(
+      gone
+        .map((line) => line.replace('removed', 'would remove'))
+        .map((l) => `${l} (its process is gone)`)
+        .sort(),
+    );
+    const real = await slipway('models', 'gc', '--store', uri);
+    expect(real.stdout.split('\n').filter(Boolean).sort()).toEqual(
+      gone.map((l) => `${l} (its process is gone)`).sort(),
+    );
+    expect(await readdir(tmp)).toEqual([`slipway-evaluate-${process.pid}-live`]);
   });
 
   it('reads the store from SLIPWAY_STORE when --store is not given', async () => {
