@@ -82,8 +82,8 @@ export class ExecutionJournal {
   private recordDirty = false;
   private writeError: unknown;
   private listeners = new Set<(event: HistoryEvent) => void>();
-  /** Events already written once (a failpoint looks at each new one). */
-  private persisted = 0;
+  /** The failpoint's event once appended, with the record as it stood right after it (see {@link persist}). */
+  private failpointHit: { seq: number; record: ExecutionRecord } | undefined;
   /** The record as stored when the journal was opened, and its etag (see {@link claim}). */
   private opened: { record: ExecutionRecord; etag: string } | undefined;
 
@@ -138,7 +138,6 @@ export class ExecutionJournal {
     );
     journal.opened = { record, etag: stored.etag };
     journal.events = [...(history?.events ?? [])];
-    journal.persisted = journal.events.length;
     return journal;
   }
 
@@ -194,6 +193,8 @@ export class ExecutionJournal {
     };
     this.events.push(full);
     if (record) this.record = { ...this.record, ...record };
+    if (this.failpoint && !this.failpointHit && this.failpoint.matches(full))
+      this.failpointHit = { seq: full.seq, record: this.record };
     for (const listener of this.listeners) listener(full);
     if (record) this.recordDirty = true;
     this.historyDirty = true;
@@ -217,22 +218,35 @@ export class ExecutionJournal {
   private async persist(): Promise<void> {
     try {
       while (this.historyDirty || this.recordDirty) {
-        const written = this.events.length;
+        if (this.failpointHit) {
+          await this.persistUpToFailpoint(this.failpointHit);
+          continue;
+        }
         const history = this.historyDirty ? JSON.stringify({ events: this.events }) : undefined;
         const record = this.recordDirty ? JSON.stringify(this.record, null, 2) : undefined;
         this.historyDirty = false;
         this.recordDirty = false;
         if (history) await this.area.put(HISTORY, history);
         if (record) await this.area.put(RECORD, record);
-        if (history && this.failpoint) {
-          const reached = this.events.slice(this.persisted, written).find(this.failpoint.matches);
-          if (reached) stopAtFailpoint(this.failpoint.spec);
-        }
-        this.persisted = Math.max(this.persisted, written);
       }
     } finally {
       this.writes = undefined;
     }
+  }
+
+  /**
+   * A failpoint's round: writes the history exactly up to and including the failpoint's event, and the
+   * record as it stood right after that event, then stops the process. Events appended after it stay
+   * unwritten, as a crash at that instant would leave them, so one kill passes exactly one boundary.
+   */
+  private async persistUpToFailpoint(hit: { seq: number; record: ExecutionRecord }): Promise<void> {
+    await this.area.put(HISTORY, JSON.stringify({ events: this.events.slice(0, hit.seq) }));
+    await this.area.put(RECORD, JSON.stringify(hit.record, null, 2));
+    stopAtFailpoint((this.failpoint as Failpoint).spec);
+    // Continued (SIGCONT) instead of killed: carry on as if nothing had stopped it.
+    this.failpointHit = undefined;
+    this.historyDirty = true;
+    this.recordDirty = true;
   }
 
   /** Waits until every append is on disk (or in the bucket). */

@@ -55,12 +55,13 @@ try {
       options: target.options(),
       data,
     };
-    // Half the trials kill at random boundaries (exact), half at random moments (anywhere, even mid-write).
+    // Half the trials kill at random boundaries (exact: each chosen boundary gets a kill of its own,
+    // about half of them per trial), half at random moments (anywhere, even mid-write).
     const exact = random() < 0.5;
     const report = exact
       ? await boundaryTrial(
           t,
-          BOUNDARIES.filter(() => random() < 3 / BOUNDARIES.length),
+          BOUNDARIES.filter(() => random() < 0.5),
         )
       : await randomTrial(t, { kills: 1 + Math.floor(random() * 3), maxDelayMs: 5_000, random });
     kills += report.killedIn.length;
@@ -91,6 +92,12 @@ for (const name of new Set(reports.map((r) => r.store)))
 console.log('  kills per state    (the state the execution record named when it was killed)');
 for (const [state, count] of Object.entries(killsPerState(reports)))
   console.log(`    ${state.padEnd(22)} ${count}`);
+console.log('  kills per boundary (boundary trials)');
+const perBoundary = new Map<string, number>(BOUNDARIES.map((b) => [b, 0]));
+for (const report of reports)
+  for (const boundary of report.killedAt ?? [])
+    perBoundary.set(boundary, (perBoundary.get(boundary) ?? 0) + 1);
+for (const [boundary, count] of perBoundary) console.log(`    ${boundary.padEnd(32)} ${count}`);
 console.log(`  not ending in Done ${notDone.length}`);
 console.log(`  invariant violations ${violations.length}`);
 for (const v of violations) console.log(`    ${v}`);

@@ -70,17 +70,13 @@ export interface TrialReport {
   readonly id: string;
   /** The state each kill interrupted (its record's current state), one per kill. */
   readonly killedIn: string[];
+  /** The boundaries killed at, in order (boundary trials only). */
+  readonly killedAt?: string[];
   readonly finalState: string | null;
   readonly violations: string[];
 }
 
 const args = (t: ChaosTarget) => [...QUIET, '--store', t.uri];
-
-/** Whether a boundary's event is in the execution's history on disk. */
-async function onDisk(store: ModelStore, id: string, boundary: string): Promise<boolean> {
-  const [type, state] = boundary.split(':');
-  return (await readExecution(store, id)).events.some((e) => e.type === type && e.state === state);
-}
 
 /** The state a killed execution's record says it was in. */
 async function currentState(store: ModelStore, id: string): Promise<string> {
@@ -101,30 +97,46 @@ async function kill(proc: SlipwayProcess, id: string | undefined): Promise<void>
 /**
  * One execution killed at each boundary in turn: `slipway run` stops at the first, is killed, then each
  * `slipway resume` stops at the next boundary it reaches and is killed, until the last resume runs to the end.
+ * A failpoint writes the journal exactly up to its event, so each boundary gets a kill of its own: a
+ * boundary never reached, or a kill whose journal ends on another event, is a violation.
  */
 export async function boundaryTrial(t: ChaosTarget, boundaries: readonly string[]): Promise<TrialReport> {
   const store = await openStore(t.uri, t.options);
   const killedIn: string[] = [];
+  const killedAt: string[] = [];
+  const violations: string[] = [];
   let id: string | undefined;
   try {
     for (const failpoint of boundaries) {
-      // A kill lands once its boundary is written; events written with it in the same write are passed too.
-      if (id && (await onDisk(store, id, failpoint))) continue;
       const proc = id
         ? startSlipway(['resume', id, ...args(t)], { failpoint, env: t.env })
         : startSlipway(['run', '--data', t.data, ...args(t)], { failpoint, env: t.env });
       const reached = await proc.stopped;
       id ??= proc.id();
+      if (!id) throw new Error(`slipway exited before printing an execution id:\n${proc.lines.join('\n')}`);
       if (reached === null) {
-        // Passed already (a resume starts after it) or never reached: nothing to kill here.
-        if (!id) throw new Error(`slipway exited before printing an execution id:\n${proc.lines.join('\n')}`);
+        violations.push(`boundary ${failpoint} was never reached: ${proc.lines.slice(-3).join(' / ')}`);
         continue;
       }
-      killedIn.push(`${reached.split(':')[0]} ${await currentState(store, id as string)}`);
+      // Stopped right after its event was written: the journal on disk must end exactly there.
+      const { record, events } = await readExecution(store, id);
+      const last = events.at(-1);
+      const lastDurable = last ? `${last.type}:${last.state ?? ''}` : '(no event)';
+      if (lastDurable !== failpoint)
+        violations.push(`killed at ${failpoint}, but the last event on disk was ${lastDurable}`);
+      killedIn.push(`${reached.split(':')[0]} ${record.currentState ?? '(before Train)'}`);
+      killedAt.push(reached);
       await kill(proc, id);
     }
     if (!id) throw new Error('no execution was started');
-    return { id, killedIn, ...(await finish(t, store, id)) };
+    const finished = await finish(t, store, id);
+    return {
+      id,
+      killedIn,
+      killedAt,
+      finalState: finished.finalState,
+      violations: [...violations, ...finished.violations],
+    };
   } finally {
     await store.close();
   }
