@@ -7,6 +7,7 @@ import type { ExecutionInputDraft } from '../input.js';
 import { storeDataset } from '../local/datasets.js';
 import { LocalPipeline } from '../local/pipeline.js';
 import { approveExecution, rejectExecution } from '../runtime/decisions.js';
+import { ExecutionStateError } from '../runtime/errors.js';
 import type { HistoryEvent } from '../runtime/history.js';
 import { type ExecutionHandle, type ExecutionOutcome, newExecutionId } from '../runtime/runtime.js';
 import {
@@ -236,7 +237,15 @@ async function follow(
       line('..', state, null, `retrying (${event.message ?? ''})`);
     }
     if (event.type === 'TaskDecided') prompt?.abort();
-    if (event.type === 'TaskWaiting' && state === 'Approval') void settleApproval();
+    if (event.type === 'TaskWaiting' && state === 'Approval')
+      settleApproval().catch((error: unknown) => {
+        // Decided already (by this execution's earlier attempt before it crashed, or from another
+        // terminal) or no longer waiting: the wait settles on that decision, there is nothing to add.
+        if (error instanceof ExecutionStateError) return;
+        print(
+          `  the approval could not be settled here (${(error as Error).message}); decide it with \`slipway approve ${handle.id}\` or \`slipway reject ${handle.id} --reason ...\``,
+        );
+      });
   };
 
   const settleApproval = async () => {
