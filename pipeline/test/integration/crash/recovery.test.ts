@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { access, readdir, readFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelStore } from '@slipway/model-store';
@@ -23,8 +23,17 @@ import {
 } from '../../helpers/pipeline.js';
 
 let f: PipelineFixture;
+/**
+ * The temp directory of the slipway processes this file starts: `resume` and `gc` anywhere on the
+ * machine sweep the folders of dead processes in theirs, and would take this file's evidence away.
+ */
+let tmp: string;
+let env: Record<string, string>;
 beforeAll(async () => {
   f = await pipelineFixture();
+  tmp = join(f.dir, 'tmp');
+  await mkdir(tmp);
+  env = { TMPDIR: tmp };
 });
 afterAll(async () => {
   await killAllStarted();
@@ -33,7 +42,7 @@ afterAll(async () => {
 
 /** Temporary folders a slipway process with this pid made (their names carry it). */
 const foldersOf = async (pid: number) =>
-  (await readdir(tmpdir())).filter((name) => new RegExp(`^slipway-(job|run)-${pid}-`).test(name));
+  (await readdir(tmp)).filter((name) => new RegExp(`^slipway-(job|run)-${pid}-`).test(name));
 
 const alive = (pid: number) => {
   try {
@@ -48,6 +57,7 @@ describe('a crashed run leaves nothing running and nothing behind once resumed',
   // The spam dataset trains for seconds, long enough for its job to be seen running when the runner dies.
   test('the training job dies with its runner; resume cleans up and trains once', async () => {
     const run = startSlipway(['run', ...QUIET, '--store', f.store.uri, '--data', 'builtin:spam'], {
+      env,
       failpoint: 'TaskStarted:TrainOnSageMaker',
     });
     expect(await run.stopped).toBe('TaskStarted:TrainOnSageMaker');
@@ -64,11 +74,11 @@ describe('a crashed run leaves nothing running and nothing behind once resumed',
     await killHard(run);
     // Nobody stops the job: it notices its parent is gone and ends before it finishes (no model written).
     await eventually('the training job is gone', async () => (await processesOfExecution(id)).length === 0);
-    await expect(access(join(tmpdir(), jobFolder as string, 'model', 'model.onnx'))).rejects.toThrow();
+    await expect(access(join(tmp, jobFolder as string, 'model', 'model.onnx'))).rejects.toThrow();
     expect(await foldersOf(run.pid)).toContain(jobFolder);
 
-    const resumed = await runSlipway(['resume', id, ...QUIET, '--store', f.store.uri]);
-    expect(resumed.output).toContain(`removed temporary folder ${join(tmpdir(), jobFolder as string)}`);
+    const resumed = await runSlipway(['resume', id, ...QUIET, '--store', f.store.uri], env);
+    expect(resumed.output).toContain(`removed temporary folder ${join(tmp, jobFolder as string)}`);
     expect(resumed.code).toBe(0);
     expect(await foldersOf(run.pid)).toEqual([]);
     const { events } = await readExecution(f.store, id);
@@ -80,6 +90,7 @@ describe('a crashed run leaves nothing running and nothing behind once resumed',
 
   test('resume stops an earlier training attempt that still runs, and only that process', async () => {
     const run = startSlipway(['run', ...QUIET, '--store', f.store.uri], {
+      env,
       failpoint: 'StateEntered:TrainOnSageMaker',
     });
     await run.stopped;
@@ -106,7 +117,7 @@ describe('a crashed run leaves nothing running and nothing behind once resumed',
         'execution.json',
         JSON.stringify({ ...stored, training: training(earlier.pid as number, startTime ?? null) }),
       );
-      const resumed = await runSlipway(['resume', id, ...QUIET, '--store', f.store.uri]);
+      const resumed = await runSlipway(['resume', id, ...QUIET, '--store', f.store.uri], env);
       expect(resumed.output).toContain(`stopped training job sentiment-${id} (process ${earlier.pid})`);
       expect(resumed.code).toBe(0);
       await eventually(
@@ -116,6 +127,7 @@ describe('a crashed run leaves nothing running and nothing behind once resumed',
 
       // A finished execution is not resumed; a record naming a reused pid never gets that process stopped.
       const second = startSlipway(['run', ...QUIET, '--store', f.store.uri], {
+        env,
         failpoint: 'StateEntered:TrainOnSageMaker',
       });
       await second.stopped;
@@ -127,7 +139,7 @@ describe('a crashed run leaves nothing running and nothing behind once resumed',
         'execution.json',
         JSON.stringify({ ...record, training: training(reused.pid as number, 'not-its-start-time') }),
       );
-      const again = await runSlipway(['resume', secondId, ...QUIET, '--store', f.store.uri]);
+      const again = await runSlipway(['resume', secondId, ...QUIET, '--store', f.store.uri], env);
       expect(again.output).not.toContain('stopped training job');
       expect(again.code).toBe(0);
       expect(alive(reused.pid as number)).toBe(true);
@@ -139,6 +151,7 @@ describe('a crashed run leaves nothing running and nothing behind once resumed',
 
   test('SIGTERM during training stops the job and removes its temporary folders', async () => {
     const run = startSlipway(['run', ...QUIET, '--store', f.store.uri, '--data', 'builtin:spam'], {
+      env,
       failpoint: 'TaskStarted:TrainOnSageMaker',
     });
     await run.stopped;
@@ -154,6 +167,7 @@ describe('a crashed run leaves nothing running and nothing behind once resumed',
   test('a registration killed mid-upload is removed when its execution resumes', async () => {
     // Stopped before Evaluate runs, so the pipeline's own registration has not started.
     const run = startSlipway(['run', ...QUIET, '--store', f.store.uri], {
+      env,
       failpoint: 'StateExited:TrainOnSageMaker',
     });
     await run.stopped;
@@ -168,7 +182,7 @@ describe('a crashed run leaves nothing running and nothing behind once resumed',
     await worker.kill('SIGKILL');
     expect(await f.store.backend.list(`models/sentiment/versions/${version}/`)).not.toEqual([]);
 
-    const resumed = await runSlipway(['resume', id, ...QUIET, '--store', f.store.uri]);
+    const resumed = await runSlipway(['resume', id, ...QUIET, '--store', f.store.uri], env);
     expect(resumed.output).toMatch(
       new RegExp(`removed model-version sentiment ${version} \\(\\d+ objects?\\)`),
     );
@@ -227,5 +241,26 @@ describe('a crashed run leaves nothing running and nothing behind once resumed',
       release();
       await pipeline.close();
     }
+  }, 240_000);
+
+  test('an execution approved while its runner was down resumes with --auto-approve on that decision, without crashing', async () => {
+    // Stopped right after it began to wait, approved from another terminal, then killed.
+    const run = startSlipway(['run', '--exit', '--no-console', '--port', '0', '--store', f.store.uri], {
+      env,
+      failpoint: 'TaskWaiting:Approval',
+    });
+    expect(await run.stopped).toBe('TaskWaiting:Approval');
+    const id = run.id() as string;
+    const approved = await runSlipway(['approve', id, '--store', f.store.uri], env);
+    expect(approved.code, approved.output).toBe(0);
+    await killHard(run);
+
+    // The resumed wait settles on the decision on file; the auto-approval finds it decided and adds nothing.
+    const resumed = await runSlipway(['resume', id, ...QUIET, '--store', f.store.uri], env);
+    expect(resumed.output).not.toContain('already decided');
+    expect(resumed.code, resumed.output).toBe(0);
+    const { record, events } = await readExecution(f.store, id);
+    expect(record.currentState).toBe('Done');
+    expect(events.filter((e) => e.type === 'TaskDecided')).toHaveLength(1);
   }, 240_000);
 });
