@@ -4,17 +4,17 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type AddressInfo, isIP, isIPv4, isIPv6 } from 'node:net';
 import { hostname, networkInterfaces, userInfo } from 'node:os';
 import { gzipSync } from 'node:zlib';
-import { PRODUCTION_ALIAS } from '@slipway/contracts';
+import { DEFAULT_THRESHOLDS, MODEL_NAME, MODEL_NAME_RULE, PRODUCTION_ALIAS } from '@slipway/contracts';
 import { ownRecord, wellFormedStrings } from '@slipway/lambdas';
 import type { ModelStore } from '@slipway/model-store';
 import {
-  DEFAULT_THRESHOLDS,
   type ExecutionHandle,
   type ExecutionInputDraft,
   type LocalPipeline,
   newExecutionId,
   readDefinitionText,
   storeDataset,
+  thresholdOverridesSchema,
 } from '@slipway/pipeline';
 import { z } from 'zod';
 import type { ConsoleEvent, ConsoleInfo, ExecutionSummary, ReportView, ServingView } from './api-types.js';
@@ -97,20 +97,10 @@ interface Route {
 const startSchema = z
   .object({
     dataset: z.string().min(1),
-    model: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'use 1-40 lowercase letters, digits and dashes')
-      .optional(),
+    model: z.string().regex(MODEL_NAME, MODEL_NAME_RULE).optional(),
     hyperparameters: ownRecord(z.string()).optional(),
-    thresholds: z
-      .object({
-        minAccuracy: z.number().min(0).max(1).optional(),
-        minBaselineGain: z.number().min(0).max(1).optional(),
-        maxRegression: z.number().min(0).max(1).optional(),
-        minClassF1: z.number().min(0).max(1).optional(),
-      })
-      .strict()
-      .optional(),
+    // The pipeline's own bounds; a threshold left out takes its default.
+    thresholds: thresholdOverridesSchema.optional(),
     approvalTimeoutSeconds: z.number().int().min(1).max(2_147_483).optional(),
     commit: z.string().max(64).optional(),
     pullRequest: z

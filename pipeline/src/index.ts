@@ -1,11 +1,11 @@
 export { buildProgram, main } from './cli/main.js';
 export {
-  DEFAULT_THRESHOLDS,
   type ExecutionInput,
   type ExecutionInputDraft,
   executionInputSchema,
   parseExecutionInput,
   type Thresholds,
+  thresholdOverridesSchema,
 } from './input.js';
 export { storeDataset } from './local/datasets.js';
 export { LocalPipeline, type LocalPipelineOptions } from './local/pipeline.js';

@@ -1,3 +1,4 @@
+import { DEFAULT_THRESHOLDS, MODEL_NAME, MODEL_NAME_RULE } from '@slipway/contracts';
 import { ownRecord } from '@slipway/lambdas';
 import { resolveHyperparameters } from '@slipway/training-job';
 import { z } from 'zod';
@@ -8,8 +9,6 @@ import {
   readDefinitionText,
 } from './runtime/definition.js';
 import { ExecutionInputError } from './runtime/errors.js';
-
-const NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
 /** SageMaker's training job names: at most 63 characters, `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`
  * (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateTrainingJob.html). */
@@ -22,31 +21,29 @@ export function approvalTimeoutLimit(): number {
   return approvalLimit;
 }
 
-/**
- * The gate's defaults, for any number of classes: beat the majority-class baseline by a fifth of the
- * way to perfect (0.6 at two balanced classes, about 0.27 at 43 classes whose largest holds 8%), and
- * lose no more than 0.01 against production. No absolute accuracy floor unless asked for.
- */
-export const DEFAULT_THRESHOLDS = {
-  minAccuracy: 0,
-  minBaselineGain: 0.2,
-  maxRegression: 0.01,
-  minClassF1: 0,
-} as const;
+const threshold = {
+  /** The candidate's accuracy on the test split must reach this. */
+  minAccuracy: z.number().min(0).max(1),
+  /** The share of the majority-class baseline's errors the candidate must avoid. */
+  minBaselineGain: z.number().min(0).max(1),
+  /** The candidate may lose at most this much accuracy and macro-F1 against production (absolute). */
+  maxRegression: z.number().min(0).max(1),
+  /** Every class's F1 must reach this. */
+  minClassF1: z.number().min(0).max(1),
+};
 
 /** Gate thresholds: the evaluation's verdict is "pass" only if all hold. */
 export const thresholdsSchema = z
   .object({
-    /** The candidate's accuracy on the test split must reach this. */
-    minAccuracy: z.number().min(0).max(1).default(DEFAULT_THRESHOLDS.minAccuracy),
-    /** The share of the majority-class baseline's errors the candidate must avoid. */
-    minBaselineGain: z.number().min(0).max(1).default(DEFAULT_THRESHOLDS.minBaselineGain),
-    /** The candidate may lose at most this much accuracy and macro-F1 against production (absolute). */
-    maxRegression: z.number().min(0).max(1).default(DEFAULT_THRESHOLDS.maxRegression),
-    /** Every class's F1 must reach this. */
-    minClassF1: z.number().min(0).max(1).default(DEFAULT_THRESHOLDS.minClassF1),
+    minAccuracy: threshold.minAccuracy.default(DEFAULT_THRESHOLDS.minAccuracy),
+    minBaselineGain: threshold.minBaselineGain.default(DEFAULT_THRESHOLDS.minBaselineGain),
+    maxRegression: threshold.maxRegression.default(DEFAULT_THRESHOLDS.maxRegression),
+    minClassF1: threshold.minClassF1.default(DEFAULT_THRESHOLDS.minClassF1),
   })
   .strict();
+
+/** Some thresholds to override, each within the same bounds and without a default filled in. */
+export const thresholdOverridesSchema = z.object(threshold).partial().strict();
 
 /**
  * What an execution runs on. The local runtime and AWS take the same input; `slipway run` and
@@ -55,9 +52,7 @@ export const thresholdsSchema = z
 export const executionInputSchema = z
   .object({
     /** The model's name in the store; also names training jobs (lowercase letters, digits, dashes). */
-    model: z
-      .string()
-      .regex(NAME, 'use 1-40 lowercase letters, digits and dashes, starting with a letter or digit'),
+    model: z.string().regex(MODEL_NAME, MODEL_NAME_RULE),
     /** Unique per execution; training job names are `<model>-<runId>`. */
     runId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,22}$/, 'use 1-23 lowercase letters, digits and dashes'),
     /** A dataset version already in the store (datasets/<name>/<sha256>/). */

@@ -1,3 +1,4 @@
+import { MODEL_NAME_PATTERN } from '@slipway/contracts';
 import type { ExecutionSummary } from '../../src/api-types.js';
 import { get, post } from '../api.js';
 import { badge, problem } from '../components.js';
@@ -131,7 +132,7 @@ function startForm(navigate: (path: string) => void, datasets: readonly string[]
     id: modelId,
     name: 'model',
     type: 'text',
-    pattern: '[a-z0-9][a-z0-9-]{0,39}',
+    pattern: MODEL_NAME_PATTERN,
     placeholder: 'same as the dataset',
     autocomplete: 'off',
   });

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { userInfo } from 'node:os';
+import { DEFAULT_THRESHOLDS } from '@slipway/contracts';
 import { DEFAULT_HYPERPARAMETERS, HYPERPARAMETER_SPECS, type Hyperparameters } from '@slipway/training-job';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { checkHyperparameters, DEFAULT_THRESHOLDS, type Thresholds } from '../input.js';
+import { checkHyperparameters, type Thresholds } from '../input.js';
 import { UsageError } from './exit-codes.js';
 
 /** Where commands look when neither --store nor SLIPWAY_STORE says otherwise. */
