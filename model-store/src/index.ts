@@ -1,4 +1,3 @@
-export { ArchiveError, packArchive, unpackArchive } from './archive.js';
 export type { ObjectInfo, StorageBackend, StoredObject } from './backend.js';
 export { FileBackend } from './backends/file.js';
 export {

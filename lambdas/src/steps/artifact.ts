@@ -3,7 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, posix, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MANIFEST_FILE, type ModelManifest } from '@slipway/contracts';
-import { type ModelStore, unpackArchive } from '@slipway/model-store';
+import { unpackArchive } from '@slipway/contracts/tar';
+import type { ModelStore } from '@slipway/model-store';
 import { ArtifactError } from './errors.js';
 
 /** A training artifact read from the store: its files (manifest.json included) verified against the manifest. */

@@ -5,7 +5,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { layout, type ModelManifest } from '@slipway/contracts';
-import { type ModelStore, openStore, packArchive } from '@slipway/model-store';
+import { packArchive } from '@slipway/contracts/tar';
+import { type ModelStore, openStore } from '@slipway/model-store';
 import {
   type Dataset,
   type Hyperparameters,

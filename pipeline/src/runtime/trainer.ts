@@ -3,7 +3,8 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { type ModelStore, packArchive } from '@slipway/model-store';
+import { packArchive } from '@slipway/contracts/tar';
+import type { ModelStore } from '@slipway/model-store';
 import { EXIT_WITH_PARENT_IMPORT, type ProcessRef, processStartTime, stopProcessGroup } from './processes.js';
 import { holdChild, makeScratchDir, releaseChild, removeScratchDir } from './scratch.js';
 

@@ -1,10 +1,10 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { ARTIFACT_FILE } from '@slipway/contracts';
+import { packArchive } from '@slipway/contracts/tar';
 import { dataError } from '../data/errors.js';
 import { ContainerConfigError } from './errors.js';
 import { type ObjectStorage, parseS3Uri } from './storage.js';
-import { packTarGz } from './tar.js';
 
 /** The variables that switch the container into the Fargate mode. */
 export interface FargateEnvironment {
@@ -125,7 +125,7 @@ export async function uploadModel(
     const path = join(entry.parentPath, entry.name);
     files[relative(modelDir, path)] = await readFile(path);
   }
-  const archive = packTarGz(files);
+  const archive = packArchive(files);
   const uri = `${run.outputUri}/${ARTIFACT_FILE}`;
   await storage.put(uri, archive);
   log(`uploaded ${uri} (${archive.byteLength} bytes: ${Object.keys(files).sort().join(', ')})`);

@@ -1,9 +1,11 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 
 /**
- * model.tar.gz, the artifact SageMaker writes from /opt/ml/model: a gzip of a POSIX ustar archive of
- * regular files. Packing is deterministic (sorted names, zero timestamps, fixed owner), so the same files
- * give the same bytes; unpacking accepts what SageMaker and GNU tar write (ustar and GNU long names).
+ * The one tar writer and reader of slipway. model.tar.gz, the artifact SageMaker writes from
+ * /opt/ml/model, is a gzip of a POSIX ustar archive of regular files; an image layer (the model at
+ * /opt/model) is the same format with folders. Writing is deterministic (entries in the order given,
+ * zero or fixed timestamps, owner 0), so the same files give the same bytes and digests; reading accepts
+ * what SageMaker and GNU tar write (ustar and GNU long names).
  */
 
 const BLOCK = 512;
@@ -18,18 +20,31 @@ function writeOctal(block: Uint8Array, offset: number, length: number, value: nu
   writeString(block, offset, length, `${value.toString(8).padStart(length - 1, '0')}\0`);
 }
 
-function header(name: string, size: number, type: '0' | 'L'): Uint8Array {
+interface Header {
+  readonly name: string;
+  readonly size: number;
+  readonly type: '0' | '5' | 'L';
+  readonly mode: number;
+  readonly mtime: number;
+  readonly owner: string;
+}
+
+function header({ name, size, type, mode, mtime, owner }: Header): Uint8Array {
   const block = new Uint8Array(BLOCK);
   writeString(block, 0, 100, name);
-  writeOctal(block, 100, 8, 0o644);
+  writeOctal(block, 100, 8, mode);
   writeOctal(block, 108, 8, 0);
   writeOctal(block, 116, 8, 0);
   writeOctal(block, 124, 12, size);
-  writeOctal(block, 136, 12, 0);
-  block.fill(0x20, 148, 156);
+  writeOctal(block, 136, 12, mtime);
+  block.fill(0x20, 148, 156); // the checksum is summed with its own field as spaces
   writeString(block, 156, 1, type);
   writeString(block, 257, 6, 'ustar');
   writeString(block, 263, 2, '00');
+  if (owner) {
+    writeString(block, 265, 32, owner);
+    writeString(block, 297, 32, owner);
+  }
   let sum = 0;
   for (const byte of block) sum += byte;
   writeString(block, 148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
@@ -38,20 +53,59 @@ function header(name: string, size: number, type: '0' | 'L'): Uint8Array {
 
 const padding = (size: number) => new Uint8Array((BLOCK - (size % BLOCK)) % BLOCK);
 
-/** Packs files (name → bytes) into a deterministic model.tar.gz. */
-export function packArchive(files: Readonly<Record<string, Uint8Array>>): Uint8Array {
+/** One entry of a tar archive: a regular file (mode 0644) or, without `body`, a folder (mode 0755). */
+export interface TarEntry {
+  readonly name: string;
+  readonly body?: Uint8Array;
+}
+
+/** How {@link packTar} stamps entries. */
+export interface TarOptions {
+  /** Modification time of every entry, in seconds since the epoch. Default 0. */
+  readonly mtime?: number;
+  /** User and group name written beside uid/gid 0 (e.g. `root` in image layers). Default none. */
+  readonly owner?: string;
+}
+
+/**
+ * An uncompressed tar archive of `entries`, in the order given. Names longer than ustar's 100 bytes go
+ * in a GNU long-name entry, which GNU tar, container runtimes and {@link unpackArchive} read.
+ * @example const tar = packTar([{ name: 'opt/' }, { name: 'opt/a.txt', body: bytes }], { owner: 'root' });
+ */
+export function packTar(entries: readonly TarEntry[], options: TarOptions = {}): Uint8Array {
+  const mtime = options.mtime ?? 0;
+  const owner = options.owner ?? '';
   const parts: Uint8Array[] = [];
-  for (const name of Object.keys(files).sort()) {
-    const body = files[name] as Uint8Array;
-    const encoded = utf8.encode(name);
-    if (encoded.length > 100) {
+  for (const { name, body } of entries) {
+    if (utf8.encode(name).length > 100) {
+      // GNU long name: the next header's name is in this entry's data.
       const long = utf8.encode(`${name}\0`);
-      parts.push(header('././@LongLink', long.length, 'L'), long, padding(long.length));
+      parts.push(
+        header({ name: '././@LongLink', size: long.length, type: 'L', mode: 0o644, mtime, owner }),
+        long,
+        padding(long.length),
+      );
     }
-    parts.push(header(name, body.length, '0'), body, padding(body.length));
+    if (body === undefined) parts.push(header({ name, size: 0, type: '5', mode: 0o755, mtime, owner }));
+    else {
+      parts.push(header({ name, size: body.length, type: '0', mode: 0o644, mtime, owner }), body);
+      parts.push(padding(body.length));
+    }
   }
-  parts.push(new Uint8Array(BLOCK * 2));
-  return gzipSync(Buffer.concat(parts), { level: 9 });
+  parts.push(new Uint8Array(BLOCK * 2)); // end of archive
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+/**
+ * Packs files (name → bytes) into a deterministic model.tar.gz: sorted names at the archive's root,
+ * zero timestamps, owner 0, gzip level 9.
+ * @example await writeFile('model.tar.gz', packArchive({ 'model.onnx': onnx, 'manifest.json': manifest }));
+ */
+export function packArchive(files: Readonly<Record<string, Uint8Array>>): Uint8Array {
+  const entries = Object.keys(files)
+    .sort()
+    .map((name) => ({ name, body: files[name] as Uint8Array }));
+  return gzipSync(packTar(entries), { level: 9 });
 }
 
 /** The archive could not be read; the message says where it broke. */

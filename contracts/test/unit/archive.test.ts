@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { ArchiveError, packArchive, unpackArchive } from '@slipway/model-store';
 import { describe, expect, test } from 'vitest';
+import { ArchiveError, packArchive, unpackArchive } from '../../src/tar.js';
 
 const utf8 = new TextEncoder();
 const files = {

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { packTarGz } from '../../../src/remote/tar.js';
+import { packArchive } from '../../src/tar.js';
 
 const utf8 = new TextEncoder();
 const longName = `${'long-name-'.repeat(12)}.json`;
@@ -24,9 +24,9 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('packTarGz', () => {
+describe('packArchive', () => {
   test('GNU tar lists the files in name order, owned by 0/0, mode 644, dated the epoch', () => {
-    writeFileSync(join(dir, 'model.tar.gz'), packTarGz(files));
+    writeFileSync(join(dir, 'model.tar.gz'), packArchive(files));
     const listed = execFileSync('tar', ['-tzf', join(dir, 'model.tar.gz')], { encoding: 'utf8' });
     expect(listed).toBe(`${Object.keys(files).sort().join('\n')}\n`);
     const verbose = execFileSync(
@@ -38,7 +38,7 @@ describe('packTarGz', () => {
   });
 
   test('GNU tar extracts every file byte-identical', () => {
-    writeFileSync(join(dir, 'model.tar.gz'), packTarGz(files));
+    writeFileSync(join(dir, 'model.tar.gz'), packArchive(files));
     const out = join(dir, 'out');
     mkdirSync(out);
     execFileSync('tar', ['-xzf', join(dir, 'model.tar.gz'), '-C', out]);
@@ -50,11 +50,11 @@ describe('packTarGz', () => {
 
   test('the same files give the same bytes, whatever order they are given in', () => {
     const reversed = Object.fromEntries(Object.entries(files).reverse());
-    expect(Buffer.from(packTarGz(reversed)).equals(Buffer.from(packTarGz(files)))).toBe(true);
+    expect(Buffer.from(packArchive(reversed)).equals(Buffer.from(packArchive(files)))).toBe(true);
   });
 
   test('an empty folder packs to an archive GNU tar reads as empty', () => {
-    writeFileSync(join(dir, 'empty.tar.gz'), packTarGz({}));
+    writeFileSync(join(dir, 'empty.tar.gz'), packArchive({}));
     expect(execFileSync('tar', ['-tzf', join(dir, 'empty.tar.gz')], { encoding: 'utf8' })).toBe('');
   });
 });
