@@ -142,8 +142,8 @@ export interface VersionView {
   readonly aliases: readonly string[];
   /** This version against what production points at now. */
   readonly lineage: LineageComparison | null;
-  /** Set when a person rejected this version at approval (its execution ended in `Rejected`). */
-  readonly rejected: { readonly reason: string; readonly at: string | null } | null;
+  /** Set when the version was rejected at approval: the registry's rejection record (who, why, when). */
+  readonly rejected: { readonly reason: string; readonly by: string; readonly at: string } | null;
 }
 
 /** One move of an alias. */
@@ -154,6 +154,8 @@ export interface AliasMoveView {
   readonly updatedBy: string;
   readonly reason: string;
   readonly action: string;
+  /** Set when the move was forced onto a version rejected at approval: who rejected it and why. */
+  readonly forcedOverRejection?: { readonly by: string; readonly reason: string; readonly at: string };
 }
 
 /** An alias with its moves, newest first. */

@@ -1,7 +1,6 @@
 import { PRODUCTION_ALIAS } from '@slipway/contracts';
 import type { AliasRecord, ModelStore, VersionListing } from '@slipway/model-store';
 import { compareLineage, rollbackTarget } from '@slipway/model-store';
-import { readExecutionRecord } from '@slipway/pipeline';
 import type { AliasView, ModelDetail, ModelSummary, VersionView } from './api-types.js';
 
 /** Every model with where its aliases point. */
@@ -37,11 +36,17 @@ export async function modelDetail(
           .getManifest(name, production.version)
           .then(({ manifest }) => ({ version: production.version, manifest, problem: null }))
           .catch(() => undefined)));
-  const rejections = await Promise.all(page.versions.map((v) => rejection(store, v)));
+  // The registry's record of each rejection (RecordRejection writes it, on either backend).
+  const rejections = await store.listRejections(name);
+  const rejectedView = (version: number): VersionView['rejected'] => {
+    const r = rejections.get(version);
+    return r ? { reason: r.reason, by: r.by, at: r.at } : null;
+  };
+  const rejected = new Set(rejections.keys());
   return {
     name,
-    versions: page.versions.map((v, i) =>
-      versionView(v, aliases, productionListing ?? null, rejections[i] ?? null),
+    versions: page.versions.map((v) =>
+      versionView(v, aliases, productionListing ?? null, rejectedView(v.version)),
     ),
     nextCursor: page.nextCursor,
     aliases: aliases
@@ -53,7 +58,7 @@ export async function modelDetail(
           updatedAt: a.updatedAt,
           updatedBy: a.updatedBy,
           reason: a.reason,
-          rollbackTo: rollbackTarget(a.history) ?? null,
+          rollbackTo: rollbackTarget(a.history, rejected) ?? null,
           history: [...a.history].reverse().map((m) => ({
             version: m.version,
             previous: m.previous,
@@ -61,27 +66,19 @@ export async function modelDetail(
             updatedBy: m.updatedBy,
             reason: m.reason,
             action: m.action,
+            ...(m.forcedOverRejection
+              ? {
+                  forcedOverRejection: {
+                    by: m.forcedOverRejection.by,
+                    reason: m.forcedOverRejection.reason,
+                    at: m.forcedOverRejection.at,
+                  },
+                }
+              : {}),
           })),
         }),
       ),
   };
-}
-
-/**
- * Whether people rejected a version: its execution (in this store) ended in the `Rejected` state.
- * The reason is the rejection's cause.
- */
-async function rejection(store: ModelStore, listing: VersionListing): Promise<VersionView['rejected']> {
-  const id = listing.manifest?.lineage?.executionId;
-  if (!id) return null;
-  try {
-    const record = await readExecutionRecord(store, id);
-    const rejected =
-      record.status === 'FAILED' && (record.currentState === 'Rejected' || record.error === 'Rejected');
-    return rejected ? { reason: record.cause ?? '', at: record.stoppedAt } : null;
-  } catch {
-    return null;
-  }
 }
 
 function versionView(

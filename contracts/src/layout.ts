@@ -18,6 +18,9 @@ export const layout = {
   claim: (model: string, version: number) => `models/${model}/claims/${version}.json`,
   executionMarkers: (model: string) => `models/${model}/by-execution/`,
   executionMarker: (model: string, executionId: string) => `models/${model}/by-execution/${executionId}.json`,
+  /** Rejections recorded at approval, one create-only record per version; kept when gc removes the version. */
+  rejections: (model: string) => `models/${model}/rejections/`,
+  rejection: (model: string, version: number) => `models/${model}/rejections/${version}.json`,
   aliases: (model: string) => `models/${model}/aliases/`,
   alias: (model: string, alias: string) => `models/${model}/aliases/${alias}.json`,
   datasets: () => 'datasets/',

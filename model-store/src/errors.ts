@@ -28,6 +28,23 @@ export class NotFoundError extends ModelStoreError {
   }
 }
 
+/**
+ * An alias move onto a version people rejected at approval, without `force` and a reason. The message
+ * names who rejected it, when and why.
+ */
+export class RejectedVersionError extends ModelStoreError {
+  override readonly code: string = 'SLIPWAY_REJECTED_VERSION';
+
+  constructor(
+    message: string,
+    readonly rejection: unknown,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'RejectedVersionError';
+  }
+}
+
 /** A compare-and-swap lost: someone else changed the record first. Re-read and retry. */
 export class ConflictError extends ModelStoreError {
   override readonly code: string = 'SLIPWAY_CONFLICT';

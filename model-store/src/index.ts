@@ -14,6 +14,7 @@ export {
   InvalidNameError,
   ModelStoreError,
   NotFoundError,
+  RejectedVersionError,
   StorageError,
   StoreConfigError,
 } from './errors.js';
@@ -40,6 +41,7 @@ export {
   type RegisterModelInput,
   type RegisterProgress,
   type RegisterResult,
+  type RejectionRecord,
   rollbackTarget,
   type StoredDataset,
   type VersionListing,

@@ -16,6 +16,7 @@ import {
   InvalidManifestError,
   ModelStoreError,
   NotFoundError,
+  RejectedVersionError,
 } from './errors.js';
 import {
   type DatasetManifest,
@@ -113,6 +114,8 @@ export interface AliasMove {
   updatedBy: string;
   reason: string;
   action: 'set' | 'rollback' | 'clear';
+  /** Set when the move put the alias on a rejected version with `force`: that rejection, as it stood. */
+  forcedOverRejection?: RejectionRecord;
 }
 
 /** An alias as stored at `models/<model>/aliases/<alias>.json`, with its full history (oldest first). */
@@ -132,6 +135,18 @@ export interface AliasMoveOptions {
   expected?: number | null;
   actor?: string;
   reason?: string;
+  /** Allows `setAlias` onto a rejected version; needs a `reason`, and the move records the rejection. */
+  force?: boolean;
+}
+
+/** A person's (or the approval timeout's) rejection of a version, at `models/<model>/rejections/<version>.json`. */
+export interface RejectionRecord {
+  version: number;
+  executionId: string | null;
+  /** Who rejected it; `timeout` when nobody decided in time, `''` when the decider is unknown. */
+  by: string;
+  reason: string;
+  at: string;
 }
 
 /** What `gc` removed (or would remove with `dryRun`). */
@@ -139,7 +154,7 @@ export interface GcReport {
   dryRun: boolean;
   graceMs: number;
   removed: {
-    kind: 'model-version' | 'dataset-version' | 'execution-marker';
+    kind: 'model-version' | 'dataset-version' | 'execution-marker' | 'rejected-version';
     name: string;
     id: string;
     keys: string[];
@@ -816,6 +831,55 @@ export class ModelStore {
     return record as DatasetManifest;
   }
 
+  // ---------------------------------------------------------------- rejections
+
+  /**
+   * Records that a version was rejected at approval (create-only: the first record stands, a retry gets
+   * it back). Rejected versions are marked in listings, `setAlias` refuses them without `force`,
+   * rollbacks skip them, and `gc({ rejected: true })` may remove them when no alias names them.
+   */
+  async recordRejection(
+    name: string,
+    version: number,
+    rejection: { executionId?: string | null; by: string; reason: string; at?: string },
+  ): Promise<{ record: RejectionRecord; created: boolean }> {
+    assertName(name);
+    assertVersion(version);
+    if (rejection.executionId) assertExecutionId(rejection.executionId);
+    await this.getManifest(name, version);
+    const record: RejectionRecord = {
+      version,
+      executionId: rejection.executionId ?? null,
+      by: rejection.by,
+      reason: rejection.reason,
+      at: rejection.at ?? this.now().toISOString(),
+    };
+    if (await this.backend.putIfAbsent(layout.rejection(name, version), encodeJson(record)))
+      return { record, created: true };
+    const existing = await this.getRejection(name, version);
+    return { record: existing ?? record, created: false };
+  }
+
+  /** The rejection of a version, or undefined when it was never rejected. */
+  async getRejection(name: string, version: number): Promise<RejectionRecord | undefined> {
+    assertName(name);
+    assertVersion(version);
+    const key = layout.rejection(name, version);
+    return readParsed(this.backend, key, (found) => parseRejection(found.body, key, version));
+  }
+
+  /** Every rejected version of a model, by version number. */
+  async listRejections(name: string): Promise<Map<number, RejectionRecord>> {
+    assertName(name);
+    const prefix = layout.rejections(name);
+    const versions = (await this.backend.list(prefix))
+      .map((o) => /^([1-9]\d*)\.json$/.exec(o.key.slice(prefix.length))?.[1])
+      .filter((v): v is string => v !== undefined)
+      .map(Number);
+    const records = await mapLimit(versions, this.concurrency, (v) => this.getRejection(name, v));
+    return new Map(records.filter((r) => r !== undefined).map((r) => [r.version, r]));
+  }
+
   // ---------------------------------------------------------------- aliases
 
   /** Reads an alias; the version it names always exists. */
@@ -871,7 +935,22 @@ export class ModelStore {
     assertAlias(alias);
     assertVersion(version);
     await this.getManifest(name, version); // an alias never names a version that does not exist
-    return this.moveAlias(name, alias, options, () => ({ version, action: 'set' })) as Promise<AliasRecord>;
+    const rejection = await this.getRejection(name, version);
+    if (rejection && !(options.force && options.reason?.trim())) {
+      const how = options.force
+        ? 'say why with a reason (`--reason "..."`); it is recorded in the alias history'
+        : 'if it must serve anyway, pass --force with --reason "..." (recorded in the alias history)';
+      throw new RejectedVersionError(
+        `version ${version} of model "${name}" was rejected by ${rejection.by || 'an unknown decider'} at ${rejection.at}` +
+          `${rejection.reason ? `: ${rejection.reason}` : ''}; ${how}`,
+        rejection,
+      );
+    }
+    return this.moveAlias(name, alias, options, () => ({
+      version,
+      action: 'set',
+      ...(rejection ? { forcedOverRejection: rejection } : {}),
+    })) as Promise<AliasRecord>;
   }
 
   /**
@@ -892,8 +971,9 @@ export class ModelStore {
   async rollbackAlias(name: string, alias: string, options: AliasMoveOptions = {}): Promise<AliasRecord> {
     assertName(name);
     assertAlias(alias);
+    const rejected = new Set((await this.listRejections(name)).keys());
     return this.moveAlias(name, alias, options, (current) => {
-      const target = current ? rollbackTarget(current.history) : undefined;
+      const target = current ? rollbackTarget(current.history, rejected) : undefined;
       if (target === undefined) {
         throw new NotFoundError(
           `alias "${alias}" of model "${name}" has no earlier version to roll back to` +
@@ -910,7 +990,11 @@ export class ModelStore {
     name: string,
     alias: string,
     options: AliasMoveOptions,
-    decide: (current: AliasRecord | undefined) => { version: number | null; action: AliasMove['action'] },
+    decide: (current: AliasRecord | undefined) => {
+      version: number | null;
+      action: AliasMove['action'];
+      forcedOverRejection?: RejectionRecord;
+    },
   ): Promise<AliasRecord | undefined> {
     const key = layout.alias(name, alias);
     for (let attempt = 0; attempt < 50; attempt++) {
@@ -919,7 +1003,7 @@ export class ModelStore {
       if (options.expected !== undefined && (current?.record.version ?? null) !== options.expected) {
         throw this.aliasConflict(name, alias, options.expected, current?.record);
       }
-      const { version, action } = decide(current?.record);
+      const { version, action, forcedOverRejection } = decide(current?.record);
       if (current && action === 'set' && current.record.version === version) return current.record;
       if (!current && version === null) return undefined;
       if (action === 'rollback' && version !== null) await this.getManifest(name, version);
@@ -930,6 +1014,7 @@ export class ModelStore {
         updatedBy: options.actor ?? this.actor,
         reason: options.reason ?? '',
         action,
+        ...(forcedOverRejection ? { forcedOverRejection } : {}),
       };
       const stored = {
         version,
@@ -1023,7 +1108,9 @@ export class ModelStore {
    * execution does when the process that ran it died mid-registration (pass `graceMs: 0`; it is safe
    * only when nothing else registers for that execution).
    */
-  async gc(options: { graceMs?: number; dryRun?: boolean; executionId?: string } = {}): Promise<GcReport> {
+  async gc(
+    options: { graceMs?: number; dryRun?: boolean; executionId?: string; rejected?: boolean } = {},
+  ): Promise<GcReport> {
     const graceMs = options.graceMs ?? DAY_MS;
     const dryRun = options.dryRun ?? false;
     const only = options.executionId;
@@ -1077,6 +1164,8 @@ export class ModelStore {
         report.removed.push({ kind: 'model-version', name, id, keys });
       }
 
+      if (options.rejected && only === undefined) await this.gcRejected(name, cutoff, dryRun, report);
+
       const markersPrefix = layout.executionMarkers(name);
       for (const marker of await this.backend.list(markersPrefix)) {
         if (marker.lastModified.getTime() > cutoff) continue;
@@ -1112,6 +1201,42 @@ export class ModelStore {
       report.interruptedWrites = await this.backend.sweepInterruptedWrites(graceMs);
     }
     return report;
+  }
+
+  /**
+   * Removes versions rejected before `cutoff` that no alias names. The manifest goes first, so the
+   * version stops existing before its files do; the claim is marked abandoned (the number is never
+   * reused) and the rejection record stays, so the model's history still shows the rejection.
+   */
+  private async gcRejected(name: string, cutoff: number, dryRun: boolean, report: GcReport): Promise<void> {
+    const rejections = await this.listRejections(name);
+    if (rejections.size === 0) return;
+    const aliased = new Set((await this.listAliases(name)).map((a) => a.version));
+    for (const [version, rejection] of [...rejections].sort(([a], [b]) => a - b)) {
+      if (aliased.has(version) || Date.parse(rejection.at) > cutoff) continue;
+      const prefix = layout.version(name, version);
+      const objects = await this.backend.list(prefix);
+      const manifestKey = layout.manifest(name, version);
+      if (!objects.some((o) => o.key === manifestKey)) continue; // removed before
+      const keys = [manifestKey, ...objects.map((o) => o.key).filter((k) => k !== manifestKey)];
+      // The execution's marker names this version: it goes with it.
+      const marker = rejection.executionId ? layout.executionMarker(name, rejection.executionId) : undefined;
+      const markerBody = marker ? await this.backend.get(marker) : undefined;
+      if (marker && markerBody && safeRecord(markerBody.body)?.version === version) keys.push(marker);
+      if (!dryRun) {
+        // Re-check just before deleting: an alias moved onto it since (with --force) keeps it.
+        if ((await this.listAliases(name)).some((a) => a.version === version)) continue;
+        await this.backend.delete(manifestKey);
+        this.manifests.delete(`${name}@${version}`);
+        await mapLimit(keys.slice(1), this.concurrency, (key) => this.backend.delete(key));
+        const claim = await this.readClaim(name, version).catch(() => undefined);
+        if (claim && claim.record.state === 'open') {
+          const abandoned = { ...claim.record, state: 'abandoned', abandonedAt: this.now().toISOString() };
+          await this.backend.putIfMatch(layout.claim(name, version), encodeJson(abandoned), claim.etag);
+        }
+      }
+      report.removed.push({ kind: 'rejected-version', name, id: String(version), keys });
+    }
   }
 
   // ---------------------------------------------------------------- executions
@@ -1154,8 +1279,14 @@ export function datasetContentHash(train: Uint8Array | string, test: Uint8Array 
   );
 }
 
-/** Where an alias goes on rollback: replays set (push) and rollback (pop) moves, returns the entry below the top. */
-export function rollbackTarget(history: readonly AliasMove[]): number | undefined {
+/**
+ * Where an alias goes on rollback: replays set (push) and rollback (pop) moves, returns the entry below
+ * the top, passing over `rejected` versions (a rollback never proposes a version people rejected).
+ */
+export function rollbackTarget(
+  history: readonly AliasMove[],
+  rejected: ReadonlySet<number> = new Set(),
+): number | undefined {
   const stack: number[] = [];
   for (const move of history) {
     if (move.version === null) {
@@ -1170,7 +1301,25 @@ export function rollbackTarget(history: readonly AliasMove[]): number | undefine
       stack.push(move.version);
     }
   }
-  return stack.length >= 2 ? stack[stack.length - 2] : undefined;
+  for (let i = stack.length - 2; i >= 0; i--) {
+    const version = stack[i] as number;
+    if (version !== stack[stack.length - 1] && !rejected.has(version)) return version;
+  }
+  return undefined;
+}
+
+function parseRejection(body: Uint8Array, key: string, version: number): RejectionRecord {
+  const value = parseRecord(body, key);
+  if (value.version !== version || typeof value.at !== 'string') {
+    throw new CorruptManifestError(key, `expected a rejection record of version ${version} with "at"`);
+  }
+  return {
+    version,
+    executionId: typeof value.executionId === 'string' ? value.executionId : null,
+    by: String(value.by ?? ''),
+    reason: String(value.reason ?? ''),
+    at: value.at,
+  };
 }
 
 function reconcileFiles(

@@ -257,6 +257,10 @@ describe.skipIf(noBrowser !== undefined)('review pages for 2 to 100 classes', ()
 
     const rejectedRow = page.locator('tr[data-version="2"]');
     expect(await rejectedRow.locator('.rejected-tag').textContent()).toBe('rejected');
+    // From the registry's rejection record: who, when, why.
+    expect(await rejectedRow.locator('.rejected-tag').getAttribute('title')).toMatch(
+      /^rejected by \S+ at \d{4}-\d\d-\d\dT[\d:.]+Z: C=0\.3 underfits$/,
+    );
     expect(await page.locator('tr[data-version="1"] .alias-tag').textContent()).toBe('production');
     expect(await page.locator('tr[data-version="3"] .differs').textContent()).toBe(
       'vs production v1: C 10 → 1, ngramMax 2 → 1',

@@ -29,7 +29,8 @@ describe('the state machine drawn from pipeline/state-machine.asl.json', () => {
     const edges = layout.edges.map((e) => `${e.from}->${e.to}:${e.kind}:${e.label}`);
     expect(edges).toContain('Gate->Register:choice:$.evaluation.report.verdict.passed = true');
     expect(edges).toContain('Gate->EvaluationFailedGate:default:otherwise');
-    expect(edges).toContain('Approval->Rejected:catch:Rejected');
+    expect(edges).toContain('Approval->RecordRejection:catch:Rejected');
+    expect(layout.edges.filter((e) => e.from === 'RecordRejection' && e.to === 'Rejected')).toHaveLength(1);
     expect(edges).toContain('Approval->ApprovalTimedOut:catch:States.Timeout');
     expect(edges).toContain('Train->TrainOnFargate:choice:$.trainer = "fargate"');
     // RollBack reaches PromotionFailed by Next and by Catch: one edge, both reasons kept.

@@ -191,7 +191,15 @@ function versionRow(v: VersionView): HTMLTableRowElement {
         `v${v.version}`,
         v.aliases.map((a) => h('span', { class: 'alias-tag', 'data-alias': a }, a)),
         v.rejected
-          ? h('span', { class: 'rejected-tag', title: v.rejected.reason, 'data-rejected': '' }, 'rejected')
+          ? h(
+              'span',
+              {
+                class: 'rejected-tag',
+                title: `rejected by ${v.rejected.by || 'an unknown decider'} at ${v.rejected.at}${v.rejected.reason ? `: ${v.rejected.reason}` : ''}`,
+                'data-rejected': '',
+              },
+              'rejected',
+            )
           : '',
       ),
     ),
@@ -292,6 +300,13 @@ function aliasBlock(model: string, a: AliasView, changed: () => void): HTMLEleme
             h('time', { datetime: m.updatedAt }, time(m.updatedAt)),
             ` ${m.action} ${m.previous === null ? '–' : `v${m.previous}`} → ${m.version === null ? '(unset)' : `v${m.version}`} by ${m.updatedBy}`,
             m.reason ? `: ${m.reason}` : '',
+            m.forcedOverRejection
+              ? h(
+                  'span',
+                  { class: 'rejected-tag', 'data-forced': '' },
+                  `forced over a rejection by ${m.forcedOverRejection.by || 'an unknown decider'}${m.forcedOverRejection.reason ? `: ${m.forcedOverRejection.reason}` : ''}`,
+                )
+              : '',
           ),
         ),
       ),

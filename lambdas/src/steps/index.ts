@@ -80,9 +80,12 @@ export {
   type PromoteEvent,
   type PromoteOutput,
   promoteEventSchema,
+  type RejectEvent,
+  type RejectOutput,
   type RollbackEvent,
   type RollbackOutput,
   runPromote,
+  runReject,
   runRollback,
 } from './promote/index.js';
 export {

@@ -16,6 +16,7 @@ import {
   type ModelStore,
   NotFoundError,
   openStore,
+  RejectedVersionError,
 } from '@slipway/model-store';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bytes, modelFiles, sha256, trainingManifest } from '../helpers/fixtures.js';
@@ -560,6 +561,94 @@ describe.each(allTargets())('store contract on $name', (target) => {
       expect((await register(3)).version).toBe(3);
       expect((await later.gc({ graceMs: HOUR })).removed).toEqual([]);
       await later.close();
+    });
+  });
+
+  describe('rejected versions', () => {
+    it('records a rejection once, refuses an alias move onto it without force and a reason, and records a forced one', async () => {
+      for (const seed of [1, 2, 3]) await register(seed);
+      const first = await store.recordRejection('sentiment', 2, {
+        executionId: 'exec-2',
+        by: 'carol',
+        reason: 'worse on refunds',
+        at: '2026-12-06T10:00:00.000Z',
+      });
+      expect(first.created).toBe(true);
+      const again = await store.recordRejection('sentiment', 2, { by: 'someone else', reason: 'retry' });
+      expect(again).toEqual({ created: false, record: first.record });
+      expect(await store.getRejection('sentiment', 2)).toEqual({
+        version: 2,
+        executionId: 'exec-2',
+        by: 'carol',
+        reason: 'worse on refunds',
+        at: '2026-12-06T10:00:00.000Z',
+      });
+      expect(await store.getRejection('sentiment', 1)).toBeUndefined();
+      expect([...(await store.listRejections('sentiment')).keys()]).toEqual([2]);
+      await expect(store.recordRejection('sentiment', 9, { by: 'x', reason: 'y' })).rejects.toBeInstanceOf(
+        NotFoundError,
+      );
+
+      await store.setAlias('sentiment', 'production', 1, { actor: 'alice' });
+      const refused = await store.setAlias('sentiment', 'production', 2).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(RejectedVersionError);
+      expect((refused as Error).message).toBe(
+        'version 2 of model "sentiment" was rejected by carol at 2026-12-06T10:00:00.000Z: worse on refunds; ' +
+          'if it must serve anyway, pass --force with --reason "..." (recorded in the alias history)',
+      );
+      await expect(
+        store.setAlias('sentiment', 'production', 2, { force: true, reason: ' ' }),
+      ).rejects.toThrow(/say why with a reason/);
+      expect((await store.getAlias('sentiment', 'production')).version).toBe(1);
+
+      const forced = await store.setAlias('sentiment', 'production', 2, {
+        force: true,
+        reason: 'hotfix, refunds are rare',
+        actor: 'dave',
+      });
+      expect(forced).toMatchObject({ version: 2, updatedBy: 'dave', reason: 'hotfix, refunds are rare' });
+      expect((await store.aliasHistory('sentiment', 'production'))[0]).toMatchObject({
+        version: 2,
+        updatedBy: 'dave',
+        reason: 'hotfix, refunds are rare',
+        forcedOverRejection: { by: 'carol', reason: 'worse on refunds' },
+      });
+    });
+
+    it('rollback passes over rejected versions', async () => {
+      for (const seed of [1, 2, 3]) await register(seed);
+      await store.setAlias('sentiment', 'production', 1);
+      await store.recordRejection('sentiment', 2, { by: 'carol', reason: 'no' });
+      await store.setAlias('sentiment', 'production', 2, { force: true, reason: 'try it' });
+      await store.setAlias('sentiment', 'production', 3);
+      expect((await store.rollbackAlias('sentiment', 'production')).version).toBe(1);
+    });
+
+    it('gc removes rejected versions no alias names, only when asked, keeping the rejection and the number', async () => {
+      for (const seed of [1, 2, 3, 4]) await register(seed);
+      await store.setAlias('sentiment', 'production', 1);
+      await store.recordRejection('sentiment', 2, { by: 'carol', reason: 'no' });
+      await store.recordRejection('sentiment', 3, { by: 'carol', reason: 'no' });
+      await store.setAlias('sentiment', 'staging', 3, { force: true, reason: 'compare by hand' });
+
+      expect((await store.gc({ graceMs: 0 })).removed).toEqual([]);
+      const dry = await store.gc({ graceMs: 0, rejected: true, dryRun: true });
+      expect(dry.removed.map((r) => [r.kind, r.id, r.keys[0]])).toEqual([
+        ['rejected-version', '2', layout.manifest('sentiment', 2)],
+      ]);
+      expect((await store.getManifest('sentiment', 2)).version).toBe(2);
+
+      const report = await store.gc({ graceMs: 0, rejected: true });
+      expect(report.removed.map((r) => [r.kind, r.id])).toEqual([['rejected-version', '2']]);
+      expect(await store.backend.list(layout.version('sentiment', 2))).toEqual([]);
+      await expect(store.getManifest('sentiment', 2)).rejects.toBeInstanceOf(NotFoundError);
+      expect((await store.getManifest('sentiment', 3)).version).toBe(3); // aliased: kept
+      expect((await store.listVersions('sentiment', { limit: 10 })).versions.map((v) => v.version)).toEqual([
+        4, 3, 1,
+      ]);
+      expect((await store.getRejection('sentiment', 2))?.by).toBe('carol');
+      expect((await register(5)).version).toBe(5);
+      expect((await store.gc({ graceMs: 0, rejected: true })).removed).toEqual([]);
     });
   });
 

@@ -26,6 +26,12 @@ describe('rollback target', () => {
     expect(rollbackTarget(history)).toBe(1);
   });
 
+  it('passes over rejected versions', () => {
+    const history = [move('set', 1, null), move('set', 2, 1), move('set', 3, 2)];
+    expect(rollbackTarget(history, new Set([2]))).toBe(1);
+    expect(rollbackTarget(history, new Set([1, 2]))).toBeUndefined();
+  });
+
   it('has nothing to go back to after the first set, or with no history', () => {
     expect(rollbackTarget([move('set', 1, null)])).toBeUndefined();
     expect(rollbackTarget([])).toBeUndefined();

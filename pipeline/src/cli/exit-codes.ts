@@ -65,6 +65,7 @@ export const ERROR_EXITS: Readonly<Record<string, ExitName>> = {
   SLIPWAY_STORE: 'failed',
   SLIPWAY_NOT_FOUND: 'notFound',
   SLIPWAY_CONFLICT: 'conflict',
+  SLIPWAY_REJECTED_VERSION: 'failed',
   SLIPWAY_ARCHIVE: 'failed',
   // training-job
   SLIPWAY_DATA: 'failed',

@@ -8,6 +8,7 @@ import {
   type LineageComparison,
   type ModelStore,
   openStore,
+  type RejectionRecord,
   type VersionListing,
   type VersionPage,
 } from '@slipway/model-store';
@@ -73,9 +74,17 @@ async function aliasesByVersion(store: ModelStore, name: string): Promise<Map<nu
   return map;
 }
 
+/** `rejected by carol at 2026-…: too slow` (who and why a version was rejected at approval). */
+export function describeRejection(rejection: RejectionRecord): string {
+  return `rejected by ${rejection.by || 'an unknown decider'} at ${rejection.at}${rejection.reason ? `: ${rejection.reason}` : ''}`;
+}
+
 function describeMove(move: AliasMove): string {
   const from = move.previous === null ? 'unset' : `v${move.previous}`;
-  return `${move.updatedAt}  ${move.action.padEnd(8)}  ${from} -> v${move.version}  by ${move.updatedBy}${move.reason ? `: ${move.reason}` : ''}`;
+  const forced = move.forcedOverRejection
+    ? `  [forced onto a version ${describeRejection(move.forcedOverRejection)}]`
+    : '';
+  return `${move.updatedAt}  ${move.action.padEnd(8)}  ${from} -> v${move.version}  by ${move.updatedBy}${move.reason ? `: ${move.reason}` : ''}${forced}`;
 }
 
 /** What production points at and its manifest's lineage, to compare versions with; null without production. */
@@ -108,11 +117,17 @@ function classList(classes: readonly string[]): string {
   return `${classes.length}: ${classes.slice(0, 10).join(', ')}, … (--json lists all)`;
 }
 
-function describeManifest(manifest: ModelManifest, aliases: string[], comparison: LineageComparison): string {
+function describeManifest(
+  manifest: ModelManifest,
+  aliases: string[],
+  comparison: LineageComparison,
+  rejection: RejectionRecord | undefined,
+): string {
   const l = manifest.lineage ?? ({} as Partial<ModelManifest['lineage']>);
   const m = manifest.metrics ?? ({} as Partial<ModelManifest['metrics']>);
   const lines = [
-    `${manifest.name} v${manifest.version}${aliases.length ? `  (${aliases.join(', ')})` : ''}`,
+    `${manifest.name} v${manifest.version}${aliases.length ? `  (${aliases.join(', ')})` : ''}${rejection ? '  REJECTED' : ''}`,
+    ...(rejection ? [`  rejected     ${describeRejection(rejection).slice('rejected '.length)}`] : []),
     `  created      ${l.createdAt ?? '-'}`,
     `  classes      ${classList(manifest.classes ?? [])}`,
     `  accuracy     ${fixed(m.accuracy)}   macro-F1 ${fixed(m.macroF1)}   log-loss ${fixed(m.logLoss)}`,
@@ -147,8 +162,10 @@ function describeManifest(manifest: ModelManifest, aliases: string[], comparison
 
 function describeGc(report: GcReport, temporaryFolders: readonly string[] = []): string {
   const verb = report.dryRun ? 'would remove' : 'removed';
-  const lines = report.removed.map(
-    (r) => `${verb} ${r.kind} ${r.name} ${r.id} (${r.keys.length} object${r.keys.length === 1 ? '' : 's'})`,
+  const lines = report.removed.map((r) =>
+    r.kind === 'rejected-version'
+      ? `${verb} rejected version ${r.name} v${r.id} (${r.keys.length} object${r.keys.length === 1 ? '' : 's'}; no alias names it, its rejection record is kept)`
+      : `${verb} ${r.kind} ${r.name} ${r.id} (${r.keys.length} object${r.keys.length === 1 ? '' : 's'})`,
   );
   for (const folder of temporaryFolders)
     lines.push(`${verb} temporary folder ${folder} (its process is gone)`);
@@ -223,6 +240,8 @@ export function modelsCommands(program: Command, io: Io): void {
           cursor: flags.cursor ?? null,
         });
         const aliases = await aliasesByVersion(store, name);
+        const rejections = await store.listRejections(name);
+        const anyRejected = page.versions.some((v) => rejections.has(v.version));
         const production = await productionVersion(store, name);
         const compared = (v: VersionListing) =>
           compareLineage({ version: v.version, lineage: v.manifest?.lineage ?? null }, production);
@@ -232,6 +251,7 @@ export function modelsCommands(program: Command, io: Io): void {
             versions: page.versions.map((v) => ({
               ...v,
               aliases: aliases.get(v.version) ?? [],
+              rejected: rejections.get(v.version) ?? null,
               comparison: v.manifest ? compared(v) : null,
             })),
           },
@@ -239,8 +259,27 @@ export function modelsCommands(program: Command, io: Io): void {
             page.versions.length === 0
               ? `model "${name}" has no versions yet`
               : table(
-                  ['VERSION', 'CREATED', 'ACCURACY', 'MACRO-F1', 'COMMIT', 'PR', 'ALIASES', 'VS PRODUCTION'],
+                  [
+                    'VERSION',
+                    'CREATED',
+                    'ACCURACY',
+                    'MACRO-F1',
+                    'COMMIT',
+                    'PR',
+                    'ALIASES',
+                    'VS PRODUCTION',
+                    ...(anyRejected ? ['REJECTED'] : []),
+                  ],
                   page.versions.map((v) => {
+                    const rejection = rejections.get(v.version);
+                    // Only when the page holds a rejected version, so scripts reading other pages see no new column.
+                    const rejectedCell = anyRejected
+                      ? [
+                          rejection
+                            ? `by ${rejection.by || '?'}${rejection.reason ? `: ${rejection.reason}` : ''}`
+                            : '-',
+                        ]
+                      : [];
                     if (!v.manifest)
                       return [
                         String(v.version),
@@ -251,6 +290,7 @@ export function modelsCommands(program: Command, io: Io): void {
                         '',
                         '',
                         '',
+                        ...rejectedCell,
                       ];
                     const l = v.manifest.lineage ?? {};
                     return [
@@ -262,6 +302,7 @@ export function modelsCommands(program: Command, io: Io): void {
                       l.pullRequest ? `#${l.pullRequest}` : '-',
                       (aliases.get(v.version) ?? []).join(', ') || '-',
                       changesAgainst(compared(v)),
+                      ...rejectedCell,
                     ];
                   }),
                 ),
@@ -294,9 +335,18 @@ export function modelsCommands(program: Command, io: Io): void {
           { version: model.version, lineage: model.manifest.lineage },
           await productionVersion(store, name),
         );
+        const rejection = await store.getRejection(name, model.version);
         out.result(
-          { name, version: model.version, aliases, verified: true, manifest: model.manifest, comparison },
-          () => describeManifest(model.manifest, aliases, comparison),
+          {
+            name,
+            version: model.version,
+            aliases,
+            verified: true,
+            rejected: rejection ?? null,
+            manifest: model.manifest,
+            comparison,
+          },
+          () => describeManifest(model.manifest, aliases, comparison, rejection),
         );
       },
       io,
@@ -354,14 +404,24 @@ export function modelsCommands(program: Command, io: Io): void {
         )
         .option('--reason <text>', 'why, recorded in the alias history', '')
         .option(
+          '--force',
+          'move onto a version rejected at approval (needs --reason; the rejection is recorded with the move)',
+        )
+        .option(
           '--actor <name>',
           'who, recorded in the alias history (default: SLIPWAY_ACTOR or the user name)',
         ),
     );
-  type MoveFlags = StoreFlags & { expected?: number | 'none'; reason: string; actor?: string };
+  type MoveFlags = StoreFlags & {
+    expected?: number | 'none';
+    reason: string;
+    actor?: string;
+    force?: boolean;
+  };
   const moveOptionsOf = (flags: MoveFlags) => ({
     ...(flags.expected !== undefined ? { expected: flags.expected === 'none' ? null : flags.expected } : {}),
     reason: flags.reason,
+    ...(flags.force ? { force: true } : {}),
     ...(flags.actor ? { actor: flags.actor } : {}),
   });
   const printMove = (out: Output, record: AliasRecord) =>
@@ -403,19 +463,27 @@ export function modelsCommands(program: Command, io: Io): void {
     models
       .command('gc')
       .description(
-        'Remove files of registrations that never completed (older than the grace period); nothing else',
+        'Remove files of registrations that never completed (older than the grace period) and, with --rejected, unaliased rejected versions',
       )
       .addOption(
         new Option('--grace <duration>', 'only remove what is older than this (e.g. 24h, 30m, 0)')
           .argParser(parseDuration)
           .default(86_400_000, '24h'),
       )
-      .option('--dry-run', 'print what would be removed, remove nothing'),
-  ).action(async (flags: StoreFlags & { grace: number; dryRun?: boolean }) =>
+      .option('--dry-run', 'print what would be removed, remove nothing')
+      .option(
+        '--rejected',
+        'also remove versions rejected at approval that no alias names (their rejection records stay)',
+      ),
+  ).action(async (flags: StoreFlags & { grace: number; dryRun?: boolean; rejected?: boolean }) =>
     withStore(
       flags,
       async (store, out) => {
-        const report = await store.gc({ graceMs: flags.grace, dryRun: Boolean(flags.dryRun) });
+        const report = await store.gc({
+          graceMs: flags.grace,
+          dryRun: Boolean(flags.dryRun),
+          rejected: Boolean(flags.rejected),
+        });
         // Temporary folders of slipway processes that were killed (training jobs, endpoint caches, evaluations).
         const temporaryFolders = await sweepScratchDirs(Boolean(flags.dryRun));
         out.result({ ...report, temporaryFolders }, () => describeGc(report, temporaryFolders));

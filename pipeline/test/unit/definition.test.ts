@@ -142,7 +142,7 @@ describe('pipeline/state-machine.asl.json', () => {
     expect(approval?.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
     expect(approval?.TimeoutSecondsPath).toBe('$.approvalTimeoutSeconds');
     expect(approval?.Catch?.map((c) => [c.ErrorEquals, c.Next])).toEqual([
-      [['Rejected'], 'Rejected'],
+      [['Rejected'], 'RecordRejection'],
       [['States.Timeout'], 'ApprovalTimedOut'],
       [['States.ALL'], 'ApprovalFailed'],
     ]);

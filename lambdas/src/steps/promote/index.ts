@@ -1,4 +1,4 @@
-import { PRODUCTION_ALIAS } from '@slipway/contracts';
+import { CANDIDATE_ALIAS, PRODUCTION_ALIAS } from '@slipway/contracts';
 import {
   type AliasRecord,
   ConflictError,
@@ -35,13 +35,25 @@ const rollbackEvent = z.object({
   executionId: executionIdField,
 });
 
-/** The Promote and RollBack states' Payloads (one function, two actions). */
-export const promoteEventSchema = z.discriminatedUnion('action', [promoteEvent, rollbackEvent]);
+const rejectEvent = z.object({
+  action: z.literal('reject'),
+  model: nameField,
+  /** The registered version people rejected (or nobody approved in time). */
+  version: versionField,
+  /** The Approval state's caught error: `{Error: 'Rejected', Cause: reason}`. */
+  rejection: z.object({ Error: z.string().default('Rejected'), Cause: z.string().default('') }),
+  executionId: executionIdField,
+});
+
+/** The Promote, RollBack and RecordRejection states' Payloads (one function, three actions). */
+export const promoteEventSchema = z.discriminatedUnion('action', [promoteEvent, rollbackEvent, rejectEvent]);
 
 /** A validated promotion event. */
 export type PromoteEvent = z.output<typeof promoteEvent>;
 /** A validated rollback event. */
 export type RollbackEvent = z.output<typeof rollbackEvent>;
+/** A validated rejection event. */
+export type RejectEvent = z.output<typeof rejectEvent>;
 
 /** Which version an endpoint should serve now, and which it served before. */
 export interface DeployRequest {
@@ -217,15 +229,76 @@ export async function runRollback(input: RollbackEvent, deps: PromoteDeps): Prom
   }
 }
 
-/** Builds the Promote handler (actions `promote` and `rollback`): validates the event, then acts. */
+/** What RecordRejection recorded (the first record stands when the state runs again). */
+export interface RejectOutput {
+  readonly version: number;
+  readonly by: string;
+  readonly reason: string;
+  /** True when `candidate` named the rejected version and was cleared. */
+  readonly candidateCleared: boolean;
+}
+
+/** Decisions as the deciders leave them in the execution's area (local runtime, approval links, CLI). */
+const DECISION_FOLDERS = ['decisions/', 'approval-links/'];
+
+/**
+ * Records the rejection in the registry, so every reader (CLI, console, alias moves, gc) sees it on
+ * either backend, and clears `candidate` when it names the rejected version, so nothing proposes it.
+ * Who decided comes from the decision the decider left in the execution's area; a timeout is `timeout`.
+ */
+export async function runReject(input: RejectEvent, deps: PromoteDeps): Promise<RejectOutput> {
+  const { store } = deps;
+  const cause = input.rejection.Cause;
+  const by =
+    (await decider(store, input.executionId)) ??
+    /\(rejected by ([^)]*)\)$/.exec(cause)?.[1] ??
+    (cause === 'timeout' ? 'timeout' : '');
+  const { record } = await store.recordRejection(input.model, input.version, {
+    executionId: input.executionId,
+    by,
+    reason: cause.replace(/ \(rejected by [^)]*\)$/, ''),
+  });
+  let candidateCleared = false;
+  try {
+    await store.clearAlias(input.model, CANDIDATE_ALIAS, {
+      expected: input.version,
+      actor: deps.actor ?? 'slipway-pipeline',
+      reason: `v${input.version} rejected by ${record.by || 'an unknown decider'}`,
+    });
+    candidateCleared = true;
+  } catch (error) {
+    // A newer registration moved `candidate` on (or it is unset): leave it alone.
+    if (!(error instanceof ConflictError)) throw error;
+  }
+  return { version: record.version, by: record.by, reason: record.reason, candidateCleared };
+}
+
+async function decider(store: ModelStore, executionId: string): Promise<string | undefined> {
+  const area = store.executions(executionId);
+  for (const folder of DECISION_FOLDERS) {
+    for (const { key } of await area.list(folder)) {
+      if (!key.endsWith('.json')) continue;
+      const found = await area.getJson<{ decision?: unknown; by?: unknown }>(key).catch(() => undefined);
+      if (found?.decision === 'reject' && typeof found.by === 'string') return found.by;
+    }
+  }
+  return undefined;
+}
+
+const STATE_OF_ACTION: Record<string, string> = { rollback: 'RollBack', reject: 'RecordRejection' };
+
+/** Builds the Promote handler (actions `promote`, `rollback`, `reject`): validates the event, then acts. */
 export function createPromoteHandler(
   deps: PromoteDeps,
-): (event: unknown) => Promise<PromoteOutput | RollbackOutput> {
+): (event: unknown) => Promise<PromoteOutput | RollbackOutput | RejectOutput> {
   return async (event) => {
-    // Name the state that sent the event: the same function serves Promote and RollBack.
-    const state = (event as { action?: unknown } | null)?.action === 'rollback' ? 'RollBack' : 'Promote';
+    // Name the state that sent the event: the same function serves Promote, RollBack and RecordRejection.
+    const action = (event as { action?: unknown } | null)?.action;
+    const state = (typeof action === 'string' && STATE_OF_ACTION[action]) || 'Promote';
     const input = parseEvent(state, promoteEventSchema, event);
-    return input.action === 'promote' ? runPromote(input, deps) : runRollback(input, deps);
+    if (input.action === 'promote') return runPromote(input, deps);
+    if (input.action === 'rollback') return runRollback(input, deps);
+    return runReject(input, deps);
   };
 }
 
@@ -292,7 +365,8 @@ async function moveBack(
   if (current !== undefined && rollbackTarget(current.history) === target) {
     await store.rollbackAlias(model, PRODUCTION_ALIAS, options);
   } else {
-    await store.setAlias(model, PRODUCTION_ALIAS, target, options);
+    // Going back to what served before, even a version someone forced into production over a rejection.
+    await store.setAlias(model, PRODUCTION_ALIAS, target, { ...options, force: true });
   }
 }
 

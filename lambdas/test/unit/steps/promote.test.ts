@@ -246,3 +246,61 @@ describe('RollBack (promotion-rolls-back)', () => {
     expect(await rollback(1, null)).toEqual({ version: null, moved: false, endpoint: null });
   });
 });
+
+describe('RecordRejection', () => {
+  const reject = (version: number, cause: string, executionId = 'exec-9') =>
+    createPromoteHandler({ store, deployer, actor: 'pipeline' })({
+      action: 'reject',
+      model: 'sentiment',
+      version,
+      rejection: { Error: 'Rejected', Cause: cause },
+      executionId,
+    });
+
+  it('records who rejected the version from the decision left in the execution, and clears candidate', async () => {
+    await store.setAlias('sentiment', 'candidate', 3);
+    // What the local runtime's token registry writes when someone rejects.
+    await store
+      .executions('exec-9')
+      .put('decisions/abc.json', JSON.stringify({ decision: 'reject', by: 'carol', reason: 'too slow' }));
+    expect(await reject(3, 'too slow')).toEqual({
+      version: 3,
+      by: 'carol',
+      reason: 'too slow',
+      candidateCleared: true,
+    });
+    expect(await store.getRejection('sentiment', 3)).toMatchObject({
+      by: 'carol',
+      reason: 'too slow',
+      executionId: 'exec-9',
+    });
+    await expect(store.getAlias('sentiment', 'candidate')).rejects.toThrow(NotFoundError);
+    // Run again (a retry): the first record stands.
+    expect(await reject(3, 'other')).toMatchObject({
+      by: 'carol',
+      reason: 'too slow',
+      candidateCleared: false,
+    });
+  });
+
+  it('names a timeout, finds the decision of an approval link, and reads the decider from a console cause', async () => {
+    await store.setAlias('sentiment', 'candidate', 3);
+    expect(await reject(2, 'timeout', 'exec-a')).toMatchObject({ by: 'timeout', reason: 'timeout' });
+    // A newer registration owns candidate: left alone.
+    expect((await store.getAlias('sentiment', 'candidate')).version).toBe(3);
+    // The marker an approval link (or `slipway reject --aws`) leaves.
+    await store
+      .executions('exec-b')
+      .put(
+        'approval-links/used-n1.json',
+        JSON.stringify({ decision: 'reject', by: 'dan', at: '', via: 'link' }),
+      );
+    expect(await reject(1, 'bad labels', 'exec-b')).toMatchObject({ by: 'dan', reason: 'bad labels' });
+    // Without a store record the console names the decider in the cause.
+    expect(await reject(3, 'overfits (rejected by eve)', 'exec-c')).toMatchObject({
+      by: 'eve',
+      reason: 'overfits',
+      candidateCleared: true,
+    });
+  });
+});

@@ -21,11 +21,22 @@ test('approval-rejected: the candidate stays registered, production does not mov
     error: 'Rejected',
     cause: 'recall on negatives is too low',
   });
-  expect(statesEntered(handle.journal.history).slice(-2)).toEqual(['Approval', 'Rejected']);
+  expect(statesEntered(handle.journal.history).slice(-3)).toEqual([
+    'Approval',
+    'RecordRejection',
+    'Rejected',
+  ]);
   expect(
     handle.journal.history.some((e) => e.type === 'TaskDecided' && e.message?.includes('rejected')),
   ).toBe(true);
-  expect(await aliasVersion(f.store, 'sentiment', 'candidate')).toBe(1);
+  // The registry records who rejected the version and why; candidate no longer proposes it.
+  expect(await f.store.getRejection('sentiment', 1)).toMatchObject({
+    version: 1,
+    executionId: handle.id,
+    by: 'bo',
+    reason: 'recall on negatives is too low',
+  });
+  expect(await aliasVersion(f.store, 'sentiment', 'candidate')).toBeNull();
   expect(await aliasVersion(f.store, 'sentiment', 'production')).toBeNull();
   // A second decision on a finished execution is refused.
   await expect(rejectExecution(f.store, handle.id, 'bo', 'again')).rejects.toThrow(/already failed/);

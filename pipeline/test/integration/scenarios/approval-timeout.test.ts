@@ -14,11 +14,13 @@ test('approval-timeout: nobody decides, the candidate is rejected with reason ti
     error: 'Rejected',
     cause: 'timeout',
   });
-  expect(statesEntered(handle.journal.history).slice(-3)).toEqual([
+  expect(statesEntered(handle.journal.history).slice(-4)).toEqual([
     'Approval',
     'ApprovalTimedOut',
+    'RecordRejection',
     'Rejected',
   ]);
+  expect(await f.store.getRejection('sentiment', 1)).toMatchObject({ by: 'timeout', reason: 'timeout' });
   expect(handle.journal.history.find((e) => e.type === 'StateFailed')).toMatchObject({
     state: 'Approval',
     error: 'States.Timeout',

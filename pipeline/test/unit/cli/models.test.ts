@@ -335,6 +335,94 @@ describe('slipway models', () => {
     expect(await readdir(tmp)).toEqual([`slipway-evaluate-${process.pid}-live`]);
   });
 
+  it('marks rejected versions, moves an alias onto one only with --force and a reason, and gc removes unaliased ones', async () => {
+    await seed(3);
+    await store.setAlias('sentiment', 'production', 1);
+    await store.recordRejection('sentiment', 2, {
+      executionId: 'exec-commit2',
+      by: 'carol',
+      reason: 'worse on refunds',
+      at: '2026-12-06T10:00:00.000Z',
+    });
+
+    const list = await slipway('models', 'list', 'sentiment', '--store', uri);
+    expect(list.stdout.split('\n')[0]).toMatch(/VS PRODUCTION {2}REJECTED$/);
+    expect(list.stdout.split('\n').map((l) => l.split(/ {2,}/).at(-1))).toEqual([
+      expect.stringContaining('REJECTED'),
+      '-',
+      'by carol: worse on refunds',
+      '-',
+      '',
+    ]);
+    const json = JSON.parse((await slipway('models', 'list', 'sentiment', '--store', uri, '--json')).stdout);
+    expect(json.versions.map((v: { rejected: { by: string } | null }) => v.rejected?.by ?? null)).toEqual([
+      null,
+      'carol',
+      null,
+    ]);
+    const show = await slipway('models', 'show', 'sentiment', '2', '--store', uri);
+    expect(show.stdout.split('\n').slice(0, 2)).toEqual([
+      'sentiment v2  REJECTED',
+      '  rejected     by carol at 2026-12-06T10:00:00.000Z: worse on refunds',
+    ]);
+
+    const refused = await slipway('models', 'set-alias', 'sentiment', 'production', '2', '--store', uri);
+    expect(refused.code).toBe(EXIT_CODES.failed);
+    expect(refused.stderr).toContain(
+      'version 2 of model "sentiment" was rejected by carol at 2026-12-06T10:00:00.000Z: worse on refunds; ' +
+        'if it must serve anyway, pass --force with --reason "..."',
+    );
+    const noReason = await slipway(
+      'models',
+      'set-alias',
+      'sentiment',
+      'production',
+      '2',
+      '--force',
+      '--store',
+      uri,
+    );
+    expect(noReason.code).toBe(EXIT_CODES.failed);
+    expect(noReason.stderr).toContain('say why with a reason');
+    expect((await store.getAlias('sentiment', 'production')).version).toBe(1);
+
+    const forced = await slipway(
+      'models',
+      'set-alias',
+      'sentiment',
+      'staging',
+      '2',
+      '--force',
+      '--reason',
+      'compare by hand',
+      '--actor',
+      'dave',
+      '--store',
+      uri,
+    );
+    expect(forced.code).toBe(0);
+    const history = await slipway('models', 'aliases', 'sentiment', 'staging', '--store', uri);
+    expect(history.stdout).toMatch(
+      /set {7}unset -> v2 {2}by dave: compare by hand {2}\[forced onto a version rejected by carol at 2026-12-06T10:00:00.000Z: worse on refunds\]/,
+    );
+
+    // Aliased by staging: gc keeps it; once staging moves away, gc --rejected removes it and says so.
+    expect((await slipway('models', 'gc', '--rejected', '--grace', '0', '--store', uri)).stdout).toBe(
+      'nothing to remove\n',
+    );
+    await store.setAlias('sentiment', 'staging', 3);
+    expect((await slipway('models', 'gc', '--grace', '0', '--store', uri)).stdout).toBe(
+      'nothing to remove\n',
+    );
+    const gc = await slipway('models', 'gc', '--rejected', '--grace', '0', '--store', uri);
+    expect(gc.stdout).toBe(
+      'removed rejected version sentiment v2 (3 objects; no alias names it, its rejection record is kept)\n',
+    );
+    expect((await slipway('models', 'show', 'sentiment', '2', '--store', uri)).code).toBe(
+      EXIT_CODES.notFound,
+    );
+  });
+
   it('reads the store from SLIPWAY_STORE when --store is not given', async () => {
     await seed(1);
     const saved = process.env.SLIPWAY_STORE;
