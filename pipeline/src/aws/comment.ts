@@ -1,7 +1,6 @@
 import { PRODUCTION_ALIAS } from '@slipway/contracts';
-import type { CompactEvaluation, EvaluationReport } from '@slipway/lambdas';
+import { type CompactEvaluation, classChanges, type EvaluationReport, topConfusions } from '@slipway/lambdas';
 import type { ModelStore } from '@slipway/model-store';
-import { readExecutionRecord } from '../runtime/history.js';
 import type { ExecutionProgress } from './executions.js';
 
 /** One registered version in the trend the comment charts. */
@@ -34,30 +33,26 @@ export interface PrCommentInput {
 
 /**
  * The latest `limit` versions of a model with their figures, production and rejections, oldest first.
- * A version is rejected when its execution's record in the store ended in `Rejected` (executions the
- * local runtime ran; AWS keeps its history in Step Functions, so there none is marked).
+ * Rejections are the registry's records (the RecordRejection state writes them, on AWS as locally).
  */
 export async function readVersionTrend(store: ModelStore, model: string, limit = 10): Promise<TrendPoint[]> {
-  const [page, aliases] = await Promise.all([
+  const [page, aliases, rejections] = await Promise.all([
     store.listVersions(model, { limit, cursor: null }),
     store.listAliases(model).catch(() => []),
+    store.listRejections(model).catch(() => new Map<number, unknown>()),
   ]);
   const production = aliases.find((a) => a.alias === PRODUCTION_ALIAS)?.version;
-  const points = await Promise.all(
-    page.versions.map(async (v): Promise<TrendPoint | null> => {
-      const m = v.manifest?.metrics;
-      if (!m || typeof m.accuracy !== 'number' || typeof m.macroF1 !== 'number') return null;
-      const id = v.manifest?.lineage?.executionId;
-      const record = id ? await readExecutionRecord(store, id).catch(() => null) : null;
-      return {
-        version: v.version,
-        accuracy: m.accuracy,
-        macroF1: m.macroF1,
-        production: v.version === production,
-        rejected: record !== null && record.status === 'FAILED' && record.currentState === 'Rejected',
-      };
-    }),
-  );
+  const points = page.versions.map((v): TrendPoint | null => {
+    const m = v.manifest?.metrics;
+    if (!m || typeof m.accuracy !== 'number' || typeof m.macroF1 !== 'number') return null;
+    return {
+      version: v.version,
+      accuracy: m.accuracy,
+      macroF1: m.macroF1,
+      production: v.version === production,
+      rejected: rejections.has(v.version),
+    };
+  });
   return points.filter((p): p is TrendPoint => p !== null).reverse();
 }
 
@@ -115,6 +110,54 @@ function headline(input: PrCommentInput): string {
   return `the execution ended ${progress.status}${progress.error ? ` in ${progress.error}` : ''}`;
 }
 
+/** Up to this many classes, the table lists every class by name; above it, the review layout. */
+const ALL_CLASSES_UP_TO = 12;
+/** Classes in the main table above {@link ALL_CLASSES_UP_TO}: those that changed most. */
+const TOP_CLASSES = 10;
+const TOP_CONFUSIONS = 5;
+/** GitHub refuses a comment body over 65,536 characters; this leaves room for the rest of the comment. */
+const CLASS_TEXT_BUDGET = 50_000;
+
+/** A class name as Markdown code, without what breaks a table cell, cut at 60 characters. */
+const className = (cls: string) => {
+  const clean = cls.replace(/[|`\n\r]/g, '');
+  return `\`${clean.length > 60 ? `${clean.slice(0, 59)}…` : clean}\``;
+};
+const delta = (d: number | null) =>
+  d === null ? '—' : `${d > 0 ? '+' : d < 0 ? '−' : '±'}${(Math.abs(d) * 100).toFixed(1)}`;
+
+/** One class's F1 for the candidate and production, and the change, whatever the report holds. */
+interface ClassRow {
+  readonly cls: string;
+  readonly candidate: number | undefined;
+  readonly production: number | undefined;
+  readonly delta: number | null;
+}
+
+/**
+ * Classes ordered for review: with the full report, by how much F1 moved against production (the
+ * terminal prompt's and the console's order); with the compact figures only, the weakest first.
+ */
+function classRows(evaluation: CompactEvaluation, report: EvaluationReport | null | undefined): ClassRow[] {
+  const productionPerClass = report?.production?.metrics.perClass;
+  const productionF1 = (cls: string) =>
+    productionPerClass && Object.hasOwn(productionPerClass, cls) ? productionPerClass[cls]?.f1 : undefined;
+  if (report?.candidate?.metrics?.perClass && report.candidate.metrics.classes) {
+    return classChanges(report).map((c) => ({
+      cls: c.class,
+      candidate: c.candidate.f1,
+      production: c.production?.f1,
+      delta: c.deltaF1,
+    }));
+  }
+  return Object.entries(evaluation.candidate.perClassF1)
+    .map(([cls, f1]) => {
+      const production = productionF1(cls);
+      return { cls, candidate: f1, production, delta: production === undefined ? null : f1 - production };
+    })
+    .sort((a, b) => (a.candidate ?? 0) - (b.candidate ?? 0) || a.cls.localeCompare(b.cls));
+}
+
 function table(
   evaluation: CompactEvaluation,
   report: EvaluationReport | null | undefined,
@@ -123,18 +166,77 @@ function table(
   const production = evaluation.production;
   const candidateLabel = version === null ? 'candidate' : `candidate v${version}`;
   const productionLabel = production === null ? 'production (none)' : `production v${production.version}`;
-  const productionPerClass = report?.production?.metrics.perClass;
-  const classes = Object.keys(evaluation.candidate.perClassF1).sort();
-  return [
+  const head = [
     `| | ${candidateLabel} | ${productionLabel} |`,
     '|---|---:|---:|',
     `| accuracy | ${pct(evaluation.candidate.accuracy)} | ${pct(production?.accuracy)} |`,
     `| macro-F1 | ${pct(evaluation.candidate.macroF1)} | ${pct(production?.macroF1)} |`,
-    ...classes.map(
-      (cls) =>
-        `| F1 \`${cls.replace(/[|`]/g, '')}\` | ${pct(evaluation.candidate.perClassF1[cls])} | ${pct(productionPerClass && Object.hasOwn(productionPerClass, cls) ? productionPerClass[cls]?.f1 : undefined)} |`,
-    ),
   ];
+  const rows = classRows(evaluation, report);
+  if (rows.length <= ALL_CLASSES_UP_TO) {
+    return [
+      ...head,
+      ...[...rows]
+        .sort((a, b) => a.cls.localeCompare(b.cls))
+        .map((r) => `| F1 ${className(r.cls)} | ${pct(r.candidate)} | ${pct(r.production)} |`),
+    ];
+  }
+  // Many classes: the ones that changed most, the top confusions, the rest folded away.
+  const row = (r: ClassRow) =>
+    `| ${className(r.cls)} | ${pct(r.candidate)} | ${pct(r.production)} | ${delta(r.delta)} |`;
+  const classHead = [
+    `| F1 by class | ${candidateLabel} | ${productionLabel} | change (points) |`,
+    '|---|---:|---:|---:|',
+  ];
+  const top = rows.slice(0, TOP_CLASSES);
+  const rest = rows.slice(TOP_CLASSES);
+  const byChange = Boolean(report?.candidate?.metrics?.perClass);
+  const lines = [
+    ...head,
+    '',
+    `**${rows.length} classes**; the ${top.length} that ${byChange ? 'changed most against production' : 'score lowest'} first:`,
+    '',
+    ...classHead,
+    ...top.map(row),
+  ];
+  const metrics = report?.candidate?.metrics;
+  if (metrics?.confusion && metrics.classes) {
+    const confusions = topConfusions(metrics, TOP_CONFUSIONS, report?.production?.metrics);
+    if (confusions.length > 0) {
+      lines.push(
+        '',
+        'Top confusions (actual → predicted, test rows of the candidate):',
+        '',
+        ...confusions.map(
+          (c) =>
+            `- ${className(c.actual)} → ${className(c.predicted)}: ${c.count} of ${c.support} (${pct(c.rate)})` +
+            `${c.productionCount === null ? '' : `; production ${c.productionCount}`}`,
+        ),
+      );
+    }
+  }
+  let budget = CLASS_TEXT_BUDGET - lines.join('\n').length;
+  const folded: string[] = [];
+  for (const r of rest) {
+    const text = row(r);
+    if (budget - text.length - 1 < 0) break;
+    budget -= text.length + 1;
+    folded.push(text);
+  }
+  const left = rest.length - folded.length;
+  lines.push(
+    '',
+    `<details><summary>The other ${rest.length} classes</summary>`,
+    '',
+    ...classHead,
+    ...folded,
+    ...(left > 0
+      ? ['', `… and ${left} more: \`slipway executions show\` or the console lists every class.`]
+      : []),
+    '',
+    '</details>',
+  );
+  return lines;
 }
 
 /**

@@ -174,3 +174,103 @@ describe('the pull request comment', () => {
     expect(text).not.toContain('slipway approve');
   });
 });
+
+/**
+ * A full report for `names`: candidate F1 0.70 for every class but the moved ones, production 0.70 minus
+ * a small, class-dependent step; `moved` sets a class's candidate F1 outright. One large confusion.
+ */
+function manyClassReport(names: string[], moved: Record<string, number> = {}): EvaluationReport {
+  const perClass = (f1: (name: string, i: number) => number) =>
+    Object.fromEntries(
+      names.map((n, i) => [n, { precision: f1(n, i), recall: f1(n, i), f1: f1(n, i), support: 20 }]),
+    );
+  const confusion = (big: number) =>
+    names.map((_, i) =>
+      names.map((__, j) => (i === j ? 14 : i === 5 && j === 6 ? big : j === (i + 1) % names.length ? 1 : 0)),
+    );
+  const candidate = { classes: names, perClass: perClass((n) => moved[n] ?? 0.7), confusion: confusion(9) };
+  const production = {
+    classes: names,
+    perClass: perClass((_, i) => 0.7 - (i % 5) / 100),
+    confusion: confusion(4),
+  };
+  return {
+    candidate: { metrics: candidate },
+    production: { version: 3, metrics: production },
+  } as unknown as EvaluationReport;
+}
+
+const compactOf = (report: EvaluationReport) => ({
+  ...evaluation,
+  candidate: {
+    accuracy: 0.61,
+    macroF1: 0.6,
+    perClassF1: Object.fromEntries(
+      Object.entries(report.candidate.metrics.perClass).map(([n, m]) => [n, (m as { f1: number }).f1]),
+    ),
+  },
+});
+
+const commentFor = (report: EvaluationReport) =>
+  renderPrComment({
+    model: 'tickets',
+    executionName: 'e43',
+    executionArn: ARN,
+    stage: 'dev',
+    progress: progress({ evaluation: compactOf(report) }),
+    report,
+  });
+
+describe('the pull request comment with many classes', () => {
+  const names = (count: number, prefix = 'topic') =>
+    Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(3, '0')}`);
+
+  it('43 classes: the ten that changed most first, the top confusions, the other 33 folded in <details>', () => {
+    const classes = names(43);
+    const text = commentFor(manyClassReport(classes, { 'topic-017': 0.95, 'topic-030': 0.4 }));
+    const lines = text.split('\n');
+    const at = lines.indexOf('| F1 by class | candidate v4 | production v3 | change (points) |');
+    expect(lines[at - 2]).toBe('**43 classes**; the 10 that changed most against production first:');
+    // topic-030 fell 30 points, topic-017 rose 25 (production 0.70 - 0.02 = 0.68 → 0.95 is +27).
+    expect(lines.slice(at + 2, at + 4)).toEqual([
+      '| `topic-030` | 40.0% | 70.0% | −30.0 |',
+      '| `topic-017` | 95.0% | 68.0% | +27.0 |',
+    ]);
+    const mainRows = lines.slice(at + 2, lines.indexOf('', at));
+    expect(mainRows).toHaveLength(10);
+    expect(text).toContain(
+      'Top confusions (actual → predicted, test rows of the candidate):\n\n- `topic-005` → `topic-006`: 9 of 23 (39.1%); production 4\n',
+    );
+    expect(lines.filter((l) => l.startsWith('- `'))).toHaveLength(5);
+    const details = text.slice(
+      text.indexOf('<details><summary>The other 33 classes</summary>'),
+      text.indexOf('</details>'),
+    );
+    expect(details.split('\n').filter((l) => l.startsWith('| `'))).toHaveLength(33);
+    // Every class exactly once in a table row, none cut.
+    for (const name of classes) expect(lines.filter((l) => l.startsWith(`| \`${name}\` |`))).toHaveLength(1);
+  });
+
+  it('2 classes: every class in the one table, no fold', () => {
+    const text = commentFor(manyClassReport(['negative', 'positive']));
+    expect(text).toContain('| F1 `negative` | 70.0% | 70.0% |\n| F1 `positive` | 70.0% | 69.0% |\n');
+    expect(text).not.toContain('<details>');
+    expect(text).not.toContain('Top confusions');
+  });
+
+  it('200 classes with long names stay under GitHub’s 65,536 characters with every class listed; 1,000 are cut with a note', () => {
+    const long = names(
+      200,
+      'billing-and-payment-question-about-an-invoice-that-was-sent-twice-to-the-customer',
+    );
+    const text = commentFor(manyClassReport(long));
+    expect(text.length).toBeLessThan(65_536);
+    expect(text).toContain('<details><summary>The other 190 classes</summary>');
+    expect(text.split('\n').filter((l) => l.startsWith('| `'))).toHaveLength(200);
+    expect(text).not.toContain('more: `slipway executions show`');
+
+    const huge = commentFor(manyClassReport(names(1000, long[0] as string)));
+    expect(huge.length).toBeLessThan(65_536);
+    expect(huge).toMatch(/… and \d+ more: `slipway executions show` or the console lists every class\./);
+  });
+});
