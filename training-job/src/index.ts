@@ -6,6 +6,7 @@ export { computeMetrics } from './model/metrics.js';
 export {
   OnnxClassifier,
   openModel,
+  ortReason,
   type RawPredictions,
   readManifest,
   type SessionOptions,

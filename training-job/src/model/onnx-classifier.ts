@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelManifest } from '@slipway/contracts';
 import * as ort from 'onnxruntime-node';
+import { onnxruntimeVersion } from '../versions.js';
 import type { Classifier, Prediction } from './classifier.js';
 import { ModelFileError } from './errors.js';
 
@@ -80,6 +81,36 @@ export class OnnxClassifier implements Classifier {
   }
 }
 
+/**
+ * What onnxruntime said, without its C++ frame: the first line of its message, minus the
+ * `/onnxruntime_src/…/model.cc:202 onnxruntime::Model::Model(…) ` source location and signature it
+ * prefixes to assertion failures, which tell a user nothing.
+ * @example ortReason(new Error('/onnxruntime_src/x.cc:1 f(int) Bad thing')) // 'Bad thing'
+ */
+export function ortReason(error: unknown): string {
+  const text = (error instanceof Error ? error.message : String(error)).split('\n')[0]?.trim() ?? '';
+  const located = /^(.*?)\/onnxruntime_src\/\S+:\d+ /.exec(text);
+  if (!located) return text.replace(/\.$/, '');
+  // Skip the function signature: up to the parenthesis that closes its argument list.
+  let rest = text.slice(located[0].length);
+  const open = rest.indexOf('(');
+  if (open >= 0) {
+    let depth = 0;
+    for (let i = open; i < rest.length; i++) {
+      if (rest[i] === '(') depth++;
+      else if (rest[i] === ')' && --depth === 0) {
+        rest = rest.slice(i + 1);
+        break;
+      }
+    }
+  }
+  const reason = rest
+    .replace(/^\s*(const\s*)?/, '')
+    .trim()
+    .replace(/\.$/, '');
+  return `${located[1] ?? ''}${reason || text}`.trim();
+}
+
 export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 /** Reads and parses a folder's manifest.json. */
@@ -135,7 +166,9 @@ export async function openModel(
   const classifier = await OnnxClassifier.fromBytes(model, manifest.classes, options).catch(
     (cause: unknown) => {
       throw new ModelFileError(
-        `onnxruntime cannot load ${join(dir, 'model.onnx')}: ${(cause as Error).message}`,
+        `onnxruntime ${onnxruntimeVersion} cannot load ${join(dir, 'model.onnx')}: ${ortReason(cause)}. ` +
+          'The file is whole (its sha256 matches the manifest) but is not a model this onnxruntime runs: ' +
+          'train it again with this slipway, or serve it with the onnxruntime it was trained with',
         {
           cause,
         },

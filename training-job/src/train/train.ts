@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Lineage, Metrics, ModelManifest } from '@slipway/contracts';
 import type { Dataset } from '../data/types.js';
 import { computeMetrics } from '../model/metrics.js';
-import { OnnxClassifier, sha256 } from '../model/onnx-classifier.js';
+import { OnnxClassifier, ortReason, sha256 } from '../model/onnx-classifier.js';
 import { buildOnnxModel, modelMetadata, type TextModel } from '../onnx/graph.js';
 import { onnxruntimeVersion, trainerVersion } from '../versions.js';
 import { ModelExportError, TrainingError } from './errors.js';
@@ -197,7 +197,7 @@ export async function openExported(
   return OnnxClassifier.fromBytes(modelBytes, classes).catch((cause: unknown) => {
     throw new ModelExportError(
       `onnxruntime ${onnxruntimeVersion} refuses the model exported for ${describe(hp)}: ` +
-        `${firstLine((cause as Error).message)}. Nothing was written; this is a defect in slipway's ` +
+        `${ortReason(cause)}. Nothing was written; this is a defect in slipway's ` +
         'exporter, not in your data: train with other n-gram settings meanwhile.',
       { cause },
     );
@@ -208,8 +208,6 @@ export async function openExported(
 function describe(hp: Hyperparameters): string {
   return `analyzer=${hp.analyzer} ngram_min=${hp.ngramMin} ngram_max=${hp.ngramMax} sublinear_tf=${hp.sublinearTf}`;
 }
-
-const firstLine = (text: string) => text.split('\n')[0]?.trim() ?? text;
 
 /** A few short test texts covering every predicted class, so a serving host can check it agrees. */
 function pickSelfTest(
