@@ -36,8 +36,13 @@ export interface SigV4Server {
 const AUTHORIZATION =
   /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=[0-9a-f]{64}$/;
 
-/** Why the request's signature does not hold, or null when it does. */
-function check(
+/** The access key id a SigV4 `authorization` header names, or null when it is not one. */
+export function signingKeyId(authorization: string | undefined): string | null {
+  return AUTHORIZATION.exec(authorization ?? '')?.[1] ?? null;
+}
+
+/** Why the request's signature does not hold, or null when it does; `signed` lists the signed headers. */
+export function verifySigV4(
   req: IncomingMessage,
   body: Buffer,
   scope: SigV4ServerScope,
@@ -91,7 +96,7 @@ export async function startSigV4Server(
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
-    const { problem, signed } = check(req, body, scope, maxSkewMs);
+    const { problem, signed } = verifySigV4(req, body, scope, maxSkewMs);
     const path = req.url ?? '/';
     requests.push({ method: req.method ?? '', path, signedHeaders: signed, problem });
     const answer =

@@ -1,7 +1,10 @@
 // The inference function's Function URL and its canary alarm, as doubles on loopback: requests go to the
 // version the `live` alias routes them to (weights included), and each version serves the image it was
 // published from, pulled out of the registry: a model image serves its /opt/model with the real inference
-// server, the base image (no model) fails every request as the real one does.
+// server, the base image (no model) fails every request as the real one does. With IAM auth, each request
+// must be SigV4-signed (service lambda) by a known caller whose identity policy allows both
+// lambda:InvokeFunctionUrl and lambda:InvokeFunction via the URL on the alias, as Lambda checks it:
+// https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -18,14 +21,40 @@ import {
 } from '@slipway/lambdas';
 import { openModel } from '@slipway/training-job';
 import type { LambdaDouble, LambdaVersion } from '../../../../test-helpers/aws-lambda-double.js';
+import { authorize, type PolicyDocument } from '../../../../test-helpers/iam-policy.js';
+import { signingKeyId, verifySigV4 } from '../../../../test-helpers/sigv4-server.js';
 
 const run = promisify(execFile);
+
+/** A principal that may sign requests: its keys and its identity policy. */
+export interface FunctionUrlCaller {
+  readonly name: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  readonly policy: PolicyDocument;
+}
+
+/** AuthType AWS_IAM: who may call, in which region, and the ARN of the alias the URL is on. */
+export interface FunctionUrlIamAuth {
+  readonly region: string;
+  readonly aliasArn: string;
+  readonly callers: readonly FunctionUrlCaller[];
+}
+
+/** One request the URL refused, and why. */
+export interface FunctionUrlRefusal {
+  readonly caller: string | null;
+  readonly reason: string;
+}
 
 /** A Function URL on the `live` alias of a {@link LambdaDouble}. */
 export interface FunctionUrlDouble {
   readonly url: string;
   /** Requests answered, by Lambda version and status class, since the start. */
   readonly answered: { version: string; status: number; at: number }[];
+  /** Requests refused before reaching the function (IAM auth), in order. */
+  readonly refused: FunctionUrlRefusal[];
   /** The next version published after this call answers 503 to everything (a broken image). */
   breakNextVersion(): void;
   /** Runs one version with a Function URL event (payload 2.0), as Lambda's Invoke would. */
@@ -37,7 +66,9 @@ export interface FunctionUrlDouble {
 export async function startFunctionUrl(
   lambda: LambdaDouble,
   registry: RegistryClient,
+  auth: FunctionUrlIamAuth | null = null,
 ): Promise<FunctionUrlDouble> {
+  const refused: FunctionUrlRefusal[] = [];
   const work = await mkdtemp(join(tmpdir(), 'slipway-function-url-'));
   const servers = new Map<string, Promise<InferenceServer | null>>();
   const broken = new Set<string>();
@@ -123,9 +154,46 @@ export async function startFunctionUrl(
     };
   };
 
+  /** Why an IAM-auth URL refuses the request (signature, then the caller's identity policy), or null. */
+  const refusal = (req: IncomingMessage, body: Buffer): FunctionUrlRefusal | null => {
+    if (auth === null) return null;
+    const keyId = signingKeyId(req.headers.authorization);
+    const caller = auth.callers.find((c) => c.accessKeyId === keyId);
+    if (caller === undefined)
+      return { caller: null, reason: keyId === null ? 'not signed' : `unknown access key ${keyId}` };
+    const { problem } = verifySigV4(
+      req,
+      body,
+      { ...caller, region: auth.region, service: 'lambda' },
+      300_000,
+    );
+    if (problem !== null) return { caller: caller.name, reason: problem };
+    // Both actions, on the alias the URL belongs to, with the condition keys a URL request carries.
+    const context = { 'lambda:FunctionUrlAuthType': 'AWS_IAM', 'lambda:InvokedViaFunctionUrl': 'true' };
+    for (const action of ['lambda:InvokeFunctionUrl', 'lambda:InvokeFunction']) {
+      const decision = authorize(caller.policy, { action, resource: auth.aliasArn, context });
+      if (decision !== 'allowed')
+        return { caller: caller.name, reason: `${action} on ${auth.aliasArn}: ${decision}` };
+    }
+    return null;
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    const denied = refusal(req, Buffer.concat(chunks));
+    if (denied !== null) {
+      // An IAM-auth URL answers 403 Forbidden before the function runs; no version answered it.
+      refused.push(denied);
+      const text = JSON.stringify({ Message: 'Forbidden' });
+      res.writeHead(403, {
+        'content-type': 'application/json',
+        'x-amzn-errortype': 'AccessDeniedException',
+        'content-length': Buffer.byteLength(text),
+      });
+      res.end(text);
+      return;
+    }
     const route = pick();
     if (!route) return answer(res, '?', 404, { Message: 'Function URL not found' });
     if (isBroken(route.version)) return answer(res, route.version, 503, { Message: 'Service Unavailable' });
@@ -148,6 +216,7 @@ export async function startFunctionUrl(
   return {
     url: `http://127.0.0.1:${port}/`,
     answered,
+    refused,
     invoke,
     breakNextVersion: () => {
       const published = lambda.routes().map((r) => Number(r.version));

@@ -3,7 +3,9 @@
 // real image deployer, which composes model images in a real registry with immutable tags (Debian's
 // docker-registry behind a proxy that refuses tag overwrites as ECR does) and moves the `live` alias of a
 // Lambda double that refuses what Lambda refuses; the smoke test calls a Function URL double that serves
-// each version's image. One stage, four executions, in order:
+// each version's image and, like a URL with AWS_IAM auth, lets through only SigV4-signed requests of a
+// role whose policy (the SmokeTest role's, as the CDK app synthesizes it) allows both URL actions. One
+// stage, four executions, in order:
 //   1. the first model fails its smoke test: production unset, live back on the stack's base version;
 //   2. the first promotion: live moves at once (no model to canary against), smoke test passes;
 //   3. trained on Fargate, the second promotion: a canary that reports nobody called, smoke test passes;
@@ -21,6 +23,7 @@ import {
   lambdaImageDeployer,
   parseImageReference,
   RegistryClient,
+  signedFetch,
   storeModelImageBuilder,
 } from '@slipway/lambdas';
 import { type ModelStore, openStore } from '@slipway/model-store';
@@ -36,6 +39,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { LambdaDouble } from '../../../../test-helpers/aws-lambda-double.js';
 import { pushBaseImage } from '../../../../test-helpers/oci-base-image.js';
 import { type LocalRegistry, startRegistry } from '../../../../test-helpers/oci-registry.js';
+import { type SynthesizedCallers, synthesizedCallers } from '../../../../test-helpers/synthesized-roles.js';
 import { alarmDouble, type FunctionUrlDouble, startFunctionUrl } from '../../helpers/aws/function-url.js';
 import { aliasVersion, statesEntered, waitingForApproval } from '../../helpers/pipeline.js';
 
@@ -50,6 +54,13 @@ let lambda: LambdaDouble;
 let url: FunctionUrlDouble;
 let dataset: { name: string; sha256: string };
 let composed = 0;
+let roles: SynthesizedCallers;
+// The SmokeTest function's temporary credentials (its role's session).
+const SMOKE_TEST_KEYS = {
+  accessKeyId: 'ASIASMOKETESTROLEXXX',
+  secretAccessKey: 'smoke-test-secret',
+  sessionToken: 'smoke-test-session',
+};
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'slipway-aws-doubles-'));
@@ -64,7 +75,12 @@ beforeAll(async () => {
     functionName: FUNCTION,
     baseImageUri: `${registry.host}/slipway-dev/inference-base@${base.manifestDigest}`,
   });
-  url = await startFunctionUrl(lambda, client);
+  roles = synthesizedCallers('dev');
+  url = await startFunctionUrl(lambda, client, {
+    region: roles.region,
+    aliasArn: roles.aliasArn,
+    callers: [{ name: 'SmokeTest role', ...SMOKE_TEST_KEYS, policy: roles.smokeTest }],
+  });
   lambda.onInvoke((version, event) => url.invoke(version, event));
 }, 120_000);
 
@@ -108,6 +124,8 @@ function runtime(promote: LambdaHandler = createPromoteHandler({ store, deployer
       [LOCAL_FUNCTION_NAMES.ApprovalFunctionArn]: createApprovalHandler({ store, notify: () => {} }),
       [LOCAL_FUNCTION_NAMES.PromoteFunctionArn]: promote,
       [LOCAL_FUNCTION_NAMES.SmokeTestFunctionArn]: createSmokeTestHandler({
+        // As its entry point does for ENDPOINT_AUTH=AWS_IAM: requests signed with the role's credentials.
+        fetch: signedFetch(roles.region, { credentials: SMOKE_TEST_KEYS }),
         // Generous: the first request to a new version pulls its image and loads its model.
         timeoutMs: 15_000,
         requestTimeoutMs: 30_000,
@@ -243,4 +261,6 @@ test('aws-promotions-through-doubles: a failed first version, two promotions (on
   expect(lambda.alias()).toMatchObject({ functionVersion: live4, weights: {} });
   expect(promotionOf(resumed.journal.history)).toMatchObject({ version: 4, previous: 3, restore: live3 });
   expect(await aliasVersion(store, 'sentiment', 'production')).toBe(4);
+  // Every smoke test request was signed and authorized: the URL refused none.
+  expect(url.refused).toEqual([]);
 }, 300_000);
