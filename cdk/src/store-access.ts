@@ -55,7 +55,7 @@ export function storeStatements(bucket: s3.IBucket, grants: readonly AreaGrant[]
     new iam.PolicyStatement({
       actions: ['s3:ListBucket'],
       resources: [bucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': grants.map(({ area }) => `${area}/*`) } },
+      conditions: { StringLike: { 's3:prefix': [...new Set(grants.map(({ area }) => `${area}/*`))] } },
     }),
   );
   return statements;

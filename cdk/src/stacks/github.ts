@@ -75,7 +75,10 @@ export class GitHubStack extends Stack {
             }),
             new iam.PolicyStatement({
               sid: 'ReadExecutions',
-              actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+              // Not GetExecutionHistory: the history holds the Approval task's parameters, task token
+              // included, and IAM cannot withhold them. The CLI follows an execution through
+              // DescribeExecution and the records the steps write in the store.
+              actions: ['states:DescribeExecution'],
               resources: [executions],
             }),
             new iam.PolicyStatement({
@@ -87,11 +90,13 @@ export class GitHubStack extends Stack {
               ],
             }),
             // The CLI puts the pull request's dataset into the store before starting (content-addressed,
-            // create-only: the role cannot overwrite a dataset) and reads the evaluation report
-            // afterwards, and nothing else of an execution's area: the approval's task token is kept there.
+            // create-only: the role cannot overwrite a dataset) and follows the execution through the
+            // evaluation report and the approval request (neither holds a token), nothing else of an
+            // execution's area: the approval's task token is kept there.
             ...storeStatements(props.modelStore, [
               { area: 'datasets', access: 'create' },
               { area: 'executions', access: 'read', keys: '*/evaluation.json' },
+              { area: 'executions', access: 'read', keys: '*/approval-request.json' },
             ]),
           ],
         }),

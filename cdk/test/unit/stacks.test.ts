@@ -569,26 +569,32 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
     const allActions = statements.flatMap((st) => st.actions);
     expect(allActions).not.toContain('states:SendTaskSuccess');
     expect(allActions).not.toContain('states:SendTaskFailure');
+    expect(allActions).not.toContain('states:GetExecutionHistory');
     expect(statements).toEqual([
       {
         actions: ['states:DescribeStateMachine', 'states:ListExecutions', 'states:StartExecution'],
         resource: expect.stringMatching(/^<import:slipway-.*-pipeline:ExportsOutputRefStateMachine/),
       },
+      // Not GetExecutionHistory: the history holds the approval's task token.
       {
-        actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+        actions: ['states:DescribeExecution'],
         resource: expect.stringMatching(/:execution:<import:slipway-.*-pipeline:.*StateMachine.*Name.*>:\*$/),
       },
       {
         actions: ['cloudformation:DescribeStacks'],
         resource: expect.stringMatching(new RegExp(`:stack/slipway-${stage}-pipeline/\\*$`)),
       },
-      // slipway start --aws: read datasets and the evaluation report (never the approval's task token)...
+      // slipway start --aws: read datasets, the evaluation report and the approval request (never the
+      // approval's task token)...
       {
         actions: ['s3:GetObject'],
         resource: [
           expect.stringMatching(/^<import:slipway-.*-storage:.*ModelStore.*Arn.*>\/datasets\/\*$/),
           expect.stringMatching(
             /^<import:slipway-.*-storage:.*ModelStore.*Arn.*>\/executions\/\*\/evaluation\.json$/,
+          ),
+          expect.stringMatching(
+            /^<import:slipway-.*-storage:.*ModelStore.*Arn.*>\/executions\/\*\/approval-request\.json$/,
           ),
         ],
       },

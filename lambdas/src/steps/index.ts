@@ -47,6 +47,7 @@ export type { LatencyReport, TestRow } from './evaluate/measure.js';
 export {
   type CompactEvaluation,
   compactEvaluationSchema,
+  compactReport,
   EVALUATION_FILE,
   EVALUATION_SCHEMA,
   type EvaluationReport,

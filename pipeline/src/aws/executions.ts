@@ -1,6 +1,8 @@
-import type { DescribeExecutionCommandOutput, HistoryEvent as SfnHistoryEvent } from '@aws-sdk/client-sfn';
+import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import type { CompactEvaluation } from '@slipway/lambdas';
+import type { ModelStore } from '@slipway/model-store';
 import type { ExecutionInput } from '../input.js';
+import { readDefinitionText } from '../runtime/definition.js';
 import type { AwsClients } from './clients.js';
 import { AwsExecutionError } from './errors.js';
 
@@ -75,17 +77,59 @@ export interface ExecutionProgress {
   readonly stopDate: Date | null;
 }
 
-const parse = (text: string | undefined): unknown => {
-  try {
-    return text === undefined ? undefined : JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-};
+/**
+ * What the pipeline's steps record in the store about an execution, read in place of its Step Functions
+ * history: the history holds the Approval task's parameters, task token included, and IAM cannot withhold
+ * them from whoever may call GetExecutionHistory. Both records are free of tokens.
+ */
+export interface ExecutionRecords {
+  /** The Evaluate step's report (`executions/<id>/evaluation.json`), compacted; null before Evaluate. */
+  evaluation(executionArn: string): Promise<CompactEvaluation | null>;
+  /** The Approval step's request (`executions/<id>/approval-request.json`); null before Approval. */
+  approvalRequest(
+    executionArn: string,
+  ): Promise<{ readonly version: number; readonly requestedAt: string } | null>;
+}
 
-/** Reads an execution's status and history (all pages) and sums them up. */
-export async function readAwsExecution(sfn: Sfn, arn: string): Promise<ExecutionProgress> {
-  const { DescribeExecutionCommand, GetExecutionHistoryCommand } = await import('@aws-sdk/client-sfn');
+/** The records of `store`, as the steps write them. */
+export function storeExecutionRecords(store: ModelStore): ExecutionRecords {
+  return {
+    async evaluation(arn) {
+      const { compactReport, EVALUATION_FILE, readEvaluationReport } = await import('@slipway/lambdas');
+      const report = await readEvaluationReport(store, arn);
+      return report === undefined
+        ? null
+        : compactReport(report, `${store.executions(arn).prefix}${EVALUATION_FILE}`);
+    },
+    async approvalRequest(arn) {
+      const { readApprovalRequest } = await import('@slipway/lambdas');
+      const request = await readApprovalRequest(store, arn);
+      return request === undefined ? null : { version: request.version, requestedAt: request.requestedAt };
+    },
+  };
+}
+
+/** The named state an ended execution stopped in, from the error its Fail state raised (each is distinct). */
+function finalStateOf(status: string, error: string | null): string | null {
+  if (status === 'SUCCEEDED') return 'Done';
+  if (error === null) return null;
+  const definition = JSON.parse(readDefinitionText()) as {
+    States: Record<string, { Type: string; Error?: string }>;
+  };
+  const found = Object.entries(definition.States).find(([, s]) => s.Type === 'Fail' && s.Error === error);
+  return found?.[0] ?? null;
+}
+
+/**
+ * Reads an execution's status (DescribeExecution) and what its steps recorded in the store; never its
+ * history, which would show the approval's task token to anyone allowed to follow executions.
+ */
+export async function readAwsExecution(
+  sfn: Sfn,
+  arn: string,
+  records: ExecutionRecords,
+): Promise<ExecutionProgress> {
+  const { DescribeExecutionCommand } = await import('@aws-sdk/client-sfn');
   let described: DescribeExecutionCommandOutput;
   try {
     described = await sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
@@ -98,60 +142,24 @@ export async function readAwsExecution(sfn: Sfn, arn: string): Promise<Execution
       { cause: error },
     );
   }
-  const events: SfnHistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(
-      new GetExecutionHistoryCommand({
-        executionArn: arn,
-        maxResults: 1000,
-        includeExecutionData: true,
-        nextToken,
-      }),
-    );
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-
-  let state: string | null = null;
-  let evaluation: CompactEvaluation | null = null;
-  let version: number | null = null;
-  let approvalSubmitted = false;
-  const entered = new Map<string, Date>();
-  const exited: { name: string; enteredAt: Date | null; exitedAt: Date }[] = [];
-  for (const event of events) {
-    const enter = event.stateEnteredEventDetails;
-    const exit = event.stateExitedEventDetails;
-    if (enter?.name) {
-      state = enter.name;
-      if (event.timestamp) entered.set(enter.name, event.timestamp);
-      if (enter.name === 'Approval') approvalSubmitted = false;
-    }
-    if (event.type === 'TaskSubmitted' && state === 'Approval') approvalSubmitted = true;
-    if (exit?.name) {
-      exited.push({
-        name: exit.name,
-        enteredAt: entered.get(exit.name) ?? null,
-        exitedAt: event.timestamp ?? new Date(0),
-      });
-      const output = parse(exit.output) as
-        | { evaluation?: { report?: CompactEvaluation }; registration?: { version?: number } }
-        | undefined;
-      if (exit.name === 'Evaluate' && output?.evaluation?.report) evaluation = output.evaluation.report;
-      if (exit.name === 'Register' && typeof output?.registration?.version === 'number') {
-        version = output.registration.version;
-      }
-      if (exit.name === state) state = null;
-    }
-  }
+  const [evaluation, request] = await Promise.all([records.evaluation(arn), records.approvalRequest(arn)]);
   const status = described.status ?? 'UNKNOWN';
+  const error = described.error ?? null;
+  // What the records prove has finished: Evaluate wrote its report; Register's version is in the
+  // approval request. When they were written is known, how long each state took is not.
+  const exited: { name: string; enteredAt: Date | null; exitedAt: Date }[] = [];
+  if (evaluation !== null) exited.push({ name: 'Evaluate', enteredAt: null, exitedAt: new Date(0) });
+  if (request !== null)
+    exited.push({ name: 'Register', enteredAt: null, exitedAt: new Date(request.requestedAt) });
+  const running = status === 'RUNNING';
   return {
     status,
-    state,
-    waitingForApproval: status === 'RUNNING' && state === 'Approval' && approvalSubmitted,
+    // While running, the records place it at Approval once the request is made; otherwise unknown.
+    state: running ? (request !== null ? 'Approval' : null) : finalStateOf(status, error),
+    waitingForApproval: running && request !== null,
     evaluation,
-    version,
-    error: described.error ?? null,
+    version: request?.version ?? null,
+    error,
     cause: described.cause ?? null,
     exited,
     startDate: described.startDate ?? null,
@@ -173,11 +181,12 @@ export interface WaitOptions {
 
 /**
  * Polls an execution until it waits for approval (its approvers have been notified) or ends.
- * @example const progress = await waitForApprovalOrEnd(sfn, arn, { onExited: print })
+ * @example const progress = await waitForApprovalOrEnd(sfn, arn, storeExecutionRecords(store), { onExited: print })
  */
 export async function waitForApprovalOrEnd(
   sfn: Sfn,
   arn: string,
+  records: ExecutionRecords,
   options: WaitOptions = {},
 ): Promise<ExecutionProgress> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -186,7 +195,7 @@ export async function waitForApprovalOrEnd(
   const deadline = now() + timeoutMs;
   let reported = 0;
   for (;;) {
-    const progress = await readAwsExecution(sfn, arn);
+    const progress = await readAwsExecution(sfn, arn, records);
     for (const state of progress.exited.slice(reported)) options.onExited?.(state, progress);
     reported = progress.exited.length;
     if (progress.status !== 'RUNNING' || progress.waitingForApproval) return progress;

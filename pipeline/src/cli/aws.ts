@@ -11,6 +11,7 @@ import {
   listAwsExecutions,
   readAwsExecution,
   startAwsExecution,
+  storeExecutionRecords,
   waitForApprovalOrEnd,
 } from '../aws/executions.js';
 import { type LogLine, parseSince, tailLogs } from '../aws/logs.js';
@@ -201,21 +202,27 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
           const started = await startAwsExecution(clients.sfn, stateMachineArn, input);
           out.info(`execution ${started.name}   stage ${stage.stage}   ${started.executionArn}`);
 
+          // Followed through DescribeExecution and the steps' records in the store, never the history
+          // (it holds the approval's task token).
+          const records = storeExecutionRecords(store);
           let progress: ExecutionProgress;
           if (flags.wait) {
-            progress = await waitForApprovalOrEnd(clients.sfn, started.executionArn, {
+            progress = await waitForApprovalOrEnd(clients.sfn, started.executionArn, records, {
               pollMs: flags.poll * 1000,
               timeoutMs: flags.timeout * 1000,
               ...(deps.sleep ? { sleep: deps.sleep } : {}),
               ...(deps.now ? { now: deps.now } : {}),
               onExited: (state) => {
-                const ms = state.enteredAt ? state.exitedAt.getTime() - state.enteredAt.getTime() : 0;
-                out.info(`  ok  ${state.name.padEnd(18)} ${formatDuration(ms).padStart(9)}`);
+                // The store's records say a state finished, not how long it took.
+                const took = state.enteredAt
+                  ? ` ${formatDuration(state.exitedAt.getTime() - state.enteredAt.getTime()).padStart(9)}`
+                  : '';
+                out.info(`  ok  ${state.name.padEnd(18)}${took}`.trimEnd());
               },
             });
             out.info(describeProgress(progress, started.name));
           } else {
-            progress = await readAwsExecution(clients.sfn, started.executionArn);
+            progress = await readAwsExecution(clients.sfn, started.executionArn, records);
           }
 
           if (flags.commentFile) {

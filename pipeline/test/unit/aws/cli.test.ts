@@ -17,7 +17,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { awsError, FakeAws } from '../../../../test-helpers/aws-fake-client.js';
 import { EXIT_CODES } from '../../../src/cli/exit-codes.js';
 import { fakeClients, slipwayAws } from '../../helpers/aws/cli.js';
-import { executionArnOf, gateFailedHistory, stackOutputs, waitingHistory } from '../../helpers/aws/sfn.js';
+import { executionArnOf, recordSteps, stackOutputs } from '../../helpers/aws/sfn.js';
 
 let root: string;
 let storeUri: string;
@@ -51,8 +51,11 @@ describe('slipway start --aws', () => {
         executionArn: executionArnOf(input.name),
         startDate: new Date(NOW),
       }))
-      .on(DescribeExecutionCommand, { status: 'RUNNING' })
-      .on(GetExecutionHistoryCommand, { events: waitingHistory().slice(0, 5) }, { events: waitingHistory() });
+      // The steps write their records while the CLI polls: nothing yet, then up to the approval request.
+      .on(DescribeExecutionCommand, async (input: { executionArn: string }, n: number) => {
+        if (n === 2) await recordSteps(store, input.executionArn, 'Approval');
+        return { status: 'RUNNING' };
+      });
     const commentFile = join(root, 'out.md');
     const result = await slipwayAws(
       deps(),
@@ -98,15 +101,19 @@ describe('slipway start --aws', () => {
     const comment = await readFile(commentFile, 'utf8');
     expect(comment.split('\n')[0]).toBe('<!-- slipway-evaluation -->');
     expect(comment).toContain(`slipway approve --aws ${start?.name} --comment "<why>"`);
-    expect(comment).toContain('| F1 `positive` | 85.2% | — |');
+    expect(comment).toContain('| F1 `positive` | 85.2% | 84.0% |');
     expect(result.stderr).toContain('  ok  Register');
+    // Followed without the history, which would show the approval's task token.
+    expect(sfn.inputs(GetExecutionHistoryCommand)).toEqual([]);
   });
 
   it('gate-fails: the comment says so and the command fails', async () => {
     sfn
       .on(StartExecutionCommand, (input: { name: string }) => ({ executionArn: executionArnOf(input.name) }))
-      .on(DescribeExecutionCommand, { status: 'FAILED', error: 'GateFailed', cause: 'accuracy 0.41 < 0.60' })
-      .on(GetExecutionHistoryCommand, { events: gateFailedHistory() });
+      .on(DescribeExecutionCommand, async (input: { executionArn: string }) => {
+        await recordSteps(store, input.executionArn, 'Evaluate');
+        return { status: 'FAILED', error: 'GateFailed', cause: 'accuracy 0.41 < 0.60' };
+      });
     const commentFile = join(root, 'out.md');
     const result = await slipwayAws(deps(), 'start', '--aws', '--wait', '--comment-file', commentFile);
     expect(result.code).toBe(EXIT_CODES.gateFailed);
