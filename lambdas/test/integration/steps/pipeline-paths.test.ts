@@ -70,7 +70,9 @@ afterAll(async () => {
 const deployer: Deployer = { deploy: async () => ({ endpoint }) };
 
 /** One execution up to SmokeTest, building each Payload as the definition does. */
-async function execute(executionId: string, job: string) {
+// smokeTimeoutMs: how long the endpoint may take to serve the promoted version (it reloads when production
+// moves; generous, as a busy machine is slow); an endpoint that never will fails after the short default.
+async function execute(executionId: string, job: string, smokeTimeoutMs = 600) {
   const { store } = fx;
   const input = {
     model: 'sentiment',
@@ -120,7 +122,7 @@ async function execute(executionId: string, job: string) {
     approval,
     executionId,
   })) as PromoteOutput;
-  const smoke = await createSmokeTestHandler({ timeoutMs: 600, pollMs: 20 })({
+  const smoke = await createSmokeTestHandler({ timeoutMs: smokeTimeoutMs, pollMs: 20 })({
     model: input.model,
     version: registration.version,
     endpoint: promotion.endpoint,
@@ -131,7 +133,7 @@ async function execute(executionId: string, job: string) {
 
 describe('the steps along the pipeline paths', () => {
   it('happy-path: evaluate, register, approve, promote, and the served model passes its smoke test', async () => {
-    const { report, registration, promotion, smoke } = await execute('exec-happy', 'sentiment-happy');
+    const { report, registration, promotion, smoke } = await execute('exec-happy', 'sentiment-happy', 60_000);
     expect(report.production?.version).toBe(1);
     expect(registration).toEqual({ version: 2, created: true });
     expect(notices.at(-1)).toMatchObject({
@@ -153,7 +155,7 @@ describe('the steps along the pipeline paths', () => {
       new TextDecoder().decode(await fx.store.readModelFile('sentiment', 2, 'evaluation.json')),
     );
     expect(inVersion).toEqual(await readEvaluationReport(fx.store, 'exec-happy'));
-  });
+  }, 120_000);
 
   it('promotion-rolls-back: a stale endpoint never serves the new version, so production goes back', async () => {
     // An endpoint pinned to v2's files: it never picks the promotion up.
