@@ -113,6 +113,8 @@ export interface AliasMove {
   updatedAt: string;
   updatedBy: string;
   reason: string;
+  /** The pipeline execution that made the move (null for a person's or an older move). */
+  executionId?: string | null;
   action: 'set' | 'rollback' | 'clear';
   /** Set when the move put the alias on a rejected version with `force`: that rejection, as it stood. */
   forcedOverRejection?: RejectionRecord;
@@ -127,6 +129,11 @@ export interface AliasRecord {
   updatedAt: string;
   updatedBy: string;
   reason: string;
+  /**
+   * The pipeline execution that made the current move, null when none did (or the record predates the
+   * field): a retried step decides from it whether its move already happened, never from `reason`.
+   */
+  executionId: string | null;
   history: AliasMove[];
 }
 
@@ -137,6 +144,8 @@ export interface AliasMoveOptions {
   reason?: string;
   /** Allows `setAlias` onto a rejected version; needs a `reason`, and the move records the rejection. */
   force?: boolean;
+  /** The pipeline execution making the move, recorded on the alias (see {@link AliasRecord.executionId}). */
+  executionId?: string;
 }
 
 /** A person's (or the approval timeout's) rejection of a version, at `models/<model>/rejections/<version>.json`. */
@@ -1013,6 +1022,7 @@ export class ModelStore {
         updatedAt: this.now().toISOString(),
         updatedBy: options.actor ?? this.actor,
         reason: options.reason ?? '',
+        executionId: options.executionId ?? null,
         action,
         ...(forcedOverRejection ? { forcedOverRejection } : {}),
       };
@@ -1022,6 +1032,7 @@ export class ModelStore {
         updatedAt: move.updatedAt,
         updatedBy: move.updatedBy,
         reason: move.reason,
+        executionId: move.executionId ?? null,
         history: [...state.history, move],
       };
       const etag = await this.backend.putIfMatch(key, encodeJson(stored), state.etag);
@@ -1091,6 +1102,7 @@ export class ModelStore {
       updatedAt: String(value.updatedAt ?? ''),
       updatedBy: String(value.updatedBy ?? ''),
       reason: String(value.reason ?? ''),
+      executionId: typeof value.executionId === 'string' ? value.executionId : null,
       history,
     };
     return { record, etag: found.etag, history };

@@ -138,17 +138,18 @@ export async function runPromote(input: PromoteEvent, deps: PromoteDeps): Promis
   const { store } = deps;
   const expected = input.expectedProduction?.version ?? null;
   const { approvedBy, comment } = input.approval;
-  const marker = `promoted by execution ${input.executionId},`;
-  const reason = `${marker} approved by ${approvedBy}${comment === '' ? '' : `: ${comment}`}`;
+  const reason = `promoted by execution ${input.executionId}, approved by ${approvedBy}${comment === '' ? '' : `: ${comment}`}`;
 
+  // A resumed or retried execution that already made this move succeeds again (and deploys again).
   const current = await readProduction(store, input.model);
-  const done = current?.version === input.version && current.reason.startsWith(marker);
+  const done = current?.version === input.version && current.executionId === input.executionId;
   if (!done) {
     try {
       await store.setAlias(input.model, PRODUCTION_ALIAS, input.version, {
         expected,
         actor: approvedBy,
         reason,
+        executionId: input.executionId,
       });
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
@@ -195,6 +196,7 @@ export async function runRollback(input: RollbackEvent, deps: PromoteDeps): Prom
   const target = input.expectedProduction;
   const actor = deps.actor ?? 'slipway-pipeline';
   const reason = `rolled back by execution ${input.executionId}: smoke test failed`;
+  const executionId = input.executionId;
   for (let attempt = 0; ; attempt++) {
     const current = await readProduction(store, input.model);
     const at = current?.version ?? null;
@@ -210,7 +212,12 @@ export async function runRollback(input: RollbackEvent, deps: PromoteDeps): Prom
       // production is unset rather than left naming a version that failed its smoke test, and the
       // endpoint goes back to what served before it (on AWS: the published base version).
       try {
-        await store.clearAlias(input.model, PRODUCTION_ALIAS, { expected: input.version, actor, reason });
+        await store.clearAlias(input.model, PRODUCTION_ALIAS, {
+          expected: input.version,
+          actor,
+          reason,
+          executionId,
+        });
       } catch (error) {
         if (error instanceof ConflictError && attempt < 3) continue;
         throw error;
@@ -219,7 +226,12 @@ export async function runRollback(input: RollbackEvent, deps: PromoteDeps): Prom
       return { version: null, moved: true, endpoint };
     }
     try {
-      await moveBack(store, input.model, current, target, { expected: input.version, actor, reason });
+      await moveBack(store, input.model, current, target, {
+        expected: input.version,
+        actor,
+        reason,
+        executionId,
+      });
     } catch (error) {
       if (error instanceof ConflictError && attempt < 3) continue; // re-read and decide again
       throw error;
@@ -343,6 +355,7 @@ async function undoPromotion(
       expected: input.version,
       actor: 'slipway-pipeline',
       reason: `deploy of v${input.version} by execution ${input.executionId} failed: ${messageOf(failure)}`,
+      executionId: input.executionId,
     });
     return `production is back at v${expected}; fix the deployer and re-run the pipeline`;
   } catch (error) {
@@ -360,7 +373,7 @@ async function moveBack(
   model: string,
   current: AliasRecord | undefined,
   target: number,
-  options: { expected: number; actor: string; reason: string },
+  options: { expected: number; actor: string; reason: string; executionId: string },
 ): Promise<void> {
   if (current !== undefined && rollbackTarget(current.history) === target) {
     await store.rollbackAlias(model, PRODUCTION_ALIAS, options);

@@ -1,5 +1,5 @@
 import { CANDIDATE_ALIAS } from '@slipway/contracts';
-import { type ModelStore, NotFoundError } from '@slipway/model-store';
+import { type AliasMove, type ModelStore, NotFoundError } from '@slipway/model-store';
 import { z } from 'zod';
 import { readArtifact } from '../artifact.js';
 import { EvaluationError } from '../errors.js';
@@ -112,12 +112,14 @@ async function moveCandidate(
       if (error instanceof NotFoundError) return undefined;
       throw error;
     });
-    if (current?.history.some((move) => move.version === registered.version && move.reason === reason))
-      return;
+    const moved = (move: AliasMove) =>
+      move.version === registered.version && move.executionId === executionId;
+    if (current?.history.some(moved)) return;
   }
   // `candidate` only names the newest registration: last writer wins, so no expected version.
   await store.setAlias(model, CANDIDATE_ALIAS, registered.version, {
     reason,
+    executionId,
     ...(actor === undefined ? {} : { actor }),
   });
 }

@@ -113,6 +113,24 @@ describe('Promote', () => {
     expect(deployed).toHaveLength(2); // deploying again is harmless, and covers a crash before the first deploy
   });
 
+  it('records the execution on the alias, and a retry decides from that field, not from the reason text', async () => {
+    await promote(1, null);
+    expect((await production()).executionId).toBe('exec-1');
+    // The same move with other words: still this execution's promotion, so a retry succeeds.
+    await store.setAlias('sentiment', 'production', 2, { expected: 1, executionId: 'exec-2', reason: 'v2' });
+    expect(await promote(2, 1, 'exec-2')).toMatchObject({ version: 2, previous: 1 });
+    expect((await production()).history).toHaveLength(2);
+  });
+
+  it('does not take a move by someone else for its own, even when the reason reads like one', async () => {
+    await store.setAlias('sentiment', 'production', 1, {
+      expected: null,
+      reason: 'promoted by execution exec-1, approved by alice: looks good',
+    });
+    await expect(promote(1, null)).rejects.toBeInstanceOf(ProductionMovedError);
+    expect(deployed).toHaveLength(0);
+  });
+
   it('refuses with ProductionMovedError when production moved since the evaluation, leaving it alone', async () => {
     await promote(1, null);
     await store.setAlias('sentiment', 'production', 2, { expected: 1, reason: 'hotfix' });
