@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
-import type { ApprovalDecision, EvaluationReport } from '@slipway/lambdas';
+import { type ApprovalDecision, defaultLimits, type EvaluationReport } from '@slipway/lambdas';
 import type { ModelStore } from '@slipway/model-store';
+import { longTextWarning } from '@slipway/training-job';
 import { type Command, Option } from 'commander';
 import { type AwsClients, createAwsClients } from '../aws/clients.js';
 import { PR_COMMENT_MARKER, readVersionTrend, renderPrComment } from '../aws/comment.js';
@@ -187,6 +188,8 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
           out.info(
             `dataset   ${dataset.name} ${dataset.sha256.slice(0, 12)}: ${dataset.train.length} train / ${dataset.test.length} test rows${created ? ' (uploaded)' : ' (already in the store)'}`,
           );
+          const longTexts = longTextWarning(dataset, defaultLimits.maxTextChars);
+          if (longTexts) out.info(longTexts);
           const model = flags.model ?? modelNameFor(dataset.name);
           const input = parseExecutionInput({
             model,

@@ -1,7 +1,14 @@
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline/promises';
-import { type CompactEvaluation, curlCommand, GENERIC_EXAMPLE, readEvaluationReport } from '@slipway/lambdas';
+import {
+  type CompactEvaluation,
+  curlCommand,
+  defaultLimits,
+  GENERIC_EXAMPLE,
+  readEvaluationReport,
+} from '@slipway/lambdas';
 import { compareLineage, type ModelStore, openStore } from '@slipway/model-store';
+import { longTextWarning } from '@slipway/training-job';
 import { type Command, Option } from 'commander';
 import type { ExecutionInputDraft } from '../input.js';
 import { storeDataset } from '../local/datasets.js';
@@ -530,6 +537,8 @@ export function runCommands(program: Command, io: Io, status: ExitStatus): void 
       out.info(
         `dataset   ${dataset.name} ${dataset.sha256.slice(0, 12)}: ${dataset.train.length} train / ${dataset.test.length} test rows${created ? '' : ' (already in the store)'}`,
       );
+      const longTexts = longTextWarning(dataset, defaultLimits.maxTextChars);
+      if (longTexts) out.info(longTexts);
       const model = flags.model ?? modelNameFor(dataset.name);
       const thresholds = thresholdsFrom(flags);
       const input: Omit<ExecutionInputDraft, 'runId'> = {

@@ -1,9 +1,11 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { defaultLimits } from '@slipway/lambdas';
 import {
   HYPERPARAMETER_SPECS,
   type Hyperparameters,
   loadDataset,
+  longTextWarning,
   openModel,
   resolveHyperparameters,
   type TrainingProgress,
@@ -93,6 +95,8 @@ export function trainCommands(program: Command, io: Io): void {
     out.info(
       `dataset   ${dataset.name} (${dataset.sha256.slice(0, 12)}): ${dataset.train.length} train / ${dataset.test.length} test rows, ${dataset.classes.length} classes`,
     );
+    const longTexts = longTextWarning(dataset, defaultLimits.maxTextChars);
+    if (longTexts) out.info(longTexts);
     const result = await trainModel(dataset, hp, {
       ...(opts.name ? { name: String(opts.name) } : {}),
       onProgress: progressPrinter(io.stderr),

@@ -3,6 +3,7 @@ export { type BuiltinDatasetInfo, listBuiltinDatasets } from './builtin/index.js
 export { DataError } from './errors.js';
 export { canonicalJsonl, datasetSha256 } from './hash.js';
 export { loadDataset } from './load.js';
+export { longTextWarning } from './long-texts.js';
 export { type DatasetManifest, datasetFiles, readDatasetDir, writeDataset } from './store.js';
 export {
   type Dataset,

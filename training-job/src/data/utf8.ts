@@ -7,6 +7,8 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  * bad byte, found by re-scanning only after the fast decoder has failed.
  */
 export function decodeUtf8(bytes: Uint8Array, file: string): string {
+  const binary = binaryFormat(bytes);
+  if (binary) throw dataError(file, undefined, `is ${binary.what}, not text; ${binary.fix}`);
   try {
     return strictUtf8.decode(bytes);
   } catch (cause) {
@@ -57,4 +59,48 @@ function firstInvalidUtf8Offset(bytes: Uint8Array): number {
     i += need + 1;
   }
   return bytes.length;
+}
+
+/** File formats a data file is sometimes by mistake, known by their first bytes (their magic numbers). */
+const MAGIC: readonly { bytes: readonly number[]; what: string; fix: string }[] = [
+  {
+    bytes: [0x1f, 0x8b],
+    what: 'a gzip-compressed file',
+    fix: 'decompress it first (`gunzip -k <file>`) and pass the .jsonl or .csv inside',
+  },
+  {
+    bytes: [0x7f, 0x45, 0x4c, 0x46],
+    what: 'an ELF executable or library (a program, not data)',
+    fix: 'check the path: --data expects a .jsonl or .csv file of {text, label} rows',
+  },
+  {
+    bytes: [0x50, 0x4b, 0x03, 0x04],
+    what: 'a ZIP archive (an .xlsx workbook is one)',
+    fix: 'unzip it, or save the sheet as CSV with a `text,label` header',
+  },
+  {
+    bytes: [0x42, 0x5a, 0x68],
+    what: 'a bzip2-compressed file',
+    fix: 'decompress it first (`bunzip2 -k <file>`)',
+  },
+  {
+    bytes: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00],
+    what: 'an xz-compressed file',
+    fix: 'decompress it first (`unxz -k <file>`)',
+  },
+  {
+    bytes: [0x28, 0xb5, 0x2f, 0xfd],
+    what: 'a zstd-compressed file',
+    fix: 'decompress it first (`zstd -d <file>`)',
+  },
+  {
+    bytes: [0x25, 0x50, 0x44, 0x46, 0x2d],
+    what: 'a PDF document',
+    fix: 'extract the texts into a .jsonl or .csv file of {text, label} rows',
+  },
+];
+
+/** What binary format the bytes are in, when their first bytes say so. */
+export function binaryFormat(bytes: Uint8Array): { what: string; fix: string } | undefined {
+  return MAGIC.find((m) => m.bytes.every((b, i) => bytes[i] === b));
 }

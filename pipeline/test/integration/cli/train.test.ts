@@ -192,6 +192,24 @@ describe('slipway train and predict', () => {
     expect(manifest.lineage.dataset.name).toBe('support-tickets');
   });
 
+  test('texts longer than the endpoint accepts: one warning with their count and the longest, training goes on', async () => {
+    const rows: string[] = [];
+    for (let i = 0; i < 20; i++) rows.push(JSON.stringify({ text: `good fine nice ${i}`, label: 'pos' }));
+    for (let i = 0; i < 20; i++) rows.push(JSON.stringify({ text: `bad awful poor ${i}`, label: 'neg' }));
+    rows.push(JSON.stringify({ text: 'good '.repeat(2_400), label: 'pos' })); // 12,000 characters
+    rows.push(JSON.stringify({ text: `${'bad '.repeat(3_750)}x`, label: 'neg' })); // 15,001
+    rows.push(JSON.stringify({ text: 'x'.repeat(10_000), label: 'pos' })); // exactly the limit: accepted
+    const data = join(dir, 'long.jsonl');
+    await writeFile(data, `${rows.join('\n')}\n`);
+    const trained = await slipway('train', '--data', data, '--out', join(dir, 'long-model'));
+    expect(trained.code).toBe(0);
+    expect(trained.stderr.split('\n').filter((l) => l.startsWith('warning'))).toEqual([
+      'warning   2 texts are longer than the 10,000 characters the endpoint accepts (longest: 15,001 characters, ' +
+        'label "neg", train split); they train as they are, ' +
+        'but the served model answers 400 to texts that long: cut or split them if requests will look like them',
+    ]);
+  }, 120_000);
+
   test('bad data names the file and line and exits 1', async () => {
     const file = join(dir, 'bad.jsonl');
     await writeFile(file, '{"text":"a","label":"x"}\n{"text":"b","label":"y"}\n{"text": oops}\n');

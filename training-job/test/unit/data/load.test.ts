@@ -1,5 +1,6 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { listBuiltinDatasets, loadDataset } from '@slipway/training-job';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { countLabels, dataErrorOf, put, scratch } from './files.js';
@@ -183,5 +184,21 @@ describe('builtin specs', () => {
     expect((await dataErrorOf(loadDataset('builtin:sentiment', { test: 'x.jsonl' }))).message).toMatch(
       /split by seed and testFraction; a test file only goes with your own data file/,
     );
+  });
+});
+
+describe('a data file that is not text', () => {
+  it('a gzip file named .csv, and a program named .jsonl, are named for what they are, with what to do', async () => {
+    const gz = await put(dir, 'reviews.csv', gzipSync('text,label\ngood,pos\nbad,neg\n'));
+    expect((await dataErrorOf(loadDataset(gz))).message).toBe(
+      `${gz}: is a gzip-compressed file, not text; decompress it first (\`gunzip -k <file>\`) and pass the .jsonl or .csv inside`,
+    );
+    // The first 4 KB of the node binary running this test: a real ELF header.
+    const elf = await put(dir, 'rows.jsonl', (await readFile(process.execPath)).subarray(0, 4096));
+    const error = await dataErrorOf(loadDataset(elf));
+    expect(error.message).toBe(
+      `${elf}: is an ELF executable or library (a program, not data), not text; check the path: --data expects a .jsonl or .csv file of {text, label} rows`,
+    );
+    expect(error.message).not.toContain('iconv');
   });
 });
