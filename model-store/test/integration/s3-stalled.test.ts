@@ -2,34 +2,23 @@
  * A stalled S3 endpoint: a loopback TCP server that accepts connections and never answers. Every call
  * must end with an error naming the call that timed out, never hang (5 of 240 CLI processes once did).
  */
-import { createServer, type Server, type Socket } from 'node:net';
 import { openStore, StorageError } from '@slipway/model-store';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type StalledServer, startStalledServer } from '../../../test-helpers/stalled-server.js';
 import { LOCAL_S3_CREDENTIALS } from '../helpers/s3-server.js';
 
-let server: Server;
-let endpoint: string;
-const sockets = new Set<Socket>();
+let stalled: StalledServer;
 
 beforeAll(async () => {
-  server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
-    socket.resume(); // read the request, answer nothing
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  endpoint = `http://127.0.0.1:${address.port}`;
+  stalled = await startStalledServer();
 });
 afterAll(async () => {
-  for (const socket of sockets) socket.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await stalled.stop();
 });
 
 it('a store whose S3 endpoint never answers fails the call with its name instead of hanging', async () => {
   const store = await openStore('s3://stalled-bucket/models', {
-    endpoint,
+    endpoint: stalled.endpoint,
     credentials: LOCAL_S3_CREDENTIALS,
     awsLimits: { connectionTimeoutMs: 1_000, requestTimeoutMs: 1_000, maxAttempts: 2 },
   });
@@ -40,7 +29,7 @@ it('a store whose S3 endpoint never answers fails the call with its name instead
       /^S3Client GetObjectCommand timed out after 2 attempts \(connection timeout 1000 ms, request timeout 1000 ms\): .*, to read s3:\/\/stalled-bucket\/models\/models\/sentiment\/versions\/1\/manifest\.json: check the network/,
     );
     // The standard retry mode tried again (with jitter) on the same stalled server.
-    expect(sockets.size).toBeGreaterThanOrEqual(2);
+    expect(stalled.sockets.size).toBeGreaterThanOrEqual(2);
   } finally {
     await store.close();
   }
