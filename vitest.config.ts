@@ -13,11 +13,11 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['*/test/unit/**/*.test.ts'] },
+        test: { name: 'unit', include: ['{*,*/*}/test/unit/**/*.test.ts'] },
       },
       {
         extends: true,
-        test: { name: 'integration', include: ['*/test/integration/**/*.test.ts'], pool: 'forks' },
+        test: { name: 'integration', include: ['{*,*/*}/test/integration/**/*.test.ts'], pool: 'forks' },
       },
     ],
   },

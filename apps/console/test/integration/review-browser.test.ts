@@ -9,7 +9,7 @@ import {
 } from '@slipway/pipeline';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { manyClassCsv } from '../../../test-helpers/many-classes.js';
+import { manyClassCsv } from '../../../../test-helpers/many-classes.js';
 import type { ReportView } from '../../src/api-types.js';
 import { ARTIFACTS, launchBrowser, noBrowser } from '../helpers/browser.js';
 import { api, type ConsoleFixture, consoleFixture } from '../helpers/console.js';
@@ -40,7 +40,7 @@ function waitingAtApproval(handle: ExecutionHandle): Promise<void> {
 }
 
 // A team's own data with 2, 20 and 100 classes, trained, evaluated and registered for real; the review
-// pages checked in Chromium. Screenshots land in console/test-results/ for people to look at.
+// pages checked in Chromium. Screenshots land in apps/console/test-results/ for people to look at.
 describe.skipIf(noBrowser !== undefined)('review pages for 2 to 100 classes', () => {
   let f: ConsoleFixture;
   let browser: Browser;
