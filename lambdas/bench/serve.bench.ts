@@ -308,7 +308,7 @@ const buildScript = (await import(pathToFileURL(join(repo, 'lambdas/inference/bu
 const cliEntry = join(work, 'cli-entry.mjs');
 await writeFile(
   cliEntry,
-  "import { main } from '@slipway/pipeline/cli';\nprocess.exitCode = await main(process.argv);\n",
+  "import { main } from '@slipway/cli';\nprocess.exitCode = await main(process.argv);\n",
 );
 const cli = join(work, 'slipway.mjs');
 await build({
@@ -326,7 +326,7 @@ await build({
 });
 // `slipway serve --workers n` starts serve-worker beside the CLI module: bundle it the same way.
 await build({
-  entryPoints: [join(repo, 'pipeline/src/cli/serve-worker.ts')],
+  entryPoints: [join(repo, 'apps/cli/src/serve-worker.ts')],
   outfile: join(work, 'serve-worker.mjs'),
   bundle: true,
   platform: 'node',

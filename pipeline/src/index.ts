@@ -1,5 +1,5 @@
-export { buildProgram, main } from './cli/main.js';
 export {
+  checkHyperparameters,
   type ExecutionInput,
   type ExecutionInputDraft,
   executionInputSchema,
@@ -50,4 +50,5 @@ export {
   localSubstitutions,
   newExecutionId,
 } from './runtime/runtime.js';
+export { sweepScratchDirs } from './runtime/scratch.js';
 export { type Decision, type PendingToken, TokenRegistry } from './runtime/tokens.js';

@@ -5,13 +5,13 @@
 import { type RegistryClient, signedFetch } from '@slipway/lambdas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LambdaDouble } from '../../../../test-helpers/aws-lambda-double.js';
-import { authorize, type PolicyDocument } from '../../../../test-helpers/iam-policy.js';
-import { type SynthesizedCallers, synthesizedCallers } from '../../../../test-helpers/synthesized-roles.js';
 import {
   type FunctionUrlCaller,
   type FunctionUrlDouble,
   startFunctionUrl,
-} from '../../helpers/aws/function-url.js';
+} from '../../../../test-helpers/function-url.js';
+import { authorize, type PolicyDocument } from '../../../../test-helpers/iam-policy.js';
+import { type SynthesizedCallers, synthesizedCallers } from '../../../../test-helpers/synthesized-roles.js';
 
 const keys = (name: string) => ({
   accessKeyId: `ASIA${name.toUpperCase().padEnd(16, 'X')}`,

@@ -1,8 +1,8 @@
 import type { EvaluationReport } from '@slipway/lambdas';
 import { describe, expect, it } from 'vitest';
+import { evaluation, executionArnOf } from '../../../../test-helpers/sfn-history.js';
 import { mermaidTrend, renderPrComment } from '../../../src/aws/comment.js';
 import type { ExecutionProgress } from '../../../src/aws/executions.js';
-import { evaluation, executionArnOf } from '../../helpers/aws/sfn.js';
 
 const progress = (over: Partial<ExecutionProgress>): ExecutionProgress => ({
   status: 'RUNNING',

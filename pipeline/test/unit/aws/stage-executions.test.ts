@@ -3,6 +3,13 @@ import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { awsError, FakeAws } from '../../../../test-helpers/aws-fake-client.js';
+import {
+  evaluation,
+  executionArnOf,
+  recordsInTurn,
+  STATE_MACHINE_ARN,
+  stackOutputs,
+} from '../../../../test-helpers/sfn-history.js';
 import type { AwsClients } from '../../../src/aws/clients.js';
 import { AwsExecutionError, AwsStageError } from '../../../src/aws/errors.js';
 import {
@@ -13,13 +20,6 @@ import {
 } from '../../../src/aws/executions.js';
 import { type LogLine, parseSince, tailLogs } from '../../../src/aws/logs.js';
 import { resolveAwsStage } from '../../../src/aws/stage.js';
-import {
-  evaluation,
-  executionArnOf,
-  recordsInTurn,
-  STATE_MACHINE_ARN,
-  stackOutputs,
-} from '../../helpers/aws/sfn.js';
 
 const sfnOf = (fake: FakeAws) => fake.client<AwsClients['sfn']>();
 
