@@ -12,13 +12,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import {
-  folderSource,
-  type InferenceServer,
-  parseImageReference,
-  type RegistryClient,
-  startInferenceServer,
-} from '@slipway/lambdas';
+import { folderSource, type InferenceServer, startInferenceServer } from '@slipway/inference';
+import { parseImageReference, type RegistryClient } from '@slipway/runner-aws';
 import { openModel } from '@slipway/training-job';
 import type { LambdaDouble, LambdaVersion } from './aws-lambda-double.js';
 import { authorize, type PolicyDocument } from './iam-policy.js';

@@ -1,6 +1,6 @@
 // A small synthetic base image pushed with the project's own registry client: two layers and a config,
 // in Docker v2 schema 2 or OCI format, optionally behind a multi-platform index (arm64 + amd64).
-import { buildFileLayer, MEDIA_TYPES, type RegistryClient, sha256Digest } from '@slipway/lambdas';
+import { buildFileLayer, MEDIA_TYPES, type RegistryClient, sha256Digest } from '@slipway/runner-aws';
 
 const utf8 = new TextEncoder();
 

@@ -1,9 +1,10 @@
 // Step Functions history events and stack outputs as the AWS APIs return them, and the records the steps
 // write in the store, for the CLI's unit tests.
 // Shapes: https://docs.aws.amazon.com/step-functions/latest/apireference/API_GetExecutionHistory.html (HistoryEvent).
-import { type CompactEvaluation, EVALUATION_SCHEMA, type EvaluationReport } from '@slipway/lambdas';
+
 import type { ModelStore } from '@slipway/model-store';
-import type { ExecutionRecords } from '@slipway/pipeline/aws';
+import type { ExecutionRecords } from '@slipway/runner-aws';
+import { type CompactEvaluation, EVALUATION_SCHEMA, type EvaluationReport } from '@slipway/steps';
 
 export const REGION = 'eu-west-1';
 export const STATE_MACHINE_ARN = `arn:aws:states:${REGION}:123456789012:stateMachine:slipway-dev-pipeline`;

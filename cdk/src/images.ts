@@ -7,7 +7,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The one state-machine definition, deployed as is (DefinitionBody.fromFile). */
 export const DEFINITION_FILE = fileURLToPath(
-  new URL('../../pipeline/state-machine.asl.json', import.meta.url),
+  new URL('../../contracts/state-machine.asl.json', import.meta.url),
 );
 
 /** A container image built from a Dockerfile of the repository. */
@@ -30,8 +30,10 @@ const MANIFESTS = [
   'contracts/package.json',
   'model-store/package.json',
   'training-job/package.json',
-  'pipeline/package.json',
-  'lambdas/package.json',
+  'inference/package.json',
+  'steps/package.json',
+  'runners/local/package.json',
+  'runners/aws/package.json',
 ];
 
 /** The training container (SageMaker and Fargate). */
@@ -49,28 +51,22 @@ export const TRAINING_IMAGE: ImageSpec = {
 
 /** The inference function's base image: code and runtime, no model (promotion adds the model layer). */
 export const INFERENCE_IMAGE: ImageSpec = {
-  file: 'lambdas/inference/Dockerfile',
-  context: [
-    ...MANIFESTS,
-    'contracts/src',
-    'model-store/src',
-    'training-job/src',
-    'lambdas/src',
-    'lambdas/inference/build.mjs',
-  ],
+  file: 'inference/Dockerfile',
+  context: [...MANIFESTS, 'contracts/src', 'training-job/src', 'inference/src', 'inference/build.mjs'],
 };
 
 /** The step functions' image: one entry point per function, chosen by CMD. */
 export const STEPS_IMAGE: ImageSpec = {
-  file: 'lambdas/steps/Dockerfile',
+  file: 'runners/aws/Dockerfile',
   context: [
     ...MANIFESTS,
     'contracts/src',
     'model-store/src',
     'training-job/src',
-    'lambdas/src',
-    'lambdas/inference/build.mjs',
-    'lambdas/steps/build.mjs',
+    'steps/src',
+    'runners/aws/src',
+    'inference/build.mjs',
+    'runners/aws/build.mjs',
   ],
 };
 
@@ -93,5 +89,5 @@ export const STEP_HANDLERS = {
   approval: 'steps/approval/lambda.handler',
   promote: 'steps/promote/lambda.handler',
   smokeTest: 'steps/smoke-test/lambda.handler',
-  approvalLinks: 'aws/approval-links/lambda.handler',
+  approvalLinks: 'approval-links/lambda.handler',
 } as const;

@@ -1,6 +1,7 @@
 export { CANDIDATE_ALIAS, PRODUCTION_ALIAS } from './aliases.js';
 export { type AwsCallLimits, createAwsClient, DEFAULT_AWS_CALL_LIMITS } from './aws-client.js';
 export { DEFAULT_THRESHOLDS, MODEL_NAME, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from './execution-input.js';
+export { wellFormedStrings } from './json.js';
 export { ARTIFACT_FILE, layout, MANIFEST_FILE, STORE_AREAS, type StoreArea } from './layout.js';
 export {
   type ClassMetrics,
@@ -12,3 +13,4 @@ export {
   type ModelManifest,
   type SelfTestCase,
 } from './manifest.js';
+export { ownRecord } from './own-record.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { openStore } from '@slipway/model-store';
-import { LocalRuntime } from '@slipway/pipeline';
+import { LocalRuntime } from '@slipway/runner-local';
 
 const run = promisify(execFile);
 const CLI = new URL('../bin/slipway.js', import.meta.url).pathname;

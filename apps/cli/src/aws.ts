@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
-import { type ApprovalDecision, defaultLimits, type EvaluationReport } from '@slipway/lambdas';
+import { defaultLimits } from '@slipway/inference';
 import type { ModelStore } from '@slipway/model-store';
-import { newExecutionId, parseExecutionInput, storeDataset } from '@slipway/pipeline';
 import {
+  type ApprovalDecision,
   type AwsClients,
   AwsExecutionError,
   type AwsStage,
@@ -22,7 +22,9 @@ import {
   storeExecutionRecords,
   tailLogs,
   waitForApprovalOrEnd,
-} from '@slipway/pipeline/aws';
+} from '@slipway/runner-aws';
+import { newExecutionId, parseExecutionInput, storeDataset } from '@slipway/runner-local';
+import type { EvaluationReport } from '@slipway/steps';
 import { longTextWarning } from '@slipway/training-job';
 import { type Command, Option } from 'commander';
 import {
@@ -236,7 +238,7 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
           if (flags.commentFile) {
             let report: EvaluationReport | null = null;
             if (progress.evaluation !== null) {
-              const { readEvaluationReport } = await import('@slipway/lambdas');
+              const { readEvaluationReport } = await import('@slipway/steps');
               report =
                 (await readEvaluationReport(store, started.executionArn).catch((error: unknown) => {
                   out.info(
@@ -414,7 +416,7 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
             decision === 'approve'
               ? { decision, by, comment: flags.comment ?? '' }
               : { decision, by, reason: flags.reason ?? '' };
-          const { settleApproval } = await import('@slipway/lambdas');
+          const { settleApproval } = await import('@slipway/runner-aws');
           const outcome = await withStore(stage.need('StoreUri'), (store) =>
             settleApproval({ store, sfn: clients.sfn, executionId: arn, decision: choice, via: 'cli' }),
           );

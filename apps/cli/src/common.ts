@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { DEFAULT_THRESHOLDS } from '@slipway/contracts';
-import { checkHyperparameters, type Thresholds } from '@slipway/pipeline';
+import { checkHyperparameters, type Thresholds } from '@slipway/runner-local';
 import { DEFAULT_HYPERPARAMETERS, HYPERPARAMETER_SPECS, type Hyperparameters } from '@slipway/training-job';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from './exit-codes.js';

@@ -1,5 +1,5 @@
 import { type ModelStore, openStore } from '@slipway/model-store';
-import { approveExecution, listExecutions, readExecution, rejectExecution } from '@slipway/pipeline';
+import { approveExecution, listExecutions, readExecution, rejectExecution } from '@slipway/runner-local';
 import type { Command } from 'commander';
 import { currentActor, formatDuration, storeOption } from './common.js';
 import { type Io, Output } from './output.js';

@@ -74,10 +74,10 @@ export const ERROR_EXITS: Readonly<Record<string, ExitName>> = {
   SLIPWAY_MODEL_FILE: 'failed',
   SLIPWAY_CONTAINER_CONFIG: 'failed',
   SLIPWAY_STORAGE: 'failed',
-  // lambdas: the steps and the inference service
+  // steps and inference
   SLIPWAY_STEP: 'failed',
   SLIPWAY_INFERENCE: 'failed',
-  // pipeline: the local runtime and the AWS commands
+  // runners: the local runtime and the AWS commands
   SLIPWAY_DEFINITION: 'failed',
   SLIPWAY_EXECUTION_INPUT: 'failed',
   SLIPWAY_EXECUTION_NOT_FOUND: 'notFound',

@@ -12,7 +12,7 @@ import {
   type VersionListing,
   type VersionPage,
 } from '@slipway/model-store';
-import { sweepScratchDirs } from '@slipway/pipeline';
+import { sweepScratchDirs } from '@slipway/runner-local';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type Io, Output } from './output.js';
 import { describeChange } from './review.js';

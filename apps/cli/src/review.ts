@@ -1,5 +1,5 @@
-import { type EvaluationReport, reviewReport } from '@slipway/lambdas';
 import type { LineageComparison, LineageRow } from '@slipway/model-store';
+import { type EvaluationReport, reviewReport } from '@slipway/steps';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const points = (d: number) =>

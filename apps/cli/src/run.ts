@@ -1,15 +1,9 @@
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline/promises';
 import type { ConsoleServer } from '@slipway/console';
-import {
-  type CompactEvaluation,
-  curlCommand,
-  defaultLimits,
-  GENERIC_EXAMPLE,
-  readEvaluationReport,
-} from '@slipway/lambdas';
+import { curlCommand, defaultLimits, GENERIC_EXAMPLE } from '@slipway/inference';
 import { compareLineage, type ModelStore, openStore } from '@slipway/model-store';
-import type { ExecutionInputDraft, HistoryEvent } from '@slipway/pipeline';
+import type { ExecutionInputDraft, HistoryEvent } from '@slipway/runner-local';
 import {
   approveExecution,
   type ExecutionHandle,
@@ -19,7 +13,8 @@ import {
   newExecutionId,
   rejectExecution,
   storeDataset,
-} from '@slipway/pipeline';
+} from '@slipway/runner-local';
+import { type CompactEvaluation, readEvaluationReport } from '@slipway/steps';
 import { longTextWarning } from '@slipway/training-job';
 import { type Command, Option } from 'commander';
 import {

@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { defaultLimits } from '@slipway/lambdas';
+import { defaultLimits } from '@slipway/inference';
 import {
   HYPERPARAMETER_SPECS,
   type Hyperparameters,

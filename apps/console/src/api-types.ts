@@ -1,11 +1,11 @@
 // The JSON the console's API serves. Types only: the browser bundle imports them too, so nothing here may
 // touch Node or the DOM.
 
-import type { ReportReview } from '@slipway/lambdas';
 import type { LineageComparison } from '@slipway/model-store';
+import type { ReportReview } from '@slipway/steps';
 
-export type { ClassChange, Confusion, ReportReview } from '@slipway/lambdas';
 export type { LineageComparison, LineageRow } from '@slipway/model-store';
+export type { ClassChange, Confusion, ReportReview } from '@slipway/steps';
 
 /** How a state (or an execution) looks on the page. */
 export type Phase = 'not-run' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'stopped';

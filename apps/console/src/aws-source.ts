@@ -9,17 +9,16 @@ import {
   SendTaskSuccessCommand,
   type HistoryEvent as SfnEvent,
 } from '@aws-sdk/client-sfn';
+import type { ModelStore } from '@slipway/model-store';
 import {
   type ApprovalDecision,
-  type EvaluationReport,
   readApprovalToken,
   readDecision,
-  readEvaluationReport,
   type SfnApi,
   settleApproval,
-} from '@slipway/lambdas';
-import type { ModelStore } from '@slipway/model-store';
-import type { HistoryEvent } from '@slipway/pipeline';
+} from '@slipway/runner-aws';
+import type { HistoryEvent } from '@slipway/runner-local';
+import { type EvaluationReport, readEvaluationReport } from '@slipway/steps';
 import type { DecisionView, ExecutionDetail, ExecutionSummary } from './api-types.js';
 import { detail, type ExecutionData, summarize } from './derive.js';
 import { AwsSourceError, ConsoleRequestError } from './errors.js';

@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { createAwsClient } from '@slipway/contracts';
 import { openStore } from '@slipway/model-store';
-import { LocalPipeline, readDefinitionText } from '@slipway/pipeline';
+import { LocalPipeline, readDefinitionText } from '@slipway/runner-local';
 import { AwsExecutionSource, type SfnClientLike } from './aws-source.js';
 import { ConsoleStartError } from './errors.js';
 import { type ConsoleServer, startConsole } from './server.js';

@@ -1,4 +1,4 @@
-import type { HistoryEvent } from '@slipway/pipeline';
+import type { HistoryEvent } from '@slipway/runner-local';
 import type {
   DecisionView,
   EventView,

@@ -1,4 +1,3 @@
-import { type EvaluationReport, readEvaluationReport } from '@slipway/lambdas';
 import type { ModelStore } from '@slipway/model-store';
 import {
   approveExecution,
@@ -9,7 +8,8 @@ import {
   readExecution,
   readExecutionRecord,
   rejectExecution,
-} from '@slipway/pipeline';
+} from '@slipway/runner-local';
+import { type EvaluationReport, readEvaluationReport } from '@slipway/steps';
 import type { DecisionView, ExecutionDetail, ExecutionSummary } from './api-types.js';
 import { detail, summarize } from './derive.js';
 import { ConsoleRequestError } from './errors.js';

@@ -1,5 +1,5 @@
-import { type EvaluationReport, reviewReport } from '@slipway/lambdas';
 import { type ComparableVersion, compareLineage, type ModelStore } from '@slipway/model-store';
+import { type EvaluationReport, reviewReport } from '@slipway/steps';
 import type { ExecutionDetail, ReportView } from './api-types.js';
 
 /** A version's lineage as the comparison reads it; null when its manifest cannot be read. */

@@ -4,8 +4,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type AddressInfo, isIP, isIPv4, isIPv6 } from 'node:net';
 import { hostname, networkInterfaces, userInfo } from 'node:os';
 import { gzipSync } from 'node:zlib';
-import { DEFAULT_THRESHOLDS, MODEL_NAME, MODEL_NAME_RULE, PRODUCTION_ALIAS } from '@slipway/contracts';
-import { ownRecord, wellFormedStrings } from '@slipway/lambdas';
+import {
+  DEFAULT_THRESHOLDS,
+  MODEL_NAME,
+  MODEL_NAME_RULE,
+  ownRecord,
+  PRODUCTION_ALIAS,
+  wellFormedStrings,
+} from '@slipway/contracts';
 import type { ModelStore } from '@slipway/model-store';
 import {
   type ExecutionHandle,
@@ -15,7 +21,7 @@ import {
   readDefinitionText,
   storeDataset,
   thresholdOverridesSchema,
-} from '@slipway/pipeline';
+} from '@slipway/runner-local';
 import { z } from 'zod';
 import type { ConsoleEvent, ConsoleInfo, ExecutionSummary, ReportView, ServingView } from './api-types.js';
 import { type Bundle, loadBundle, renderPage } from './assets.js';

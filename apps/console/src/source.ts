@@ -1,4 +1,4 @@
-import type { EvaluationReport } from '@slipway/lambdas';
+import type { EvaluationReport } from '@slipway/steps';
 import type { ExecutionDetail, ExecutionSummary, SourceKind } from './api-types.js';
 
 /**

@@ -20,7 +20,7 @@ const arn = (service: string, resource: string) =>
 
 /**
  * The state machine's role, written out statement by statement from what each Task of
- * `pipeline/state-machine.asl.json` needs, including the `.sync` integrations' polling rules. The role
+ * `contracts/state-machine.asl.json` needs, including the `.sync` integrations' polling rules. The role
  * is handed to the state machine without policy updates, so nothing is added behind this list's back.
  */
 export class StateMachineRole extends Construct {

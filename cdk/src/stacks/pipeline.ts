@@ -59,7 +59,7 @@ export const PIPELINE_OUTPUTS = [
 ] as const;
 
 /**
- * The state machine from `pipeline/state-machine.asl.json`, the functions its Tasks invoke, approval
+ * The state machine from `contracts/state-machine.asl.json`, the functions its Tasks invoke, approval
  * (topic, signing secret, one-click links), and monitoring.
  */
 export class PipelineStack extends Stack {

@@ -38,14 +38,14 @@ function fakeSecretsManager(calls: string[]): Server {
   });
 }
 
-describe('the steps image (lambdas/steps/build.mjs)', () => {
+describe('the steps image (runners/aws/build.mjs)', () => {
   let out: string;
   let stdout: string;
   let server: Server;
   const calls: string[] = [];
   beforeAll(async () => {
     out = mkdtempSync(join(tmpdir(), 'slipway-steps-image-'));
-    ({ stdout } = await run(process.execPath, [join(REPO_ROOT, 'lambdas/steps/build.mjs'), '--out', out], {
+    ({ stdout } = await run(process.execPath, [join(REPO_ROOT, 'runners/aws/build.mjs'), '--out', out], {
       cwd: REPO_ROOT,
     }));
     server = fakeSecretsManager(calls);
@@ -65,7 +65,9 @@ describe('the steps image (lambdas/steps/build.mjs)', () => {
       for (const handler of Object.values(STEP_HANDLERS)) {
         const entry = handler.replace(/\.handler$/, '');
         const bundle = join(out, `${entry}.mjs`);
-        expect(existsSync(bundle), bundle).toBe(existsSync(join(REPO_ROOT, 'lambdas/src', `${entry}.ts`)));
+        expect(existsSync(bundle), bundle).toBe(
+          existsSync(join(REPO_ROOT, 'runners/aws/src', `${entry}.ts`)),
+        );
         if (!existsSync(bundle)) continue;
         const { stdout: type } = await run(
           process.execPath,
@@ -91,7 +93,7 @@ describe('the steps image (lambdas/steps/build.mjs)', () => {
         expect(type.trim(), entry).toBe('function');
         loaded.push(entry);
       }
-      if (loaded.includes('aws/approval-links/lambda')) {
+      if (loaded.includes('approval-links/lambda')) {
         // It read its signing key at init, from the stand-in.
         expect(calls).toContain('secretsmanager.GetSecretValue');
       }

@@ -1,5 +1,5 @@
 // Every stage synthesizes offline, and each carries the resources the AWS side of slipway is made of.
-import { placeholders, readDefinitionText, substitute } from '@slipway/pipeline';
+import { placeholders, readDefinitionText, substitute } from '@slipway/runner-local';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -88,7 +88,7 @@ describe('GitHub workflows', () => {
     const script = (job?.steps ?? []).map((s) => s.run ?? '').join('\n');
     expect(script).toContain('npx slipway start --aws --wait');
     expect(script).toContain('--commit "$COMMIT" --pr "$PR" --comment-file out.md');
-    // The marker `slipway start --comment-file` writes first (pipeline/src/aws/comment.ts).
+    // The marker `slipway start --comment-file` writes first (runners/aws/src/stage/comment.ts).
     expect(script).toContain("marker='<!-- slipway-evaluation -->'");
     expect(script).toMatch(/--method PATCH "repos\/\$REPO\/issues\/comments\/\$id"/);
   });

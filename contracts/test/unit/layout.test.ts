@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ARTIFACT_FILE, layout, STORE_AREAS } from '../../src/index.js';
 
-const definition = readFileSync(new URL('../../../pipeline/state-machine.asl.json', import.meta.url), 'utf8');
+const definition = readFileSync(new URL('../../state-machine.asl.json', import.meta.url), 'utf8');
 /** Every `${StoreUri}/…` path in the definition, with `{}` placeholders filled by `job` parts. */
 const storePaths = [...definition.matchAll(/\$\{StoreUri\}\/([^'"]+)/g)].map((m) => m[1] ?? '');
 

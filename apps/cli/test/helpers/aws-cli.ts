@@ -1,7 +1,7 @@
 // Runs the slipway program in-process with the AWS commands on fake clients, the way `main` runs it.
 import { PassThrough } from 'node:stream';
+import type { AwsClients } from '@slipway/runner-aws';
 import { Command } from 'commander';
-import type { AwsClients } from '../../../../pipeline/src/aws/clients.js';
 import type { FakeAws } from '../../../../test-helpers/aws-fake-client.js';
 import { type AwsCommandDeps, createAwsCommands } from '../../src/aws.js';
 import { executionCommands } from '../../src/executions.js';

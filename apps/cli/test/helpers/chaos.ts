@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ModelStore, type OpenStoreOptions, openStore } from '@slipway/model-store';
-import { readExecution } from '@slipway/pipeline';
+import { readExecution } from '@slipway/runner-local';
 import {
   eventually,
   killHard,

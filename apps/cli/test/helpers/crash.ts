@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { FAILPOINT_REACHED } from '@slipway/pipeline';
+import { FAILPOINT_REACHED } from '@slipway/runner-local';
 
 const CLI = new URL('../../bin/slipway.js', import.meta.url).pathname;
 

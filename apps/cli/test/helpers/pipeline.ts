@@ -10,7 +10,7 @@ import {
   LocalPipeline,
   type LocalPipelineOptions,
   storeDataset,
-} from '@slipway/pipeline';
+} from '@slipway/runner-local';
 import { afterAll, beforeAll } from 'vitest';
 
 export interface PipelineFixture {

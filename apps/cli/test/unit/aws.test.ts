@@ -11,8 +11,8 @@ import {
   SendTaskSuccessCommand,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { recordApprovalToken } from '@slipway/lambdas';
 import { type ModelStore, openStore } from '@slipway/model-store';
+import { recordApprovalToken } from '@slipway/runner-aws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { awsError, FakeAws } from '../../../../test-helpers/aws-fake-client.js';
 import { executionArnOf, recordSteps, stackOutputs } from '../../../../test-helpers/sfn-history.js';

@@ -1,10 +1,11 @@
-import * as lambdas from '@slipway/lambdas';
+import * as inference from '@slipway/inference';
 import * as modelStore from '@slipway/model-store';
-import * as pipeline from '@slipway/pipeline';
+import * as runnerAws from '@slipway/runner-aws';
+import * as runnerLocal from '@slipway/runner-local';
+import * as steps from '@slipway/steps';
 import * as trainingJob from '@slipway/training-job';
 import { describe, expect, it } from 'vitest';
-import { AwsExecutionError, AwsStageError } from '../../../../pipeline/src/aws/errors.js';
-import { TrainingJobFailedError } from '../../../../pipeline/src/runtime/trainer.js';
+
 import {
   EXIT_CODE_HELP,
   EXIT_CODES,
@@ -26,11 +27,11 @@ describe('exit codes', () => {
     const classes = [
       ...errorClasses(modelStore),
       ...errorClasses(trainingJob),
-      ...errorClasses(lambdas),
-      ...errorClasses(pipeline),
-      ['AwsStageError', AwsStageError],
-      ['AwsExecutionError', AwsExecutionError],
-      ['TrainingJobFailedError', TrainingJobFailedError],
+      ...errorClasses(inference),
+      ...errorClasses(steps),
+      ...errorClasses(runnerAws),
+      ...errorClasses(runnerLocal),
+
       ['UsageError', UsageError],
     ] as [string, new (...args: unknown[]) => Error][];
     expect(classes.length).toBeGreaterThan(25);
@@ -56,7 +57,7 @@ describe('exit codes', () => {
   it('maps by code, not by class name: a TypeError or a look-alike name is a bug', () => {
     expect(exitNameForError(new modelStore.NotFoundError('gone', 'model'))).toBe('notFound');
     expect(exitNameForError(new modelStore.ConflictError('moved'))).toBe('conflict');
-    expect(exitNameForError(new pipeline.ExecutionStateError('decided'))).toBe('conflict');
+    expect(exitNameForError(new runnerLocal.ExecutionStateError('decided'))).toBe('conflict');
     expect(exitNameForError(new UsageError('both'))).toBe('usage');
     expect(exitNameForError(new TypeError('x is undefined'))).toBe('internal');
     expect(exitNameForError(Object.assign(new Error('x'), { name: 'DataError' }))).toBe('internal');

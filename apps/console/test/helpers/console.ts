@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ConsoleOptions, type ConsoleServer, startConsole } from '@slipway/console';
 import { type ModelStore, openStore } from '@slipway/model-store';
-import { LocalPipeline, storeDataset } from '@slipway/pipeline';
+import { LocalPipeline, storeDataset } from '@slipway/runner-local';
 
 export interface ConsoleFixture {
   readonly dir: string;

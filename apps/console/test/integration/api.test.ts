@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import type { ExecutionDetail, ExecutionSummary, ModelDetail, ServingView } from '@slipway/console';
-import { LocalPipeline, readExecution } from '@slipway/pipeline';
+import { LocalPipeline, readExecution } from '@slipway/runner-local';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { api, type ConsoleFixture, consoleFixture, pageToken } from '../helpers/console.js';
 

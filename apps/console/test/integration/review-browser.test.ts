@@ -6,7 +6,7 @@ import {
   LocalPipeline,
   rejectExecution,
   storeDataset,
-} from '@slipway/pipeline';
+} from '@slipway/runner-local';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { manyClassCsv } from '../../../../test-helpers/many-classes.js';

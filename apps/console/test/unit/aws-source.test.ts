@@ -10,9 +10,9 @@ import {
   SendTaskSuccessCommand,
 } from '@aws-sdk/client-sfn';
 import { AwsExecutionSource, AwsSourceError, ConsoleRequestError, type SfnCommand } from '@slipway/console';
-import { recordApprovalToken } from '@slipway/lambdas';
 import { openStore } from '@slipway/model-store';
-import { readDefinitionText } from '@slipway/pipeline';
+import { recordApprovalToken } from '@slipway/runner-aws';
+import { readDefinitionText } from '@slipway/runner-local';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 
 const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:slipway-prod';

@@ -1,5 +1,5 @@
 import { type ExecutionData, stateViews, summarize } from '@slipway/console';
-import type { HistoryEvent } from '@slipway/pipeline';
+import type { HistoryEvent } from '@slipway/runner-local';
 import { describe, expect, test } from 'vitest';
 
 const states = {

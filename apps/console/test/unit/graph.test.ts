@@ -1,5 +1,5 @@
 import { layoutDefinition, transitions } from '@slipway/console';
-import { readDefinitionText } from '@slipway/pipeline';
+import { readDefinitionText } from '@slipway/runner-local';
 import { describe, expect, test } from 'vitest';
 
 const definition = JSON.parse(readDefinitionText());
@@ -16,7 +16,7 @@ const HAPPY_PATH = [
   'Done',
 ];
 
-describe('the state machine drawn from pipeline/state-machine.asl.json', () => {
+describe('the state machine drawn from contracts/state-machine.asl.json', () => {
   const layout = layoutDefinition(definition);
   const node = (id: string) => {
     const n = layout.nodes.find((x) => x.id === id);

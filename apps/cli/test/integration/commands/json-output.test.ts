@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startConsole } from '@slipway/console';
 import { type ModelStore, openStore } from '@slipway/model-store';
-import { LocalPipeline } from '@slipway/pipeline';
+import { LocalPipeline } from '@slipway/runner-local';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { slipway } from '../../helpers/cli.js';
 import { runApprovedOnFile } from '../../helpers/pipeline.js';

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '@slipway/model-store';
-import { readExecution } from '@slipway/pipeline';
+import { readExecution } from '@slipway/runner-local';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { folderTarget, localS3Target } from '../../../../../model-store/test/helpers/targets.js';
 import {

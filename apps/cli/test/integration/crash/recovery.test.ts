@@ -3,7 +3,7 @@ import { access, mkdir, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelStore } from '@slipway/model-store';
-import { type ExecutionRecord, LocalPipeline, readExecution } from '@slipway/pipeline';
+import { type ExecutionRecord, LocalPipeline, readExecution } from '@slipway/runner-local';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startWorkers } from '../../../../../model-store/test/helpers/workers.js';
 import {

@@ -1,4 +1,4 @@
-import { rejectExecution } from '@slipway/pipeline';
+import { rejectExecution } from '@slipway/runner-local';
 import { expect, test } from 'vitest';
 import {
   aliasVersion,

@@ -13,20 +13,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type ModelStore, openStore } from '@slipway/model-store';
 import {
-  createApprovalHandler,
-  createEvaluateHandler,
-  createPromoteHandler,
-  createRegisterHandler,
-  createSmokeTestHandler,
-  type Deployer,
   lambdaImageDeployer,
   parseImageReference,
   RegistryClient,
   signedFetch,
   storeModelImageBuilder,
-} from '@slipway/lambdas';
-import { type ModelStore, openStore } from '@slipway/model-store';
+} from '@slipway/runner-aws';
 import {
   approveExecution,
   type ExecutionInputDraft,
@@ -34,7 +28,15 @@ import {
   LOCAL_FUNCTION_NAMES,
   LocalRuntime,
   storeDataset,
-} from '@slipway/pipeline';
+} from '@slipway/runner-local';
+import {
+  createApprovalHandler,
+  createEvaluateHandler,
+  createPromoteHandler,
+  createRegisterHandler,
+  createSmokeTestHandler,
+  type Deployer,
+} from '@slipway/steps';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { LambdaDouble } from '../../../../../test-helpers/aws-lambda-double.js';
 import {

@@ -1,4 +1,4 @@
-import { approveExecution, readExecution } from '@slipway/pipeline';
+import { approveExecution, readExecution } from '@slipway/runner-local';
 import { expect, test } from 'vitest';
 import {
   aliasVersion,

@@ -1,4 +1,4 @@
-import { readExecution } from '@slipway/pipeline';
+import { readExecution } from '@slipway/runner-local';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { killAllStarted, killHard, QUIET, runSlipway, startSlipway } from '../../helpers/crash.js';
 import {

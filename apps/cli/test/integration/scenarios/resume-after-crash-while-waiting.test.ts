@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { approveExecution, readExecution } from '@slipway/pipeline';
+import { approveExecution, readExecution } from '@slipway/runner-local';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import {
   aliasVersion,

@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { folderSource, type InferenceServer, startInferenceServer } from '@slipway/lambdas';
-import { approveExecution, LocalPipeline } from '@slipway/pipeline';
+import { folderSource, type InferenceServer, startInferenceServer } from '@slipway/inference';
+import { approveExecution, LocalPipeline } from '@slipway/runner-local';
 import { openModel } from '@slipway/training-job';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import {

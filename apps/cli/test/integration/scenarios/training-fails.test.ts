@@ -1,4 +1,4 @@
-import { LOCAL_FUNCTION_NAMES, LocalRuntime, readDefinitionText } from '@slipway/pipeline';
+import { LOCAL_FUNCTION_NAMES, LocalRuntime, readDefinitionText } from '@slipway/runner-local';
 import { expect, test } from 'vitest';
 import { statesEntered, usePipelineFixture } from '../../helpers/pipeline.js';
 

@@ -1,4 +1,4 @@
-import { approveExecution } from '@slipway/pipeline';
+import { approveExecution } from '@slipway/runner-local';
 import { expect, test } from 'vitest';
 import { aliasVersion, usePipelineFixture, waitingForApproval } from '../../helpers/pipeline.js';
 

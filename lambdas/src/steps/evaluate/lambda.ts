@@ -1,9 +1,0 @@
-// The Evaluate function's entry point: dependencies are built once per container, at init.
-import { openStore } from '@slipway/model-store';
-import { readStoreStepConfig } from '../config.js';
-import { createEvaluateHandler } from './index.js';
-
-const { storeUri } = readStoreStepConfig(process.env);
-
-/** Evaluates a training artifact against production (event: the Evaluate state's Payload). */
-export const handler = createEvaluateHandler({ store: await openStore(storeUri) });

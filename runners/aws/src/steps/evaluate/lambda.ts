@@ -1,0 +1,8 @@
+// The Evaluate function's entry point: dependencies are built once per container, at init.
+import { openStore } from '@slipway/model-store';
+import { createEvaluateHandler, readStoreStepConfig } from '@slipway/steps';
+
+const { storeUri } = readStoreStepConfig(process.env);
+
+/** Evaluates a training artifact against production (event: the Evaluate state's Payload). */
+export const handler = createEvaluateHandler({ store: await openStore(storeUri) });

@@ -1,0 +1,18 @@
+// The Promote function's entry point: dependencies are built once per container, at init.
+import { openStore } from '@slipway/model-store';
+import { createPromoteHandler, fixedEndpointDeployer, readPromoteStepConfig } from '@slipway/steps';
+import { readImageDeployConfig } from '../../config.js';
+import { createImageDeployer } from '../../wiring.js';
+
+const { storeUri, endpoint } = readPromoteStepConfig(process.env);
+const image = readImageDeployConfig(process.env);
+const store = await openStore(storeUri);
+
+/** Promotes or rolls back production (event: the Promote or RollBack state's Payload). */
+export const handler = createPromoteHandler({
+  store,
+  // On AWS the model goes into the inference function's image; without INFERENCE_FUNCTION_NAME the
+  // endpoint follows the production alias itself (slipway serve hot-swaps when it moves).
+  deployer:
+    image === null ? fixedEndpointDeployer(endpoint) : await createImageDeployer(image, { store, endpoint }),
+});

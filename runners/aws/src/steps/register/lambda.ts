@@ -1,0 +1,8 @@
+// The Register function's entry point: dependencies are built once per container, at init.
+import { openStore } from '@slipway/model-store';
+import { createRegisterHandler, readStoreStepConfig } from '@slipway/steps';
+
+const { storeUri } = readStoreStepConfig(process.env);
+
+/** Registers the evaluated artifact as a new version (event: the Register state's Payload). */
+export const handler = createRegisterHandler({ store: await openStore(storeUri), actor: 'slipway-pipeline' });

@@ -1,0 +1,14 @@
+// The SmokeTest function's entry point: configuration is read once per container, at init.
+
+import { createSmokeTestHandler, readEndpointAuth, readSmokeTestStepConfig } from '@slipway/steps';
+import { signedFetch } from '../../sigv4-fetch.js';
+
+const config = readSmokeTestStepConfig(process.env);
+const auth = readEndpointAuth(process.env);
+
+/** Checks the endpoint serves the promoted version and agrees with the evaluation (event: the SmokeTest state's Payload). */
+export const handler = createSmokeTestHandler({
+  ...config,
+  // A Function URL with IAM auth answers 403 to unsigned requests; the function's role signs them.
+  ...(auth.type === 'AWS_IAM' ? { fetch: signedFetch(auth.region) } : {}),
+});

@@ -1,0 +1,69 @@
+// The Lambda entry points load in a fresh process the way Lambda loads them: configuration from the
+// environment at init, a handler exported, a missing variable failing init with its name.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const steps = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/steps');
+const entry = (step: string) => pathToFileURL(join(steps, step, 'lambda.ts')).href;
+const STEPS = ['evaluate', 'register', 'approval', 'promote', 'smoke-test'];
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'slipway-lambda-entry-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+function node(script: string, env: Record<string, string>) {
+  return run(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', script],
+    {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      timeout: 60_000,
+    },
+  );
+}
+
+describe('step Lambda entry points', () => {
+  it('each exports a handler built from STORE_URI; a bad event fails with InvalidEventError', async () => {
+    const script = `
+      const out = {};
+      for (const [step, url] of ${JSON.stringify(STEPS.map((s) => [s, entry(s)]))}) {
+        const { handler } = await import(url);
+        const error = await handler({}).catch((e) => e);
+        out[step] = [typeof handler, error?.name, error?.message.split(':')[0]];
+      }
+      process.stdout.write(JSON.stringify(out));
+    `;
+    const { stdout } = await node(script, {
+      STORE_URI: pathToFileURL(root).href,
+      ENDPOINT_URL: 'http://127.0.0.1:8080',
+    });
+    expect(JSON.parse(stdout)).toEqual({
+      evaluate: ['function', 'InvalidEventError', 'invalid Evaluate event'],
+      register: ['function', 'InvalidEventError', 'invalid Register event'],
+      approval: ['function', 'InvalidEventError', 'invalid Approval event'],
+      promote: ['function', 'InvalidEventError', 'invalid Promote event'],
+      'smoke-test': ['function', 'InvalidEventError', 'invalid SmokeTest event'],
+    });
+  });
+
+  it('fails init naming the variable when STORE_URI is missing', async () => {
+    const error = (await node(`await import(${JSON.stringify(entry('register'))});`, {}).catch(
+      (e: unknown) => e,
+    )) as {
+      code?: number;
+      stderr?: string;
+    };
+    expect(error.code).toBe(1);
+    expect(error.stderr).toContain('StepConfigError: STORE_URI is not set');
+  });
+});

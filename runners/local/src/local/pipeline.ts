@@ -1,0 +1,160 @@
+import { PRODUCTION_ALIAS } from '@slipway/contracts';
+import {
+  type InferenceServer,
+  startInferenceServer,
+  storeAliasSource,
+  type WatchEvent,
+} from '@slipway/inference';
+import type { ModelStore } from '@slipway/model-store';
+import {
+  createApprovalHandler,
+  createEvaluateHandler,
+  createPromoteHandler,
+  createRegisterHandler,
+  createSmokeTestHandler,
+  type Deployer,
+  fixedEndpointDeployer,
+  type Notifier,
+} from '@slipway/steps';
+import { openModel } from '@slipway/training-job';
+import { type LambdaHandler, LOCAL_FUNCTION_NAMES, LocalRuntime } from '../runtime/runtime.js';
+import { makeScratchDir, removeScratchDir, scratchDirs } from '../runtime/scratch.js';
+
+export interface LocalPipelineOptions {
+  readonly store: ModelStore;
+  /** Where the local inference endpoint listens once a model is promoted. Default 127.0.0.1:8080. */
+  readonly host?: string;
+  readonly port?: number;
+  /**
+   * An endpoint that already follows the production alias (a separate `slipway serve --store`): promotion
+   * reports it to the smoke test instead of starting one here.
+   */
+  readonly endpoint?: string;
+  /** Tells a person an execution waits for approval. Default: nothing (the caller prints). */
+  readonly notify?: Notifier;
+  /** Link to an execution in the console, when one runs. */
+  readonly consoleUrl?: (executionId: string) => string;
+  /** How often the endpoint checks the production alias. Default 200 ms. */
+  readonly servePollMs?: number;
+  /** Replaces every Retry interval (tests). */
+  readonly retryIntervalMs?: number;
+  /** How often a waiting approval checks for a decision from another process. Default 200 ms. */
+  readonly decisionPollMs?: number;
+  /** How long the smoke test waits for the endpoint to serve the new version. Default 30 s. */
+  readonly smokeTimeoutMs?: number;
+  readonly onJobLog?: (executionId: string, line: string) => void;
+  readonly onServeEvent?: (event: WatchEvent) => void;
+  /** Crash-test fault injection: stop at a history event (see `LocalRuntimeOptions.failpoint`). */
+  readonly failpoint?: string | undefined;
+}
+
+/**
+ * The pipeline on one machine: the local runtime with every step wired to a folder (or bucket) store,
+ * and "the inference Lambda" as a local HTTP endpoint that starts at the first promotion and then
+ * follows the production alias, hot-swapping on every promotion and rollback.
+ */
+export class LocalPipeline {
+  readonly runtime: LocalRuntime;
+  private server: InferenceServer | undefined;
+  private starting: Promise<InferenceServer> | undefined;
+  private cacheDir: string | undefined;
+
+  constructor(private readonly options: LocalPipelineOptions) {
+    const { store } = options;
+    const deployer: Deployer = options.endpoint
+      ? fixedEndpointDeployer(options.endpoint)
+      : { deploy: async ({ model }) => ({ endpoint: (await this.serve(model)).url }) };
+    const functions: Record<string, LambdaHandler> = {
+      [LOCAL_FUNCTION_NAMES.EvaluateFunctionArn]: createEvaluateHandler({
+        store,
+        workDir: scratchDirs('evaluate'),
+      }),
+      [LOCAL_FUNCTION_NAMES.RegisterFunctionArn]: createRegisterHandler({ store }),
+      [LOCAL_FUNCTION_NAMES.ApprovalFunctionArn]: createApprovalHandler({
+        store,
+        notify: options.notify ?? (() => {}),
+        ...(options.consoleUrl ? { consoleUrl: options.consoleUrl } : {}),
+      }),
+      [LOCAL_FUNCTION_NAMES.PromoteFunctionArn]: createPromoteHandler({ store, deployer }),
+      [LOCAL_FUNCTION_NAMES.SmokeTestFunctionArn]: createSmokeTestHandler({
+        ...(options.smokeTimeoutMs === undefined ? {} : { timeoutMs: options.smokeTimeoutMs }),
+      }),
+    };
+    this.runtime = new LocalRuntime({
+      store,
+      functions,
+      ...(options.retryIntervalMs === undefined ? {} : { retryIntervalMs: options.retryIntervalMs }),
+      ...(options.decisionPollMs === undefined ? {} : { pollMs: options.decisionPollMs }),
+      ...(options.onJobLog ? { onJobLog: options.onJobLog } : {}),
+      failpoint: options.failpoint,
+      ...(options.endpoint ? {} : { onResume: (_state, input) => this.restoreEndpoint(input) }),
+    });
+  }
+
+  /**
+   * A resumed execution that got past Promote carries the endpoint of the process that died: serve the
+   * production alias here again and hand the new address on, so the smoke test (or anything after it)
+   * checks a live endpoint instead of rolling back a good model over a refused connection.
+   */
+  private async restoreEndpoint(input: unknown): Promise<unknown> {
+    const state = input as { model?: unknown; promotion?: { endpoint?: unknown } } | null;
+    if (typeof state?.model !== 'string' || typeof state.promotion?.endpoint !== 'string') return input;
+    let server: InferenceServer;
+    try {
+      server = await this.serve(state.model);
+    } catch {
+      // Production cannot be served (unset, or its files unreadable): the smoke test will find out and
+      // say so; nothing is decided here.
+      return input;
+    }
+    return { ...state, promotion: { ...state.promotion, endpoint: server.url } };
+  }
+
+  /** The endpoint's URL once it is serving, else undefined. */
+  get endpoint(): string | undefined {
+    return this.server?.url;
+  }
+
+  /** The running endpoint, if a model has been promoted in this process. */
+  get inferenceServer(): InferenceServer | undefined {
+    return this.server;
+  }
+
+  /** Starts the endpoint on the model's production alias (once); later promotions hot-swap it. */
+  async serve(model: string): Promise<InferenceServer> {
+    if (this.server) return this.server;
+    this.starting ??= (async () => {
+      this.cacheDir = await makeScratchDir('run', 'serve');
+      const server = await startInferenceServer({
+        source: storeAliasSource({
+          store: this.options.store,
+          name: model,
+          alias: PRODUCTION_ALIAS,
+          cacheDir: this.cacheDir,
+          storeDescription: this.options.store.backend.uri,
+        }),
+        open: openModel,
+        host: this.options.host ?? '127.0.0.1',
+        port: this.options.port ?? 8080,
+        pollMs: this.options.servePollMs ?? 200,
+        ...(this.options.onServeEvent ? { onEvent: this.options.onServeEvent } : {}),
+      });
+      this.server = server;
+      return server;
+    })();
+    try {
+      return await this.starting;
+    } catch (error) {
+      this.starting = undefined;
+      throw error;
+    }
+  }
+
+  /** Stops the endpoint (in-flight requests finish) and removes its cached model files. */
+  async close(): Promise<void> {
+    await this.server?.close();
+    this.server = undefined;
+    this.starting = undefined;
+    if (this.cacheDir) await removeScratchDir(this.cacheDir);
+  }
+}

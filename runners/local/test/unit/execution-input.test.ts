@@ -1,0 +1,56 @@
+// The execution input refuses what AWS would refuse later: a training job name SageMaker's pattern does
+// not take, and an approval wait longer than the execution itself may run.
+import {
+  type AslDefinition,
+  ExecutionInputError,
+  longestApprovalTimeout,
+  parseExecutionInput,
+  readDefinitionText,
+} from '@slipway/runner-local';
+import { describe, expect, test } from 'vitest';
+
+const base = {
+  model: 'sentiment',
+  runId: '20261206t120000-abc123',
+  dataset: { name: 'sentiment', sha256: 'a'.repeat(64) },
+};
+const problem = (draft: object) => {
+  try {
+    parseExecutionInput({ ...base, ...draft });
+    return null;
+  } catch (error) {
+    expect(error).toBeInstanceOf(ExecutionInputError);
+    return (error as Error).message;
+  }
+};
+
+describe('execution input', () => {
+  test('the training job name <model>-<runId> fits SageMaker: at most 63 characters, no trailing dash', () => {
+    // 40 + 1 + 22 = 63: the longest name SageMaker takes.
+    expect(problem({ model: 'm'.repeat(40), runId: 'r'.repeat(22) })).toBeNull();
+    expect(problem({ model: 'm'.repeat(40), runId: 'r'.repeat(23) })).toContain(
+      `runId: the training job would be named "${'m'.repeat(40)}-${'r'.repeat(23)}" (64 characters); SageMaker takes at most 63`,
+    );
+    // Dashes may repeat inside the name: a model ending in one still gives a valid job name.
+    expect(problem({ model: 'sentiment-' })).toBeNull();
+  });
+
+  test('a run id ending in a dash is refused (job names end in a letter or digit)', () => {
+    expect(problem({ runId: 'run-' })).toContain(
+      'the training job would be named "sentiment-run-" (14 characters)',
+    );
+  });
+
+  test('the approval may wait only as long as the execution can still end as Rejected: timeout', () => {
+    const definition = JSON.parse(readDefinitionText()) as AslDefinition;
+    const limit = longestApprovalTimeout(definition);
+    // 14 days, less 24 h of training, 15 min of evaluation and 5 min of registration, less a second.
+    expect(definition.TimeoutSeconds).toBe(1_209_600);
+    expect(limit).toBe(1_209_600 - 86_400 - 900 - 300 - 1);
+    expect(problem({ approvalTimeoutSeconds: limit })).toBeNull();
+    expect(problem({ approvalTimeoutSeconds: limit + 1 })).toContain(
+      `approvalTimeoutSeconds: ${limit + 1} s is longer than the execution can wait`,
+    );
+    expect(problem({ approvalTimeoutSeconds: 2_000_000 })).toContain('must end as "Rejected: timeout"');
+  });
+});
