@@ -8,7 +8,8 @@ import {
   stageInputs,
   uploadModel,
 } from './remote/fargate.js';
-import { type ObjectStorage, openS3Storage, type S3Environment } from './remote/storage.js';
+import type { ObjectStorage, S3Environment } from './remote/object-storage.js';
+import { openS3Storage } from './remote/storage.js';
 import { resolveHyperparameters } from './train/hyperparameters.js';
 import { trainModel, writeModelDir } from './train/train.js';
 

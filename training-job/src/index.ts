@@ -17,7 +17,7 @@ export { ReferenceClassifier } from './model/reference.js';
 export { buildOnnxModel, modelMetadata, type TextModel } from './onnx/graph.js';
 export { decodeModel } from './onnx/proto.js';
 export { ContainerConfigError, StorageError } from './remote/errors.js';
-export type { ObjectStorage } from './remote/storage.js';
+export type { ObjectStorage } from './remote/object-storage.js';
 export { ModelExportError, TrainingError } from './train/errors.js';
 export {
   DEFAULT_HYPERPARAMETERS,

@@ -28,6 +28,7 @@ import type { EvaluationReport } from '@slipway/steps';
 import { longTextWarning } from '@slipway/training-job';
 import { type Command, Option } from 'commander';
 import {
+  type CommandModule,
   checkHyperparameterFlags,
   currentActor,
   formatDuration,
@@ -38,7 +39,6 @@ import {
   thresholdsFrom,
 } from './common.js';
 import { type ExitStatus, exitNameForExecution } from './exit-codes.js';
-import type { CommandModule } from './main.js';
 import { type Io, Output } from './output.js';
 
 /** What the AWS commands use; tests pass fakes. */

@@ -4,7 +4,8 @@ import { DEFAULT_THRESHOLDS } from '@slipway/contracts';
 import { checkHyperparameters, type Thresholds } from '@slipway/runner-local';
 import { DEFAULT_HYPERPARAMETERS, HYPERPARAMETER_SPECS, type Hyperparameters } from '@slipway/training-job';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { UsageError } from './exit-codes.js';
+import { type ExitStatus, UsageError } from './exit-codes.js';
+import type { Io } from './output.js';
 
 /** Where commands look when neither --store nor SLIPWAY_STORE says otherwise. */
 export const DEFAULT_STORE = 'file://./.slipway/store';
@@ -176,3 +177,9 @@ export function checkHyperparameterFlags(hyperparameters: Record<string, string>
     throw new UsageError((error as Error).message, { cause: error });
   }
 }
+
+/**
+ * A command group: adds its subcommands to the program. An action whose outcome is not success
+ * without being an error (an execution that failed its gate) reports it on `status`.
+ */
+export type CommandModule = (program: Command, io: Io, status: ExitStatus) => void;

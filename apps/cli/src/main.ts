@@ -1,12 +1,7 @@
 import { Command, CommanderError } from 'commander';
+import type { CommandModule } from './common.js';
 import { EXIT_CODES, ExitStatus, exitCodesHelp, exitNameForError } from './exit-codes.js';
 import { type Io, processIo } from './output.js';
-
-/**
- * A command group: adds its subcommands to the program. An action whose outcome is not success
- * without being an error (an execution that failed its gate) reports it on `status`.
- */
-export type CommandModule = (program: Command, io: Io, status: ExitStatus) => void;
 
 type Loader = () => Promise<CommandModule>;
 const run: Loader = () => import('./run.js').then((m) => m.runCommands);

@@ -4,7 +4,7 @@ import { ARTIFACT_FILE } from '@slipway/contracts';
 import { packArchive } from '@slipway/contracts/tar';
 import { dataError } from '../data/errors.js';
 import { ContainerConfigError } from './errors.js';
-import { type ObjectStorage, parseS3Uri } from './storage.js';
+import { type ObjectStorage, parseS3Uri } from './object-storage.js';
 
 /** The variables that switch the container into the Fargate mode. */
 export interface FargateEnvironment {

@@ -1,7 +1,7 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { type AwsCallLimits, createAwsClient } from '@slipway/contracts';
 import { ContainerConfigError, StorageError } from './errors.js';
-import { type ObjectStorage, parseS3Uri, type S3Environment } from './storage.js';
+import { type ObjectStorage, parseS3Uri, type S3Environment } from './object-storage.js';
 
 /** {@link ObjectStorage} on S3 with the SDK's default credential chain (on Fargate: the task role). */
 export class S3ObjectStorage implements ObjectStorage {
