@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import { defaultLimits } from '@slipway/inference';
 import type { ModelStore } from '@slipway/model-store';
 import {
   type ApprovalDecision,
@@ -23,9 +22,8 @@ import {
   tailLogs,
   waitForApprovalOrEnd,
 } from '@slipway/runner-aws';
-import { newExecutionId, parseExecutionInput, storeDataset } from '@slipway/runner-local';
+import { newExecutionId, parseExecutionInput } from '@slipway/runner-local';
 import type { EvaluationReport } from '@slipway/steps';
-import { longTextWarning } from '@slipway/training-job';
 import { type Command, Option } from 'commander';
 import {
   type CommandModule,
@@ -36,6 +34,7 @@ import {
   hyperparameterOption,
   integer,
   modelNameFor,
+  storeDatasetAndReport,
   thresholdsFrom,
 } from './common.js';
 import { type ExitStatus, exitNameForExecution } from './exit-codes.js';
@@ -187,16 +186,7 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
         const stateMachineArn = stage.need('StateMachineArn');
         const storeUri = stage.need('StoreUri');
         await withStore(storeUri, async (store) => {
-          const { dataset, created } = await storeDataset(
-            store,
-            flags.data,
-            flags.test ? { test: flags.test } : {},
-          );
-          out.info(
-            `dataset   ${dataset.name} ${dataset.sha256.slice(0, 12)}: ${dataset.train.length} train / ${dataset.test.length} test rows${created ? ' (uploaded)' : ' (already in the store)'}`,
-          );
-          const longTexts = longTextWarning(dataset, defaultLimits.maxTextChars);
-          if (longTexts) out.info(longTexts);
+          const dataset = await storeDatasetAndReport(store, flags, out, ' (uploaded)');
           const model = flags.model ?? modelNameFor(dataset.name);
           const input = parseExecutionInput({
             model,

@@ -1,11 +1,19 @@
 import { execFileSync } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { DEFAULT_THRESHOLDS } from '@slipway/contracts';
-import { checkHyperparameters, type Thresholds } from '@slipway/runner-local';
-import { DEFAULT_HYPERPARAMETERS, HYPERPARAMETER_SPECS, type Hyperparameters } from '@slipway/training-job';
+import { defaultLimits } from '@slipway/inference';
+import type { ModelStore } from '@slipway/model-store';
+import { checkHyperparameters, storeDataset, type Thresholds } from '@slipway/runner-local';
+import {
+  type Dataset,
+  DEFAULT_HYPERPARAMETERS,
+  HYPERPARAMETER_SPECS,
+  type Hyperparameters,
+  longTextWarning,
+} from '@slipway/training-job';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type ExitStatus, UsageError } from './exit-codes.js';
-import type { Io } from './output.js';
+import type { Io, Output } from './output.js';
 
 /** Where commands look when neither --store nor SLIPWAY_STORE says otherwise. */
 export const DEFAULT_STORE = 'file://./.slipway/store';
@@ -183,3 +191,24 @@ export function checkHyperparameterFlags(hyperparameters: Record<string, string>
  * without being an error (an execution that failed its gate) reports it on `status`.
  */
 export type CommandModule = (program: Command, io: Io, status: ExitStatus) => void;
+
+/**
+ * Puts the dataset `--data` (and `--test`) names in the store, then says what it is in one line (name,
+ * hash, rows; `created` says what was new, e.g. " (uploaded)") and warns about texts longer than the
+ * endpoint accepts.
+ */
+export async function storeDatasetAndReport(
+  store: ModelStore,
+  flags: { readonly data: string; readonly test?: string },
+  out: Output,
+  created = '',
+): Promise<Dataset> {
+  const stored = await storeDataset(store, flags.data, flags.test ? { test: flags.test } : {});
+  const { dataset } = stored;
+  out.info(
+    `dataset   ${dataset.name} ${dataset.sha256.slice(0, 12)}: ${dataset.train.length} train / ${dataset.test.length} test rows${stored.created ? created : ' (already in the store)'}`,
+  );
+  const longTexts = longTextWarning(dataset, defaultLimits.maxTextChars);
+  if (longTexts) out.info(longTexts);
+  return dataset;
+}

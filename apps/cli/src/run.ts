@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline/promises';
 import type { ConsoleServer } from '@slipway/console';
-import { curlCommand, defaultLimits, GENERIC_EXAMPLE } from '@slipway/inference';
+import { curlCommand, GENERIC_EXAMPLE } from '@slipway/inference';
 import { compareLineage, type ModelStore, openStore } from '@slipway/model-store';
 import type { ExecutionInputDraft, HistoryEvent } from '@slipway/runner-local';
 import {
@@ -12,10 +12,8 @@ import {
   LocalPipeline,
   newExecutionId,
   rejectExecution,
-  storeDataset,
 } from '@slipway/runner-local';
 import { type CompactEvaluation, readEvaluationReport } from '@slipway/steps';
-import { longTextWarning } from '@slipway/training-job';
 import { type Command, Option } from 'commander';
 import {
   checkHyperparameterFlags,
@@ -27,6 +25,7 @@ import {
   hyperparameterOption,
   integer,
   modelNameFor,
+  storeDatasetAndReport,
   storeOption,
   thresholdsFrom,
 } from './common.js';
@@ -518,16 +517,7 @@ export function runCommands(program: Command, io: Io, status: ExitStatus): void 
   ).action(async (flags: RunFlags) => {
     checkHyperparameterFlags(flags.hp);
     const outcome = await execute(io, flags, async (pipeline, store, out) => {
-      const { dataset, created } = await storeDataset(
-        store,
-        flags.data,
-        flags.test ? { test: flags.test } : {},
-      );
-      out.info(
-        `dataset   ${dataset.name} ${dataset.sha256.slice(0, 12)}: ${dataset.train.length} train / ${dataset.test.length} test rows${created ? '' : ' (already in the store)'}`,
-      );
-      const longTexts = longTextWarning(dataset, defaultLimits.maxTextChars);
-      if (longTexts) out.info(longTexts);
+      const dataset = await storeDatasetAndReport(store, flags, out);
       const model = flags.model ?? modelNameFor(dataset.name);
       const thresholds = thresholdsFrom(flags);
       const input: Omit<ExecutionInputDraft, 'runId'> = {
