@@ -182,7 +182,7 @@ export class LocalRuntime {
     }
     await journal.claim({ runner: journal.current.runner, training: null });
     const recovered = await this.recover(journal, record);
-    const restart = this.restartPoint(journal.history);
+    const restart = this.restartPoint(journal.history, record.input);
     const { state } = restart;
     const input = this.options.onResume ? await this.options.onResume(state, restart.input) : restart.input;
     for (const message of recovered) journal.append({ type: 'Log', message });
@@ -213,12 +213,19 @@ export class LocalRuntime {
     return recovered;
   }
 
-  private restartPoint(history: readonly HistoryEvent[]): { state: string; input: unknown } {
+  /**
+   * Where a resumed execution goes on, and with what input. A process that died before its first
+   * history write left only the record: the execution starts over with the record's input.
+   */
+  private restartPoint(
+    history: readonly HistoryEvent[],
+    recorded: unknown,
+  ): { state: string; input: unknown } {
     let last: HistoryEvent | undefined;
     for (const event of history)
       if (event.type === 'StateEntered' || event.type === 'StateExited') last = event;
     const started = history.find((e) => e.type === 'ExecutionStarted');
-    if (!last?.state) return { state: this.definition.StartAt, input: started?.input };
+    if (!last?.state) return { state: this.definition.StartAt, input: started?.input ?? recorded };
     if (last.type === 'StateEntered') return { state: last.state, input: last.input };
     const exited = this.definition.States[last.state];
     if (exited?.Next) return { state: exited.Next, input: last.output };
