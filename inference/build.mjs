@@ -39,6 +39,28 @@ export function onnxruntimeNodeDir() {
 const ORT_NODE_KEEP = ['package.json', 'dist', 'bin/napi-v6/linux/x64'];
 const ORT_COMMON_KEEP = ['package.json', 'dist/cjs'];
 
+/**
+ * esbuild options both Lambda images share: one ESM bundle for Node 22 on the workspaces' TypeScript
+ * sources, onnxruntime-node left outside (it loads its native binding from its own files).
+ */
+export const LAMBDA_BUNDLE = {
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'esm',
+  // Workspace packages resolve to their TypeScript sources: no separate tsc build needed.
+  conditions: ['source'],
+  mainFields: ['module', 'main'],
+  external: ['onnxruntime-node'],
+  banner: { js: REQUIRE_BANNER },
+  minifySyntax: true,
+  minifyWhitespace: true,
+  keepNames: true,
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+};
+
 /** Builds the image contents into `out` and returns the list of files written (relative, sorted). */
 export async function buildImage(out) {
   const ortNode = onnxruntimeNodeDir();
@@ -47,21 +69,7 @@ export async function buildImage(out) {
   const result = await build({
     entryPoints: [join(repo, 'inference/src/handler.ts')],
     outfile: join(out, 'handler.mjs'),
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    // Workspace packages resolve to their TypeScript sources: no separate tsc build needed.
-    conditions: ['source'],
-    mainFields: ['module', 'main'],
-    external: ['onnxruntime-node'],
-    banner: { js: REQUIRE_BANNER },
-    minifySyntax: true,
-    minifyWhitespace: true,
-    keepNames: true,
-    legalComments: 'none',
-    metafile: true,
-    logLevel: 'warning',
+    ...LAMBDA_BUNDLE,
     plugins: [inlineVersions(ortNode), servingOnly()],
   });
   await copyOnnxruntime(ortNode, out);

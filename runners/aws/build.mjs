@@ -18,9 +18,9 @@ import { build } from 'esbuild';
 import {
   copyOnnxruntime,
   inlineVersions,
+  LAMBDA_BUNDLE,
   listFiles,
   onnxruntimeNodeDir,
-  REQUIRE_BANNER,
 } from '../../inference/build.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -65,22 +65,8 @@ export async function buildStepsImage(out, { warn = (m) => console.warn(m) } = {
     entryNames: '[dir]/[name]',
     chunkNames: 'chunks/[name]-[hash]',
     outExtension: { '.js': '.mjs' },
-    bundle: true,
+    ...LAMBDA_BUNDLE,
     splitting: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    // Workspace packages resolve to their TypeScript sources: no separate tsc build needed.
-    conditions: ['source'],
-    mainFields: ['module', 'main'],
-    external: ['onnxruntime-node'],
-    banner: { js: REQUIRE_BANNER },
-    minifySyntax: true,
-    minifyWhitespace: true,
-    keepNames: true,
-    legalComments: 'none',
-    metafile: true,
-    logLevel: 'warning',
     plugins: [inlineVersions(ortNode)],
   });
   const exports = {};
