@@ -34,16 +34,30 @@ interface ServeOptions {
 const WORKER_OPTIONS = 'SLIPWAY_SERVE_WORKER_OPTIONS';
 const WORKER_NUMBER = 'SLIPWAY_SERVE_WORKER_NUMBER';
 
-/** What a worker tells the primary: it listens, or it could not start (its error, to rethrow). */
+/**
+ * What a worker tells the primary: it listens, it could not start (its error, to rethrow), or it now
+ * serves another version (so the primary can say when the whole pool has swapped).
+ */
 type WorkerMessage =
   | { readonly type: 'slipway-serve-listening'; readonly description: ServerDescription }
-  | { readonly type: 'slipway-serve-failed'; readonly message: string; readonly code?: string };
+  | { readonly type: 'slipway-serve-failed'; readonly message: string; readonly code?: string }
+  | {
+      readonly type: 'slipway-serve-swapped';
+      readonly from: ModelName;
+      readonly to: ModelName;
+      readonly loadMs: number;
+    };
+
+interface ModelName {
+  readonly name: string;
+  readonly version: number | null;
+}
 
 interface ServerDescription {
   readonly url: string;
   readonly host: string;
   readonly port: number;
-  readonly model: { readonly name: string; readonly version: number | null };
+  readonly model: ModelName;
   readonly source: string;
   readonly watchable: boolean;
   readonly loadMs: number;
@@ -138,6 +152,11 @@ async function serveWithWorkers(given: ServeOptions, io: Io): Promise<void> {
   const workers: Worker[] = [];
   let stopping = false;
   const exits: Promise<number>[] = [];
+  const pool = new PoolVersions(opts.workers, (from, to, loadMs) =>
+    out.info(
+      `swapped   ${describe(from)} -> ${describe(to)} (loaded and self-tested in ${Math.round(loadMs)} ms; all ${opts.workers} workers serve it)`,
+    ),
+  );
   // Every worker listens with the same arguments, so node:cluster hands them one shared socket (with
   // --port 0, one free port for all).
   const fork = (number: number) => {
@@ -146,8 +165,12 @@ async function serveWithWorkers(given: ServeOptions, io: Io): Promise<void> {
     exits.push(new Promise<number>((done) => worker.once('exit', (code) => done(code ?? 1))));
     return new Promise<ServerDescription>((done, fail) => {
       worker.on('message', (message: WorkerMessage) => {
-        if (message?.type === 'slipway-serve-listening') done(message.description);
-        else if (message?.type === 'slipway-serve-failed')
+        if (message?.type === 'slipway-serve-listening') {
+          pool.serves(number, message.description.model, message.description.loadMs);
+          done(message.description);
+        } else if (message?.type === 'slipway-serve-swapped') {
+          pool.serves(number, message.to, message.loadMs);
+        } else if (message?.type === 'slipway-serve-failed')
           fail(new ServeWorkerError(message.message, message.code));
       });
       worker.once('exit', (code, signal) => {
@@ -170,6 +193,7 @@ async function serveWithWorkers(given: ServeOptions, io: Io): Promise<void> {
     throw error;
   }
   printListening(out, description, opts, opts.workers);
+  pool.started(description.model);
 
   // A worker that dies while serving is replaced, as gunicorn does; the others keep serving meanwhile.
   cluster.on('exit', (worker, code, signal) => {
@@ -305,6 +329,16 @@ async function serve(given: ServeOptions, io: Io, worker?: WorkerRole): Promise<
       logLevel: logLevel as 'WARN',
       logText: Boolean(opts.logText),
       onEvent: (event) => {
+        // In a pool each worker swaps on its own; the primary says so once every worker has.
+        if (event.type === 'swapped' && worker) {
+          worker.send({
+            type: 'slipway-serve-swapped',
+            from: event.from,
+            to: event.to,
+            loadMs: event.loadMs,
+          });
+          return;
+        }
         if (quiet) return;
         if (event.type === 'swapped') {
           out.info(
@@ -401,7 +435,49 @@ function printListening(out: Output, d: ServerDescription, opts: ServeOptions, w
   );
 }
 
-function describe(model: { readonly name: string; readonly version: number | null }): string {
+/**
+ * Which version each worker of a pool serves. Workers follow the alias on their own, so for a while
+ * some serve the new version and some the old: a swap is announced only once all of them serve it,
+ * so that "swapped" means every request from then on gets the new version.
+ */
+class PoolVersions {
+  readonly #serving = new Map<number, ModelName>();
+  readonly #loadMs = new Map<number, number>();
+  #announced: ModelName | undefined;
+
+  constructor(
+    private readonly size: number,
+    private readonly announce: (from: ModelName, to: ModelName, loadMs: number) => void,
+  ) {}
+
+  /** The pool is listening, every worker serving `model`: swaps are announced from here on. */
+  started(model: ModelName): void {
+    this.#announced = model;
+    this.#settle();
+  }
+
+  /** Worker `number` now serves `model` (it started, was replaced, or swapped). */
+  serves(number: number, model: ModelName, loadMs: number): void {
+    this.#serving.set(number, model);
+    this.#loadMs.set(number, loadMs);
+    this.#settle();
+  }
+
+  #settle(): void {
+    const from = this.#announced;
+    if (from === undefined || this.#serving.size < this.size) return;
+    const [first, ...rest] = [...this.#serving.values()] as [ModelName, ...ModelName[]];
+    if (!rest.every((model) => sameModel(model, first)) || sameModel(first, from)) return;
+    this.#announced = first;
+    this.announce(from, first, Math.max(...this.#loadMs.values()));
+  }
+}
+
+function sameModel(a: ModelName, b: ModelName): boolean {
+  return a.name === b.name && a.version === b.version;
+}
+
+function describe(model: ModelName): string {
   return model.version === null ? `${model.name} (unregistered folder)` : `${model.name} v${model.version}`;
 }
 

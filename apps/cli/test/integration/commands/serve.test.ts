@@ -183,35 +183,57 @@ describe('slipway serve', () => {
     expect(await exit).toBe(0);
   });
 
-  it('follows a store alias and hot-swaps when it moves (promotion-moves-alias)', async () => {
-    const storeUri = `file://${join(scratch, 'store')}`;
-    const store = await openStore(storeUri);
-    for (const dir of [modelDir, altDir]) {
-      const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
-      await store.registerModel({ name: 'sentiment', files: dir, manifest });
-    }
-    await store.setAlias('sentiment', 'production', 1);
-    const child = spawnSlipway(['serve', '--store', storeUri, '--port', '0', '--poll-ms', '50', '--json']);
-    const exit = exited(child);
-    try {
-      const info = await waitFor(() => tryJson(child.out()), 'the JSON description');
-      expect(info).toMatchObject({
-        model: { name: 'sentiment', version: 1 },
-        source: `alias production of sentiment in ${storeUri}`,
-      });
-      await store.setAlias('sentiment', 'production', 2);
-      await waitFor(() => (child.err().includes('swapped') ? true : undefined), 'the swap');
-      expect(child.err()).toMatch(
-        /swapped {3}sentiment v1 -> sentiment v2 \(loaded and self-tested in \d+ ms\)\n/,
-      );
-      const health = await fetch(`${info.url}/health`);
-      expect(await health.json()).toEqual({ status: 'ok', model: { name: 'sentiment', version: 2 } });
-    } finally {
-      child.kill('SIGTERM');
-      await store.close();
-    }
-    expect(await exit).toBe(0);
-  });
+  // With a pool, every worker follows the alias on its own: "swapped" must mean all of them serve it.
+  it.each([1, 2])(
+    'follows a store alias and hot-swaps when it moves, with %i worker(s) (promotion-moves-alias)',
+    async (workers) => {
+      const storeUri = `file://${join(scratch, `store-${workers}`)}`;
+      const store = await openStore(storeUri);
+      for (const dir of [modelDir, altDir]) {
+        const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+        await store.registerModel({ name: 'sentiment', files: dir, manifest });
+      }
+      await store.setAlias('sentiment', 'production', 1);
+      const child = spawnSlipway([
+        'serve',
+        '--store',
+        storeUri,
+        '--port',
+        '0',
+        '--poll-ms',
+        '50',
+        '--json',
+        '--workers',
+        String(workers),
+      ]);
+      const exit = exited(child);
+      try {
+        const info = await waitFor(() => tryJson(child.out()), 'the JSON description');
+        expect(info).toMatchObject({
+          model: { name: 'sentiment', version: 1 },
+          source: `alias production of sentiment in ${storeUri}`,
+        });
+        await store.setAlias('sentiment', 'production', 2);
+        await waitFor(() => (child.err().includes('swapped') ? true : undefined), 'the swap');
+        expect(child.err()).toMatch(
+          workers === 1
+            ? /swapped {3}sentiment v1 -> sentiment v2 \(loaded and self-tested in \d+ ms\)\n/
+            : /swapped {3}sentiment v1 -> sentiment v2 \(loaded and self-tested in \d+ ms; all 2 workers serve it\)\n/,
+        );
+        expect(child.err().match(/swapped/g)).toHaveLength(1);
+        // New connections land on any worker: each must answer with the new version.
+        for (let i = 0; i < 8; i++) {
+          const health = await fetch(`${info.url}/health`, { headers: { connection: 'close' } });
+          expect(await health.json()).toEqual({ status: 'ok', model: { name: 'sentiment', version: 2 } });
+        }
+      } finally {
+        child.kill('SIGTERM');
+        await store.close();
+      }
+      expect(await exit).toBe(0);
+    },
+    120_000,
+  );
 
   it('refuses to start on a model that fails its self-test, and says why', async () => {
     const dir = join(scratch, 'broken');
