@@ -3,6 +3,7 @@ export { type AwsCallLimits, createAwsClient, DEFAULT_AWS_CALL_LIMITS } from './
 export { DEFAULT_THRESHOLDS, MODEL_NAME, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from './execution-input.js';
 export { wellFormedStrings } from './json.js';
 export { ARTIFACT_FILE, layout, MANIFEST_FILE, STORE_AREAS, type StoreArea } from './layout.js';
+export { describeTrainer, type RebuildLineage, rebuildLineage } from './lineage.js';
 export {
   type ClassMetrics,
   DATASET_SCHEMA,
@@ -12,5 +13,8 @@ export {
   MODEL_SCHEMA,
   type ModelManifest,
   type SelfTestCase,
+  type SplitRecord,
+  type TrainerRecord,
+  type TrainingEnvironment,
 } from './manifest.js';
 export { ownRecord } from './own-record.js';

@@ -29,14 +29,60 @@ export interface Metrics {
   readonly rows: number;
 }
 
-/** Where a model came from. Fields are null when unknown (e.g. a local run outside git). */
+/**
+ * The program that trained a model: slipway's built-in trainer at a version, or a team's own trainer
+ * (any program following SageMaker's training contract), run as `command` in `image` (null: on the host).
+ */
+export type TrainerRecord =
+  | { readonly type: 'builtin'; readonly version: string }
+  | { readonly type: 'command'; readonly command: readonly string[]; readonly image: string | null };
+
+/**
+ * How the dataset's test rows were chosen. `stratified` is the seeded per-class split of
+ * `stratifiedSplit` (mulberry32, Fisher-Yates per class in sorted label order); `test-file` means the
+ * rows came split. The stored dataset holds both parts, so its sha256 already pins the rows; this
+ * records how they were drawn, so the same split can be drawn again from the source file.
+ */
+export type SplitRecord =
+  | { readonly method: 'stratified'; readonly seed: number; readonly testFraction: number }
+  | { readonly method: 'test-file' };
+
+/** The runtime a model was trained in: what must match for a bit-for-bit rebuild. */
+export interface TrainingEnvironment {
+  /** `process.versions.node` of the training process. */
+  readonly node: string;
+  readonly onnxruntime: string;
+  /** `<os>-<arch>`, e.g. `linux-x64`. */
+  readonly platform: string;
+  /** Digest of the training image (`<repository>@sha256:<hex>`); null when not trained in an image. */
+  readonly image: string | null;
+}
+
+/**
+ * Where a model came from, and everything a rebuild needs (see `slipway verify`). Fields are null
+ * when unknown (e.g. a local run outside git).
+ *
+ * Reading: manifests written before `slipway verify` existed lack `hyperparametersPassed`, `split`,
+ * `trainer` and `environment` (and manifests from other tools may lack more), so those fields are
+ * optional here and readers treat a missing one as unknown. `rebuildLineage()` reads any manifest's
+ * lineage into one shape with explicit nulls. Writers fill every field.
+ */
 export interface Lineage {
   readonly gitCommit: string | null;
   readonly pullRequest: number | null;
   readonly executionId: string | null;
+  /** The dataset version: `datasets/<name>/<sha256>/` in the store (create-only, never changes). */
   readonly dataset: { readonly name: string; readonly sha256: string };
+  /** Hyperparameters as resolved: every value the trainer used, defaults included. */
   readonly hyperparameters: Readonly<Record<string, string | number | boolean>>;
+  /** Hyperparameters as passed to the trainer (SageMaker's hyperparameters.json), before defaults. */
+  readonly hyperparametersPassed?: Readonly<Record<string, string | number | boolean>>;
+  readonly split?: SplitRecord;
+  readonly trainer?: TrainerRecord;
+  readonly environment?: TrainingEnvironment;
+  /** The built-in trainer's version (`trainer.version`); kept for readers of older manifests. */
   readonly trainerVersion: string;
+  /** `environment.onnxruntime`; kept for readers of older manifests. */
   readonly onnxruntimeVersion: string;
   readonly createdAt: string;
   readonly trainingDurationMs: number;

@@ -87,6 +87,16 @@ export async function runTrainingContainer(
   }
 }
 
+/** hyperparameters.json as passed: SageMaker passes strings; anything else is kept as its JSON text. */
+function passedHyperparameters(raw: Record<string, unknown>): Record<string, string | number | boolean> {
+  return Object.fromEntries(
+    Object.entries(raw).map(([k, v]) => [
+      k,
+      typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : JSON.stringify(v),
+    ]),
+  );
+}
+
 /** The SageMaker contract proper: `root` laid out, the model written to `root/model`; throws on failure. */
 async function trainInRoot(root: string, env: ContainerEnv, log: (line: string) => void): Promise<void> {
   const configPath = join(root, 'input/config/hyperparameters.json');
@@ -115,6 +125,7 @@ async function trainInRoot(root: string, env: ContainerEnv, log: (line: string) 
       gitCommit: env.SLIPWAY_GIT_COMMIT ?? null,
       pullRequest: Number.isInteger(pullRequest) ? pullRequest : null,
       executionId: env.SLIPWAY_EXECUTION_ID ?? null,
+      hyperparametersPassed: passedHyperparameters(raw),
     },
     onProgress: (p) => {
       if (p.phase === 'fit') {

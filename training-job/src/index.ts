@@ -26,10 +26,12 @@ export {
   resolveHyperparameters,
 } from './train/hyperparameters.js';
 export {
+  splitRecord,
   TRAIN_THREADS_ENV,
   type TrainingProgress,
   type TrainOptions,
   type TrainResult,
+  trainingEnvironment,
   trainingThreads,
   trainModel,
   writeModelDir,

@@ -82,8 +82,9 @@ export function trainCommands(program: Command, io: Io): void {
       if (opts[attribute] !== undefined) fromFlags[key] = opts[attribute];
     }
     let hp: Hyperparameters;
+    const passed = { ...fromFile, ...fromFlags, ...opts.hp };
     try {
-      hp = resolveHyperparameters({ ...fromFile, ...fromFlags, ...opts.hp });
+      hp = resolveHyperparameters(passed);
     } catch (error) {
       throw new UsageError((error as Error).message, { cause: error });
     }
@@ -99,6 +100,7 @@ export function trainCommands(program: Command, io: Io): void {
     if (longTexts) out.info(longTexts);
     const result = await trainModel(dataset, hp, {
       ...(opts.name ? { name: String(opts.name) } : {}),
+      lineage: { hyperparametersPassed: passedScalars(passed) },
       onProgress: progressPrinter(io.stderr),
     });
     const dir = resolve(String(opts.out));
@@ -166,6 +168,18 @@ async function readHyperparametersFile(file: string): Promise<Record<string, unk
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new UsageError(`--hyperparameters ${file} must hold a JSON object like {"C": "4"}`);
   return parsed as Record<string, unknown>;
+}
+
+/** Hyperparameters as the user gave them, for the manifest's lineage. */
+function passedScalars(passed: Record<string, unknown>): Record<string, string | number | boolean> {
+  return Object.fromEntries(
+    Object.entries(passed)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [
+        k,
+        typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : JSON.stringify(v),
+      ]),
+  );
 }
 
 /** One text per line of stdin, blank lines included, so outputs line up with input lines. */

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { Lineage, Metrics, ModelManifest } from '@slipway/contracts';
-import type { Dataset } from '../data/types.js';
+import type { Lineage, Metrics, ModelManifest, SplitRecord, TrainingEnvironment } from '@slipway/contracts';
+import type { Dataset, Split } from '../data/types.js';
 import { computeMetrics } from '../model/metrics.js';
 import { OnnxClassifier, ortReason, sha256 } from '../model/onnx-classifier.js';
 import { buildOnnxModel, modelMetadata, type TextModel } from '../onnx/graph.js';
@@ -23,8 +23,15 @@ export type TrainingProgress =
 export interface TrainOptions {
   /** The model's name in the store (default: the dataset's name). */
   readonly name?: string;
-  /** Lineage known to the caller (commit, pull request, execution id). */
-  readonly lineage?: Partial<Pick<Lineage, 'gitCommit' | 'pullRequest' | 'executionId'>>;
+  /**
+   * Lineage known to the caller: commit, pull request, execution id, the hyperparameters as passed
+   * (default: the resolved ones), and the digest of the image training runs in (default: null).
+   */
+  readonly lineage?: Partial<
+    Pick<Lineage, 'gitCommit' | 'pullRequest' | 'executionId' | 'hyperparametersPassed'>
+  > & {
+    readonly image?: string | null;
+  };
   readonly onProgress?: (progress: TrainingProgress) => void;
   /**
    * Threads the optimizer may use (default: SLIPWAY_TRAIN_THREADS, else every core). The model is
@@ -175,6 +182,10 @@ export async function trainModel(
       executionId: options.lineage?.executionId ?? null,
       dataset: { name: dataset.name, sha256: dataset.sha256 },
       hyperparameters: { ...hp },
+      hyperparametersPassed: { ...(options.lineage?.hyperparametersPassed ?? hp) },
+      split: splitRecord(dataset.split),
+      trainer: { type: 'builtin', version: trainerVersion },
+      environment: trainingEnvironment(options.lineage?.image ?? null),
       trainerVersion,
       onnxruntimeVersion,
       createdAt: new Date().toISOString(),
@@ -202,6 +213,23 @@ export async function openExported(
       { cause },
     );
   });
+}
+
+/** The dataset's split as lineage records it (a test file's path is the trainer's, not the model's). */
+export function splitRecord(split: Split): SplitRecord {
+  return 'testFile' in split
+    ? { method: 'test-file' }
+    : { method: 'stratified', seed: split.seed, testFraction: split.testFraction };
+}
+
+/** This process's runtime, as lineage records it. */
+export function trainingEnvironment(image: string | null): TrainingEnvironment {
+  return {
+    node: process.versions.node,
+    onnxruntime: onnxruntimeVersion,
+    platform: `${process.platform}-${process.arch}`,
+    image,
+  };
 }
 
 /** The settings that shape the graph, as a user would write them. */

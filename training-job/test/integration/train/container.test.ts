@@ -57,6 +57,9 @@ describe('the SageMaker training-container contract', () => {
     expect(manifest.name).toBe('topics');
     expect(manifest.lineage).toMatchObject({ gitCommit: 'c0ffee', pullRequest: 12, executionId: 'e-1' });
     expect(manifest.lineage.hyperparameters).toMatchObject({ minDf: 1, ngramMax: 1 });
+    // As passed: the strings of hyperparameters.json, before defaults.
+    expect(manifest.lineage.hyperparametersPassed).toEqual({ min_df: '1', ngram_max: '1' });
+    expect(manifest.lineage.split).toEqual({ method: 'test-file' });
     expect(manifest.metrics.rows).toBe(data.test.length);
     expect(lines.some((l) => l.startsWith('slipway_metric accuracy='))).toBe(true);
   });

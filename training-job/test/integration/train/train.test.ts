@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import {
   decodeModel,
   loadDataset,
+  onnxruntimeVersion,
   openModel,
   resolveHyperparameters,
   TrainingError,
+  trainerVersion,
   trainingThreads,
   trainModel,
   writeModelDir,
@@ -88,6 +90,16 @@ describe('training', () => {
       pullRequest: 7,
       executionId: 'exec-1',
       dataset: { name: 'sentiment', sha256: dataset.sha256 },
+      // Everything a rebuild needs (slipway verify): trainer, split, runtime, hyperparameters as passed.
+      trainer: { type: 'builtin', version: trainerVersion },
+      split: { method: 'stratified', seed: 42, testFraction: 0.2 },
+      environment: {
+        node: process.versions.node,
+        onnxruntime: onnxruntimeVersion,
+        platform: `${process.platform}-${process.arch}`,
+        image: null,
+      },
+      hyperparametersPassed: { ...resolveHyperparameters() },
     });
     expect(manifest.selfTest.length).toBeGreaterThanOrEqual(2);
     expect(new Set(manifest.selfTest.map((s) => s.label))).toEqual(new Set(manifest.classes));
