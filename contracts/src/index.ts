@@ -1,5 +1,16 @@
 export { CANDIDATE_ALIAS, PRODUCTION_ALIAS } from './aliases.js';
 export { type AwsCallLimits, createAwsClient, DEFAULT_AWS_CALL_LIMITS } from './aws-client.js';
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  type ErrorMapping,
+  EXIT_CODES,
+  type ExitCode,
+  type ExitName,
+  errorMapping,
+  exitNameForError,
+  httpStatusForError,
+} from './errors.js';
 export { DEFAULT_THRESHOLDS, MODEL_NAME, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from './execution-input.js';
 export { wellFormedStrings } from './json.js';
 export { ARTIFACT_FILE, layout, MANIFEST_FILE, STORE_AREAS, type StoreArea } from './layout.js';

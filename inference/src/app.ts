@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { wellFormedStrings } from '@slipway/contracts';
+import { httpStatusForError, wellFormedStrings } from '@slipway/contracts';
 import type { z } from 'zod';
 import { renderDocs } from './docs.js';
 import type { ModelHolder } from './holder.js';
@@ -329,14 +329,21 @@ export class InferenceApp {
   }
 
   #fail(request: AppRequest, started: number, error: unknown): AppResponse {
+    // Input problems are Rejections before this point. Of slipway's own errors, one that says the model
+    // cannot be used now answers 503 as contracts' table says; anything else is a bug: 500.
+    const unavailable = httpStatusForError(error) === 503;
+    const status = unavailable ? 503 : 500;
+    const code: ErrorCode = unavailable ? 'model_unavailable' : 'internal_error';
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    this.#record(request, started, 500, undefined, undefined, `internal_error (${message.slice(0, 300)})`);
+    this.#record(request, started, status, undefined, undefined, `${code} (${message.slice(0, 300)})`);
     return {
-      status: 500,
+      status,
       headers: { 'content-type': JSON_TYPE, 'x-request-id': request.requestId },
       body: errorBody(
-        'internal_error',
-        `the service failed to answer this request (request id ${request.requestId}); it is logged, please report it`,
+        code,
+        unavailable
+          ? `the model cannot answer right now (request id ${request.requestId}); retry, or on another instance`
+          : `the service failed to answer this request (request id ${request.requestId}); it is logged, please report it`,
       ),
     };
   }

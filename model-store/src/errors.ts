@@ -3,10 +3,12 @@
  * machine's Catch/Retry rules) can match on it, passes `cause` on, and says how to fix the problem.
  */
 
+import type { ErrorCode } from '@slipway/contracts';
+
 /** Base class of every error the model store throws on purpose. */
 export class ModelStoreError extends Error {
   /** Stable across releases, for programs (the CLI's exit codes); subclasses refine it. */
-  readonly code: string = 'SLIPWAY_STORE';
+  readonly code: ErrorCode = 'SLIPWAY_STORE';
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -16,7 +18,7 @@ export class ModelStoreError extends Error {
 
 /** A model, version, alias, dataset or file that does not exist. */
 export class NotFoundError extends ModelStoreError {
-  override readonly code: string = 'SLIPWAY_NOT_FOUND';
+  override readonly code: ErrorCode = 'SLIPWAY_NOT_FOUND';
 
   constructor(
     message: string,
@@ -33,7 +35,7 @@ export class NotFoundError extends ModelStoreError {
  * names who rejected it, when and why.
  */
 export class RejectedVersionError extends ModelStoreError {
-  override readonly code: string = 'SLIPWAY_REJECTED_VERSION';
+  override readonly code: ErrorCode = 'SLIPWAY_REJECTED_VERSION';
 
   constructor(
     message: string,
@@ -47,7 +49,7 @@ export class RejectedVersionError extends ModelStoreError {
 
 /** A compare-and-swap lost: someone else changed the record first. Re-read and retry. */
 export class ConflictError extends ModelStoreError {
-  override readonly code: string = 'SLIPWAY_CONFLICT';
+  override readonly code: ErrorCode = 'SLIPWAY_CONFLICT';
 
   constructor(
     message: string,
@@ -62,6 +64,8 @@ export class ConflictError extends ModelStoreError {
 
 /** A stored file whose sha256 differs from the one its manifest records. */
 export class IntegrityError extends ModelStoreError {
+  override readonly code: ErrorCode = 'SLIPWAY_INTEGRITY';
+
   constructor(
     readonly key: string,
     readonly file: string,
@@ -79,6 +83,8 @@ export class IntegrityError extends ModelStoreError {
 
 /** A model, alias, dataset, file or execution name that cannot be used as a key. */
 export class InvalidNameError extends ModelStoreError {
+  override readonly code: ErrorCode = 'SLIPWAY_INVALID_NAME';
+
   constructor(message: string) {
     super(message);
     this.name = 'InvalidNameError';
@@ -87,6 +93,8 @@ export class InvalidNameError extends ModelStoreError {
 
 /** A manifest or file set handed to the store that it cannot register. */
 export class InvalidManifestError extends ModelStoreError {
+  override readonly code: ErrorCode = 'SLIPWAY_INVALID_MANIFEST';
+
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'InvalidManifestError';
@@ -95,6 +103,8 @@ export class InvalidManifestError extends ModelStoreError {
 
 /** The store cannot be opened or reached as configured: URI, bucket, credentials, permissions. */
 export class StoreConfigError extends ModelStoreError {
+  override readonly code: ErrorCode = 'SLIPWAY_STORE_CONFIG';
+
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'StoreConfigError';
@@ -103,6 +113,8 @@ export class StoreConfigError extends ModelStoreError {
 
 /** A stored JSON record (manifest, alias, claim) that does not parse or lacks what the store relies on. */
 export class CorruptManifestError extends ModelStoreError {
+  override readonly code: ErrorCode = 'SLIPWAY_CORRUPT_RECORD';
+
   constructor(
     readonly key: string,
     problem: string,
@@ -119,6 +131,8 @@ export class CorruptManifestError extends ModelStoreError {
 
 /** A storage call failed for a reason other than the ones above (network, disk, server error). */
 export class StorageError extends ModelStoreError {
+  override readonly code: ErrorCode = 'SLIPWAY_STORE_IO';
+
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'StorageError';

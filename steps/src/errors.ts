@@ -3,10 +3,12 @@
  * an execution shows as its error, so these names are a contract; the message becomes the Cause.
  */
 
+import type { ErrorCode } from '@slipway/contracts';
+
 /** Base class of every error a pipeline step throws on purpose. */
-export class StepError extends Error {
-  /** Stable across releases, for programs (the CLI's exit codes). */
-  readonly code: string = 'SLIPWAY_STEP';
+export abstract class StepError extends Error {
+  /** Stable across releases, for programs: see contracts' error table. */
+  abstract readonly code: ErrorCode;
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -22,6 +24,8 @@ export interface EventIssue {
 
 /** A step was invoked with an event that does not have the shape its state's Payload promises. */
 export class InvalidEventError extends StepError {
+  readonly code = 'SLIPWAY_INVALID_EVENT';
+
   constructor(
     readonly step: string,
     readonly issues: readonly EventIssue[],
@@ -34,19 +38,27 @@ export class InvalidEventError extends StepError {
 }
 
 /** A step's Lambda configuration (environment variable) is missing or malformed. */
-export class StepConfigError extends StepError {}
+export class StepConfigError extends StepError {
+  readonly code: ErrorCode = 'SLIPWAY_STEP_CONFIG';
+}
 
 /** The training artifact (model.tar.gz) is outside the store, missing, unreadable, or fails its checksums. */
-export class ArtifactError extends StepError {}
+export class ArtifactError extends StepError {
+  readonly code: ErrorCode = 'SLIPWAY_ARTIFACT';
+}
 
 /** The evaluation cannot be run or its report cannot be found (empty or malformed test split, no report). */
-export class EvaluationError extends StepError {}
+export class EvaluationError extends StepError {
+  readonly code: ErrorCode = 'SLIPWAY_EVALUATION';
+}
 
 /**
  * Production moved between the evaluation and the promotion: the candidate was compared with a model
  * that no longer serves, so it is not promoted over the newer one.
  */
 export class ProductionMovedError extends StepError {
+  readonly code = 'SLIPWAY_PRODUCTION_MOVED';
+
   constructor(
     message: string,
     readonly expected: number | null,
@@ -58,4 +70,6 @@ export class ProductionMovedError extends StepError {
 }
 
 /** The deployer failed to put the promoted version behind the endpoint. */
-export class DeployError extends StepError {}
+export class DeployError extends StepError {
+  readonly code: ErrorCode = 'SLIPWAY_DEPLOY';
+}

@@ -1,34 +1,12 @@
-/**
- * slipway's exit codes: the one table every command exits by, printed by `slipway --help` and
- * documented in the README. Scripts and CI branch on these numbers, so they never change meaning.
- *
- * @example if (outcome.status !== 'SUCCEEDED') status.set(exitCodeForExecution(outcome));
- */
-export const EXIT_CODES = {
-  /** The command did what was asked; for run/resume/start --wait: the execution reached Done. */
-  succeeded: 0,
-  /** The command failed for a reason explained on stderr (bad data, unreachable store, refused input). */
-  failed: 1,
-  /** Unknown command or option, missing or malformed argument. Nothing was done. */
-  usage: 2,
-  /** The execution ended in a failure state other than the two below (training, evaluation, promotion...). */
-  executionFailed: 3,
-  /** The candidate did not pass the evaluation gate (EvaluationFailedGate). */
-  gateFailed: 4,
-  /** The candidate was rejected: by a person, by --approve-if-better, or because approval timed out. */
-  rejected: 5,
-  /** The model, version, alias, dataset or execution named does not exist. */
-  notFound: 6,
-  /** Someone else changed it first (an alias moved, an execution already decided): re-read and retry. */
-  conflict: 7,
-  /** A bug in slipway: the stack is printed; please report it. (70 is sysexits' EX_SOFTWARE.) */
-  internal: 70,
-  /** Stopped by Ctrl-C (SIGINT); an execution can continue with `slipway resume <id>`. */
-  interrupted: 130,
-} as const;
+import { type ErrorCode, EXIT_CODES, type ExitCode, type ExitName } from '@slipway/contracts';
 
-export type ExitName = keyof typeof EXIT_CODES;
-export type ExitCode = (typeof EXIT_CODES)[ExitName];
+/**
+ * slipway's exit codes and the error each maps from live in contracts' one error table; this file adds
+ * their `--help` text and the exit of an execution by its terminal state.
+ *
+ * @example if (outcome.status !== 'SUCCEEDED') status.set(exitNameForExecution(outcome));
+ */
+export { EXIT_CODES, type ExitCode, type ExitName, exitNameForError } from '@slipway/contracts';
 
 /** What each code means, for `--help` and the README (one line each). */
 export const EXIT_CODE_HELP: Readonly<Record<ExitName, string>> = {
@@ -54,57 +32,10 @@ export function exitCodesHelp(): string {
   ].join('\n');
 }
 
-/**
- * The stable `code` each of slipway's error families carries, and the exit it maps to. An error whose
- * code is not here is a bug and exits `internal`, so a new error family must be added to this table.
- */
-export const ERROR_EXITS: Readonly<Record<string, ExitName>> = {
-  // Usage mistakes a command detects after parsing its options.
-  SLIPWAY_USAGE: 'usage',
-  // model-store
-  SLIPWAY_STORE: 'failed',
-  SLIPWAY_NOT_FOUND: 'notFound',
-  SLIPWAY_CONFLICT: 'conflict',
-  SLIPWAY_REJECTED_VERSION: 'failed',
-  SLIPWAY_ARCHIVE: 'failed',
-  // training-job
-  SLIPWAY_DATA: 'failed',
-  SLIPWAY_TRAINING: 'failed',
-  SLIPWAY_MODEL_EXPORT: 'failed',
-  SLIPWAY_MODEL_FILE: 'failed',
-  SLIPWAY_CONTAINER_CONFIG: 'failed',
-  SLIPWAY_STORAGE: 'failed',
-  // steps and inference
-  SLIPWAY_STEP: 'failed',
-  SLIPWAY_INFERENCE: 'failed',
-  // runners: the local runtime and the AWS commands
-  SLIPWAY_DEFINITION: 'failed',
-  SLIPWAY_EXECUTION_INPUT: 'failed',
-  SLIPWAY_EXECUTION_NOT_FOUND: 'notFound',
-  SLIPWAY_EXECUTION_STATE: 'conflict',
-  SLIPWAY_TRAINING_JOB: 'failed',
-  SLIPWAY_AWS: 'failed',
-  // console
-  SLIPWAY_CONSOLE: 'failed',
-};
-
 /** An error a command raises for a usage mistake it can only see after parsing (e.g. two exclusive options). */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
-  readonly code = 'SLIPWAY_USAGE';
-}
-
-/**
- * The exit an error maps to: by its stable `code`. Node's system errors (a file that does not exist,
- * a port in use: they carry `syscall`) are environment problems, not bugs; anything else is a bug.
- */
-export function exitNameForError(error: unknown): ExitName {
-  if (typeof error !== 'object' || error === null) return 'internal';
-  const { code, syscall } = error as { code?: unknown; syscall?: unknown };
-  if (typeof code !== 'string') return 'internal';
-  const known = Object.hasOwn(ERROR_EXITS, code) ? ERROR_EXITS[code] : undefined;
-  if (known) return known;
-  return typeof syscall === 'string' ? 'failed' : 'internal';
+  readonly code: ErrorCode = 'SLIPWAY_USAGE';
 }
 
 /** The Fail states that have their own exit; every other failure state is `executionFailed`. */

@@ -1,7 +1,9 @@
+import type { ErrorCode } from '@slipway/contracts';
+
 /** Base class of the console's errors. */
-export class ConsoleError extends Error {
-  /** Stable across releases, for programs (the CLI's exit codes). */
-  readonly code: string = 'SLIPWAY_CONSOLE';
+export abstract class ConsoleError extends Error {
+  /** Stable across releases, for programs: see contracts' error table. */
+  abstract readonly code: ErrorCode;
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -9,11 +11,14 @@ export class ConsoleError extends Error {
   }
 }
 
-/** A request the console refuses; `status` and `code` become the HTTP answer. */
+/** A request the console refuses; `status` and `reason` become the HTTP answer. */
 export class ConsoleRequestError extends ConsoleError {
+  readonly code = 'SLIPWAY_CONSOLE_REQUEST';
+
   constructor(
     readonly status: number,
-    override readonly code: string,
+    /** What the answer's `error.code` says (`not_found`, `conflict`, ...): the web page's contract. */
+    readonly reason: string,
     message: string,
     options?: ErrorOptions,
   ) {
@@ -22,7 +27,11 @@ export class ConsoleRequestError extends ConsoleError {
 }
 
 /** The console cannot start (port taken, bundle does not build). */
-export class ConsoleStartError extends ConsoleError {}
+export class ConsoleStartError extends ConsoleError {
+  readonly code = 'SLIPWAY_CONSOLE_START';
+}
 
 /** Step Functions refused or failed a call the AWS view needed. */
-export class AwsSourceError extends ConsoleError {}
+export class AwsSourceError extends ConsoleError {
+  readonly code = 'SLIPWAY_AWS_SOURCE';
+}

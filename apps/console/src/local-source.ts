@@ -82,11 +82,11 @@ export class LocalExecutionSource implements ExecutionSource {
   }
 
   async approve(id: string, by: string, comment: string): Promise<void> {
-    await this.decide(() => approveExecution(this.store, id, by, comment));
+    await approveExecution(this.store, id, by, comment);
   }
 
   async reject(id: string, by: string, reason: string): Promise<void> {
-    await this.decide(() => rejectExecution(this.store, id, by, reason));
+    await rejectExecution(this.store, id, by, reason);
   }
 
   async logs(id: string, job: string): Promise<string> {
@@ -109,14 +109,6 @@ export class LocalExecutionSource implements ExecutionSource {
     this.feed.stop();
   }
 
-  private async decide(action: () => Promise<void>): Promise<void> {
-    try {
-      await action();
-    } catch (error) {
-      throw mapped(error);
-    }
-  }
-
   /** Decisions people made, read from the token registry's create-only records. */
   private async decisions(id: string): Promise<DecisionView[]> {
     const area = this.store.executions(id);
@@ -137,12 +129,8 @@ export class LocalExecutionSource implements ExecutionSource {
     id: string,
     withEvents = true,
   ): Promise<{ record: ExecutionRecord; events: HistoryEvent[] }> {
-    try {
-      if (!withEvents) return { record: await readExecutionRecord(this.store, id), events: [] };
-      return await readExecution(this.store, id);
-    } catch (error) {
-      throw mapped(error);
-    }
+    if (!withEvents) return { record: await readExecutionRecord(this.store, id), events: [] };
+    return await readExecution(this.store, id);
   }
 
   private fromJournal(handle: ExecutionHandle): { summary: ExecutionSummary; fingerprint: string } {
@@ -179,16 +167,4 @@ export class LocalExecutionSource implements ExecutionSource {
     const read = await Promise.all(ids.map((id) => this.readSummary(id).catch(() => undefined)));
     return read.filter((r) => r !== undefined);
   }
-}
-
-/** The pipeline's expected failures as HTTP answers; anything else stays an error. */
-function mapped(error: unknown): unknown {
-  const e = error as Error;
-  if (e.name === 'ExecutionNotFoundError')
-    return new ConsoleRequestError(404, 'not_found', e.message, { cause: e });
-  if (e.name === 'ExecutionStateError')
-    return new ConsoleRequestError(409, 'conflict', e.message, { cause: e });
-  if (e.name === 'InvalidNameError')
-    return new ConsoleRequestError(400, 'bad_request', e.message, { cause: e });
-  return error;
 }

@@ -6,6 +6,7 @@ import { hostname, networkInterfaces, userInfo } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import {
   DEFAULT_THRESHOLDS,
+  errorMapping,
   MODEL_NAME,
   MODEL_NAME_RULE,
   ownRecord,
@@ -402,7 +403,7 @@ class ConsoleApp {
       const status = known?.status ?? 500;
       const body = {
         error: {
-          code: known?.code ?? 'internal',
+          code: known?.reason ?? 'internal',
           message: known?.message ?? 'the console failed on this request; its terminal shows why',
         },
       };
@@ -620,9 +621,7 @@ class ConsoleApp {
     try {
       handle = await pipeline.runtime.start(input, id);
     } catch (error) {
-      if ((error as Error).name === 'ExecutionInputError')
-        throw new ConsoleRequestError(400, 'bad_request', (error as Error).message, { cause: error });
-      throw error;
+      throw asRequestError(error) ?? error;
     }
     (this.source as LocalExecutionSource).track(handle);
     this.watchModels(handle);
@@ -743,18 +742,23 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-/** Expected failures from the console and the model store, as HTTP answers. */
+/**
+ * Slipway's errors as HTTP answers, by their code in contracts' error table; anything else is a bug
+ * (a 500 whose cause goes to the terminal). The answer's `error.code` is the web page's word for the
+ * status.
+ */
 function asRequestError(error: unknown): ConsoleRequestError | undefined {
   if (error instanceof ConsoleRequestError) return error;
-  const e = error as Error;
-  const status: Record<string, [number, string]> = {
-    NotFoundError: [404, 'not_found'],
-    ConflictError: [409, 'conflict'],
-    InvalidNameError: [400, 'bad_request'],
-    InvalidManifestError: [400, 'bad_request'],
-    ExecutionNotFoundError: [404, 'not_found'],
-    ExecutionStateError: [409, 'conflict'],
-  };
-  const found = status[e?.name];
-  return found ? new ConsoleRequestError(found[0], found[1], e.message, { cause: e }) : undefined;
+  const known = errorMapping(error);
+  if (!known) return undefined;
+  const reason = REASONS[known.status] ?? 'failed';
+  return new ConsoleRequestError(known.status, reason, (error as Error).message, { cause: error });
 }
+
+const REASONS: Readonly<Record<number, string>> = {
+  400: 'bad_request',
+  404: 'not_found',
+  409: 'conflict',
+  502: 'upstream_failed',
+  503: 'unavailable',
+};

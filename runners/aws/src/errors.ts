@@ -7,6 +7,8 @@ import { DeployError, StepError } from '@slipway/steps';
 
 /** The OCI registry refused or failed a request (the message names the request and the registry's answer). */
 export class RegistryError extends DeployError {
+  override readonly code = 'SLIPWAY_REGISTRY';
+
   constructor(
     message: string,
     readonly status: number | null = null,
@@ -17,7 +19,11 @@ export class RegistryError extends DeployError {
 }
 
 /** An approval could not be settled for a reason other than a person's or the clock's decision. */
-export class ApprovalSettleError extends StepError {}
+export class ApprovalSettleError extends StepError {
+  readonly code = 'SLIPWAY_APPROVAL_SETTLE';
+}
 
 /** A request to an IAM-authenticated endpoint could not be signed (most often: no AWS credentials). */
-export class RequestSigningError extends StepError {}
+export class RequestSigningError extends StepError {
+  readonly code = 'SLIPWAY_REQUEST_SIGNING';
+}

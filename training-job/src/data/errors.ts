@@ -5,7 +5,7 @@
  */
 export class DataError extends Error {
   override readonly name = 'DataError';
-  /** Stable across releases, for programs (the CLI's exit codes). */
+  /** Stable across releases, for programs (contracts' error table). */
   readonly code = 'SLIPWAY_DATA';
   readonly file: string | undefined;
   readonly line: number | undefined;

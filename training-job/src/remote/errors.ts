@@ -4,7 +4,7 @@
  */
 export class ContainerConfigError extends Error {
   override readonly name = 'ContainerConfigError';
-  /** Stable across releases, for programs (the CLI's exit codes). */
+  /** Stable across releases, for programs (contracts' error table). */
   readonly code = 'SLIPWAY_CONTAINER_CONFIG';
 
   constructor(message: string, options?: { readonly cause?: unknown }) {
@@ -15,7 +15,7 @@ export class ContainerConfigError extends Error {
 /** An object could not be read from or written to storage (S3): the message says which and why. */
 export class StorageError extends Error {
   override readonly name = 'StorageError';
-  /** Stable across releases, for programs (the CLI's exit codes). */
+  /** Stable across releases, for programs (contracts' error table). */
   readonly code = 'SLIPWAY_STORAGE';
 
   constructor(message: string, options?: { readonly cause?: unknown }) {

@@ -6,7 +6,7 @@
  */
 export class TrainingError extends Error {
   override readonly name = 'TrainingError';
-  /** Stable across releases, for programs (the CLI's exit codes). */
+  /** Stable across releases, for programs (contracts' error table). */
   readonly code = 'SLIPWAY_TRAINING';
 
   constructor(message: string, options?: { readonly cause?: unknown }) {
@@ -22,7 +22,7 @@ export class TrainingError extends Error {
  */
 export class ModelExportError extends Error {
   override readonly name = 'ModelExportError';
-  /** Stable across releases, for programs (the CLI's exit codes). */
+  /** Stable across releases, for programs (contracts' error table). */
   readonly code = 'SLIPWAY_MODEL_EXPORT';
 
   constructor(message: string, options?: { readonly cause?: unknown }) {

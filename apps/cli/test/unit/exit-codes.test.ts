@@ -4,21 +4,27 @@ import * as runnerAws from '@slipway/runner-aws';
 import * as runnerLocal from '@slipway/runner-local';
 import * as steps from '@slipway/steps';
 import * as trainingJob from '@slipway/training-job';
+import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 
 import {
   EXIT_CODE_HELP,
   EXIT_CODES,
+  ExitStatus,
   exitNameForError,
   exitNameForExecution,
   UsageError,
 } from '../../src/exit-codes.js';
+import { runProgram } from '../../src/main.js';
 
-/** Every Error class a package exports. */
+/** The base classes that are never raised themselves (each subclass carries its own code). */
+const ABSTRACT = new Set(['StepError', 'InferenceError']);
+
+/** Every Error class a package exports, but the abstract bases. */
 function errorClasses(module: Record<string, unknown>): [string, new (...args: never[]) => Error][] {
   return Object.entries(module).filter(
     (entry): entry is [string, new (...args: never[]) => Error] =>
-      typeof entry[1] === 'function' && entry[1].prototype instanceof Error,
+      typeof entry[1] === 'function' && entry[1].prototype instanceof Error && !ABSTRACT.has(entry[0]),
   );
 }
 
@@ -83,5 +89,29 @@ describe('exit codes', () => {
   it('documents every code once, each number distinct', () => {
     expect(Object.keys(EXIT_CODE_HELP).sort()).toEqual(Object.keys(EXIT_CODES).sort());
     expect(new Set(Object.values(EXIT_CODES)).size).toBe(Object.keys(EXIT_CODES).length);
+  });
+
+  it('an unknown error exits internal with its message, and a known one exits by its code: never a crash', async () => {
+    const run = async (error: unknown) => {
+      let stderr = '';
+      const write = (s: string) => {
+        stderr += s;
+        return true;
+      };
+      const io = { stdout: process.stdout, stderr: { write } };
+      const program = new Command('slipway').exitOverride().action(() => {
+        throw error;
+      });
+      const code = await runProgram(program, ['node', 'slipway'], io as never, new ExitStatus());
+      return { code, stderr };
+    };
+    const bug = await run(new TypeError('cannot read properties of undefined'));
+    expect(bug.code).toBe(EXIT_CODES.internal);
+    expect(bug.stderr).toMatch(/^internal error: TypeError: cannot read properties of undefined\n {4}at /);
+    const thrown = await run('a string');
+    expect(thrown.code).toBe(EXIT_CODES.internal);
+    expect(thrown.stderr).toMatch(/^internal error: Error: a string\n/);
+    const gone = await run(new modelStore.NotFoundError('model "x" does not exist', 'model'));
+    expect(gone).toEqual({ code: EXIT_CODES.notFound, stderr: 'error: model "x" does not exist\n' });
   });
 });

@@ -5,8 +5,8 @@
 
 /** The stage's stack is missing, unreadable, or lacks an output a command needs. */
 export class AwsStageError extends Error {
-  /** Stable across releases, for programs (the CLI's exit codes). */
-  readonly code: string = 'SLIPWAY_AWS';
+  /** Stable across releases, for programs (contracts' error table). */
+  readonly code = 'SLIPWAY_AWS';
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -16,8 +16,8 @@ export class AwsStageError extends Error {
 
 /** An execution cannot be acted on: unknown, not waiting for approval, already decided, or failed. */
 export class AwsExecutionError extends Error {
-  /** Stable across releases, for programs (the CLI's exit codes). */
-  readonly code: string = 'SLIPWAY_AWS';
+  /** Stable across releases, for programs (contracts' error table). */
+  readonly code = 'SLIPWAY_AWS_EXECUTION';
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

@@ -1,4 +1,4 @@
-/** The local runtime's errors; each `code` is stable across releases, for programs (the CLI's exit codes). */
+/** The local runtime's errors; each `code` is stable across releases, for programs (contracts' error table). */
 
 /** The definition cannot run here: a missing placeholder, an unmapped Task, a broken rule. */
 export class DefinitionError extends Error {

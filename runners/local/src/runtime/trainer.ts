@@ -39,7 +39,7 @@ export interface JobContext {
 /** The job ran and failed; `reason` is what it wrote to /opt/ml/output/failure (SageMaker's FailureReason). */
 export class TrainingJobFailedError extends Error {
   override readonly name = 'TrainingJobFailedError';
-  /** Stable across releases, for programs (the CLI's exit codes). */
+  /** Stable across releases, for programs (contracts' error table). */
   readonly code = 'SLIPWAY_TRAINING_JOB';
   constructor(
     message: string,
