@@ -27,7 +27,10 @@ import type { EvaluationReport } from '@slipway/steps';
 import { type Command, Option } from 'commander';
 import {
   type CommandModule,
+  type ComputeFlags,
   checkHyperparameterFlags,
+  computeFrom,
+  computeOptions,
   currentActor,
   formatDuration,
   gateOptions,
@@ -113,8 +116,7 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
     withStageOptions(
       gateOptions(
         hyperparameterOption(
-          program
-            .command('start')
+          computeOptions(program.command('start'), ['sagemaker', 'fargate'], 'sagemaker')
             .description(
               'Start the pipeline on AWS Step Functions (training on SageMaker or Fargate); with --wait, follow it to approval',
             )
@@ -125,11 +127,6 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
             )
             .option('--test <path>', 'a separate test file (otherwise a seeded, stratified split)')
             .option('--model <name>', 'model name in the store (default: the dataset name)')
-            .addOption(
-              new Option('--trainer <kind>', 'training compute')
-                .choices(['sagemaker', 'fargate'])
-                .default('sagemaker'),
-            )
             .option(
               '--approval-timeout <seconds>',
               'reject when nobody decides in time',
@@ -156,24 +153,24 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
       'run on AWS (required: locally use `slipway run`)',
     ).action(
       async (
-        flags: StageFlags & {
-          data: string;
-          test?: string;
-          model?: string;
-          trainer: 'sagemaker' | 'fargate';
-          hp: Record<string, string>;
-          minAccuracy?: number;
-          minBaselineGain?: number;
-          maxRegression?: number;
-          minClassF1?: number;
-          approvalTimeout: number;
-          commit: string;
-          pr: string;
-          wait?: boolean;
-          timeout: number;
-          poll: number;
-          commentFile?: string;
-        },
+        flags: StageFlags &
+          ComputeFlags & {
+            data: string;
+            test?: string;
+            model?: string;
+            hp: Record<string, string>;
+            minAccuracy?: number;
+            minBaselineGain?: number;
+            maxRegression?: number;
+            minClassF1?: number;
+            approvalTimeout: number;
+            commit: string;
+            pr: string;
+            wait?: boolean;
+            timeout: number;
+            poll: number;
+            commentFile?: string;
+          },
       ) => {
         if (!flags.aws) {
           throw new AwsExecutionError(
@@ -182,6 +179,7 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
         }
         checkHyperparameterFlags(flags.hp);
         const out = new Output(io, Boolean(flags.json));
+        const compute = computeFrom(flags, out) ?? 'sagemaker';
         const { clients, stage } = await context(flags);
         const stateMachineArn = stage.need('StateMachineArn');
         const storeUri = stage.need('StoreUri');
@@ -194,7 +192,7 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
             dataset: { name: dataset.name, sha256: dataset.sha256 },
             hyperparameters: flags.hp,
             git: { commit: flags.commit, pullRequest: flags.pr },
-            trainer: flags.trainer,
+            compute,
             thresholds: thresholdsFrom(flags),
             approvalTimeoutSeconds: flags.approvalTimeout,
             trigger: flags.pr === '' ? 'cli' : 'pull-request',

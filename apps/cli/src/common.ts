@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { DEFAULT_THRESHOLDS } from '@slipway/contracts';
 import { defaultLimits } from '@slipway/inference';
 import type { ModelStore } from '@slipway/model-store';
-import { checkHyperparameters, storeDataset, type Thresholds } from '@slipway/runner-local';
+import { type Compute, checkHyperparameters, storeDataset, type Thresholds } from '@slipway/runner-local';
 import {
   type Dataset,
   DEFAULT_HYPERPARAMETERS,
@@ -172,6 +172,38 @@ export function gateOptions(command: Command): Command {
 /** How to change the gate, for the output of a run whose candidate failed it. */
 export function gateAdvice(command: string): string {
   return `change the gate with ${Object.values(GATE_FLAGS).join(', ')} (\`slipway ${command} --help\` shows the defaults)`;
+}
+
+/** What `--compute` and the deprecated `--trainer` gave. */
+export interface ComputeFlags {
+  readonly compute?: Compute;
+  /** `--trainer`, compute's name before the rename (hidden; the name is for the training code). */
+  readonly trainer?: Compute;
+}
+
+/**
+ * `--compute <where>`, and `--trainer <where>` under its old meaning: hidden, still accepted, with a
+ * warning. No default here: a project file may set compute, and flags only override what was given.
+ */
+export function computeOptions(command: Command, choices: readonly Compute[], fallback: Compute): Command {
+  return command
+    .addOption(new Option('--compute <where>', `where training runs (default: ${fallback})`).choices(choices))
+    .addOption(new Option('--trainer <where>', 'deprecated: use --compute').choices(choices).hideHelp());
+}
+
+/**
+ * The compute the flags ask for (undefined when neither was given). `--trainer local|sagemaker|fargate`
+ * still works and says once, on stderr, to use `--compute`; both flags with different values is a usage error.
+ */
+export function computeFrom(flags: ComputeFlags, out: Output): Compute | undefined {
+  if (flags.trainer === undefined) return flags.compute;
+  if (flags.compute !== undefined && flags.compute !== flags.trainer) {
+    throw new UsageError(
+      `--compute ${flags.compute} and --trainer ${flags.trainer} disagree: give --compute only (--trainer is its old name)`,
+    );
+  }
+  out.info(`warning: --trainer ${flags.trainer} is deprecated; use --compute ${flags.trainer}`);
+  return flags.trainer;
 }
 
 /**

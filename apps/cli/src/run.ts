@@ -14,9 +14,12 @@ import {
   rejectExecution,
 } from '@slipway/runner-local';
 import { type CompactEvaluation, readEvaluationReport } from '@slipway/steps';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import {
+  type ComputeFlags,
   checkHyperparameterFlags,
+  computeFrom,
+  computeOptions,
   currentActor,
   formatDuration,
   gateAdvice,
@@ -33,14 +36,13 @@ import { EXIT_CODES, type ExitStatus, exitNameForExecution } from './exit-codes.
 import { type Io, Output } from './output.js';
 import { reviewLines } from './review.js';
 
-interface RunFlags {
+interface RunFlags extends ComputeFlags {
   readonly data: string;
   readonly test?: string;
   readonly model?: string;
   readonly store: string;
   readonly host: string;
   readonly port: number;
-  readonly trainer: 'local' | 'sagemaker' | 'fargate';
   readonly hp: Record<string, string>;
   readonly minAccuracy?: number;
   readonly minBaselineGain?: number;
@@ -484,7 +486,7 @@ export function runCommands(program: Command, io: Io, status: ExitStatus): void 
       .option('--no-console', 'do not start the web console')
       .option('--json', 'print the outcome as JSON');
 
-  withEndpointOptions(
+  const run = withEndpointOptions(
     gateOptions(
       hyperparameterOption(
         program
@@ -499,11 +501,6 @@ export function runCommands(program: Command, io: Io, status: ExitStatus): void 
           )
           .option('--test <path>', 'a separate test file (otherwise a seeded, stratified split)')
           .option('--model <name>', 'model name in the store (default: the dataset name)')
-          .addOption(
-            new Option('--trainer <kind>', 'training compute; locally all run as a child process')
-              .choices(['local', 'sagemaker', 'fargate'])
-              .default('local'),
-          )
           .option(
             '--approval-timeout <seconds>',
             'reject when nobody decides in time',
@@ -514,8 +511,10 @@ export function runCommands(program: Command, io: Io, status: ExitStatus): void 
           .option('--pr <number>', 'pull request recorded in lineage'),
       ),
     ),
-  ).action(async (flags: RunFlags) => {
+  );
+  computeOptions(run, ['local', 'sagemaker', 'fargate'], 'local').action(async (flags: RunFlags) => {
     checkHyperparameterFlags(flags.hp);
+    const compute = computeFrom(flags, new Output(io, Boolean(flags.json))) ?? 'local';
     const outcome = await execute(io, flags, async (pipeline, store, out) => {
       const dataset = await storeDatasetAndReport(store, flags, out);
       const model = flags.model ?? modelNameFor(dataset.name);
@@ -525,7 +524,7 @@ export function runCommands(program: Command, io: Io, status: ExitStatus): void 
         dataset: { name: dataset.name, sha256: dataset.sha256 },
         hyperparameters: flags.hp,
         git: { commit: flags.commit ?? gitCommit(), pullRequest: flags.pr ?? '' },
-        trainer: flags.trainer,
+        compute,
         thresholds,
         approvalTimeoutSeconds: flags.approvalTimeout,
         trigger: 'cli',

@@ -17,7 +17,7 @@ import {
   type SfnApi,
   settleApproval,
 } from '@slipway/runner-aws';
-import type { HistoryEvent } from '@slipway/runner-local';
+import { type HistoryEvent, upgradeRecordedInput } from '@slipway/runner-local';
 import { type EvaluationReport, readEvaluationReport } from '@slipway/steps';
 import type { DecisionView, ExecutionDetail, ExecutionSummary } from './api-types.js';
 import { detail, type ExecutionData, summarize } from './derive.js';
@@ -213,7 +213,8 @@ export class AwsExecutionSource implements ExecutionSource {
         currentState: entered,
         error: described.error ?? null,
         cause: described.cause ?? null,
-        input: parseJson(described.input),
+        // An execution started by a client older than the rename carries compute as trainer.
+        input: upgradeRecordedInput(parseJson(described.input)),
         output: parseJson(described.output),
       },
       events,

@@ -51,11 +51,27 @@ export function transitions(definition: DrawableDefinition): Transition[] {
   return [...found.values()];
 }
 
-/** A Choice rule in a few words, e.g. `$.trainer = "fargate"`. */
+/**
+ * A Choice rule in a few words, e.g. `$.compute = "fargate"`. Type guards (`IsPresent: true`,
+ * `IsString`, …) only keep a comparison from failing and are left out; a variable not present reads "absent".
+ */
 function describeChoice(rule: Record<string, unknown>): string {
   const variable = typeof rule.Variable === 'string' ? rule.Variable : '';
+  if (Array.isArray(rule.And) || Array.isArray(rule.Or)) {
+    const parts = ((rule.And ?? rule.Or) as Record<string, unknown>[])
+      .map(describeChoice)
+      .filter((part) => part !== '');
+    return parts.join(rule.And ? ' and ' : ' or ') || 'rule';
+  }
+  if (rule.Not && typeof rule.Not === 'object') {
+    const not = rule.Not as Record<string, unknown>;
+    if (not.IsPresent === true) return `${String(not.Variable)} absent`;
+    return `not (${describeChoice(not)})`;
+  }
   for (const [key, value] of Object.entries(rule)) {
     if (key === 'Variable' || key === 'Next') continue;
+    if (key === 'IsPresent') return value === false ? `${variable} absent` : '';
+    if (/^Is[A-Z]/.test(key)) return '';
     const op = key.replace(/^(String|Numeric|Boolean|Timestamp)/, '').replace(/Path$/, '');
     const symbol: Record<string, string> = {
       Equals: '=',

@@ -1,11 +1,14 @@
 export {
+  type Compute,
   checkHyperparameters,
+  computeSchema,
   type ExecutionInput,
   type ExecutionInputDraft,
   executionInputSchema,
   parseExecutionInput,
   type Thresholds,
   thresholdOverridesSchema,
+  upgradeRecordedInput,
 } from './input.js';
 export { storeDataset } from './local/datasets.js';
 export { LocalPipeline, type LocalPipelineOptions } from './local/pipeline.js';

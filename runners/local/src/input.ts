@@ -44,6 +44,10 @@ export const thresholdsSchema = z
 /** Some thresholds to override, each within the same bounds and without a default filled in. */
 export const thresholdOverridesSchema = z.object(threshold).partial().strict();
 
+/** Where training runs; the local runtime runs each as a child process in the shapes AWS uses. */
+export const computeSchema = z.enum(['local', 'sagemaker', 'fargate']);
+export type Compute = z.output<typeof computeSchema>;
+
 /**
  * What an execution runs on. The local runtime and AWS take the same input; `slipway run` and
  * `slipway start` build it, and it is validated here before anything starts.
@@ -77,7 +81,8 @@ export const executionInputSchema = z
       })
       .strict()
       .default({ commit: '', pullRequest: '' }),
-    trainer: z.enum(['local', 'sagemaker', 'fargate']).default('local'),
+    /** Where training runs: `local` (a child process), `sagemaker` (a training job) or `fargate` (an ECS task). */
+    compute: computeSchema.default('local'),
     thresholds: thresholdsSchema.default(DEFAULT_THRESHOLDS),
     /** How long Approval waits for a person before the candidate is rejected with reason "timeout". */
     approvalTimeoutSeconds: z
@@ -134,4 +139,17 @@ export function checkHyperparameters(hyperparameters: Readonly<Record<string, st
   } catch (error) {
     throw new ExecutionInputError(`${(error as Error).message}; nothing was started`, { cause: error });
   }
+}
+
+/**
+ * Reads an input recorded before `compute` had its name: it was `trainer`, a string. Records of such
+ * executions (a local execution.json being resumed, an AWS execution started by an older client) are
+ * read with the string moved to `compute`; a `trainer` that is not one of those strings is left alone.
+ * @example upgradeRecordedInput({ model: 'm', trainer: 'fargate' }) // { model: 'm', compute: 'fargate' }
+ */
+export function upgradeRecordedInput<T>(recorded: T): T {
+  if (typeof recorded !== 'object' || recorded === null || Array.isArray(recorded)) return recorded;
+  const { trainer, ...rest } = recorded as Record<string, unknown>;
+  if ('compute' in rest || !computeSchema.safeParse(trainer).success) return recorded;
+  return { ...rest, compute: trainer } as T;
 }

@@ -84,7 +84,7 @@ describe('slipway start --aws', () => {
     expect(input).toMatchObject({
       model: 'sentiment',
       dataset: { name: 'sentiment', sha256 },
-      trainer: 'sagemaker',
+      compute: 'sagemaker',
       git: { commit: '0123456789abcdef0123', pullRequest: '17' },
       trigger: 'pull-request',
       thresholds: { minAccuracy: 0, minBaselineGain: 0.2, maxRegression: 0.01, minClassF1: 0 },
@@ -134,6 +134,48 @@ describe('slipway start --aws', () => {
     expect(missing.stderr).toContain(
       'the stack slipway-dev-pipeline does not exist: deploy it with `npx cdk deploy -c stage=dev`',
     );
+  });
+
+  it('--compute picks where training runs; --trainer, its old name, still works with a one-line warning', async () => {
+    sfn
+      .on(StartExecutionCommand, (input: { name: string }) => ({
+        executionArn: executionArnOf(input.name),
+        startDate: new Date(NOW),
+      }))
+      .on(DescribeExecutionCommand, { status: 'RUNNING' });
+    const current = await slipwayAws(deps(), 'start', '--aws', '--compute', 'fargate', '--json');
+    expect(current.code).toBe(0);
+    expect(current.stderr).not.toContain('deprecated');
+    const old = await slipwayAws(deps(), 'start', '--aws', '--trainer', 'fargate', '--json');
+    expect(old.code).toBe(0);
+    expect(old.stderr.split('\n').filter((line) => line.includes('--trainer'))).toEqual([
+      'warning: --trainer fargate is deprecated; use --compute fargate',
+    ]);
+    const defaulted = await slipwayAws(deps(), 'start', '--aws', '--json');
+    expect(defaulted.code).toBe(0);
+    const inputs = sfn
+      .inputs(StartExecutionCommand)
+      .map((start) => JSON.parse(String(start.input)) as Record<string, unknown>);
+    expect(inputs.map((input) => [input.compute, 'trainer' in input])).toEqual([
+      ['fargate', false],
+      ['fargate', false],
+      ['sagemaker', false],
+    ]);
+  });
+
+  it('refuses --compute and --trainer that disagree before asking AWS anything (usage error)', async () => {
+    const result = await slipwayAws(
+      deps(),
+      'start',
+      '--aws',
+      '--compute',
+      'sagemaker',
+      '--trainer',
+      'fargate',
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--compute sagemaker and --trainer fargate disagree');
+    expect(sfn.inputs(StartExecutionCommand)).toEqual([]);
   });
 
   it('refuses hyperparameters the trainer would refuse before asking AWS anything (usage error)', async () => {

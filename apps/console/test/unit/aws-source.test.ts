@@ -94,6 +94,8 @@ class FakeSfn {
   readonly sent: SfnCommand[] = [];
   histories = new Map<string, HistoryEvent[]>();
   statuses = new Map<string, string>();
+  /** Inputs other than `input`, by execution name. */
+  inputs = new Map<string, object>();
 
   async send(command: SfnCommand): Promise<unknown> {
     this.sent.push(command);
@@ -113,7 +115,7 @@ class FakeSfn {
         status,
         startDate: at(0),
         ...(status === 'RUNNING' ? {} : { stopDate: at(9) }),
-        input: JSON.stringify(input),
+        input: JSON.stringify(this.inputs.get(name) ?? input),
       };
     }
     if (command instanceof GetExecutionHistoryCommand) {
@@ -181,6 +183,14 @@ describe('AwsExecutionSource', () => {
       'StateEntered',
       'TaskWaiting',
     ]);
+  });
+
+  test('reads the input of an execution started before compute had its name (trainer) as compute', async () => {
+    sfn.statuses.set('pr-40', 'SUCCEEDED');
+    sfn.inputs.set('pr-40', { ...input, trainer: 'fargate' });
+    const d = await source.detail('pr-40');
+    expect(d.input).toEqual({ ...input, compute: 'fargate' });
+    expect((await source.detail('pr-41')).input).toEqual(input);
   });
 
   test("approves with the task token from the Approval state's TaskScheduled parameters", async () => {

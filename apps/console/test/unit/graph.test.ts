@@ -32,7 +32,9 @@ describe('the state machine drawn from contracts/state-machine.asl.json', () => 
     expect(edges).toContain('Approval->RecordRejection:catch:Rejected');
     expect(layout.edges.filter((e) => e.from === 'RecordRejection' && e.to === 'Rejected')).toHaveLength(1);
     expect(edges).toContain('Approval->ApprovalTimedOut:catch:States.Timeout');
-    expect(edges).toContain('Train->TrainOnFargate:choice:$.trainer = "fargate"');
+    expect(edges).toContain(
+      'Train->TrainOnFargate:choice:$.compute = "fargate"; $.compute absent and $.trainer = "fargate"',
+    );
     // RollBack reaches PromotionFailed by Next and by Catch: one edge, both reasons kept.
     expect(layout.edges.filter((e) => e.from === 'RollBack' && e.to === 'PromotionFailed')).toHaveLength(1);
     expect(layout.edges).toHaveLength(transitions(definition).length);

@@ -1,5 +1,6 @@
 import { writeSync } from 'node:fs';
 import type { ModelStore, ObjectArea } from '@slipway/model-store';
+import { upgradeRecordedInput } from '../input.js';
 import { ExecutionNotFoundError, ExecutionStateError } from './errors.js';
 import { thisProcess } from './processes.js';
 
@@ -133,7 +134,7 @@ export class ExecutionJournal {
     const journal = new ExecutionJournal(
       id,
       store,
-      { ...record, runner: runnerInfo() },
+      { ...upgradeRecord(record), runner: runnerInfo() },
       parseFailpoint(options.failpoint),
     );
     journal.opened = { record, etag: stored.etag };
@@ -308,7 +309,13 @@ function notFound(store: ModelStore, id: string): ExecutionNotFoundError {
 export async function readExecutionRecord(store: ModelStore, id: string): Promise<ExecutionRecord> {
   const record = await store.executions(id).getJson<ExecutionRecord>(RECORD);
   if (!record) throw notFound(store, id);
-  return record;
+  return upgradeRecord(record);
+}
+
+/** A record as this version reads it: an input written before `compute` had its name is read with it. */
+function upgradeRecord(record: ExecutionRecord): ExecutionRecord {
+  const input = upgradeRecordedInput(record.input);
+  return input === record.input ? record : { ...record, input };
 }
 
 /** Reads an execution's record and history. */
@@ -334,5 +341,6 @@ export async function listExecutions(store: ModelStore): Promise<ExecutionRecord
   );
   return records
     .filter((r): r is ExecutionRecord => r !== undefined)
+    .map(upgradeRecord)
     .sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
 }

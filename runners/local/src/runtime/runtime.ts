@@ -2,7 +2,12 @@ import './polyfill.js';
 import { randomBytes } from 'node:crypto';
 import type { ModelStore } from '@slipway/model-store';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { type ExecutionInput, type ExecutionInputDraft, parseExecutionInput } from '../input.js';
+import {
+  type ExecutionInput,
+  type ExecutionInputDraft,
+  parseExecutionInput,
+  upgradeRecordedInput,
+} from '../input.js';
 import {
   type AslDefinition,
   type AslState,
@@ -184,7 +189,13 @@ export class LocalRuntime {
     const recovered = await this.recover(journal, record);
     const restart = this.restartPoint(journal.history, record.input);
     const { state } = restart;
-    const input = this.options.onResume ? await this.options.onResume(state, restart.input) : restart.input;
+    const recorded = upgradeRecordedInput(restart.input);
+    if (recorded !== restart.input) {
+      recovered.push(
+        `read the recorded input's trainer "${(restart.input as { trainer: string }).trainer}" as compute (its name before the rename)`,
+      );
+    }
+    const input = this.options.onResume ? await this.options.onResume(state, recorded) : recorded;
     for (const message of recovered) journal.append({ type: 'Log', message });
     journal.append({ type: 'ExecutionResumed', state, input });
     return { ...this.run(journal, state, input), recovered };

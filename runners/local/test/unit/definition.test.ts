@@ -209,3 +209,39 @@ describe('the rules', () => {
     expect(substitute('{"a": "${X}"}', { X: 'say "hi"' })).toBe('{"a": "say \\"hi\\""}');
   });
 });
+
+describe('Train picks the compute', () => {
+  // Only the Choice runs: both Task states are replaced by Succeed states named like them.
+  const choice = {
+    StartAt: 'Train',
+    States: {
+      Train: raw.States.Train,
+      TrainOnFargate: { Type: 'Succeed' },
+      TrainOnSageMaker: { Type: 'Succeed' },
+    },
+  };
+  const picked = async (input: object): Promise<string | undefined> => {
+    const { StateMachine } = await import('aws-local-stepfunctions');
+    let last: string | undefined;
+    const execution = new StateMachine(choice as never).run(input as never);
+    for await (const event of execution.eventLogs) if (event.type === 'StateEntered') last = event.state.name;
+    await execution.result;
+    return last;
+  };
+
+  test.each([
+    [{ compute: 'fargate' }, 'TrainOnFargate'],
+    [{ compute: 'sagemaker' }, 'TrainOnSageMaker'],
+    [{ compute: 'local' }, 'TrainOnSageMaker'],
+    [{}, 'TrainOnSageMaker'],
+    // Inputs from clients older than the rename: compute was called trainer.
+    [{ trainer: 'fargate' }, 'TrainOnFargate'],
+    [{ trainer: 'sagemaker' }, 'TrainOnSageMaker'],
+    // trainer as the training code (an object) never picks the compute; compute wins when both are given.
+    [{ trainer: { type: 'builtin' } }, 'TrainOnSageMaker'],
+    [{ compute: 'fargate', trainer: { type: 'builtin' } }, 'TrainOnFargate'],
+    [{ compute: 'sagemaker', trainer: 'fargate' }, 'TrainOnSageMaker'],
+  ])('%j goes to %s', async (input, state) => {
+    expect(await picked(input)).toBe(state);
+  });
+});

@@ -6,6 +6,7 @@ import {
   longestApprovalTimeout,
   parseExecutionInput,
   readDefinitionText,
+  upgradeRecordedInput,
 } from '@slipway/runner-local';
 import { describe, expect, test } from 'vitest';
 
@@ -52,5 +53,32 @@ describe('execution input', () => {
       `approvalTimeoutSeconds: ${limit + 1} s is longer than the execution can wait`,
     );
     expect(problem({ approvalTimeoutSeconds: 2_000_000 })).toContain('must end as "Rejected: timeout"');
+  });
+});
+
+describe('records written before compute had its name', () => {
+  test('a string trainer is read as compute', () => {
+    expect(upgradeRecordedInput({ ...base, trainer: 'fargate' })).toEqual({ ...base, compute: 'fargate' });
+    expect(parseExecutionInput(upgradeRecordedInput({ ...base, trainer: 'sagemaker' })).compute).toBe(
+      'sagemaker',
+    );
+  });
+
+  test('anything else is left as it was', () => {
+    const current = { ...base, compute: 'fargate' };
+    expect(upgradeRecordedInput(current)).toBe(current);
+    const code = { ...base, trainer: { type: 'builtin' } };
+    expect(upgradeRecordedInput(code)).toBe(code);
+    const both = { ...base, compute: 'local', trainer: 'fargate' };
+    expect(upgradeRecordedInput(both)).toBe(both);
+    const unknown = { ...base, trainer: 'gpu' };
+    expect(upgradeRecordedInput(unknown)).toBe(unknown);
+    expect(upgradeRecordedInput(null)).toBeNull();
+    expect(upgradeRecordedInput('text')).toBe('text');
+  });
+
+  test('a new input names it compute: the old name is not taken for a start', () => {
+    expect(problem({ compute: 'fargate' })).toBeNull();
+    expect(problem({ trainer: 'fargate' })).toContain('trainer');
   });
 });

@@ -60,14 +60,14 @@ describe('LocalRuntime', () => {
     const id = newExecutionId();
     const error = await runtime
       .start(
-        { model: 'Bad Name', runId: 'r', dataset: { name: 'd', sha256: 'nope' }, trainer: 'gpu' } as never,
+        { model: 'Bad Name', runId: 'r', dataset: { name: 'd', sha256: 'nope' }, compute: 'gpu' } as never,
         id,
       )
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExecutionInputError);
     expect((error as Error).message).toMatch(/model: use 1-40 lowercase letters/);
     expect((error as Error).message).toMatch(/dataset\.sha256: expected 64 lowercase hex digits/);
-    expect((error as Error).message).toMatch(/trainer: /);
+    expect((error as Error).message).toMatch(/compute: /);
     expect(await store.executions(id).list()).toEqual([]);
   });
 

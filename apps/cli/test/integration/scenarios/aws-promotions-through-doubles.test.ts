@@ -212,7 +212,7 @@ test('aws-promotions-through-doubles: a failed first version, two promotions (on
 
   // 3. Trained on Fargate (runTask.sync's task description), then promoted through a canary on the
   //    published versions: nobody called during the window, and the output says so.
-  const third = await runtime().start(input({ trainer: 'fargate' }));
+  const third = await runtime().start(input({ compute: 'fargate' }));
   await waitingForApproval(third);
   expect(statesEntered(third.journal.history).slice(0, 3)).toEqual([
     'Train',

@@ -13,7 +13,7 @@ const fixture = usePipelineFixture();
 // the task's overrides carry the URIs that make the container fetch from S3 on its own on ECS.
 test('fargate-trainer: the Fargate path trains locally and registers the model it uploaded', async () => {
   const f = fixture();
-  const input = f.input({ trainer: 'fargate' });
+  const input = f.input({ compute: 'fargate' });
   const handle = await f.pipeline.runtime.start(input);
   // A failed training ends the execution: show its cause at once rather than waiting for Approval.
   expect(await Promise.race([waitingForApproval(handle).then(() => 'waiting'), handle.done])).toBe('waiting');
