@@ -70,6 +70,7 @@ export const ERROR_CODES = {
   SLIPWAY_TRAINING: { status: 400, exit: 'failed' },
   SLIPWAY_MODEL_EXPORT: { status: 500, exit: 'failed' },
   SLIPWAY_MODEL_FILE: { status: 500, exit: 'failed' },
+  SLIPWAY_MODEL_CONTRACT: { status: 400, exit: 'failed' },
   SLIPWAY_CONTAINER_CONFIG: { status: 500, exit: 'failed' },
   SLIPWAY_STORAGE: { status: 503, exit: 'failed' },
   // steps (and runners/aws's adapters, which are kinds of step errors)

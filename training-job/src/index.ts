@@ -1,7 +1,31 @@
 export { type ContainerEnv, type ContainerOptions, runTrainingContainer } from './container.js';
 export * from './data/index.js';
+export {
+  type CommandModelRecord,
+  type CommandTrainer,
+  channelDataset,
+  recordCommandModel,
+} from './job/command.js';
+export {
+  EXIT_WITH_PARENT_IMPORT,
+  isAlive,
+  type ProcessRef,
+  processStartTime,
+  stillRunning,
+  stopProcessGroup,
+  thisProcess,
+} from './job/processes.js';
+export { type ProgramOutcome, type ProgramRun, runTrainingProgram } from './job/run.js';
+export { layOutTrainingRoot, sageMakerEnvironment, type TrainingInputs } from './job/sagemaker.js';
+export { assessModel } from './model/assess.js';
 export type { Classifier, Prediction } from './model/classifier.js';
-export { ModelFileError } from './model/errors.js';
+export {
+  CLASSES_METADATA_KEY,
+  checkModelContract,
+  declaredClasses,
+  describeValue,
+} from './model/contract.js';
+export { ModelContractError, ModelFileError } from './model/errors.js';
 export { computeMetrics } from './model/metrics.js';
 export {
   OnnxClassifier,
@@ -35,5 +59,6 @@ export {
   trainingThreads,
   trainModel,
   writeModelDir,
+  writeModelFiles,
 } from './train/train.js';
 export { onnxruntimeVersion, trainerVersion } from './versions.js';

@@ -5,7 +5,7 @@ import type { ModelManifest } from '@slipway/contracts';
 import * as ort from 'onnxruntime-node';
 import { onnxruntimeVersion } from '../versions.js';
 import type { Classifier, Prediction } from './classifier.js';
-import { ModelFileError } from './errors.js';
+import { ModelContractError, ModelFileError } from './errors.js';
 
 /** A batch's raw outputs: `probabilities` is N × classes, row-major. */
 export interface RawPredictions {
@@ -63,12 +63,37 @@ export class OnnxClassifier implements Classifier {
       const out = await this.session.run({
         text: new ort.Tensor('string', chunk as string[], [chunk.length]),
       });
-      const chunkLabels = out.label?.data as string[];
-      const chunkProbabilities = out.probabilities?.data as Float32Array;
-      for (const label of chunkLabels) labels.push(label);
+      const chunkLabels = out.label?.data;
+      const chunkProbabilities = out.probabilities?.data;
+      const n = chunk.length;
+      // The model contract's shapes, checked on every batch: a model whose outputs do not line up with
+      // its inputs would otherwise give every text some other text's label.
+      if (
+        out.label?.type !== 'string' ||
+        !Array.isArray(chunkLabels) ||
+        !sameDims(out.label.dims, [n]) ||
+        out.probabilities?.type !== 'float32' ||
+        !(chunkProbabilities instanceof Float32Array) ||
+        !sameDims(out.probabilities.dims, [n, k])
+      ) {
+        throw new ModelContractError(
+          `for ${n} text${n === 1 ? '' : 's'} model.onnx gave ${describeOutput('label', out.label)} and ` +
+            `${describeOutput('probabilities', out.probabilities)}; slipway needs label: string[${n}] and ` +
+            `probabilities: float32[${n},${k}] (${k} classes in metadata_props)`,
+        );
+      }
+      for (const label of chunkLabels as string[]) labels.push(label);
       probabilities.set(chunkProbabilities, start * k);
     }
     return { labels, probabilities };
+  }
+
+  /** The graph's inputs and outputs as onnxruntime reads them. */
+  get signature(): {
+    readonly inputs: readonly ort.InferenceSession.ValueMetadata[];
+    readonly outputs: readonly ort.InferenceSession.ValueMetadata[];
+  } {
+    return { inputs: this.session.inputMetadata, outputs: this.session.outputMetadata };
   }
 
   async predict(texts: readonly string[]): Promise<Prediction[]> {
@@ -79,6 +104,14 @@ export class OnnxClassifier implements Classifier {
   async close(): Promise<void> {
     await this.session.release();
   }
+}
+
+function sameDims(actual: readonly number[], expected: readonly number[]): boolean {
+  return actual.length === expected.length && actual.every((d, i) => d === expected[i]);
+}
+
+function describeOutput(name: string, tensor: ort.Tensor | undefined): string {
+  return tensor ? `${name}: ${tensor.type}[${tensor.dims.join(',')}]` : `no ${name}`;
 }
 
 /**

@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Lineage, Metrics, ModelManifest, SplitRecord, TrainingEnvironment } from '@slipway/contracts';
 import type { Dataset, Split } from '../data/types.js';
-import { computeMetrics } from '../model/metrics.js';
+import { assessModel } from '../model/assess.js';
 import { OnnxClassifier, ortReason, sha256 } from '../model/onnx-classifier.js';
 import { buildOnnxModel, modelMetadata, type TextModel } from '../onnx/graph.js';
 import { onnxruntimeVersion, trainerVersion } from '../versions.js';
@@ -63,9 +63,6 @@ export interface TrainResult {
   readonly model: TextModel;
   readonly modelBytes: Uint8Array;
 }
-
-/** How many test texts the manifest keeps, with their labels and probabilities, for serving self-tests. */
-const SELF_TEST_SIZE = 8;
 
 /**
  * Trains a TF-IDF + softmax regression model, exports it as one ONNX graph, and evaluates the exported
@@ -135,37 +132,13 @@ export async function trainModel(
 
   report({ phase: 'evaluate', elapsedMs: elapsedMs() });
   const session = await openExported(modelBytes, classes, hp);
-  let metrics: Metrics;
-  let selfTest: ModelManifest['selfTest'];
+  let assessed: Awaited<ReturnType<typeof assessModel>>;
   try {
-    const texts = dataset.test.map((r) => r.text);
-    const raw = await session.predictRaw(texts);
-    const k = classes.length;
-    const rows = texts.map((_, i) => raw.probabilities.subarray(i * k, (i + 1) * k));
-    metrics = computeMetrics(
-      classes,
-      dataset.test.map((r) => r.label),
-      raw.labels,
-      rows,
-    );
-    // Real test texts, plus variants whose result depends on the host's Unicode handling: the same
-    // text upper-cased (lowercasing must work at all), and with Greek capital sigma, Turkish dotted I,
-    // U+FFFD (what a lone surrogate becomes before onnxruntime, and before any JSON file: jq and Go refuse
-    // or alter an escaped lone surrogate) and a NUL (the cases where runtimes and locales have differed).
-    const picked = pickSelfTest(texts, raw.labels, classes).map((i) => texts[i] as string);
-    const first = picked[0] ?? '';
-    const probes = [...picked, first.toUpperCase(), `ΟΔΥΣΣΕΥΣ İSTANBUL ${first} \ufffd ok\u0000 ignored`];
-    const probed = await session.predictRaw(probes);
-    selfTest = probes.map((text, i) => ({
-      text,
-      label: probed.labels[i] as string,
-      probabilities: Object.fromEntries(
-        classes.map((c, ci) => [c, probed.probabilities[i * classes.length + ci] as number]),
-      ),
-    }));
+    assessed = await assessModel(session, dataset.test);
   } finally {
     await session.close();
   }
+  const { metrics, selfTest } = assessed;
 
   const trainingDurationMs = elapsedMs();
   const manifest: ModelManifest = {
@@ -237,46 +210,41 @@ function describe(hp: Hyperparameters): string {
   return `analyzer=${hp.analyzer} ngram_min=${hp.ngramMin} ngram_max=${hp.ngramMax} sublinear_tf=${hp.sublinearTf}`;
 }
 
-/** A few short test texts covering every predicted class, so a serving host can check it agrees. */
-function pickSelfTest(
-  texts: readonly string[],
-  labels: readonly string[],
-  classes: readonly string[],
-): number[] {
-  const order = texts
-    .map((_, i) => i)
-    .sort((a, b) => (texts[a] as string).length - (texts[b] as string).length);
-  const picked: number[] = [];
-  for (const cls of classes) {
-    const i = order.find((j) => labels[j] === cls && (texts[j] as string).length <= 500);
-    if (i !== undefined) picked.push(i);
-  }
-  for (const i of order) {
-    if (picked.length >= SELF_TEST_SIZE) break;
-    if (!picked.includes(i) && (texts[i] as string).length <= 500) picked.push(i);
-  }
-  return picked.sort((a, b) => a - b);
-}
-
 /**
  * Writes model.onnx, metrics.json and manifest.json into `dir`. Each file goes through a temporary name
  * and a rename; the manifest comes last, so a folder without one is not a model. On failure the files
  * written so far are removed.
  */
 export async function writeModelDir(dir: string, result: TrainResult): Promise<ModelManifest> {
+  return writeModelFiles(dir, result.manifest, [['model.onnx', result.modelBytes]], result.metrics);
+}
+
+/**
+ * Writes a model folder's files and, last, its manifest listing them with `kept` (files already in the
+ * folder, e.g. what a training program wrote) and metrics.json. Each file goes through a temporary name
+ * and a rename; on failure the files written so far are removed.
+ */
+export async function writeModelFiles(
+  dir: string,
+  manifest: ModelManifest,
+  written: readonly (readonly [string, Uint8Array])[],
+  metrics: Metrics,
+  kept: Readonly<Record<string, Uint8Array>> = {},
+): Promise<ModelManifest> {
   const utf8 = new TextEncoder();
   const files: [string, Uint8Array][] = [
-    ['model.onnx', result.modelBytes],
-    ['metrics.json', utf8.encode(`${JSON.stringify(result.metrics, null, 2)}\n`)],
+    ...written.map(([name, bytes]): [string, Uint8Array] => [name, bytes]),
+    ['metrics.json', utf8.encode(`${JSON.stringify(metrics, null, 2)}\n`)],
   ];
-  const manifest: ModelManifest = {
-    ...result.manifest,
+  const listed = [...Object.entries(kept), ...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const complete: ModelManifest = {
+    ...manifest,
     files: Object.fromEntries(
-      files.map(([name, bytes]) => [name, { sha256: sha256(bytes), bytes: bytes.length }]),
+      listed.map(([name, bytes]) => [name, { sha256: sha256(bytes), bytes: bytes.length }]),
     ),
   };
-  files.push(['manifest.json', utf8.encode(`${JSON.stringify(manifest, null, 2)}\n`)]);
-  const written: string[] = [];
+  files.push(['manifest.json', utf8.encode(`${JSON.stringify(complete, null, 2)}\n`)]);
+  const done: string[] = [];
   try {
     await mkdir(dir, { recursive: true });
     // Without a manifest the folder is not a model: drop an old one before its files are replaced.
@@ -288,11 +256,11 @@ export async function writeModelDir(dir: string, result: TrainResult): Promise<M
         await rm(temp, { force: true });
         throw error;
       });
-      written.push(name);
+      done.push(name);
     }
   } catch (cause) {
-    await Promise.all(written.map((name) => rm(join(dir, name), { force: true })));
+    await Promise.all(done.map((name) => rm(join(dir, name), { force: true })));
     throw new TrainingError(`cannot write the model to ${dir}: ${(cause as Error).message}`, { cause });
   }
-  return manifest;
+  return complete;
 }

@@ -1,8 +1,8 @@
 import { writeSync } from 'node:fs';
 import type { ModelStore, ObjectArea } from '@slipway/model-store';
+import { thisProcess } from '@slipway/training-job';
 import { upgradeRecordedInput } from '../input.js';
 import { ExecutionNotFoundError, ExecutionStateError } from './errors.js';
-import { thisProcess } from './processes.js';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
 

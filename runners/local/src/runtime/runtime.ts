@@ -1,6 +1,7 @@
 import './polyfill.js';
 import { randomBytes } from 'node:crypto';
 import type { ModelStore } from '@slipway/model-store';
+import { type ProcessRef, stillRunning, stopProcessGroup } from '@slipway/training-job';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import {
   type ExecutionInput,
@@ -19,7 +20,6 @@ import {
 } from './definition.js';
 import { DefinitionError, ExecutionStateError } from './errors.js';
 import { ExecutionJournal, type ExecutionRecord, type HistoryEvent, type JournalOptions } from './history.js';
-import { type ProcessRef, stillRunning, stopProcessGroup } from './processes.js';
 import { sweepScratchDirs } from './scratch.js';
 import { TokenRegistry } from './tokens.js';
 import { runLocalJob, TrainingJobFailedError } from './trainer.js';

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isAlive, type ProcessRef } from './processes.js';
+import { isAlive, type ProcessRef } from '@slipway/training-job';
 
 /**
  * Temporary folders and child processes that must not outlive this process. Each folder's name holds

@@ -1,11 +1,18 @@
-import { spawn } from 'node:child_process';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { basename, dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { packArchive } from '@slipway/contracts/tar';
 import type { ModelStore } from '@slipway/model-store';
-import { EXIT_WITH_PARENT_IMPORT, type ProcessRef, processStartTime, stopProcessGroup } from './processes.js';
+import {
+  type CommandTrainer,
+  layOutTrainingRoot,
+  ModelContractError,
+  type ProcessRef,
+  type ProgramOutcome,
+  recordCommandModel,
+  runTrainingProgram,
+  sageMakerEnvironment,
+} from '@slipway/training-job';
 import { holdChild, makeScratchDir, releaseChild, removeScratchDir } from './scratch.js';
 
 const require = createRequire(import.meta.url);
@@ -25,6 +32,8 @@ export interface LocalJob {
   readonly channels: Readonly<Record<string, string>>;
   /** Store key the model.tar.gz is written to. */
   readonly outputKey: string;
+  /** A team's own training program; without it the built-in trainer runs. */
+  readonly trainer?: CommandTrainer;
 }
 
 export interface JobContext {
@@ -50,8 +59,10 @@ export class TrainingJobFailedError extends Error {
 }
 
 /**
- * Runs the training entrypoint in a temporary /opt/ml: channels downloaded from the store, the log
- * streamed line by line, the model packed into model.tar.gz and uploaded where SageMaker would put it.
+ * Runs a training job in a temporary /opt/ml: channels downloaded from the store, the program (the
+ * built-in trainer's entrypoint, or the job's command) run under SageMaker's training contract with its
+ * log streamed line by line, and the model packed into model.tar.gz and uploaded where SageMaker would
+ * put it. A command's model is checked against the model contract and given slipway's manifest first.
  */
 export async function runLocalJob(
   job: LocalJob,
@@ -60,66 +71,93 @@ export async function runLocalJob(
   const root = await makeScratchDir('job', job.name);
   const startedAt = new Date();
   try {
-    await mkdir(join(root, 'input/config'), { recursive: true });
-    await writeFile(join(root, 'input/config/hyperparameters.json'), JSON.stringify(job.hyperparameters));
+    const channels: Record<string, Record<string, Uint8Array>> = {};
     for (const [channel, prefix] of Object.entries(job.channels)) {
-      const dir = join(root, 'input/data', channel);
-      await mkdir(dir, { recursive: true });
+      const files: Record<string, Uint8Array> = {};
       for (const object of await ctx.store.backend.list(prefix)) {
         const found = await ctx.store.backend.get(object.key);
-        if (found) await writeFile(join(dir, basename(object.key)), found.body);
+        if (found) files[basename(object.key)] = found.body;
       }
+      channels[channel] = files;
     }
-    // The job leads its own process group, so stopping it stops everything it started; it watches its
-    // parent and ends with it, even when the parent was killed with SIGKILL and could not stop it.
-    const child = spawn(
-      process.execPath,
-      ['--import', EXIT_WITH_PARENT_IMPORT, TRAINING_ENTRYPOINT, 'train'],
-      {
-        env: {
-          ...process.env,
+    await layOutTrainingRoot(root, { hyperparameters: job.hyperparameters, channels });
+    const command = job.trainer?.command ?? [process.execPath, TRAINING_ENTRYPOINT, 'train'];
+    let group: ProcessRef | undefined;
+    let outcome: ProgramOutcome;
+    try {
+      outcome = await runTrainingProgram({
+        command,
+        ...(job.trainer?.workdir ? { cwd: job.trainer.workdir } : {}),
+        root,
+        environment: {
+          ...sageMakerEnvironment(root, job.hyperparameters, Object.keys(job.channels)),
           ...job.environment,
           SLIPWAY_ML_ROOT: root,
-          SLIPWAY_PARENT_PID: String(process.pid),
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-      },
-    );
-    const closed = new Promise<number | string>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (exitCode, signal) => resolve(exitCode ?? signal ?? 'unknown'));
-    });
-    for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream }).on('line', ctx.log);
-    const group: ProcessRef | undefined =
-      child.pid === undefined
-        ? undefined
-        : { pid: child.pid, pgid: child.pid, startTime: processStartTime(child.pid) ?? null };
-    const stop = () => {
-      if (group) void stopProcessGroup(group);
-    };
-    if (group) holdChild(group);
-    ctx.signal.addEventListener('abort', stop, { once: true });
-    let code: number | string;
-    try {
-      if (group) await ctx.onStart?.(group);
-      code = await closed;
+        log: ctx.log,
+        signal: ctx.signal,
+        onStart: async (started) => {
+          group = started;
+          holdChild(started);
+          await ctx.onStart?.(started);
+        },
+      });
     } finally {
-      ctx.signal.removeEventListener('abort', stop);
       if (group) releaseChild(group);
     }
-    if (code !== 0) {
-      const reason = await readFile(join(root, 'output/failure'), 'utf8').catch(
-        () => `the job exited with ${code}`,
-      );
-      throw new TrainingJobFailedError(`training job ${job.name} failed: ${reason.trim()}`, reason.trim());
+    if (!outcome.ok) {
+      throw new TrainingJobFailedError(`training job ${job.name} failed: ${outcome.reason}`, outcome.reason);
     }
-    const files: Record<string, Uint8Array> = {};
-    for (const name of await readdir(join(root, 'model')))
-      files[name] = await readFile(join(root, 'model', name));
-    await ctx.store.backend.put(job.outputKey, packArchive(files));
+    if (job.trainer) await recordModel(root, job, job.trainer, startedAt, ctx.log);
+    await ctx.store.backend.put(job.outputKey, packArchive(await modelFiles(join(root, 'model'))));
     return { startedAt, endedAt: new Date() };
   } finally {
     await removeScratchDir(root);
   }
+}
+
+/** Checks a command's model against the model contract and writes its manifest; a refusal fails the job. */
+async function recordModel(
+  root: string,
+  job: LocalJob,
+  trainer: CommandTrainer,
+  startedAt: Date,
+  log: (line: string) => void,
+): Promise<void> {
+  const env = job.environment;
+  const pullRequest = Number(env.SLIPWAY_PULL_REQUEST || Number.NaN);
+  try {
+    const manifest = await recordCommandModel(root, {
+      name: env.SLIPWAY_MODEL_NAME ?? job.name,
+      trainer,
+      ...(env.SLIPWAY_DATASET_NAME ? { datasetName: env.SLIPWAY_DATASET_NAME } : {}),
+      hyperparameters: job.hyperparameters,
+      lineage: {
+        gitCommit: env.SLIPWAY_GIT_COMMIT || null,
+        pullRequest: Number.isInteger(pullRequest) ? pullRequest : null,
+        executionId: env.SLIPWAY_EXECUTION_ID || null,
+      },
+      trainingDurationMs: Date.now() - startedAt.getTime(),
+    });
+    const m = manifest.metrics;
+    log(
+      `model.onnx follows the model contract: ${manifest.classes.length} classes; accuracy ${m.accuracy.toFixed(4)} macro-F1 ${m.macroF1.toFixed(4)} on ${m.rows} test rows`,
+    );
+  } catch (error) {
+    if (!(error instanceof ModelContractError)) throw error;
+    const reason = `${error.name}: ${error.message}`;
+    log(`training failed: ${reason}`);
+    throw new TrainingJobFailedError(`training job ${job.name} failed: ${reason}`, reason);
+  }
+}
+
+/** Every file under the model folder, by its path there (SageMaker tars the folder as it is). */
+async function modelFiles(dir: string): Promise<Record<string, Uint8Array>> {
+  const files: Record<string, Uint8Array> = {};
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    files[relative(dir, path).split(sep).join('/')] = await readFile(path);
+  }
+  return files;
 }

@@ -74,15 +74,16 @@ export async function stopProcessGroup(ref: ProcessRef, graceMs = 5_000): Promis
 /**
  * A module for `node --import` that makes the process exit when its parent dies, even while its main
  * thread is busy in a long synchronous computation: a worker thread checks the parent pid every 200 ms
- * and SIGKILLs the whole process once the process has been re-parented (its parent was killed, even
- * with SIGKILL). The parent's pid comes from SLIPWAY_PARENT_PID.
+ * and, once the process has been re-parented (its parent was killed, even with SIGKILL), SIGKILLs the
+ * process group it leads (a training job and every program it started), or only itself when it leads
+ * none. The parent's pid comes from SLIPWAY_PARENT_PID.
  */
 export const EXIT_WITH_PARENT_IMPORT = `data:text/javascript,${encodeURIComponent(`
 import { Worker } from 'node:worker_threads';
 const parent = Number(process.env.SLIPWAY_PARENT_PID);
 if (parent > 0) {
   new Worker(
-    "setInterval(() => { if (process.ppid !== " + parent + ") process.kill(process.pid, 'SIGKILL'); }, 200);",
+    "setInterval(() => { if (process.ppid !== " + parent + ") { try { process.kill(-process.pid, 'SIGKILL'); } catch {} process.kill(process.pid, 'SIGKILL'); } }, 200);",
     { eval: true },
   ).unref();
 }
