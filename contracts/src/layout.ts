@@ -21,6 +21,13 @@ export const layout = {
   /** Rejections recorded at approval, one create-only record per version; kept when gc removes the version. */
   rejections: (model: string) => `models/${model}/rejections/`,
   rejection: (model: string, version: number) => `models/${model}/rejections/${version}.json`,
+  /**
+   * Verifications (`slipway verify`): create-only records per version, one per rebuild, kept beside the
+   * version (never inside it: a version never changes).
+   */
+  verifications: (model: string, version: number) => `models/${model}/verifications/${version}/`,
+  verification: (model: string, version: number, id: string) =>
+    `models/${model}/verifications/${version}/${id}.json`,
   aliases: (model: string) => `models/${model}/aliases/`,
   alias: (model: string, alias: string) => `models/${model}/aliases/${alias}.json`,
   datasets: () => 'datasets/',

@@ -48,3 +48,11 @@ export {
   type VersionPage,
   type VersionQuery,
 } from './store.js';
+export {
+  type PredictionAgreement,
+  VERIFICATION_OUTCOMES,
+  type VerificationDifference,
+  type VerificationInput,
+  type VerificationOutcome,
+  type VerificationRecord,
+} from './verifications.js';

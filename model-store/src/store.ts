@@ -36,6 +36,12 @@ import {
   parseVersionRef,
 } from './names.js';
 import { mapLimit, sha256Hex, sleep, toBytes } from './util.js';
+import {
+  listVerifications,
+  recordVerification,
+  type VerificationInput,
+  type VerificationRecord,
+} from './verifications.js';
 
 /** What to register: the version's files (or a folder holding them) and the training job's manifest. */
 export interface RegisterModelInput {
@@ -887,6 +893,26 @@ export class ModelStore {
       .map(Number);
     const records = await mapLimit(versions, this.concurrency, (v) => this.getRejection(name, v));
     return new Map(records.filter((r) => r !== undefined).map((r) => [r.version, r]));
+  }
+
+  // ---------------------------------------------------------------- verifications (verifications.ts)
+
+  /** Records a verification of an existing version (create-only; see `verifications.ts`). */
+  async recordVerification(
+    name: string,
+    version: number,
+    input: VerificationInput,
+  ): Promise<VerificationRecord> {
+    await this.getManifest(name, version);
+    return recordVerification(this.backend, name, version, input, {
+      by: this.actor,
+      at: this.now().toISOString(),
+    });
+  }
+
+  /** Every verification of a version, oldest first. */
+  async listVerifications(name: string, version: number): Promise<VerificationRecord[]> {
+    return listVerifications(this.backend, name, version);
   }
 
   // ---------------------------------------------------------------- aliases
