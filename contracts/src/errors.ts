@@ -31,6 +31,14 @@ export const EXIT_CODES = {
   notFound: 6,
   /** Someone else changed it first (an alias moved, an execution already decided): re-read and retry. */
   conflict: 7,
+  /** verify: the rebuilt model.onnx differs from the registered one (what differs is printed). */
+  verifyDiffers: 8,
+  /** verify: two rebuilds from the same inputs differ; the trainer is not deterministic. */
+  verifyNotDeterministic: 9,
+  /** verify: the stored dataset fails its checksum; nothing was trained. */
+  verifyDatasetRefused: 10,
+  /** verify: the lineage lacks what a rebuild needs, or its dataset or trainer is not available. */
+  verifyUnverifiable: 11,
   /** A bug in slipway: the stack is printed; please report it. (70 is sysexits' EX_SOFTWARE.) */
   internal: 70,
   /** Stopped by Ctrl-C (SIGINT); an execution can continue with `slipway resume <id>`. */
@@ -83,6 +91,7 @@ export const ERROR_CODES = {
   SLIPWAY_REGISTRY: { status: 502, exit: 'failed' },
   SLIPWAY_APPROVAL_SETTLE: { status: 502, exit: 'failed' },
   SLIPWAY_REQUEST_SIGNING: { status: 500, exit: 'failed' },
+  SLIPWAY_TRAINER_UNAVAILABLE: { status: 501, exit: 'verifyUnverifiable' },
   // inference
   SLIPWAY_MODEL_LOAD: { status: 503, exit: 'failed' },
   SLIPWAY_SELF_TEST: { status: 503, exit: 'failed' },

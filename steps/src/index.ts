@@ -106,3 +106,12 @@ export {
   type SmokeTestOutput,
   smokeTestEventSchema,
 } from './smoke-test/index.js';
+export {
+  compareLineages,
+  comparePredictions,
+  type RebuildRequest,
+  type Rebuilt,
+  TrainerUnavailableError,
+  type VerifyDeps,
+  verifyVersion,
+} from './verify/index.js';

@@ -18,6 +18,10 @@ export const EXIT_CODE_HELP: Readonly<Record<ExitName, string>> = {
   rejected: 'the candidate was rejected (by a person, --approve-if-better or the approval timeout)',
   notFound: 'the model, version, alias, dataset or execution does not exist',
   conflict: 'someone else changed it first (alias moved, execution already decided)',
+  verifyDiffers: 'verify: the rebuilt model.onnx differs from the registered one',
+  verifyNotDeterministic: 'verify: the trainer is not deterministic (two rebuilds differ)',
+  verifyDatasetRefused: 'verify: the stored dataset fails its checksum; nothing was trained',
+  verifyUnverifiable: 'verify: the lineage lacks what a rebuild needs, or its dataset or trainer is missing',
   internal: 'internal error: a bug in slipway (the stack is printed)',
   interrupted: 'interrupted (Ctrl-C)',
 };

@@ -17,6 +17,7 @@ const executions: Loader = () =>
 const train: Loader = () => import('./train.js').then((m) => m.trainCommands);
 const serve: Loader = () => import('./serve.js').then((m) => m.serveCommands);
 const models: Loader = () => import('./models.js').then((m) => m.modelsCommands);
+const verify: Loader = () => import('./verify.js').then((m) => m.verifyCommands);
 const consoleGroup: Loader = () => import('./console.js').then((m) => m.consoleCommands);
 
 /**
@@ -35,6 +36,7 @@ const GROUPS: Readonly<Record<string, Loader>> = {
   predict: train,
   serve,
   models,
+  verify,
   console: consoleGroup,
 };
 

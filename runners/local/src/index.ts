@@ -12,6 +12,7 @@ export {
 } from './input.js';
 export { storeDataset } from './local/datasets.js';
 export { LocalPipeline, type LocalPipelineOptions } from './local/pipeline.js';
+export { type LocalRebuildOptions, localRebuild } from './local/rebuild.js';
 export { approveExecution, rejectExecution } from './runtime/decisions.js';
 export {
   type AslDefinition,

@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { layout } from '@slipway/contracts';
+import type { ModelStore } from '@slipway/model-store';
+import { type RebuildRequest, type Rebuilt, readArtifact, TrainerUnavailableError } from '@slipway/steps';
+import { runLocalJob } from '../runtime/trainer.js';
+
+/** Options of {@link localRebuild}. */
+export interface LocalRebuildOptions {
+  readonly signal?: AbortSignal;
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * The rebuild port of `verifyVersion` on this machine: the recorded inputs run as a training job in
+ * SageMaker's layout, exactly as the pipeline's Train state runs locally (channels from the stored
+ * dataset, hyperparameters as passed, the model's name and the recorded commit in the environment),
+ * and its model.tar.gz is read back from the store's `runs/`.
+ *
+ * A recorded built-in trainer at another version is rebuilt with the installed one (the verification
+ * then reports both versions); a command trainer is refused until this runner can run one.
+ */
+export function localRebuild(
+  store: ModelStore,
+  options: LocalRebuildOptions = {},
+): (request: RebuildRequest) => Promise<Rebuilt> {
+  return async (request) => {
+    if (request.trainer.type !== 'builtin') {
+      throw new TrainerUnavailableError(
+        `version ${request.version} of "${request.model}" was trained by a command trainer (${request.trainer.command.join(' ')}); this runner rebuilds only with the built-in trainer`,
+      );
+    }
+    const job =
+      `verify-${request.model}-${request.version}-${request.attempt}-${randomUUID().slice(0, 8)}`.slice(
+        0,
+        63,
+      );
+    const datasetKey = layout.datasetVersion(request.dataset.name, request.dataset.sha256).replace(/\/$/, '');
+    const outputKey = layout.runArtifact(job);
+    await runLocalJob(
+      {
+        name: job,
+        hyperparameters: request.hyperparameters,
+        environment: {
+          SLIPWAY_MODEL_NAME: request.model,
+          SLIPWAY_DATASET_NAME: request.dataset.name,
+          ...(request.lineage.gitCommit ? { SLIPWAY_GIT_COMMIT: request.lineage.gitCommit } : {}),
+        },
+        channels: { train: `${datasetKey}/train`, test: `${datasetKey}/test` },
+        outputKey,
+      },
+      {
+        store,
+        signal: options.signal ?? new AbortController().signal,
+        log: options.log ?? (() => {}),
+      },
+    );
+    const artifact = await readArtifact(
+      store,
+      `${store.uri.replace(/\/+$/, '')}/${outputKey}`,
+      request.model,
+    );
+    const modelBytes = artifact.files['model.onnx'];
+    if (modelBytes === undefined) throw new Error(`the rebuild ${job} wrote no model.onnx`);
+    return { modelBytes, manifest: artifact.manifest };
+  };
+}
