@@ -91,7 +91,7 @@ export const ERROR_CODES = {
   SLIPWAY_REGISTRY: { status: 502, exit: 'failed' },
   SLIPWAY_APPROVAL_SETTLE: { status: 502, exit: 'failed' },
   SLIPWAY_REQUEST_SIGNING: { status: 500, exit: 'failed' },
-  SLIPWAY_TRAINER_UNAVAILABLE: { status: 501, exit: 'verifyUnverifiable' },
+  SLIPWAY_TRAINER_UNAVAILABLE: { status: 501, exit: 'failed' },
   // inference
   SLIPWAY_MODEL_LOAD: { status: 503, exit: 'failed' },
   SLIPWAY_SELF_TEST: { status: 503, exit: 'failed' },
