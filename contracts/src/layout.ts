@@ -30,6 +30,12 @@ export const layout = {
     `models/${model}/verifications/${version}/${id}.json`,
   aliases: (model: string) => `models/${model}/aliases/`,
   alias: (model: string, alias: string) => `models/${model}/aliases/${alias}.json`,
+  /**
+   * Endpoints serving the model announce themselves here (`slipway serve`), one record per server,
+   * rewritten as a heartbeat and removed on a clean stop.
+   */
+  servers: (model: string) => `models/${model}/servers/`,
+  server: (model: string, serverId: string) => `models/${model}/servers/${serverId}.json`,
   datasets: () => 'datasets/',
   dataset: (dataset: string) => `datasets/${dataset}/`,
   datasetVersion: (dataset: string, sha256: string) => `datasets/${dataset}/${sha256}/`,

@@ -28,6 +28,14 @@ export {
   type StoreLocation,
 } from './open.js';
 export {
+  type Heartbeat,
+  SERVER_SCHEMA,
+  type ServerAnnouncement,
+  ServerAnnouncements,
+  type ServerInfo,
+  startHeartbeat,
+} from './servers.js';
+export {
   type AliasMove,
   type AliasMoveOptions,
   type AliasRecord,

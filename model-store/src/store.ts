@@ -35,6 +35,7 @@ import {
   assertVersion,
   parseVersionRef,
 } from './names.js';
+import { ServerAnnouncements } from './servers.js';
 import { mapLimit, sha256Hex, sleep, toBytes } from './util.js';
 import {
   listVerifications,
@@ -252,6 +253,11 @@ export class ModelStore {
   /** The store's URI (`file:///…` or `s3://bucket/prefix/`). */
   get uri(): string {
     return this.backend.uri;
+  }
+
+  /** The endpoints serving each model, as they announce themselves (`servers.ts`). */
+  get servers(): ServerAnnouncements {
+    return new ServerAnnouncements(this.backend, this.now);
   }
 
   /** Releases the backend's connections. */

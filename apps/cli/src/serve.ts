@@ -152,11 +152,13 @@ async function serveWithWorkers(given: ServeOptions, io: Io): Promise<void> {
   const workers: Worker[] = [];
   let stopping = false;
   const exits: Promise<number>[] = [];
-  const pool = new PoolVersions(opts.workers, (from, to, loadMs) =>
+  let announced: Announcement | undefined;
+  const pool = new PoolVersions(opts.workers, (from, to, loadMs) => {
     out.info(
       `swapped   ${describe(from)} -> ${describe(to)} (loaded and self-tested in ${Math.round(loadMs)} ms; all ${opts.workers} workers serve it)`,
-    ),
-  );
+    );
+    void announced?.update(to.version);
+  });
   // Every worker listens with the same arguments, so node:cluster hands them one shared socket (with
   // --port 0, one free port for all).
   const fork = (number: number) => {
@@ -192,6 +194,9 @@ async function serveWithWorkers(given: ServeOptions, io: Io): Promise<void> {
     await Promise.all(exits);
     throw error;
   }
+  // The pool announces itself once, from here, with the version every worker serves; announced before
+  // it says it listens, so whoever reads that finds it in the store.
+  announced = await announce(opts, description, opts.workers, out);
   printListening(out, description, opts, opts.workers);
   pool.started(description.model);
 
@@ -208,6 +213,7 @@ async function serveWithWorkers(given: ServeOptions, io: Io): Promise<void> {
   out.info(`${signal}: finishing in-flight requests`);
   for (const worker of workers) worker.process.kill('SIGTERM');
   await Promise.all(exits);
+  await announced?.stop();
   out.info('stopped');
 }
 
@@ -317,6 +323,7 @@ async function serve(given: ServeOptions, io: Io, worker?: WorkerRole): Promise<
     ...(opts.maxBatchSize === undefined ? {} : { maxBatchSize: opts.maxBatchSize }),
   };
   let server: Awaited<ReturnType<typeof startInferenceServer>>;
+  let announced: Announcement | undefined;
   try {
     server = await startInferenceServer({
       source,
@@ -341,6 +348,7 @@ async function serve(given: ServeOptions, io: Io, worker?: WorkerRole): Promise<
         }
         if (quiet) return;
         if (event.type === 'swapped') {
+          void announced?.update(event.to.version);
           out.info(
             `swapped   ${describe(event.from)} -> ${describe(event.to)} (loaded and self-tested in ${Math.round(event.loadMs)} ms)`,
           );
@@ -370,7 +378,10 @@ async function serve(given: ServeOptions, io: Io, worker?: WorkerRole): Promise<
     curl: curlCommand(`${server.url}/predict`, { text: server.app.exampleText }),
   };
   if (worker) worker.send({ type: 'slipway-serve-listening', description });
-  else printListening(out, description, opts, 1);
+  else {
+    announced = await announce(opts, description, 1, out);
+    printListening(out, description, opts, 1);
+  }
 
   // A worker whose primary is gone (killed outright) stops too instead of serving on alone.
   const orphaned = () => process.kill(process.pid, 'SIGTERM');
@@ -384,9 +395,58 @@ async function serve(given: ServeOptions, io: Io, worker?: WorkerRole): Promise<
   }
   if (!worker) out.info(`${signal}: finishing in-flight requests`);
   await server.close();
+  await announced?.stop();
   await closeStore();
   await cleanup();
   if (!worker) out.info('stopped');
+}
+
+/** A server's record in the store while it serves (see `ServerAnnouncements` in the model store). */
+interface Announcement {
+  update(version: number | null): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Announces a server of a store alias in that store (`models/<model>/servers/<id>.json`), renewed as a
+ * heartbeat and removed on a clean stop, so `slipway console` can show which version is served where.
+ * Serving never depends on it: a store that refuses the write gets a warning, nothing more.
+ */
+async function announce(
+  opts: ServeOptions,
+  d: ServerDescription,
+  workers: number,
+  out: Output,
+): Promise<Announcement | undefined> {
+  if (opts.store === undefined) return undefined;
+  const { openStore, startHeartbeat } = await import('@slipway/model-store');
+  const store = await openStore(opts.store);
+  let warned = false;
+  const onError = (error: unknown) => {
+    if (warned) return;
+    warned = true;
+    out.info(
+      `warning   cannot announce this server in ${opts.store} (${(error as Error).message}); it serves on, but consoles will not list it`,
+    );
+  };
+  try {
+    const beat = await startHeartbeat(
+      store.servers,
+      { url: d.url, model: d.model.name, alias: opts.alias, version: d.model.version, port: d.port, workers },
+      { onError },
+    );
+    return {
+      update: (version) => beat.update(version),
+      stop: async () => {
+        await beat.stop();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    onError(error);
+    await store.close();
+    return undefined;
+  }
 }
 
 /** Resolves with the name of the first SIGINT or SIGTERM; a second Ctrl-C then ends the process at once. */

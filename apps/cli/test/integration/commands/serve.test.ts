@@ -1,6 +1,6 @@
 import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -213,6 +213,17 @@ describe('slipway serve', () => {
           model: { name: 'sentiment', version: 1 },
           source: `alias production of sentiment in ${storeUri}`,
         });
+        // The server (a pool: once, by its primary) announces itself in the store for consoles to list.
+        const announced = await store.servers.list('sentiment');
+        expect(announced).toHaveLength(1);
+        expect(announced[0]).toMatchObject({
+          url: info.url,
+          alias: 'production',
+          version: 1,
+          pid: child.pid,
+          host: hostname(),
+          workers,
+        });
         await store.setAlias('sentiment', 'production', 2);
         await waitFor(() => (child.err().includes('swapped') ? true : undefined), 'the swap');
         expect(child.err()).toMatch(
@@ -226,11 +237,17 @@ describe('slipway serve', () => {
           const health = await fetch(`${info.url}/health`, { headers: { connection: 'close' } });
           expect(await health.json()).toEqual({ status: 'ok', model: { name: 'sentiment', version: 2 } });
         }
+        await waitFor(async () => {
+          const [record] = await store.servers.list('sentiment');
+          return record?.version === 2 ? record : undefined;
+        }, 'the announcement of v2');
       } finally {
         child.kill('SIGTERM');
-        await store.close();
       }
       expect(await exit).toBe(0);
+      // A clean stop removes the record.
+      expect(await store.servers.list('sentiment')).toEqual([]);
+      await store.close();
     },
     120_000,
   );
