@@ -25,7 +25,7 @@ export function consoleCommands(program: Command, io: Io): void {
     .option('--port <port>', 'port of the console (0 picks a free one)', port, 8787)
     .option(
       '--endpoint-port <port>',
-      'port of the local inference endpoint runs started here promote to',
+      "port of the first promoted model's inference endpoint (each further model gets a free port)",
       port,
       8080,
     )

@@ -185,15 +185,32 @@ export interface ModelDetail {
 }
 
 /** What the local inference endpoint serves, if it runs. */
+/** One endpoint serving a model: this console's own, or a `slipway serve` process that announced itself. */
+export interface EndpointView {
+  readonly model: string;
+  /** The version it answers with; null before its first load. */
+  readonly version: number | null;
+  readonly url: string;
+  /** `console`: this console's endpoint ("try it" goes there); `serve`: a `slipway serve` process. */
+  readonly by: 'console' | 'serve';
+  readonly alias: string;
+  /** A text to try: the served model's first self-test text (this console's endpoints only). */
+  readonly example: string | null;
+  /** Where a `slipway serve` process runs: its machine, process id and worker processes. */
+  readonly host: string | null;
+  readonly pid: number | null;
+  readonly workers: number | null;
+  /** Its last heartbeat. */
+  readonly updatedAt: string | null;
+}
+
 export interface ServingView {
-  readonly endpoint: string | null;
-  readonly model: { readonly name: string; readonly version: number } | null;
+  /** Every endpoint (of one model, when asked with `?model=`): each model has its own. */
+  readonly endpoints: readonly EndpointView[];
   /** Why nothing is served, in words, when nothing is. */
   readonly note: string | null;
   /** Whether this console can start an endpoint (it owns a local pipeline). */
   readonly canServe: boolean;
-  /** A text to try: the served model's first self-test text. */
-  readonly example: string | null;
 }
 
 /** The page's boot data, fetched once. */
@@ -204,6 +221,8 @@ export interface ConsoleInfo {
   /** Whether runs can be started from this console (a local pipeline is attached). */
   readonly canStart: boolean;
   readonly datasets: readonly string[];
+  /** The largest upload `POST /api/datasets` takes, in bytes of the files together. */
+  readonly maxUploadBytes: number;
 }
 
 /** An API error body. */

@@ -15,7 +15,7 @@ export interface ConsoleFlags {
   /** Lets the console listen beyond loopback (with a warning). */
   readonly allowRemote?: boolean;
   readonly port: number;
-  /** Port of the local inference endpoint started at the first promotion. */
+  /** Port of the first promoted model's endpoint; each further model gets a free port. */
   readonly endpointPort: number;
   readonly aws?: boolean;
   readonly stateMachineArn?: string;

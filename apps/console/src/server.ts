@@ -21,10 +21,18 @@ import {
   newExecutionId,
   readDefinitionText,
   storeDataset,
+  storeUploadedDataset,
   thresholdOverridesSchema,
 } from '@slipway/runner-local';
 import { z } from 'zod';
-import type { ConsoleEvent, ConsoleInfo, ExecutionSummary, ReportView, ServingView } from './api-types.js';
+import type {
+  ConsoleEvent,
+  ConsoleInfo,
+  EndpointView,
+  ExecutionSummary,
+  ReportView,
+  ServingView,
+} from './api-types.js';
 import { type Bundle, loadBundle, renderPage } from './assets.js';
 import { ConsoleRequestError, ConsoleStartError } from './errors.js';
 import { type DrawableDefinition, layoutDefinition } from './graph.js';
@@ -79,6 +87,9 @@ export interface ConsoleServer {
 // What a Host header may name on a loopback console, besides the name it was started with.
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 const MAX_BODY = 64 * 1024;
+/** Uploaded dataset files, together (they travel base64-encoded: the request may be a third larger). */
+const MAX_UPLOAD_BYTES = 48 * 1024 * 1024;
+const MAX_UPLOAD_BODY = Math.ceil((MAX_UPLOAD_BYTES * 4) / 3) + MAX_BODY;
 const GZIP_MIN = 1024;
 
 const PAGES = [
@@ -99,11 +110,31 @@ interface Route {
   readonly method: 'GET' | 'POST';
   readonly pattern: RegExp;
   readonly handler: Handler;
+  /** The largest request body; default MAX_BODY. */
+  readonly maxBody?: number;
 }
 
+/** A dataset stored in the model store (an upload, or anything `slipway run` stored). */
+const storedDatasetSchema = z
+  .object({ name: z.string().min(1).max(128), sha256: z.string().regex(/^[0-9a-f]{64}$/) })
+  .strict();
+const uploadedFileSchema = z
+  .object({
+    name: z.string().min(1).max(255),
+    /** The file's bytes, base64: the loader checks the encoding itself, as for a file on disk. */
+    content: z.base64(),
+  })
+  .strict();
+const uploadSchema = z
+  .object({
+    name: z.string().max(100).optional(),
+    train: uploadedFileSchema,
+    test: uploadedFileSchema.optional(),
+  })
+  .strict();
 const startSchema = z
   .object({
-    dataset: z.string().min(1),
+    dataset: z.union([z.string().min(1), storedDatasetSchema]),
     model: z.string().regex(MODEL_NAME, MODEL_NAME_RULE).optional(),
     hyperparameters: ownRecord(z.string()).optional(),
     // The pipeline's own bounds; a threshold left out takes its default.
@@ -124,7 +155,9 @@ const rollbackSchema = z
   .object({ expected: z.number().int().min(1), reason: z.string().max(2000).default('') })
   .strict();
 const serveSchema = z.object({ model: z.string().min(1) }).strict();
-const predictSchema = z.object({ texts: z.array(z.string()).min(1).max(64) }).strict();
+const predictSchema = z
+  .object({ model: z.string().min(1).optional(), texts: z.array(z.string()).min(1).max(64) })
+  .strict();
 
 /**
  * Starts the console: the page, its JSON API under `/api/`, and live updates by Server-Sent Events.
@@ -295,10 +328,11 @@ class ConsoleApp {
     private readonly onError: (error: unknown) => void,
   ) {
     this.actor = options.actor ?? osUser();
-    const r = (method: Route['method'], pattern: RegExp, handler: Handler): Route => ({
+    const r = (method: Route['method'], pattern: RegExp, handler: Handler, maxBody?: number): Route => ({
       method,
       pattern,
       handler,
+      ...(maxBody === undefined ? {} : { maxBody }),
     });
     this.routes = [
       r('GET', /^\/api\/info$/, async () => ok(this.info())),
@@ -307,6 +341,7 @@ class ConsoleApp {
         ok({ executions: (await this.source.list()).slice(0, 200) }),
       ),
       r('POST', /^\/api\/executions$/, async (_, body) => this.start(body)),
+      r('POST', /^\/api\/datasets$/, async (_, body) => this.upload(body), MAX_UPLOAD_BODY),
       r('GET', /^\/api\/executions\/([^/]+)$/, async ([id]) =>
         ok(await withApprovalLineage(this.options.store, await this.source.detail(id as string))),
       ),
@@ -344,7 +379,9 @@ class ConsoleApp {
         this.scheduleModelsCheck();
         return ok({ alias: record.alias, version: record.version, previous: record.previous });
       }),
-      r('GET', /^\/api\/serving$/, async () => ok(this.serving())),
+      r('GET', /^\/api\/serving$/, async (_, __, url) =>
+        ok(await this.serving(url.searchParams.get('model') ?? undefined)),
+      ),
       r('POST', /^\/api\/serving$/, async (_, body) => this.serve(body)),
       r('POST', /^\/api\/predict$/, async (_, body) => this.predict(body)),
     ];
@@ -392,7 +429,7 @@ class ConsoleApp {
       let body: unknown;
       if (route.method === 'POST') {
         this.checkStateChange(req);
-        body = await readJson(req);
+        body = await readJson(req, route.maxBody ?? MAX_BODY);
       }
       const params = (route.pattern.exec(url.pathname) ?? []).slice(1).map((p) => decodeURIComponent(p));
       const reply = await route.handler(params, body, url);
@@ -543,7 +580,15 @@ class ConsoleApp {
       if (this.checkingModels) return;
       this.checkingModels = true;
       try {
-        const fingerprint = JSON.stringify([await listModelSummaries(this.store()), this.serving()]);
+        // Heartbeat times change every beat: only what is served where counts.
+        const served = (await this.serving()).endpoints.map((e) => [
+          e.model,
+          e.version,
+          e.url,
+          e.by,
+          e.workers,
+        ]);
+        const fingerprint = JSON.stringify([await listModelSummaries(this.store()), served]);
         if (this.modelsFingerprint && fingerprint !== this.modelsFingerprint)
           this.broadcast({ type: 'models' });
         this.modelsFingerprint = fingerprint;
@@ -565,6 +610,7 @@ class ConsoleApp {
         this.source.kind === 'local' &&
         this.options.store !== undefined,
       datasets: this.datasets(),
+      maxUploadBytes: MAX_UPLOAD_BYTES,
     };
   }
 
@@ -592,14 +638,21 @@ class ConsoleApp {
       );
     }
     const request = parse(startSchema, body);
-    if (!this.datasets().includes(request.dataset)) {
-      throw new ConsoleRequestError(
-        400,
-        'bad_request',
-        `dataset must be one of ${this.datasets().join(', ')}; run other data with \`slipway run --data <file>\``,
-      );
+    let dataset: { readonly name: string; readonly sha256: string };
+    if (typeof request.dataset === 'string') {
+      if (!this.datasets().includes(request.dataset)) {
+        throw new ConsoleRequestError(
+          400,
+          'bad_request',
+          `dataset must be one of ${this.datasets().join(', ')}, or one stored in the model store ({name, sha256}, e.g. uploaded with POST /api/datasets)`,
+        );
+      }
+      dataset = (await storeDataset(store, request.dataset)).dataset;
+    } else {
+      // Only a dataset the store holds whole: its manifest and both files, checked against it.
+      await store.getDataset(request.dataset.name, request.dataset.sha256);
+      dataset = request.dataset;
     }
-    const { dataset } = await storeDataset(store, request.dataset);
     const defaults = this.options.runDefaults ?? {};
     const id = newExecutionId();
     const input: ExecutionInputDraft = {
@@ -629,27 +682,98 @@ class ConsoleApp {
     return { status: 201, body: { id } };
   }
 
-  private serving(): ServingView {
-    const server = this.options.pipeline?.inferenceServer;
-    const canServe = this.options.pipeline !== undefined;
-    if (!server) {
-      return {
-        endpoint: null,
-        model: null,
-        note: canServe
-          ? 'no model served yet: approve a run to promote one, or serve the production version below'
-          : 'this console runs no local endpoint',
-        canServe,
-        example: null,
-      };
+  /**
+   * Uploaded files become a dataset version, checked by the loader `slipway run --data` uses; nothing is
+   * stored unless every check passes. The run is started afterwards with `{dataset: {name, sha256}}`.
+   */
+  private async upload(body: unknown): Promise<Reply> {
+    const { store } = this.options;
+    if (!this.options.pipeline || !store || this.source.kind !== 'local') {
+      throw new ConsoleRequestError(
+        409,
+        'cannot_start',
+        'this console runs no local pipeline; store data with `slipway run --data <file>`',
+      );
     }
-    const version = server.model.version;
+    const request = parse(uploadSchema, body);
+    const file = (f: { name: string; content: string }) => ({
+      name: f.name,
+      content: Buffer.from(f.content, 'base64'),
+    });
+    const train = file(request.train);
+    const test = request.test ? file(request.test) : undefined;
+    if (train.content.length + (test?.content.length ?? 0) > MAX_UPLOAD_BYTES) {
+      throw new ConsoleRequestError(
+        413,
+        'too_large',
+        `uploads are limited to ${MAX_UPLOAD_BYTES / 1024 / 1024} MB of files; store larger datasets with \`slipway run --data <file>\``,
+      );
+    }
+    const name = request.name?.trim();
+    const stored = await storeUploadedDataset(store, { train, test }, name ? { name } : {});
+    const { dataset } = stored;
     return {
-      endpoint: server.url,
-      model: version === null ? null : { name: server.model.name, version },
-      note: null,
+      status: stored.created ? 201 : 200,
+      body: {
+        dataset: { name: dataset.name, sha256: dataset.sha256 },
+        created: stored.created,
+        rows: { train: dataset.train.length, test: dataset.test.length },
+        classes: dataset.classes,
+        warning: stored.longTexts?.replace(/^warning\s+/, '') ?? null,
+      },
+    };
+  }
+
+  /** Every endpoint (of one model): this console's own, and the `slipway serve` processes that announced themselves. */
+  private async serving(model?: string): Promise<ServingView> {
+    const pipeline = this.options.pipeline;
+    const canServe = pipeline !== undefined;
+    const own: EndpointView[] = [...(pipeline?.inferenceServers ?? new Map()).entries()]
+      .filter(([name]) => model === undefined || name === model)
+      .map(([name, server]) => ({
+        model: name,
+        version: server.model.version,
+        url: server.url,
+        by: 'console' as const,
+        alias: PRODUCTION_ALIAS,
+        example: server.app.exampleText,
+        host: null,
+        pid: null,
+        workers: null,
+        updatedAt: null,
+      }));
+    const announced: EndpointView[] = [];
+    if (this.options.store) {
+      const store = this.options.store;
+      const models = model === undefined ? await store.listModels() : [model];
+      for (const name of models) {
+        const servers = await store.servers.list(name).catch(() => []);
+        for (const a of servers) {
+          announced.push({
+            model: a.model,
+            version: a.version,
+            url: a.url,
+            by: 'serve',
+            alias: a.alias,
+            example: null,
+            host: a.host,
+            pid: a.pid,
+            workers: a.workers,
+            updatedAt: a.updatedAt,
+          });
+        }
+      }
+    }
+    const endpoints = [...own, ...announced];
+    return {
+      endpoints,
+      note:
+        endpoints.length > 0
+          ? null
+          : canServe
+            ? 'no model served yet: approve a run to promote one, serve the production version below, or run `slipway serve --store`'
+            : 'no model served: no `slipway serve` process announces itself in this store',
       canServe,
-      example: server.app.exampleText,
     };
   }
 
@@ -657,14 +781,6 @@ class ConsoleApp {
     const { model } = parse(serveSchema, body);
     const pipeline = this.options.pipeline;
     if (!pipeline) throw new ConsoleRequestError(409, 'cannot_serve', 'this console runs no local endpoint');
-    const running = pipeline.inferenceServer;
-    if (running && running.model.name !== model) {
-      throw new ConsoleRequestError(
-        409,
-        'conflict',
-        `the endpoint already serves ${running.model.name}; one console serves one model (use \`slipway serve\` for another)`,
-      );
-    }
     try {
       await this.store().getAlias(model, PRODUCTION_ALIAS);
       await pipeline.serve(model);
@@ -681,14 +797,28 @@ class ConsoleApp {
       );
     }
     this.scheduleModelsCheck();
-    return ok(this.serving());
+    return ok(await this.serving(model));
   }
 
   /** The served model, through this origin (the endpoint is another port: no CORS needed). */
   private async predict(body: unknown): Promise<Reply> {
-    const { texts } = parse(predictSchema, body);
-    const server = this.options.pipeline?.inferenceServer;
-    if (!server) throw new ConsoleRequestError(409, 'not_serving', 'no model is served yet');
+    const { model, texts } = parse(predictSchema, body);
+    const servers = this.options.pipeline?.inferenceServers ?? new Map();
+    if (model === undefined && servers.size > 1) {
+      throw new ConsoleRequestError(
+        400,
+        'bad_request',
+        `this console serves ${[...servers.keys()].join(', ')}: say which model to ask ("model")`,
+      );
+    }
+    const server = model === undefined ? servers.values().next().value : servers.get(model);
+    if (!server) {
+      throw new ConsoleRequestError(
+        409,
+        'not_serving',
+        model === undefined ? 'no model is served yet' : `this console does not serve ${model} (yet)`,
+      );
+    }
     const response = await fetch(`${server.url}/predict`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -724,13 +854,22 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   throw new ConsoleRequestError(400, 'bad_request', `the request is not valid: ${problems.join('; ')}`);
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+async function readJson(req: IncomingMessage, maxBody: number): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  const tooLarge = () =>
+    new ConsoleRequestError(
+      413,
+      'too_large',
+      maxBody > MAX_BODY
+        ? `uploads are limited to ${MAX_UPLOAD_BYTES / 1024 / 1024} MB of files; store larger datasets with \`slipway run --data <file>\``
+        : `request bodies are limited to ${maxBody} bytes`,
+    );
+  if (declared > maxBody) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY)
-      throw new ConsoleRequestError(413, 'too_large', `request bodies are limited to ${MAX_BODY} bytes`);
+    if (size > maxBody) throw tooLarge();
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');

@@ -10,7 +10,7 @@ export {
   thresholdOverridesSchema,
   upgradeRecordedInput,
 } from './input.js';
-export { storeDataset } from './local/datasets.js';
+export { storeDataset, storeUploadedDataset, type UploadedFile } from './local/datasets.js';
 export { LocalPipeline, type LocalPipelineOptions } from './local/pipeline.js';
 export { type LocalRebuildOptions, localRebuild } from './local/rebuild.js';
 export { approveExecution, rejectExecution } from './runtime/decisions.js';

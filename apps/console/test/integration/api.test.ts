@@ -113,6 +113,7 @@ test('/api/info says what this console can do', async () => {
     actor: 'ana',
     canStart: true,
     datasets: ['builtin:sentiment'],
+    maxUploadBytes: 48 * 1024 * 1024,
   });
 });
 
@@ -286,8 +287,10 @@ test('models: production v1, served, and the served model answers through the co
     rollbackTo: null,
   });
   const serving = (await api(base, '/api/serving')).body as ServingView;
-  expect(serving).toMatchObject({ model: { name: 'sentiment', version: 1 }, canServe: true, note: null });
-  expect(serving.endpoint).toBe(f.pipeline.endpoint);
+  expect(serving).toMatchObject({ canServe: true, note: null });
+  expect(serving.endpoints).toEqual([
+    expect.objectContaining({ model: 'sentiment', version: 1, url: f.pipeline.endpoint, by: 'console' }),
+  ]);
   const predicted = await api(base, '/api/predict', {
     body: { texts: ['I loved it, wonderful and great', 'terrible, awful, a waste of money'] },
     token,
@@ -301,6 +304,25 @@ test('models: production v1, served, and the served model answers through the co
     token,
   });
   expect(noRollback.status).toBe(404);
+});
+
+test('runs on stored data: only a dataset the store holds whole; uploads must be files', async () => {
+  const missing = await api(base, '/api/executions', {
+    body: { dataset: { name: 'sentiment', sha256: '0'.repeat(64) } },
+    token,
+  });
+  expect(missing.status).toBe(404);
+  expect((missing.body as { error: { message: string } }).error.message).toContain('is not in');
+  const notBase64 = await api(base, '/api/datasets', {
+    body: { train: { name: 'a.csv', content: 'not base64!' } },
+    token,
+  });
+  expect(notBase64.status).toBe(400);
+  const noToken = await api(base, '/api/datasets', {
+    body: { train: { name: 'a.csv', content: Buffer.from('text,label\n').toString('base64') } },
+  });
+  expect(noToken.status).toBe(403);
+  expect((await api(base, '/api/executions')).body).toMatchObject({ executions: [{ id: first }] });
 });
 
 test('an execution another runner starts shows on the live stream; approved here; rolled back here', async () => {

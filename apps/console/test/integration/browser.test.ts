@@ -34,7 +34,7 @@ describe.skipIf(noBrowser !== undefined)('the console in Chromium', () => {
 
   test('happy-path: start a run, watch it stop at Approval, approve, watch Promote and Done, see v1 served', async () => {
     await page.goto(f.console.url);
-    await page.getByLabel('Dataset').selectOption('builtin:sentiment');
+    await page.getByLabel('Dataset', { exact: true }).selectOption('builtin:sentiment');
     await page.getByRole('button', { name: 'Start run' }).click();
     await page.waitForURL(/\/executions\/[0-9t]+-[0-9a-f]+$/);
     const id = decodeURIComponent(page.url().split('/').at(-1) as string);

@@ -50,7 +50,7 @@ describe.skipIf(noBrowser !== undefined)('review pages for 2 to 100 classes', ()
   const outside: string[] = [];
   let runs = 0;
 
-  // One local pipeline per model: a pipeline's endpoint serves one model, as `slipway run` does.
+  // One local pipeline per model, as separate `slipway run` processes would have.
   const pipelines = new Map<number, LocalPipeline>();
   const start = async (classes: number, hyperparameters: Record<string, string>) => {
     let pipeline = pipelines.get(classes);

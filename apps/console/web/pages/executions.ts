@@ -1,5 +1,5 @@
 import { MODEL_NAME_PATTERN } from '@slipway/contracts';
-import type { ExecutionSummary } from '../../src/api-types.js';
+import type { ConsoleInfo, ExecutionSummary } from '../../src/api-types.js';
 import { get, post } from '../api.js';
 import { badge, problem } from '../components.js';
 import { fill, h, uid } from '../dom.js';
@@ -61,7 +61,7 @@ export const executionsPage: PageFactory = (main, _params, context) => {
     empty.hidden = sorted.length > 0;
   };
 
-  const form = context.info.canStart ? startForm(context.navigate, context.info.datasets) : null;
+  const form = context.info.canStart ? startForm(context.navigate, context.info) : null;
   const table = h(
     'table',
     { class: 'executions' },
@@ -120,14 +120,55 @@ export const executionsPage: PageFactory = (main, _params, context) => {
   };
 };
 
-function startForm(navigate: (path: string) => void, datasets: readonly string[]): HTMLElement {
+/** The value of the dataset choice that asks for the person's own files. */
+const OWN_FILES = 'upload:';
+const ACCEPT = '.csv,.jsonl,.ndjson,.json-lines';
+
+interface Uploaded {
+  readonly dataset: { readonly name: string; readonly sha256: string };
+  readonly rows: { readonly train: number; readonly test: number };
+  readonly classes: readonly string[];
+  readonly warning: string | null;
+}
+
+function startForm(navigate: (path: string) => void, info: ConsoleInfo): HTMLElement {
   const datasetId = uid('dataset');
   const modelId = uid('model');
+  const trainId = uid('train-file');
+  const testId = uid('test-file');
+  const nameId = uid('dataset-name');
   const dataset = h(
     'select',
     { id: datasetId, name: 'dataset' },
-    datasets.map((d) => h('option', { value: d }, d.replace(/^builtin:/, ''))),
+    info.datasets.map((d) => h('option', { value: d }, d.replace(/^builtin:/, ''))),
+    h('option', { value: OWN_FILES }, 'your own files…'),
   );
+  const trainFile = h('input', { id: trainId, name: 'train', type: 'file', accept: ACCEPT });
+  const testFile = h('input', { id: testId, name: 'test', type: 'file', accept: ACCEPT });
+  const datasetName = h('input', {
+    id: nameId,
+    name: 'dataset-name',
+    type: 'text',
+    placeholder: 'the train file’s name',
+    autocomplete: 'off',
+    maxlength: 100,
+  });
+  const files = h(
+    'fieldset',
+    { class: 'fields upload', hidden: true },
+    h('legend', {}, 'Your data: CSV with a header text,label, or JSON Lines {"text","label"}'),
+    h('div', { class: 'field' }, h('label', { for: trainId }, 'Train file'), trainFile),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: testId }, 'Test file (optional: else 20% of each class)'),
+      testFile,
+    ),
+    h('div', { class: 'field' }, h('label', { for: nameId }, 'Dataset name (optional)'), datasetName),
+  );
+  dataset.addEventListener('change', () => {
+    files.hidden = dataset.value !== OWN_FILES;
+  });
   const model = h('input', {
     id: modelId,
     name: 'model',
@@ -137,7 +178,27 @@ function startForm(navigate: (path: string) => void, datasets: readonly string[]
     autocomplete: 'off',
   });
   const button = h('button', { type: 'submit', class: 'primary' }, 'Start run');
-  const status = h('p', { role: 'status', class: 'status-line' });
+  const status = h('div', { role: 'status', class: 'status-line' });
+
+  /** Sends the chosen files to be checked and stored; the stored dataset, or an error shown by the caller. */
+  const upload = async (): Promise<Uploaded> => {
+    const train = trainFile.files?.[0];
+    const test = testFile.files?.[0];
+    if (!train) throw new Error('Choose a train file (CSV or JSON Lines), or pick a built-in dataset.');
+    const size = train.size + (test?.size ?? 0);
+    if (size > info.maxUploadBytes) {
+      throw new Error(
+        `The files are ${mb(size)}; the console takes up to ${mb(info.maxUploadBytes)}. Store larger data with \`slipway run --data <file>\`.`,
+      );
+    }
+    status.textContent = `Checking and storing ${train.name}${test ? ` and ${test.name}` : ''}…`;
+    return post<Uploaded>('/api/datasets', {
+      ...(datasetName.value.trim() ? { name: datasetName.value.trim() } : {}),
+      train: { name: train.name, content: await base64(train) },
+      ...(test ? { test: { name: test.name, content: await base64(test) } } : {}),
+    });
+  };
+
   return h(
     'form',
     {
@@ -148,8 +209,22 @@ function startForm(navigate: (path: string) => void, datasets: readonly string[]
         button.disabled = true;
         status.textContent = 'Starting…';
         try {
+          let chosen: string | Uploaded['dataset'] = dataset.value;
+          if (dataset.value === OWN_FILES) {
+            const stored = await upload();
+            chosen = stored.dataset;
+            fill(
+              status,
+              h(
+                'p',
+                { 'data-stored': `${stored.dataset.name}@${stored.dataset.sha256}` },
+                `Stored ${stored.dataset.name} ${stored.dataset.sha256.slice(0, 12)}: ${stored.rows.train} train / ${stored.rows.test} test rows, ${stored.classes.length} classes. Starting…`,
+              ),
+              stored.warning ? h('p', { class: 'warning' }, stored.warning) : null,
+            );
+          }
           const { id } = await post<{ id: string }>('/api/executions', {
-            dataset: dataset.value,
+            dataset: chosen,
             ...(model.value.trim() ? { model: model.value.trim() } : {}),
           });
           navigate(`/executions/${encodeURIComponent(id)}`);
@@ -167,6 +242,21 @@ function startForm(navigate: (path: string) => void, datasets: readonly string[]
       h('div', { class: 'field' }, h('label', { for: modelId }, 'Model name (optional)'), model),
       button,
     ),
+    files,
     status,
   );
+}
+
+/** A file's bytes as base64 (the API is JSON; the server checks the bytes as the CLI checks a file). */
+async function base64(file: File): Promise<string> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }

@@ -1,5 +1,12 @@
 import { PRODUCTION_ALIAS } from '@slipway/contracts';
-import type { AliasView, ModelDetail, ModelSummary, ServingView, VersionView } from '../../src/api-types.js';
+import type {
+  AliasView,
+  EndpointView,
+  ModelDetail,
+  ModelSummary,
+  ServingView,
+  VersionView,
+} from '../../src/api-types.js';
 import { get, post } from '../api.js';
 import { problem } from '../components.js';
 import { fill, h, s as svg, uid } from '../dom.js';
@@ -314,7 +321,11 @@ function aliasBlock(model: string, a: AliasView, changed: () => void): HTMLEleme
   );
 }
 
-/** The served model and a box to try it; offers to serve production when nothing is served. */
+/**
+ * Where each model is served: this console's endpoints (one per model, each on its own port) and the
+ * `slipway serve` processes that announce themselves in the store; a box to try the console's
+ * endpoints, and an offer to serve production where the console serves nothing yet.
+ */
 function servingPanel(model: string | null): {
   readonly el: HTMLElement;
   setModels(models: readonly ModelSummary[]): void;
@@ -322,10 +333,14 @@ function servingPanel(model: string | null): {
 } {
   const headingId = uid('serving');
   const textId = uid('text');
-  const state = h('p', { 'data-serving': '' });
+  const targetId = uid('target');
+  const state = h('div', { 'data-serving': '' });
   const serveBox = h('div', {});
   const text = h('textarea', { id: textId, rows: 3, name: 'text', maxlength: 5000 });
+  const target = h('select', { id: targetId, name: 'model' });
+  const targetField = h('div', { class: 'field' }, h('label', { for: targetId }, 'Model'), target);
   let example: string | null = null;
+  let examples = new Map<string, string | null>();
   const predict = h('button', { type: 'submit', class: 'primary' }, 'Predict');
   const result = h('div', { role: 'status', class: 'prediction' });
   const form = h(
@@ -346,7 +361,7 @@ function servingPanel(model: string | null): {
           const answer = await post<{
             model: { name: string; version: number };
             predictions: { label: string; probabilities: Record<string, number> }[];
-          }>('/api/predict', { texts });
+          }>('/api/predict', { model: target.value, texts });
           fill(
             result,
             h('p', { class: 'muted small' }, `${answer.model.name} v${answer.model.version} says:`),
@@ -373,50 +388,79 @@ function servingPanel(model: string | null): {
         }
       },
     },
+    targetField,
     h('label', { for: textId }, 'Text to classify (one per line)'),
     text,
     predict,
   );
+  const useExample = () => {
+    const next = examples.get(target.value) ?? null;
+    // The served model's own text, until the reader types something else.
+    if (next && (text.value === '' || text.value === example)) text.value = next;
+    example = next;
+  };
+  target.addEventListener('change', useExample);
   let models: readonly ModelSummary[] = [];
   const el = h(
     'section',
     { class: 'panel serving', 'aria-labelledby': headingId },
-    h('h2', { id: headingId }, 'Served model'),
+    h('h2', { id: headingId }, model === null ? 'Served models' : 'Served'),
     state,
     serveBox,
     form,
     result,
   );
+  const where = (e: EndpointView) =>
+    e.by === 'console'
+      ? 'by this console'
+      : `by slipway serve (${e.workers && e.workers > 1 ? `${e.workers} workers, ` : ''}pid ${e.pid} on ${e.host}, alias ${e.alias}, seen ${e.updatedAt ? time(e.updatedAt) : '?'})`;
   const panel = {
     el,
     setModels(list: readonly ModelSummary[]) {
       models = list;
     },
     async refresh() {
-      const view = await get<ServingView>('/api/serving');
-      if (view.endpoint && view.model) {
-        fill(
-          state,
-          'Serving ',
-          h(
-            'strong',
-            { 'data-served': `${view.model.name}@${view.model.version}` },
-            `${view.model.name} v${view.model.version}`,
-          ),
-          ' at ',
-          h('code', {}, view.endpoint),
-        );
-        form.hidden = model !== null && view.model.name !== model;
-        // The served model's own text, until the reader types something else.
-        if (view.example && (text.value === '' || text.value === example)) text.value = view.example;
-        example = view.example;
-        serveBox.replaceChildren();
-        return;
-      }
-      fill(state, view.note ?? 'Nothing is served.');
-      form.hidden = true;
+      const query = model === null ? '' : `?model=${encodeURIComponent(model)}`;
+      const view = await get<ServingView>(`/api/serving${query}`);
+      fill(
+        state,
+        view.endpoints.length === 0
+          ? h('p', {}, view.note ?? 'Nothing is served.')
+          : h(
+              'ul',
+              { class: 'endpoints' },
+              view.endpoints.map((e) =>
+                h(
+                  'li',
+                  { 'data-endpoint': e.url, 'data-by': e.by },
+                  h(
+                    'strong',
+                    { 'data-served': `${e.model}@${e.version ?? ''}` },
+                    `${e.model} ${e.version === null ? '(loading)' : `v${e.version}`}`,
+                  ),
+                  ' at ',
+                  h('code', {}, e.url),
+                  h('span', { class: 'muted small' }, ` ${where(e)}`),
+                ),
+              ),
+            ),
+      );
+      const own = view.endpoints.filter((e) => e.by === 'console');
+      examples = new Map(own.map((e) => [e.model, e.example]));
+      const chosen = own.some((e) => e.model === target.value) ? target.value : own[0]?.model;
+      fill(
+        target,
+        own.map((e) => h('option', { value: e.model }, e.model)),
+      );
+      if (chosen) target.value = chosen;
+      targetField.hidden = own.length < 2;
+      form.hidden = own.length === 0;
+      useExample();
       const servable = models.filter(
-        (m) => m.aliases.production !== undefined && (model === null || m.name === model),
+        (m) =>
+          m.aliases.production !== undefined &&
+          (model === null || m.name === model) &&
+          !own.some((e) => e.model === m.name),
       );
       fill(
         serveBox,

@@ -22,7 +22,10 @@ import { makeScratchDir, removeScratchDir, scratchDirs } from '../runtime/scratc
 
 export interface LocalPipelineOptions {
   readonly store: ModelStore;
-  /** Where the local inference endpoint listens once a model is promoted. Default 127.0.0.1:8080. */
+  /**
+   * Where the first promoted model's endpoint listens. Default 127.0.0.1:8080; each further model's endpoint
+   * takes a free port on the same host.
+   */
   readonly host?: string;
   readonly port?: number;
   /**
@@ -50,14 +53,14 @@ export interface LocalPipelineOptions {
 
 /**
  * The pipeline on one machine: the local runtime with every step wired to a folder (or bucket) store,
- * and "the inference Lambda" as a local HTTP endpoint that starts at the first promotion and then
- * follows the production alias, hot-swapping on every promotion and rollback.
+ * and "the inference Lambda" as a local HTTP endpoint per model that starts at the model's first
+ * promotion and then follows its production alias, hot-swapping on every promotion and rollback.
  */
 export class LocalPipeline {
   readonly runtime: LocalRuntime;
-  private server: InferenceServer | undefined;
-  private starting: Promise<InferenceServer> | undefined;
-  private cacheDir: string | undefined;
+  private readonly servers = new Map<string, InferenceServer>();
+  private readonly starting = new Map<string, Promise<InferenceServer>>();
+  private readonly cacheDirs: string[] = [];
 
   constructor(private readonly options: LocalPipelineOptions) {
     const { store } = options;
@@ -110,51 +113,68 @@ export class LocalPipeline {
     return { ...state, promotion: { ...state.promotion, endpoint: server.url } };
   }
 
-  /** The endpoint's URL once it is serving, else undefined. */
+  /** The URL of the first model's endpoint once it is serving, else undefined. */
   get endpoint(): string | undefined {
-    return this.server?.url;
+    return this.inferenceServer?.url;
   }
 
-  /** The running endpoint, if a model has been promoted in this process. */
+  /** The first endpoint this process started (the one on the configured port), if any. */
   get inferenceServer(): InferenceServer | undefined {
-    return this.server;
+    return this.servers.values().next().value;
   }
 
-  /** Starts the endpoint on the model's production alias (once); later promotions hot-swap it. */
+  /** Every running endpoint, by model, in the order they started. */
+  get inferenceServers(): ReadonlyMap<string, InferenceServer> {
+    return this.servers;
+  }
+
+  /**
+   * Starts an endpoint on the model's production alias (once per model); later promotions hot-swap it.
+   * Each model gets its own endpoint: the first on the configured port, each further one on a free port
+   * the system picks (a model is never answered by another model's endpoint).
+   */
   async serve(model: string): Promise<InferenceServer> {
-    if (this.server) return this.server;
-    this.starting ??= (async () => {
-      this.cacheDir = await makeScratchDir('run', 'serve');
-      const server = await startInferenceServer({
-        source: storeAliasSource({
-          store: this.options.store,
-          name: model,
-          alias: PRODUCTION_ALIAS,
-          cacheDir: this.cacheDir,
-          storeDescription: this.options.store.backend.uri,
-        }),
-        open: openModel,
-        host: this.options.host ?? '127.0.0.1',
-        port: this.options.port ?? 8080,
-        pollMs: this.options.servePollMs ?? 200,
-        ...(this.options.onServeEvent ? { onEvent: this.options.onServeEvent } : {}),
-      });
-      this.server = server;
-      return server;
-    })();
+    const running = this.servers.get(model);
+    if (running) return running;
+    let starting = this.starting.get(model);
+    if (!starting) {
+      const port = this.starting.size === 0 ? (this.options.port ?? 8080) : 0;
+      starting = (async () => {
+        const cacheDir = await makeScratchDir('run', 'serve');
+        this.cacheDirs.push(cacheDir);
+        const server = await startInferenceServer({
+          source: storeAliasSource({
+            store: this.options.store,
+            name: model,
+            alias: PRODUCTION_ALIAS,
+            cacheDir,
+            storeDescription: this.options.store.backend.uri,
+          }),
+          open: openModel,
+          host: this.options.host ?? '127.0.0.1',
+          port,
+          pollMs: this.options.servePollMs ?? 200,
+          ...(this.options.onServeEvent ? { onEvent: this.options.onServeEvent } : {}),
+        });
+        this.servers.set(model, server);
+        return server;
+      })();
+      this.starting.set(model, starting);
+    }
     try {
-      return await this.starting;
+      return await starting;
     } catch (error) {
-      this.starting = undefined;
+      this.starting.delete(model);
       throw error;
     }
   }
 
-  /** Stops the endpoint (in-flight requests finish) and removes its cached model files. */
+  /** Stops the endpoints (in-flight requests finish) and removes their cached model files. */
   async close(): Promise<void> {
-    await this.server?.close();
-    this.server = undefined;
-    this.starting = undefined;
-    if (this.cacheDir) await removeScratchDir(this.cacheDir);
+    const servers = [...this.servers.values()];
+    this.servers.clear();
+    this.starting.clear();
+    await Promise.all(servers.map((server) => server.close()));
+    for (const dir of this.cacheDirs.splice(0)) await removeScratchDir(dir);
   }
 }

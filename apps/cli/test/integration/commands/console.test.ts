@@ -54,6 +54,7 @@ test('slipway console: serves on the port it reports, with the store and actor g
     actor: 'cli-user',
     canStart: true,
     datasets: ['builtin:sentiment', 'builtin:spam'],
+    maxUploadBytes: 48 * 1024 * 1024,
   });
   run.child.kill('SIGINT');
   expect(await run.exit).toBe(0);
