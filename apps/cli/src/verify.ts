@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { describeTrainer } from '@slipway/contracts';
 import { openStore, type VerificationOutcome, type VerificationRecord } from '@slipway/model-store';
 import { localRebuild } from '@slipway/runner-local';
@@ -58,22 +59,31 @@ export function verifyCommands(program: Command, io: Io, status: ExitStatus): vo
     .argument('<model>', 'model name')
     .argument('<version>', 'version number or alias')
     .addOption(storeOption())
+    .option(
+      '--workdir <dir>',
+      "where a command trainer's recorded command runs (default: the current directory)",
+    )
     .option('--json', 'print the verification record as JSON')
-    .action(async (model: string, ref: string, flags: { store: string; json?: boolean }) => {
-      const out = new Output(io, Boolean(flags.json));
-      const store = await openStore(flags.store, { actor: currentActor() });
-      try {
-        const { version } = await store.getManifest(model, /^\d+$/.test(ref) ? Number(ref) : ref);
-        const record = await verifyVersion(model, version, {
-          store,
-          where: 'local',
-          rebuild: localRebuild(store, { log: (line) => out.info(`  | ${line}`) }),
-          log: (line) => out.info(line),
-        });
-        out.result(record, () => describeVerification(record));
-        status.set(VERIFY_EXITS[record.outcome]);
-      } finally {
-        await store.close();
-      }
-    });
+    .action(
+      async (model: string, ref: string, flags: { store: string; json?: boolean; workdir?: string }) => {
+        const out = new Output(io, Boolean(flags.json));
+        const store = await openStore(flags.store, { actor: currentActor() });
+        try {
+          const { version } = await store.getManifest(model, /^\d+$/.test(ref) ? Number(ref) : ref);
+          const record = await verifyVersion(model, version, {
+            store,
+            where: 'local',
+            rebuild: localRebuild(store, {
+              log: (line) => out.info(`  | ${line}`),
+              ...(flags.workdir ? { workdir: resolve(flags.workdir) } : {}),
+            }),
+            log: (line) => out.info(line),
+          });
+          out.result(record, () => describeVerification(record));
+          status.set(VERIFY_EXITS[record.outcome]);
+        } finally {
+          await store.close();
+        }
+      },
+    );
 }

@@ -6,6 +6,8 @@ import { runLocalJob } from '../runtime/trainer.js';
 
 /** Options of {@link localRebuild}. */
 export interface LocalRebuildOptions {
+  /** Where a command trainer's command runs (its relative paths resolve from here); default: the current directory. */
+  readonly workdir?: string;
   readonly signal?: AbortSignal;
   readonly log?: (line: string) => void;
 }
@@ -17,16 +19,19 @@ export interface LocalRebuildOptions {
  * and its model.tar.gz is read back from the store's `runs/`.
  *
  * A recorded built-in trainer at another version is rebuilt with the installed one (the verification
- * then reports both versions); a command trainer is refused until this runner can run one.
+ * then reports both versions). A command trainer runs its recorded command on this machine from
+ * `workdir`; one recorded as run in an image is refused ({@link TrainerUnavailableError}): this runner
+ * runs no images, and a command outside its image is not the recorded trainer.
  */
 export function localRebuild(
   store: ModelStore,
   options: LocalRebuildOptions = {},
 ): (request: RebuildRequest) => Promise<Rebuilt> {
   return async (request) => {
-    if (request.trainer.type !== 'builtin') {
+    const { trainer } = request;
+    if (trainer.type === 'command' && trainer.image !== null) {
       throw new TrainerUnavailableError(
-        `version ${request.version} of "${request.model}" was trained by a command trainer (${request.trainer.command.join(' ')}); this runner rebuilds only with the built-in trainer`,
+        `version ${request.version} of "${request.model}" was trained by ${trainer.command.join(' ')} in image ${trainer.image}; this machine runs no images: verify it with --aws, which runs the same image`,
       );
     }
     const job =
@@ -47,6 +52,15 @@ export function localRebuild(
         },
         channels: { train: `${datasetKey}/train`, test: `${datasetKey}/test` },
         outputKey,
+        ...(trainer.type === 'command'
+          ? {
+              trainer: {
+                type: 'command',
+                command: trainer.command,
+                ...(options.workdir ? { workdir: options.workdir } : {}),
+              },
+            }
+          : {}),
       },
       {
         store,

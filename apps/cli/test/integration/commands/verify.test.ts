@@ -1,15 +1,19 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { layout, type ModelManifest } from '@slipway/contracts';
 import { type ModelStore, openStore } from '@slipway/model-store';
 import { storeDataset } from '@slipway/runner-local';
 import {
   buildOnnxModel,
   type Dataset,
+  layOutTrainingRoot,
   modelMetadata,
+  recordCommandModel,
   resolveHyperparameters,
+  runTrainingProgram,
+  sageMakerEnvironment,
   type TrainResult,
   trainerVersion,
   trainModel,
@@ -177,6 +181,84 @@ describe('slipway verify', () => {
     const { code, stdout } = await verify('old', String(version));
     expect(JSON.parse(stdout)).toMatchObject({ outcome: 'unverifiable', rebuiltSha256: null });
     expect(code).toBe(11);
+  });
+
+  describe("a team's own trainer (a command under SageMaker's training contract)", () => {
+    const script = fileURLToPath(new URL('../../fixtures/trainers/prior_trainer.py', import.meta.url));
+    const command = ['/usr/bin/python3', script];
+
+    /** Trains with the command the way a training job does, independently of verify, and registers it. */
+    async function registerCommandModel(
+      name: string,
+      hyperparameters: Record<string, string>,
+    ): Promise<number> {
+      const root = await mkdtemp(join(dir, 'job-'));
+      const stored = await store.getDataset(dataset.name, dataset.sha256);
+      await layOutTrainingRoot(root, {
+        hyperparameters,
+        channels: { train: { 'train.jsonl': stored.train }, test: { 'test.jsonl': stored.test } },
+      });
+      const outcome = await runTrainingProgram({
+        command,
+        root,
+        environment: sageMakerEnvironment(root, hyperparameters, ['test', 'train']),
+        log: () => {},
+      });
+      expect(outcome).toEqual({ ok: true });
+      const manifest = await recordCommandModel(root, {
+        name,
+        trainer: { type: 'command', command },
+        datasetName: dataset.name,
+        hyperparameters,
+        trainingDurationMs: 1,
+      });
+      return (await store.registerModel({ name, files: join(root, 'model'), manifest })).version;
+    }
+
+    test('a deterministic command trainer verifies: reproducible, exit 0', async () => {
+      const version = await registerCommandModel('priors', { noise: '0' });
+      const { code, stdout } = await verify('priors', String(version));
+      const record = JSON.parse(stdout);
+      expect(record).toMatchObject({
+        outcome: 'reproducible',
+        trainer: { type: 'command', command, image: null },
+        differences: [],
+      });
+      expect(code).toBe(0);
+    });
+
+    test('a trainer that is not deterministic is reported as such (exit 9), not hidden', async () => {
+      const version = await registerCommandModel('jittery', { noise: '1' });
+      const { code, stdout } = await verify('jittery', String(version));
+      const record = JSON.parse(stdout);
+      expect(record.outcome).toBe('not-deterministic');
+      expect(record.summary).toMatch(
+        /two rebuilds from the same inputs gave different model\.onnx .*the trainer is not deterministic/,
+      );
+      expect(record.rebuiltSha256).not.toBe(record.registeredSha256);
+      // How far the registered model and the first rebuild are apart on the test split is reported too.
+      expect(record.predictions.rows).toBe(dataset.test.length);
+      expect(record.predictions.maxProbabilityDiff).toBeGreaterThan(0);
+      expect(code).toBe(9);
+    });
+
+    test('recorded as run in an image: unverifiable on this machine (exit 11), pointing at --aws', async () => {
+      const version = await registerCommandModel('imaged', { noise: '0' }).then(async (v) => {
+        const { manifest, files } = await store.getModel('imaged', v);
+        const image = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/priors@sha256:${'b'.repeat(64)}`;
+        const changed = {
+          ...manifest,
+          version: null,
+          lineage: { ...manifest.lineage, trainer: { type: 'command', command, image } },
+        };
+        const { 'manifest.json': _m, ...rest } = files;
+        return (await store.registerModel({ name: 'imaged', files: rest, manifest: changed })).version;
+      });
+      const { code, stdout } = await verify('imaged', String(version));
+      expect(JSON.parse(stdout)).toMatchObject({ outcome: 'unverifiable', rebuiltSha256: null });
+      expect(JSON.parse(stdout).summary).toMatch(/this machine runs no images: verify it with --aws/);
+      expect(code).toBe(11);
+    });
   });
 
   test('a version that does not exist: exit 6', async () => {
