@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline/promises';
 import type { ConsoleServer } from '@slipway/console';
 import { curlCommand, GENERIC_EXAMPLE } from '@slipway/inference';
 import { compareLineage, type ModelStore, openStore } from '@slipway/model-store';
-import type { ExecutionInputDraft, HistoryEvent } from '@slipway/runner-local';
+import type { ExecutionInputDraft, HistoryEvent, Trainer } from '@slipway/runner-local';
 import {
   approveExecution,
   type ExecutionHandle,
@@ -15,6 +15,7 @@ import {
 } from '@slipway/runner-local';
 import { type CompactEvaluation, readEvaluationReport } from '@slipway/steps';
 import type { Command } from 'commander';
+import { splitCommandLine } from './command-line.js';
 import {
   type ComputeFlags,
   checkHyperparameterFlags,
@@ -38,6 +39,7 @@ import { reviewLines } from './review.js';
 
 interface RunFlags extends ComputeFlags {
   readonly data: string;
+  readonly trainerCommand?: string;
   readonly test?: string;
   readonly model?: string;
   readonly store: string;
@@ -391,6 +393,8 @@ async function execute(
     notify: () => {},
     consoleUrl: (id) => web?.executionUrl(id) ?? '',
     failpoint: process.env.SLIPWAY_FAILPOINT,
+    // The training job's own output, as it writes it (the console shows the same lines).
+    onJobLog: (_id, line) => out.info(`   │ ${line}`),
     onServeEvent: (event) => {
       if (event.type === 'swapped')
         out.info(`  ..  endpoint now serves ${event.to.name} v${event.to.version}`);
@@ -467,6 +471,12 @@ async function startWebConsole(
   }
 }
 
+/** The execution's trainer: the built-in one, or `--trainer-command` run from the current directory. */
+export function trainerFrom(commandLine: string | undefined): Trainer {
+  if (commandLine === undefined) return { type: 'builtin' };
+  return { type: 'command', command: splitCommandLine(commandLine), workdir: process.cwd() };
+}
+
 /** `slipway run` and `slipway resume`. */
 export function runCommands(program: Command, io: Io, status: ExitStatus): void {
   const withEndpointOptions = (command: Command) =>
@@ -508,12 +518,18 @@ export function runCommands(program: Command, io: Io, status: ExitStatus): void 
             7 * 24 * 3600,
           )
           .option('--commit <sha>', 'git commit recorded in lineage (default: git rev-parse HEAD)')
-          .option('--pr <number>', 'pull request recorded in lineage'),
+          .option('--pr <number>', 'pull request recorded in lineage')
+          .option(
+            '--trainer-command <command line>',
+            "train with your own program instead of the built-in trainer, run from this directory under SageMaker's training contract (split into words like a shell does, but run without one; see docs/model-contract.md)",
+          ),
       ),
     ),
   );
   computeOptions(run, ['local', 'sagemaker', 'fargate'], 'local').action(async (flags: RunFlags) => {
-    checkHyperparameterFlags(flags.hp);
+    const trainer = trainerFrom(flags.trainerCommand);
+    // The built-in trainer's hyperparameters are checked before anything starts; a program's are its own.
+    if (trainer.type === 'builtin') checkHyperparameterFlags(flags.hp);
     const compute = computeFrom(flags, new Output(io, Boolean(flags.json))) ?? 'local';
     const outcome = await execute(io, flags, async (pipeline, store, out) => {
       const dataset = await storeDatasetAndReport(store, flags, out);
@@ -525,6 +541,7 @@ export function runCommands(program: Command, io: Io, status: ExitStatus): void 
         hyperparameters: flags.hp,
         git: { commit: flags.commit ?? gitCommit(), pullRequest: flags.pr ?? '' },
         compute,
+        trainer,
         thresholds,
         approvalTimeoutSeconds: flags.approvalTimeout,
         trigger: 'cli',

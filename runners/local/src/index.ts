@@ -7,7 +7,9 @@ export {
   executionInputSchema,
   parseExecutionInput,
   type Thresholds,
+  type Trainer,
   thresholdOverridesSchema,
+  trainerSchema,
   upgradeRecordedInput,
 } from './input.js';
 export { storeDataset, storeUploadedDataset, type UploadedFile } from './local/datasets.js';

@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { DEFAULT_THRESHOLDS, MODEL_NAME, MODEL_NAME_RULE, ownRecord } from '@slipway/contracts';
 import { resolveHyperparameters } from '@slipway/training-job';
 import { z } from 'zod';
@@ -49,6 +50,25 @@ export const computeSchema = z.enum(['local', 'sagemaker', 'fargate']);
 export type Compute = z.output<typeof computeSchema>;
 
 /**
+ * The training code: slipway's built-in trainer, or a team's own program following SageMaker's training
+ * contract, run locally as `command` (argv, no shell) in `workdir` (docs/model-contract.md).
+ * @example trainerSchema.parse({ type: 'command', command: ['python3', 'train.py'], workdir: '/repo' })
+ */
+export const trainerSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('builtin') }).strict(),
+  z
+    .object({
+      type: z.literal('command'),
+      /** The program and its arguments; the first is a path (relative to workdir) or a name on PATH. */
+      command: z.array(z.string().min(1, 'an empty argument')).min(1, 'name at least the program').max(256),
+      /** Absolute: the execution may be resumed from another directory. */
+      workdir: z.string().refine((p) => isAbsolute(p), 'expected an absolute path'),
+    })
+    .strict(),
+]);
+export type Trainer = z.output<typeof trainerSchema>;
+
+/**
  * What an execution runs on. The local runtime and AWS take the same input; `slipway run` and
  * `slipway start` build it, and it is validated here before anything starts.
  */
@@ -83,6 +103,8 @@ export const executionInputSchema = z
       .default({ commit: '', pullRequest: '' }),
     /** Where training runs: `local` (a child process), `sagemaker` (a training job) or `fargate` (an ECS task). */
     compute: computeSchema.default('local'),
+    /** The training code (default: the built-in trainer). */
+    trainer: trainerSchema.default({ type: 'builtin' }),
     thresholds: thresholdsSchema.default(DEFAULT_THRESHOLDS),
     /** How long Approval waits for a person before the candidate is rejected with reason "timeout". */
     approvalTimeoutSeconds: z

@@ -1,12 +1,13 @@
 import './polyfill.js';
 import { randomBytes } from 'node:crypto';
 import type { ModelStore } from '@slipway/model-store';
-import { type ProcessRef, stillRunning, stopProcessGroup } from '@slipway/training-job';
+import { type CommandTrainer, type ProcessRef, stillRunning, stopProcessGroup } from '@slipway/training-job';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import {
   type ExecutionInput,
   type ExecutionInputDraft,
   parseExecutionInput,
+  trainerSchema,
   upgradeRecordedInput,
 } from '../input.js';
 import {
@@ -440,6 +441,16 @@ export class LocalRuntime {
     };
   }
 
+  /**
+   * The execution's own training program, when its input names one. On AWS the training image is the
+   * training code; here the command is, so it is read from the execution's input like the image would be.
+   */
+  private commandTrainer(run: TaskRun): CommandTrainer | undefined {
+    const input = run.journal.current.input as { trainer?: unknown } | undefined;
+    const parsed = trainerSchema.safeParse(input?.trainer);
+    return parsed.success && parsed.data.type === 'command' ? parsed.data : undefined;
+  }
+
   /** Records the job's process before waiting for it, so a resume after a crash can find it. */
   private async jobStarted(run: TaskRun, job: string, process: ProcessRef): Promise<void> {
     run.journal.append(
@@ -489,6 +500,7 @@ export class LocalRuntime {
             p.InputDataConfig.map((c) => [c.ChannelName, this.storeKey(c.DataSource.S3DataSource.S3Uri)]),
           ),
           outputKey: this.storeKey(outputUri),
+          ...withTrainer(this.commandTrainer(run)),
         },
         {
           store: this.options.store,
@@ -562,6 +574,7 @@ export class LocalRuntime {
           environment,
           channels: { train: `${datasetKey}/train`, test: `${datasetKey}/test` },
           outputKey,
+          ...withTrainer(this.commandTrainer(run)),
         },
         {
           store: this.options.store,
@@ -649,6 +662,10 @@ function withRawInputTimeouts(definition: AslDefinition): AslDefinition {
     } else states[name] = state;
   }
   return { ...definition, States: states };
+}
+
+function withTrainer(trainer: CommandTrainer | undefined): { trainer?: CommandTrainer } {
+  return trainer ? { trainer } : {};
 }
 
 function stringValues(record: Record<string, unknown>): Record<string, string> {

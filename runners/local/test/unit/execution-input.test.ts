@@ -82,3 +82,22 @@ describe('records written before compute had its name', () => {
     expect(problem({ trainer: 'fargate' })).toContain('trainer');
   });
 });
+
+describe('the training code', () => {
+  test('is the built-in trainer unless a command is named', () => {
+    expect(parseExecutionInput(base).trainer).toEqual({ type: 'builtin' });
+    const command = { type: 'command', command: ['python3', 'train.py'], workdir: '/repo' };
+    expect(parseExecutionInput({ ...base, trainer: command }).trainer).toEqual(command);
+  });
+
+  test('a command needs a program and an absolute working directory', () => {
+    expect(problem({ trainer: { type: 'command', command: [], workdir: '/repo' } })).toContain(
+      'trainer.command: name at least the program',
+    );
+    expect(problem({ trainer: { type: 'command', command: ['python3'], workdir: 'repo' } })).toContain(
+      'trainer.workdir: expected an absolute path',
+    );
+    expect(problem({ trainer: { type: 'command', command: ['python3'] } })).toContain('trainer.workdir');
+    expect(problem({ trainer: { type: 'image' } })).toContain('trainer');
+  });
+});
