@@ -1,6 +1,6 @@
-// Step Functions history events and stack outputs as the AWS APIs return them, and the records the steps
-// write in the store, for the CLI's unit tests.
-// Shapes: https://docs.aws.amazon.com/step-functions/latest/apireference/API_GetExecutionHistory.html (HistoryEvent).
+// Step Functions history events and stack outputs as the AWS APIs return them, GetExecutionHistory's
+// paging, and the records the steps write in the store, for the CLI's, the console's and runners/aws's tests.
+// Shapes and paging: https://docs.aws.amazon.com/step-functions/latest/apireference/API_GetExecutionHistory.html
 
 import type { ModelStore } from '@slipway/model-store';
 import type { ExecutionRecords } from '@slipway/runner-aws';
@@ -174,4 +174,62 @@ export function recordsInTurn(
       return request;
     },
   };
+}
+
+/**
+ * Answers one GetExecutionHistory request over `events` as the API documents it: oldest first (newest
+ * first with `reverseOrder`), `maxResults` per page (default 100, 0 means the default, at most 1000;
+ * `pageSize` makes pages shorter still, as "the actual number of results returned per call might be
+ * fewer"), a `nextToken` while more remain, HTTP 400 `InvalidToken` for a token it did not issue, and no
+ * state inputs or outputs when `includeExecutionData` is false.
+ */
+export function historyPage<E extends object>(
+  events: readonly E[],
+  input: {
+    readonly maxResults?: number | undefined;
+    readonly nextToken?: string | undefined;
+    readonly reverseOrder?: boolean | undefined;
+    readonly includeExecutionData?: boolean | undefined;
+  },
+  options: { readonly pageSize?: number } = {},
+): { events: E[]; nextToken?: string } {
+  const max = input.maxResults ?? 0;
+  if (!Number.isInteger(max) || max < 0 || max > 1000)
+    throw Object.assign(
+      new Error(
+        `1 validation error detected: Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000`,
+      ),
+      {
+        name: 'ValidationException',
+        $metadata: { httpStatusCode: 400 },
+      },
+    );
+  let start = 0;
+  if (input.nextToken !== undefined) {
+    const issued = /^page-(\d+)$/.exec(input.nextToken);
+    if (!issued)
+      throw Object.assign(new Error(`Invalid Token: '${input.nextToken}'`), {
+        name: 'InvalidToken',
+        $metadata: { httpStatusCode: 400 },
+      });
+    start = Number(issued[1]);
+  }
+  const ordered = input.reverseOrder ? [...events].reverse() : [...events];
+  const size = Math.min(max === 0 ? 100 : max, options.pageSize ?? Number.POSITIVE_INFINITY);
+  const page = ordered
+    .slice(start, start + size)
+    .map((event) => (input.includeExecutionData === false ? withoutData(event) : event));
+  const next = start + size;
+  return next < ordered.length ? { events: page, nextToken: `page-${next}` } : { events: page };
+}
+
+/** An event without its `input`/`output` fields, as includeExecutionData: false returns it. */
+function withoutData<E extends object>(event: E): E {
+  return Object.fromEntries(
+    Object.entries(event).map(([key, value]) => {
+      if (!key.endsWith('EventDetails') || typeof value !== 'object' || value === null) return [key, value];
+      const { input: _input, output: _output, ...rest } = value as Record<string, unknown>;
+      return [key, rest];
+    }),
+  ) as E;
 }

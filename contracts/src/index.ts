@@ -12,6 +12,7 @@ export {
   httpStatusForError,
 } from './errors.js';
 export { DEFAULT_THRESHOLDS, MODEL_NAME, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from './execution-input.js';
+export type { HistoryEvent } from './history.js';
 export { wellFormedStrings } from './json.js';
 export { ARTIFACT_FILE, layout, MANIFEST_FILE, STORE_AREAS, type StoreArea } from './layout.js';
 export { describeTrainer, type RebuildLineage, rebuildLineage } from './lineage.js';
@@ -29,3 +30,12 @@ export {
   type TrainingEnvironment,
 } from './manifest.js';
 export { ownRecord } from './own-record.js';
+export {
+  FAIL_STATES,
+  type FailStateName,
+  failStateOfError,
+  isFailState,
+  REJECTED_ERROR,
+  STATES,
+  type StateName,
+} from './states.js';

@@ -106,6 +106,7 @@ export {
   type SmokeTestOutput,
   smokeTestEventSchema,
 } from './smoke-test/index.js';
+export { readStateData, STATE_DATA_WRITERS, type StateData } from './state-data.js';
 export {
   compareLineages,
   comparePredictions,

@@ -1,4 +1,4 @@
-import { type ErrorCode, EXIT_CODES, type ExitCode, type ExitName } from '@slipway/contracts';
+import { type ErrorCode, EXIT_CODES, type ExitCode, type ExitName, STATES } from '@slipway/contracts';
 
 /**
  * slipway's exit codes and the error each maps from live in contracts' one error table; this file adds
@@ -44,8 +44,8 @@ export class UsageError extends Error {
 
 /** The Fail states that have their own exit; every other failure state is `executionFailed`. */
 const FAILURE_STATE_EXITS: Readonly<Record<string, ExitName>> = {
-  EvaluationFailedGate: 'gateFailed',
-  Rejected: 'rejected',
+  [STATES.EvaluationFailedGate]: 'gateFailed',
+  [STATES.Rejected]: 'rejected',
 };
 
 /** The exit for an execution that ended: by its terminal state (the state names are a contract). */

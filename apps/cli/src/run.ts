@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline/promises';
 import type { ConsoleServer } from '@slipway/console';
+import { FAIL_STATES, isFailState, REJECTED_ERROR, STATES } from '@slipway/contracts';
 import { curlCommand, GENERIC_EXAMPLE } from '@slipway/inference';
 import { compareLineage, type ModelStore, openStore } from '@slipway/model-store';
 import type { ExecutionInputDraft, HistoryEvent, Trainer } from '@slipway/runner-local';
@@ -13,7 +14,7 @@ import {
   newExecutionId,
   rejectExecution,
 } from '@slipway/runner-local';
-import { type CompactEvaluation, readEvaluationReport } from '@slipway/steps';
+import { type CompactEvaluation, readEvaluationReport, readStateData, type StateData } from '@slipway/steps';
 import type { Command } from 'commander';
 import { splitCommandLine } from './command-line.js';
 import {
@@ -86,17 +87,6 @@ async function assertPortFree(host: string, port: number): Promise<void> {
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
-/** The named states an execution fails in, with what each means. */
-const FAIL_STATES = new Map([
-  ['EvaluationFailedGate', 'the candidate did not pass the gate'],
-  ['EvaluationFailed', 'the evaluation could not run'],
-  ['TrainingFailed', 'training failed'],
-  ['RegistrationFailed', 'the candidate could not be registered'],
-  ['Rejected', 'the candidate was rejected'],
-  ['PromotionRefused', 'promotion was refused'],
-  ['PromotionFailed', 'promotion failed and was rolled back'],
-]);
-
 /** A cause as one line: its first non-empty line, cut at 300 characters (the console keeps it whole). */
 export function briefCause(cause: string): string {
   const first =
@@ -109,46 +99,43 @@ export function briefCause(cause: string): string {
 
 /** Whether a state that just finished went well, and one line of detail, from its output. */
 function detail(state: string, output: unknown): { ok: boolean; text: string } {
-  const text = detailText(state, output);
-  const o = output as Record<string, unknown> | undefined;
-  const verdict = (o?.evaluation as { report?: CompactEvaluation } | undefined)?.report?.verdict;
-  if (state === 'Gate' && verdict && !verdict.passed) return { ok: false, text };
-  const smoke = o?.smokeTest as { passed?: boolean } | undefined;
-  if (state === 'SmokeTest' && smoke && smoke.passed === false) return { ok: false, text };
+  const data = readStateData(output);
+  const text = detailText(state, data);
+  if (state === STATES.Gate && data.evaluation && !data.evaluation.verdict.passed) return { ok: false, text };
+  if (state === STATES.SmokeTest && data.smokeTest?.passed === false) return { ok: false, text };
   return { ok: true, text };
 }
 
-function detailText(state: string, output: unknown): string {
-  const o = output as Record<string, unknown> | undefined;
-  const evaluation = (o?.evaluation as { report?: CompactEvaluation } | undefined)?.report;
+function detailText(state: string, data: StateData): string {
+  const { evaluation, approval, promotion, smokeTest } = data;
   switch (state) {
-    case 'TrainOnSageMaker':
-    case 'TrainOnFargate':
-      return `job ${(o?.training as { jobName?: string } | undefined)?.jobName ?? ''}`;
-    case 'Evaluate': {
+    case STATES.TrainOnSageMaker:
+    case STATES.TrainOnFargate:
+      return `job ${data.training?.jobName ?? ''}`;
+    case STATES.Evaluate: {
       if (!evaluation) return '';
       const c = evaluation.candidate;
       const p = evaluation.production;
       return `accuracy ${pct(c.accuracy)}, macro-F1 ${pct(c.macroF1)}${p ? `  (production v${p.version}: ${pct(p.accuracy)}, ${pct(p.macroF1)})` : '  (no production model yet)'}`;
     }
-    case 'Gate':
+    case STATES.Gate:
       return evaluation ? (evaluation.verdict.passed ? 'passed' : 'failed') : '';
-    case 'Register':
-      return `version ${(o?.registration as { version?: number } | undefined)?.version ?? '?'}`;
-    case 'Approval': {
-      const a = o?.approval as { approvedBy?: string; comment?: string } | undefined;
-      return a ? `approved by ${a.approvedBy}${a.comment ? `: ${a.comment}` : ''}` : '';
-    }
-    case 'Promote': {
-      const p = o?.promotion as { version?: number; previous?: number | null } | undefined;
-      return p
-        ? `production ${p.previous === null || p.previous === undefined ? 'none' : `v${p.previous}`} -> v${p.version}`
+    case STATES.Register:
+      return `version ${data.registration?.version ?? '?'}`;
+    case STATES.Approval:
+      return approval
+        ? `approved by ${approval.approvedBy}${approval.comment ? `: ${approval.comment}` : ''}`
         : '';
-    }
-    case 'SmokeTest': {
-      const s = o?.smokeTest as { passed?: boolean; failures?: unknown[] } | undefined;
-      return s ? (s.passed ? 'passed' : `failed (${s.failures?.length ?? 0} problems)`) : '';
-    }
+    case STATES.Promote:
+      return promotion
+        ? `production ${promotion.previous === null ? 'none' : `v${promotion.previous}`} -> v${promotion.version}`
+        : '';
+    case STATES.SmokeTest:
+      return smokeTest
+        ? smokeTest.passed
+          ? 'passed'
+          : `failed (${smokeTest.failures.length} problems)`
+        : '';
     default:
       return '';
   }
@@ -219,8 +206,7 @@ async function follow(
     if (event.type === 'StateExited') {
       const ms = elapsed();
       durations[state] = (durations[state] ?? 0) + ms;
-      const report = (event.output as { evaluation?: { report?: CompactEvaluation } } | undefined)?.evaluation
-        ?.report;
+      const report = readStateData(event.output).evaluation;
       if (report) evaluation = report;
       // A failure the definition caught also exits the state: it was printed as a failure already.
       if (failed.has(state)) return;
@@ -230,15 +216,15 @@ async function follow(
     if (event.type === 'StateFailed') {
       failed.add(state);
       const { cause, repeated } = causeOf(event);
-      const end = FAIL_STATES.get(state);
       // A Fail state ends the execution: say what that means; the failure before it said why.
-      if (end !== undefined) line('!!', state, null, `${end}${cause && !repeated ? `: ${cause}` : ''}`);
+      if (isFailState(state))
+        line('!!', state, null, `${FAIL_STATES[state].meaning}${cause && !repeated ? `: ${cause}` : ''}`);
       else
         line(
           '!!',
           state,
           elapsed(),
-          `${event.error === 'Rejected' ? 'rejected' : `failed: ${event.error ?? 'Error'}`}${cause ? `: ${repeated ? '(same cause as above)' : cause}` : ''}`,
+          `${event.error === REJECTED_ERROR ? 'rejected' : `failed: ${event.error ?? 'Error'}`}${cause ? `: ${repeated ? '(same cause as above)' : cause}` : ''}`,
         );
     }
     if (event.type === 'StateRetried') {
@@ -247,7 +233,7 @@ async function follow(
       line('..', state, null, `retrying (${event.message ?? ''})`);
     }
     if (event.type === 'TaskDecided') prompt?.abort();
-    if (event.type === 'TaskWaiting' && state === 'Approval')
+    if (event.type === 'TaskWaiting' && state === STATES.Approval)
       settleApproval().catch((error: unknown) => {
         // Decided already (by this execution's earlier attempt before it crashed, or from another
         // terminal) or no longer waiting: the wait settles on that decision, there is nothing to add.
@@ -260,11 +246,9 @@ async function follow(
 
   const settleApproval = async () => {
     const actor = currentActor();
-    const version = (
-      handle.journal.history.findLast((e) => e.type === 'StateEntered' && e.state === 'Approval')?.input as
-        | { registration?: { version?: number } }
-        | undefined
-    )?.registration?.version;
+    const version = readStateData(
+      handle.journal.history.findLast((e) => e.type === 'StateEntered' && e.state === STATES.Approval)?.input,
+    ).registration?.version;
     if (ctx.approval === 'auto') {
       await approveExecution(ctx.store, handle.id, actor, 'approved by slipway run --auto-approve');
       return;
@@ -441,7 +425,7 @@ async function execute(
           ? `\nexecution ${outcome.id} succeeded in ${formatDuration(total)}`
           : `\nexecution ${outcome.id} ended in ${endLine(outcome)}`,
     );
-    if (outcome.finalState === 'EvaluationFailedGate') out.info(gateAdvice('run'));
+    if (outcome.finalState === STATES.EvaluationFailedGate) out.info(gateAdvice('run'));
     if (outcome.status === 'SUCCEEDED')
       await serveUntilInterrupted(pipeline, out, Boolean(flags.exit), store.uri);
     return outcome;

@@ -1,7 +1,7 @@
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
-  GetExecutionHistoryCommand,
+  type GetExecutionHistoryCommand,
   type GetExecutionHistoryCommandOutput,
   ListExecutionsCommand,
   type ListExecutionsCommandOutput,
@@ -9,15 +9,21 @@ import {
   SendTaskSuccessCommand,
   type HistoryEvent as SfnEvent,
 } from '@aws-sdk/client-sfn';
+import { type HistoryEvent, REJECTED_ERROR, STATES } from '@slipway/contracts';
 import type { ModelStore } from '@slipway/model-store';
 import {
   type ApprovalDecision,
+  approvalDecisions,
+  convertHistory,
+  parseJson,
+  pendingToken,
   readApprovalToken,
   readDecision,
+  readExecutionHistory,
   type SfnApi,
   settleApproval,
 } from '@slipway/runner-aws';
-import { type HistoryEvent, upgradeRecordedInput } from '@slipway/runner-local';
+import { upgradeRecordedInput } from '@slipway/runner-local';
 import { type EvaluationReport, readEvaluationReport } from '@slipway/steps';
 import type { DecisionView, ExecutionDetail, ExecutionSummary } from './api-types.js';
 import { detail, type ExecutionData, summarize } from './derive.js';
@@ -104,7 +110,7 @@ export class AwsExecutionSource implements ExecutionSource {
 
   async detail(id: string): Promise<ExecutionDetail> {
     const { data, events, raw } = await this.load(id, true);
-    const found = decisions(raw);
+    const found: DecisionView[] = approvalDecisions(raw);
     // A rejection's cause does not say who rejected; the store's decision marker does.
     const store = this.options.store;
     if (store && found.some((d) => d.decision === 'reject' && d.by === '')) {
@@ -128,7 +134,7 @@ export class AwsExecutionSource implements ExecutionSource {
     const token = await this.waitingToken(id);
     // Without the store's decision record the Rejected state's cause is all that is kept: name the decider.
     const cause = `${reason || 'rejected'} (rejected by ${by})`;
-    await this.call(new SendTaskFailureCommand({ taskToken: token, error: 'Rejected', cause }));
+    await this.call(new SendTaskFailureCommand({ taskToken: token, error: REJECTED_ERROR, cause }));
   }
 
   /**
@@ -186,7 +192,7 @@ export class AwsExecutionSource implements ExecutionSource {
     const { raw, data } = await this.load(id, true);
     if (data.status !== 'RUNNING')
       throw new ConsoleRequestError(409, 'conflict', `execution ${id} already ${data.status.toLowerCase()}`);
-    const token = pendingToken(raw, 'Approval');
+    const token = pendingToken(raw, STATES.Approval);
     if (!token) throw new ConsoleRequestError(409, 'conflict', 'this execution is not waiting for approval');
     return token;
   }
@@ -222,22 +228,11 @@ export class AwsExecutionSource implements ExecutionSource {
     };
   }
 
-  private async history(arn: string): Promise<SfnEvent[]> {
-    const events: SfnEvent[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = (await this.call(
-        new GetExecutionHistoryCommand({
-          executionArn: arn,
-          maxResults: 1000,
-          includeExecutionData: true,
-          nextToken,
-        }),
-      )) as GetExecutionHistoryCommandOutput;
-      events.push(...(page.events ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return events;
+  private history(arn: string): Promise<SfnEvent[]> {
+    return readExecutionHistory(
+      (command) => this.call(command) as Promise<GetExecutionHistoryCommandOutput>,
+      arn,
+    );
   }
 
   private async call(command: SfnCommand): Promise<unknown> {
@@ -263,146 +258,6 @@ export class AwsExecutionSource implements ExecutionSource {
       );
     }
   }
-}
-
-function parseJson(text: string | undefined): unknown {
-  if (text === undefined) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-/**
- * Step Functions history in the console's event shape. Task events name no state: they belong to the
- * state entered last (the definition has no Parallel or Map). A task scheduled again after failing is
- * a retry; a started callback task waits for its token.
- */
-export function convertHistory(raw: readonly SfnEvent[]): HistoryEvent[] {
-  const events: HistoryEvent[] = [];
-  let state: string | undefined;
-  let taskFailed = false;
-  let callback = false;
-  const push = (e: Omit<HistoryEvent, 'seq'>) => events.push({ ...e, seq: events.length + 1 });
-  for (const e of raw) {
-    const timestamp = (e.timestamp ?? new Date(0)).toISOString();
-    const type = e.type ?? '';
-    if (type.endsWith('StateEntered') && e.stateEnteredEventDetails?.name) {
-      state = e.stateEnteredEventDetails.name;
-      taskFailed = false;
-      callback = false;
-      push({
-        type: 'StateEntered',
-        timestamp,
-        state,
-        stateType: type.replace(/StateEntered$/, ''),
-        input: parseJson(e.stateEnteredEventDetails.input),
-      });
-    } else if (type.endsWith('StateExited') && e.stateExitedEventDetails?.name) {
-      push({
-        type: 'StateExited',
-        timestamp,
-        state: e.stateExitedEventDetails.name,
-        stateType: type.replace(/StateExited$/, ''),
-        output: parseJson(e.stateExitedEventDetails.output),
-      });
-    } else if (type === 'TaskScheduled') {
-      callback = (e.taskScheduledEventDetails?.resource ?? '').endsWith('.waitForTaskToken');
-      if (taskFailed) push({ type: 'StateRetried', timestamp, state, message: 'retrying' });
-      taskFailed = false;
-    } else if (type === 'TaskStarted' && callback) {
-      push({ type: 'TaskWaiting', timestamp, state, message: 'waiting for a decision' });
-    } else if (type === 'TaskSucceeded' && callback) {
-      push({ type: 'TaskDecided', timestamp, state, message: 'approved' });
-    } else if (type === 'TaskFailed' || type === 'TaskTimedOut') {
-      const d = e.taskFailedEventDetails ?? e.taskTimedOutEventDetails;
-      const error = d?.error ?? (type === 'TaskTimedOut' ? 'States.Timeout' : 'States.TaskFailed');
-      if (callback)
-        push({ type: 'TaskDecided', timestamp, state, message: `rejected: ${d?.cause ?? error}` });
-      push({ type: 'StateFailed', timestamp, state, error, ...(d?.cause ? { cause: d.cause } : {}) });
-      taskFailed = true;
-    } else if (type === 'ExecutionStarted') {
-      push({ type: 'ExecutionStarted', timestamp, input: parseJson(e.executionStartedEventDetails?.input) });
-    } else if (type === 'ExecutionSucceeded') {
-      push({
-        type: 'ExecutionSucceeded',
-        timestamp,
-        state,
-        output: parseJson(e.executionSucceededEventDetails?.output),
-      });
-    } else if (type === 'ExecutionFailed' || type === 'ExecutionTimedOut') {
-      const d = e.executionFailedEventDetails ?? e.executionTimedOutEventDetails;
-      push({
-        type: 'ExecutionFailed',
-        timestamp,
-        state,
-        error: d?.error ?? 'States.Timeout',
-        ...(d?.cause ? { cause: d.cause } : {}),
-      });
-    } else if (type === 'ExecutionAborted') {
-      push({ type: 'ExecutionAborted', timestamp, state });
-    }
-  }
-  return events;
-}
-
-/** The task token of the callback task `state` waits on now, if it waits. */
-export function pendingToken(raw: readonly SfnEvent[], state: string): string | undefined {
-  let current: string | undefined;
-  let token: string | undefined;
-  for (const e of raw) {
-    const type = e.type ?? '';
-    if (type.endsWith('StateEntered')) {
-      current = e.stateEnteredEventDetails?.name;
-      token = undefined;
-    } else if (type === 'TaskScheduled' && current === state) {
-      const parameters = parseJson(e.taskScheduledEventDetails?.parameters) as {
-        Payload?: { taskToken?: unknown };
-      } | null;
-      const t = parameters?.Payload?.taskToken;
-      token = typeof t === 'string' && t.length > 0 ? t : undefined;
-    } else if (
-      type === 'TaskSucceeded' ||
-      type === 'TaskFailed' ||
-      type === 'TaskTimedOut' ||
-      type.endsWith('StateExited')
-    ) {
-      token = undefined;
-    } else if (type.startsWith('Execution') && type !== 'ExecutionStarted') {
-      token = undefined;
-    }
-  }
-  return current === state ? token : undefined;
-}
-
-/** Approvals and rejections as the history records them. */
-function decisions(raw: readonly SfnEvent[]): DecisionView[] {
-  const found: DecisionView[] = [];
-  let current: string | undefined;
-  for (const e of raw) {
-    const type = e.type ?? '';
-    if (type.endsWith('StateEntered')) current = e.stateEnteredEventDetails?.name;
-    if (current !== 'Approval') continue;
-    const at = (e.timestamp ?? new Date(0)).toISOString();
-    if (type === 'TaskSucceeded') {
-      const out = parseJson(e.taskSucceededEventDetails?.output) as {
-        approvedBy?: unknown;
-        comment?: unknown;
-      } | null;
-      found.push({
-        decision: 'approve',
-        by: String(out?.approvedBy ?? ''),
-        comment: String(out?.comment ?? ''),
-        at,
-      });
-    } else if (type === 'TaskFailed' && e.taskFailedEventDetails?.error === 'Rejected') {
-      const cause = e.taskFailedEventDetails.cause ?? '';
-      const by = /\(rejected by ([^)]*)\)$/.exec(cause)?.[1] ?? '';
-      found.push({ decision: 'reject', by, comment: cause.replace(/ \(rejected by [^)]*\)$/, ''), at });
-    }
-  }
-  return found;
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

@@ -1,4 +1,5 @@
-import type { HistoryEvent } from '@slipway/runner-local';
+import { type HistoryEvent, STATES } from '@slipway/contracts';
+import { type CompactEvaluation, readStateData } from '@slipway/steps';
 import type {
   DecisionView,
   EventView,
@@ -38,7 +39,8 @@ export function summarize(
   const dataset = obj(input.dataset);
   const git = obj(input.git);
   const waiting =
-    data.status === 'RUNNING' && (events ? waitingStates(events).size > 0 : data.currentState === 'Approval');
+    data.status === 'RUNNING' &&
+    (events ? waitingStates(events).size > 0 : data.currentState === STATES.Approval);
   return {
     id: data.id,
     status: data.status,
@@ -215,22 +217,20 @@ export function detail(
 ): ExecutionDetail {
   const summary = summarize(data, events);
   const views = stateViews(states, events, data.status === 'RUNNING');
-  const approvalInput = obj(
-    [...events].reverse().find((e) => e.type === 'StateEntered' && e.state === 'Approval')?.input,
+  // What the Approval state was entered with: the version registered and the evaluation it approves.
+  const { registration, evaluation } = readStateData(
+    [...events].reverse().find((e) => e.type === 'StateEntered' && e.state === STATES.Approval)?.input,
   );
-  const version = obj(approvalInput.registration).version;
-  const compact = obj(obj(approvalInput.evaluation).report);
-  const verdict = obj(compact.verdict);
   return {
     ...summary,
     states: views,
     events: eventViews(events),
     approval: {
-      waiting: summary.phase === 'waiting' && views.Approval?.phase === 'waiting',
-      version: typeof version === 'number' ? version : null,
-      summary: str(verdict.summary),
+      waiting: summary.phase === 'waiting' && views[STATES.Approval]?.phase === 'waiting',
+      version: registration?.version ?? null,
+      summary: evaluation?.verdict.summary ?? null,
       decisions: extra.decisions,
-      figures: figuresOf(compact),
+      figures: evaluation ? figuresOf(evaluation) : null,
       lineage: null,
     },
     jobs: extra.jobs,
@@ -239,16 +239,13 @@ export function detail(
   };
 }
 
-/** Headline figures of the compact evaluation the Approval state received; null when it has none. */
-function figuresOf(compact: Record<string, unknown>): ExecutionDetail['approval']['figures'] {
-  const c = obj(compact.candidate);
-  const p = obj(compact.production);
-  if (typeof c.accuracy !== 'number' || typeof c.macroF1 !== 'number') return null;
+/** Headline figures of the compact evaluation the Approval state received. */
+function figuresOf(evaluation: CompactEvaluation): NonNullable<ExecutionDetail['approval']['figures']> {
+  const { candidate, production } = evaluation;
   return {
-    candidate: { accuracy: c.accuracy, macroF1: c.macroF1 },
-    production:
-      typeof p.version === 'number' && typeof p.accuracy === 'number' && typeof p.macroF1 === 'number'
-        ? { version: p.version, accuracy: p.accuracy, macroF1: p.macroF1 }
-        : null,
+    candidate: { accuracy: candidate.accuracy, macroF1: candidate.macroF1 },
+    production: production
+      ? { version: production.version, accuracy: production.accuracy, macroF1: production.macroF1 }
+      : null,
   };
 }

@@ -3,8 +3,6 @@ export type * from './api-types.js';
 export {
   AwsExecutionSource,
   type AwsExecutionSourceOptions,
-  convertHistory,
-  pendingToken,
   type SfnClientLike,
   type SfnCommand,
 } from './aws-source.js';

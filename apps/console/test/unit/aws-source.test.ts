@@ -14,6 +14,7 @@ import { openStore } from '@slipway/model-store';
 import { recordApprovalToken } from '@slipway/runner-aws';
 import { readDefinitionText } from '@slipway/runner-local';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { historyPage } from '../../../../test-helpers/sfn-history.js';
 
 const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:slipway-prod';
 const execArn = (name: string) => `arn:aws:states:eu-west-1:123456789012:execution:slipway-prod:${name}`;
@@ -54,12 +55,15 @@ function waitingHistory(): HistoryEvent[] {
       stateEnteredEventDetails: {
         name: 'Approval',
         input: JSON.stringify({
-          registration: { version: 7 },
+          // As Register's ResultSelector and Evaluate's Payload put them (see the definition).
+          registration: { version: 7, created: true },
           evaluation: {
             report: {
-              verdict: { summary: 'all good' },
+              reportKey: 'executions/x/evaluation.json',
+              verdict: { passed: true, reasons: [], summary: 'all good' },
               candidate: { accuracy: 0.9, macroF1: 0.88, perClassF1: {} },
               production: { version: 6, accuracy: 0.85, macroF1: 0.84 },
+              samples: [],
             },
           },
         }),
@@ -120,7 +124,8 @@ class FakeSfn {
     }
     if (command instanceof GetExecutionHistoryCommand) {
       const name = command.input.executionArn?.split(':').at(-1) ?? '';
-      return { events: this.histories.get(name) ?? [] };
+      // Short pages, so the history is read across several.
+      return historyPage(this.histories.get(name) ?? [], command.input, { pageSize: 4 });
     }
     if (command instanceof SendTaskSuccessCommand || command instanceof SendTaskFailureCommand) return {};
     throw new Error(`unexpected ${(command as object).constructor.name}`);

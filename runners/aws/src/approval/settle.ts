@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import { REJECTED_ERROR } from '@slipway/contracts';
 import type { ModelStore } from '@slipway/model-store';
 import { ApprovalSettleError } from '../errors.js';
 
@@ -48,7 +49,7 @@ export type SettleOutcome =
   | {
       readonly status: 'settled';
       readonly decision: 'reject';
-      readonly error: 'Rejected';
+      readonly error: typeof REJECTED_ERROR;
       readonly cause: string;
     }
   /** No approval was requested for this execution (or not in this store). */
@@ -149,9 +150,9 @@ export async function settleApproval(input: SettleInput): Promise<SettleOutcome>
     }
     const cause = decision.reason.trim() === '' ? 'rejected' : decision.reason;
     await input.sfn.send(
-      new SendTaskFailureCommand({ taskToken: record.taskToken, error: 'Rejected', cause }),
+      new SendTaskFailureCommand({ taskToken: record.taskToken, error: REJECTED_ERROR, cause }),
     );
-    return { status: 'settled', decision: 'reject', error: 'Rejected', cause };
+    return { status: 'settled', decision: 'reject', error: REJECTED_ERROR, cause };
   } catch (error) {
     const name = (error as Error).name;
     if (CLOSED.has(name)) return { status: 'closed', reason: `${name}: ${(error as Error).message}` };

@@ -1,4 +1,4 @@
-import { PRODUCTION_ALIAS } from '@slipway/contracts';
+import { FAIL_STATES, PRODUCTION_ALIAS } from '@slipway/contracts';
 import type { ModelStore } from '@slipway/model-store';
 import { type CompactEvaluation, classChanges, type EvaluationReport, topConfusions } from '@slipway/steps';
 import type { ExecutionProgress } from './executions.js';
@@ -105,8 +105,8 @@ function headline(input: PrCommentInput): string {
   if (progress.waitingForApproval) return `${version} passed the gate and waits for approval`;
   if (progress.status === 'SUCCEEDED') return `${version} was approved and promoted to production`;
   if (progress.status === 'RUNNING') return `the execution is running (at ${progress.state ?? '?'})`;
-  if (progress.error === 'GateFailed') return `the candidate did not pass the gate`;
-  if (progress.error === 'Rejected') return `${version} was rejected`;
+  if (progress.error === FAIL_STATES.EvaluationFailedGate.error) return `the candidate did not pass the gate`;
+  if (progress.error === FAIL_STATES.Rejected.error) return `${version} was rejected`;
   return `the execution ended ${progress.status}${progress.error ? ` in ${progress.error}` : ''}`;
 }
 

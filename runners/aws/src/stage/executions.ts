@@ -1,7 +1,7 @@
 import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
+import { failStateOfError, STATES } from '@slipway/contracts';
 import type { ModelStore } from '@slipway/model-store';
 import type { ExecutionInput } from '@slipway/runner-local';
-import { readDefinitionText } from '@slipway/runner-local';
 import type { CompactEvaluation } from '@slipway/steps';
 import type { AwsClients } from './clients.js';
 import { AwsExecutionError } from './errors.js';
@@ -111,13 +111,8 @@ export function storeExecutionRecords(store: ModelStore): ExecutionRecords {
 
 /** The named state an ended execution stopped in, from the error its Fail state raised (each is distinct). */
 function finalStateOf(status: string, error: string | null): string | null {
-  if (status === 'SUCCEEDED') return 'Done';
-  if (error === null) return null;
-  const definition = JSON.parse(readDefinitionText()) as {
-    States: Record<string, { Type: string; Error?: string }>;
-  };
-  const found = Object.entries(definition.States).find(([, s]) => s.Type === 'Fail' && s.Error === error);
-  return found?.[0] ?? null;
+  if (status === 'SUCCEEDED') return STATES.Done;
+  return error === null ? null : failStateOfError(error);
 }
 
 /**
@@ -148,14 +143,14 @@ export async function readAwsExecution(
   // What the records prove has finished: Evaluate wrote its report; Register's version is in the
   // approval request. When they were written is known, how long each state took is not.
   const exited: { name: string; enteredAt: Date | null; exitedAt: Date }[] = [];
-  if (evaluation !== null) exited.push({ name: 'Evaluate', enteredAt: null, exitedAt: new Date(0) });
+  if (evaluation !== null) exited.push({ name: STATES.Evaluate, enteredAt: null, exitedAt: new Date(0) });
   if (request !== null)
-    exited.push({ name: 'Register', enteredAt: null, exitedAt: new Date(request.requestedAt) });
+    exited.push({ name: STATES.Register, enteredAt: null, exitedAt: new Date(request.requestedAt) });
   const running = status === 'RUNNING';
   return {
     status,
     // While running, the records place it at Approval once the request is made; otherwise unknown.
-    state: running ? (request !== null ? 'Approval' : null) : finalStateOf(status, error),
+    state: running ? (request !== null ? STATES.Approval : null) : finalStateOf(status, error),
     waitingForApproval: running && request !== null,
     evaluation,
     version: request?.version ?? null,

@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import type { HistoryEvent } from '@slipway/contracts';
 import type { ModelStore, ObjectArea } from '@slipway/model-store';
 import { thisProcess } from '@slipway/training-job';
 import { upgradeRecordedInput } from '../input.js';
@@ -6,33 +7,7 @@ import { ExecutionNotFoundError, ExecutionStateError } from './errors.js';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
 
-/** One step of an execution's history, as the console and `slipway executions history` show it. */
-export interface HistoryEvent {
-  readonly seq: number;
-  readonly type:
-    | 'ExecutionStarted'
-    | 'ExecutionResumed'
-    | 'ExecutionSucceeded'
-    | 'ExecutionFailed'
-    | 'ExecutionAborted'
-    | 'StateEntered'
-    | 'StateExited'
-    | 'StateFailed'
-    | 'StateRetried'
-    | 'StateCaught'
-    | 'TaskStarted'
-    | 'TaskWaiting'
-    | 'TaskDecided'
-    | 'Log';
-  readonly timestamp: string;
-  readonly state?: string;
-  readonly stateType?: string;
-  readonly input?: unknown;
-  readonly output?: unknown;
-  readonly error?: string;
-  readonly cause?: string;
-  readonly message?: string;
-}
+export type { HistoryEvent };
 
 /** The execution record: what ran, on what, and how it ended. */
 export interface ExecutionRecord {

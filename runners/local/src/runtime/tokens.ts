@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { REJECTED_ERROR } from '@slipway/contracts';
 import type { ObjectArea } from '@slipway/model-store';
 import { ExecutionStateError } from './errors.js';
 
@@ -86,7 +87,7 @@ export class TokenRegistry {
                 decidedAt: decided.at,
               },
             }
-          : { error: 'Rejected', cause: decided.reason || 'rejected' };
+          : { error: REJECTED_ERROR, cause: decided.reason || 'rejected' };
       }
       if (signal.aborted) throw signal.reason ?? new Error('aborted');
       await new Promise<void>((resolve) => {
