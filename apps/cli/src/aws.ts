@@ -27,9 +27,6 @@ import type { EvaluationReport } from '@slipway/steps';
 import { type Command, Option } from 'commander';
 import {
   type CommandModule,
-  type ComputeFlags,
-  checkHyperparameterFlags,
-  computeFrom,
   computeOptions,
   currentActor,
   formatDuration,
@@ -38,10 +35,10 @@ import {
   integer,
   modelNameFor,
   storeDatasetAndReport,
-  thresholdsFrom,
 } from './common.js';
-import { type ExitStatus, exitNameForExecution } from './exit-codes.js';
+import { type ExitStatus, exitNameForExecution, UsageError } from './exit-codes.js';
 import { type Io, Output } from './output.js';
+import { loadRunSettings, type ProjectFlags, projectOption } from './project.js';
 
 /** What the AWS commands use; tests pass fakes. */
 export interface AwsCommandDeps {
@@ -116,17 +113,19 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
     withStageOptions(
       gateOptions(
         hyperparameterOption(
-          computeOptions(program.command('start'), ['sagemaker', 'fargate'], 'sagemaker')
+          projectOption(computeOptions(program.command('start'), ['sagemaker', 'fargate'], 'sagemaker'))
             .description(
               'Start the pipeline on AWS Step Functions (training on SageMaker or Fargate); with --wait, follow it to approval',
             )
             .option(
               '--data <source>',
-              'builtin:sentiment, builtin:spam, or a .jsonl/.csv file with text,label',
-              'builtin:sentiment',
+              "builtin:sentiment, builtin:spam, or a .jsonl/.csv file with text,label (default: the project's data, else builtin:sentiment)",
             )
             .option('--test <path>', 'a separate test file (otherwise a seeded, stratified split)')
-            .option('--model <name>', 'model name in the store (default: the dataset name)')
+            .option(
+              '--model <name>',
+              "model name in the store (default: the project's, else the dataset name)",
+            )
             .option(
               '--approval-timeout <seconds>',
               'reject when nobody decides in time',
@@ -154,15 +153,7 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
     ).action(
       async (
         flags: StageFlags &
-          ComputeFlags & {
-            data: string;
-            test?: string;
-            model?: string;
-            hp: Record<string, string>;
-            minAccuracy?: number;
-            minBaselineGain?: number;
-            maxRegression?: number;
-            minClassF1?: number;
+          ProjectFlags & {
             approvalTimeout: number;
             commit: string;
             pr: string;
@@ -177,23 +168,26 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
             'slipway start runs the pipeline on AWS: add --aws (to run it on this machine, use `slipway run`)',
           );
         }
-        checkHyperparameterFlags(flags.hp);
         const out = new Output(io, Boolean(flags.json));
-        const compute = computeFrom(flags, out) ?? 'sagemaker';
+        const settings = await loadRunSettings(flags, out);
+        if (settings.trainer.type === 'command') {
+          throw new UsageError(
+            `start --aws trains the built-in trainer only so far: a command trainer (${settings.trainer.command.join(' ')}) runs with \`slipway run\``,
+          );
+        }
         const { clients, stage } = await context(flags);
         const stateMachineArn = stage.need('StateMachineArn');
         const storeUri = stage.need('StoreUri');
         await withStore(storeUri, async (store) => {
-          const dataset = await storeDatasetAndReport(store, flags, out, ' (uploaded)');
-          const model = flags.model ?? modelNameFor(dataset.name);
+          const dataset = await storeDatasetAndReport(store, settings, out, ' (uploaded)');
           const input = parseExecutionInput({
-            model,
+            model: settings.model ?? modelNameFor(dataset.name),
             runId: newExecutionId(deps.now === undefined ? new Date() : new Date(deps.now())),
             dataset: { name: dataset.name, sha256: dataset.sha256 },
-            hyperparameters: flags.hp,
+            hyperparameters: settings.hyperparameters,
             git: { commit: flags.commit, pullRequest: flags.pr },
-            compute,
-            thresholds: thresholdsFrom(flags),
+            compute: settings.compute ?? 'sagemaker',
+            thresholds: settings.thresholds,
             approvalTimeoutSeconds: flags.approvalTimeout,
             trigger: flags.pr === '' ? 'cli' : 'pull-request',
           });

@@ -118,7 +118,7 @@ export function modelNameFor(dataset: string): string {
 }
 
 /** The gate's flags, as `run` and `start` take them. */
-interface GateFlags {
+export interface GateFlags {
   readonly minAccuracy?: number;
   readonly minBaselineGain?: number;
   readonly maxRegression?: number;

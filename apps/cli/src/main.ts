@@ -15,6 +15,7 @@ const executions: Loader = () =>
       },
   );
 const train: Loader = () => import('./train.js').then((m) => m.trainCommands);
+const init: Loader = () => import('./init.js').then((m) => m.initCommands);
 const serve: Loader = () => import('./serve.js').then((m) => m.serveCommands);
 const models: Loader = () => import('./models.js').then((m) => m.modelsCommands);
 const verify: Loader = () => import('./verify.js').then((m) => m.verifyCommands);
@@ -32,6 +33,7 @@ const GROUPS: Readonly<Record<string, Loader>> = {
   reject: executions,
   start: executions,
   logs: executions,
+  init,
   train,
   predict: train,
   serve,

@@ -18,9 +18,6 @@ import { type CompactEvaluation, readEvaluationReport, readStateData, type State
 import type { Command } from 'commander';
 import { splitCommandLine } from './command-line.js';
 import {
-  type ComputeFlags,
-  checkHyperparameterFlags,
-  computeFrom,
   computeOptions,
   currentActor,
   formatDuration,
@@ -32,25 +29,17 @@ import {
   modelNameFor,
   storeDatasetAndReport,
   storeOption,
-  thresholdsFrom,
 } from './common.js';
 import { EXIT_CODES, type ExitStatus, exitNameForExecution } from './exit-codes.js';
 import { type Io, Output } from './output.js';
+import { loadRunSettings, type ProjectFlags, projectOption } from './project.js';
 import { reviewLines } from './review.js';
 
-interface RunFlags extends ComputeFlags {
-  readonly data: string;
+interface RunFlags extends ProjectFlags {
   readonly trainerCommand?: string;
-  readonly test?: string;
-  readonly model?: string;
   readonly store: string;
   readonly host: string;
   readonly port: number;
-  readonly hp: Record<string, string>;
-  readonly minAccuracy?: number;
-  readonly minBaselineGain?: number;
-  readonly maxRegression?: number;
-  readonly minClassF1?: number;
   readonly approvalTimeout: number;
   readonly autoApprove?: boolean;
   readonly approveIfBetter?: boolean;
@@ -490,11 +479,10 @@ export function runCommands(program: Command, io: Io, status: ExitStatus): void 
           )
           .option(
             '--data <source>',
-            'builtin:sentiment, builtin:spam, or a .jsonl/.csv file with text,label',
-            'builtin:sentiment',
+            "builtin:sentiment, builtin:spam, or a .jsonl/.csv file with text,label (default: the project's data, else builtin:sentiment)",
           )
           .option('--test <path>', 'a separate test file (otherwise a seeded, stratified split)')
-          .option('--model <name>', 'model name in the store (default: the dataset name)')
+          .option('--model <name>', "model name in the store (default: the project's, else the dataset name)")
           .option(
             '--approval-timeout <seconds>',
             'reject when nobody decides in time',
@@ -510,33 +498,34 @@ export function runCommands(program: Command, io: Io, status: ExitStatus): void 
       ),
     ),
   );
-  computeOptions(run, ['local', 'sagemaker', 'fargate'], 'local').action(async (flags: RunFlags) => {
-    const trainer = trainerFrom(flags.trainerCommand);
-    // The built-in trainer's hyperparameters are checked before anything starts; a program's are its own.
-    if (trainer.type === 'builtin') checkHyperparameterFlags(flags.hp);
-    const compute = computeFrom(flags, new Output(io, Boolean(flags.json))) ?? 'local';
-    const outcome = await execute(io, flags, async (pipeline, store, out) => {
-      const dataset = await storeDatasetAndReport(store, flags, out);
-      const model = flags.model ?? modelNameFor(dataset.name);
-      const thresholds = thresholdsFrom(flags);
-      const input: Omit<ExecutionInputDraft, 'runId'> = {
-        model,
-        dataset: { name: dataset.name, sha256: dataset.sha256 },
-        hyperparameters: flags.hp,
-        git: { commit: flags.commit ?? gitCommit(), pullRequest: flags.pr ?? '' },
-        compute,
-        trainer,
-        thresholds,
-        approvalTimeoutSeconds: flags.approvalTimeout,
-        trigger: 'cli',
-      };
-      const id = newExecutionId();
-      const handle = await pipeline.runtime.start({ ...input, runId: id }, id);
-      out.info(`execution ${id}   store ${store.uri}`);
-      return handle;
-    });
-    status.set(exitNameForExecution(outcome));
-  });
+  projectOption(computeOptions(run, ['local', 'sagemaker', 'fargate'], 'local')).action(
+    async (flags: RunFlags) => {
+      const settings = await loadRunSettings(
+        flags,
+        new Output(io, Boolean(flags.json)),
+        flags.trainerCommand === undefined ? undefined : trainerFrom(flags.trainerCommand),
+      );
+      const outcome = await execute(io, flags, async (pipeline, store, out) => {
+        const dataset = await storeDatasetAndReport(store, settings, out);
+        const input: Omit<ExecutionInputDraft, 'runId'> = {
+          model: settings.model ?? modelNameFor(dataset.name),
+          dataset: { name: dataset.name, sha256: dataset.sha256 },
+          hyperparameters: settings.hyperparameters,
+          git: { commit: flags.commit ?? gitCommit(), pullRequest: flags.pr ?? '' },
+          compute: settings.compute ?? 'local',
+          trainer: settings.trainer,
+          thresholds: settings.thresholds,
+          approvalTimeoutSeconds: flags.approvalTimeout,
+          trigger: 'cli',
+        };
+        const id = newExecutionId();
+        const handle = await pipeline.runtime.start({ ...input, runId: id }, id);
+        out.info(`execution ${id}   store ${store.uri}`);
+        return handle;
+      });
+      status.set(exitNameForExecution(outcome));
+    },
+  );
 
   withEndpointOptions(
     program

@@ -16,6 +16,7 @@ import { type Command, Option } from 'commander';
 import { hyperparameterOption } from './common.js';
 import { UsageError } from './exit-codes.js';
 import { type Io, Output } from './output.js';
+import { PROJECT_FILE, projectOption, readProject } from './project.js';
 
 const kebab = (key: string) => key.replace(/(?<=[a-z])[A-Z]/g, (c) => `-${c}`).toLowerCase();
 
@@ -44,16 +45,19 @@ export function trainCommands(program: Command, io: Io): void {
     program
       .command('train')
       .description('Train a text classifier and write model.onnx, metrics.json and manifest.json')
-      .requiredOption(
+      .option(
         '--data <source>',
-        'builtin:sentiment, builtin:spam, or a .jsonl/.csv file with text,label',
+        "builtin:sentiment, builtin:spam, or a .jsonl/.csv file with text,label (default: the project's data)",
       )
       .option(
         '--test <path>',
         'a separate test file (default: a seeded, stratified split, see test_fraction)',
       )
       .requiredOption('--out <dir>', 'folder to write the model into')
-      .option('--name <name>', 'model name (default: the dataset name, or the --data file name)')
+      .option(
+        '--name <name>',
+        "model name (default: the project's model, else the dataset name or the --data file name)",
+      )
       .option(
         '--hyperparameters <file>',
         "a JSON file of hyperparameters (SageMaker's hyperparameters.json works); --hp overrides it",
@@ -64,6 +68,7 @@ export function trainCommands(program: Command, io: Io): void {
       )
       .option('--json', 'print the manifest as JSON'),
   );
+  projectOption(train);
   // The flags `train` took before --hp (--c 4, --ngram-max 3) still work; --help lists --hp only.
   const hpFlags = new Map<string, string>();
   for (const [key, spec] of Object.entries(HYPERPARAMETER_SPECS)) {
@@ -76,7 +81,24 @@ export function trainCommands(program: Command, io: Io): void {
   }
   train.action(async (opts: Record<string, unknown> & { hp: Record<string, string> }) => {
     const out = new Output(io, Boolean(opts.json));
-    const fromFile = opts.hyperparameters ? await readHyperparametersFile(String(opts.hyperparameters)) : {};
+    const project = await readProject(opts.project === undefined ? undefined : String(opts.project));
+    if (project.path) out.info(`project   ${project.path}`);
+    if (project.settings.trainer !== undefined && project.settings.trainer !== 'builtin') {
+      throw new UsageError(
+        `${project.path}: slipway train runs the built-in trainer; its trainer.command runs with \`slipway run\``,
+      );
+    }
+    const data = opts.data === undefined ? project.train : String(opts.data);
+    if (data === undefined) {
+      throw new UsageError(`give --data, or data.train in ${PROJECT_FILE} (\`slipway init\` writes one)`);
+    }
+    const test =
+      opts.data === undefined ? (opts.test === undefined ? project.test : String(opts.test)) : opts.test;
+    const name = opts.name ?? project.settings.model;
+    const fromFile = {
+      ...project.hyperparameters,
+      ...(opts.hyperparameters ? await readHyperparametersFile(String(opts.hyperparameters)) : {}),
+    };
     const fromFlags: Record<string, unknown> = {};
     for (const [attribute, key] of hpFlags) {
       if (opts[attribute] !== undefined) fromFlags[key] = opts[attribute];
@@ -88,8 +110,8 @@ export function trainCommands(program: Command, io: Io): void {
     } catch (error) {
       throw new UsageError((error as Error).message, { cause: error });
     }
-    const dataset = await loadDataset(String(opts.data), {
-      ...(opts.test ? { test: String(opts.test) } : {}),
+    const dataset = await loadDataset(data, {
+      ...(test ? { test: String(test) } : {}),
       seed: hp.seed,
       testFraction: hp.testFraction,
     });
@@ -99,7 +121,7 @@ export function trainCommands(program: Command, io: Io): void {
     const longTexts = longTextWarning(dataset, defaultLimits.maxTextChars);
     if (longTexts) out.info(longTexts);
     const result = await trainModel(dataset, hp, {
-      ...(opts.name ? { name: String(opts.name) } : {}),
+      ...(name ? { name: String(name) } : {}),
       lineage: { hyperparametersPassed: passedScalars(passed) },
       onProgress: progressPrinter(io.stderr),
     });

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
@@ -156,11 +156,68 @@ describe('slipway start --aws', () => {
     const inputs = sfn
       .inputs(StartExecutionCommand)
       .map((start) => JSON.parse(String(start.input)) as Record<string, unknown>);
-    expect(inputs.map((input) => [input.compute, 'trainer' in input])).toEqual([
-      ['fargate', false],
-      ['fargate', false],
-      ['sagemaker', false],
+    // trainer names the training code now: the built-in one, whatever the compute.
+    expect(inputs.map((input) => [input.compute, input.trainer])).toEqual([
+      ['fargate', { type: 'builtin' }],
+      ['fargate', { type: 'builtin' }],
+      ['sagemaker', { type: 'builtin' }],
     ]);
+  });
+
+  it('reads slipway.json: model, data, hyperparameters, gate and compute, each overridden by its flag', async () => {
+    sfn
+      .on(StartExecutionCommand, (input: { name: string }) => ({
+        executionArn: executionArnOf(input.name),
+        startDate: new Date(NOW),
+      }))
+      .on(DescribeExecutionCommand, { status: 'RUNNING' });
+    await writeFile(
+      join(root, 'slipway.json'),
+      JSON.stringify({
+        model: 'reviews',
+        data: { train: 'builtin:spam' },
+        hyperparameters: { C: 4, ngramMax: 3 },
+        thresholds: { minAccuracy: 0.7 },
+        compute: 'fargate',
+      }),
+    );
+    const fromFile = await slipwayAws(deps(), 'start', '--aws', '--project', root, '--json');
+    expect(fromFile.code).toBe(0);
+    expect(fromFile.stderr).toContain(`project   ${join(root, 'slipway.json')}`);
+    const flagged = await slipwayAws(
+      deps(),
+      'start',
+      '--aws',
+      '--project',
+      root,
+      '--model',
+      'other',
+      '--hp',
+      'C=2',
+      '--min-accuracy',
+      '0.5',
+      '--compute',
+      'sagemaker',
+      '--json',
+    );
+    expect(flagged.code).toBe(0);
+    const [first, second] = sfn
+      .inputs(StartExecutionCommand)
+      .map((start) => JSON.parse(String(start.input)) as Record<string, unknown>);
+    expect(first).toMatchObject({
+      model: 'reviews',
+      dataset: { name: 'spam' },
+      hyperparameters: { C: '4', ngramMax: '3' },
+      thresholds: { minAccuracy: 0.7 },
+      compute: 'fargate',
+    });
+    expect(second).toMatchObject({
+      model: 'other',
+      dataset: { name: 'spam' },
+      hyperparameters: { C: '2', ngramMax: '3' },
+      thresholds: { minAccuracy: 0.5 },
+      compute: 'sagemaker',
+    });
   });
 
   it('refuses --compute and --trainer that disagree before asking AWS anything (usage error)', async () => {
