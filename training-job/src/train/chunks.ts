@@ -16,6 +16,19 @@ export interface KernelExports {
   axpy(alpha: number, x: number, y: number, n: number): void;
   scaleDot(alpha: number, src: number, dst: number, z: number, n: number): number;
   pair(step: number, d: number, g: number, gOld: number, s: number, y: number, n: number, out: number): void;
+  pairSingle(
+    step: number,
+    d: number,
+    g: number,
+    gOld: number,
+    s: number,
+    y: number,
+    n: number,
+    out: number,
+  ): void;
+  axpyDotSingle(alpha: number, x: number, y: number, z: number, n: number): number;
+  axpySingle(alpha: number, x: number, y: number, n: number): void;
+  scaleDotSingle(alpha: number, src: number, dst: number, z: number, n: number): number;
   maxAbs(x: number, n: number): number;
   cscScores1(
     starts: number,
@@ -79,6 +92,14 @@ export const OP = {
   gradient: 8,
   /** a: [_, _, partials, rowBounds, z, zd, r, y, k, t] → r for block c; partials[2c], [2c+1] = loss, slope */
   probe: 9,
+  /** as pair, with s and y rounded to f32 precision before they are stored and summed */
+  pairSingle: 10,
+  /** a: [chunk, n, partials, alpha, x (f32), y, z (f32)] → y += alpha·x; partials[c] = z·y */
+  axpyDotSingle: 11,
+  /** a: [chunk, n, partials, alpha, x (f32), y] → y += alpha·x */
+  axpySingle: 12,
+  /** a: [chunk, n, partials, alpha, src, dst, z (f32)] → dst = alpha·src; partials[c] = z·dst */
+  scaleDotSingle: 13,
 } as const;
 
 /**
@@ -222,6 +243,7 @@ export function chunkRunner(
     const lo = c * (a[0] as number);
     const len = Math.min(a[0] as number, (a[1] as number) - lo);
     const off = lo * 8;
+    const offSingle = lo * 4;
     if (code === op.dot) f64[slot] = k.dot((a[3] as number) + off, (a[4] as number) + off, len);
     else if (code === op.axpy) k.axpy(a[3] as number, (a[4] as number) + off, (a[5] as number) + off, len);
     else if (code === op.axpyDot) {
@@ -240,8 +262,26 @@ export function chunkRunner(
         (a[6] as number) + off,
         len,
       );
-    } else if (code === op.pair) {
-      k.pair(
+    } else if (code === op.axpyDotSingle) {
+      f64[slot] = k.axpyDotSingle(
+        a[3] as number,
+        (a[4] as number) + offSingle,
+        (a[5] as number) + off,
+        (a[6] as number) + offSingle,
+        len,
+      );
+    } else if (code === op.axpySingle) {
+      k.axpySingle(a[3] as number, (a[4] as number) + offSingle, (a[5] as number) + off, len);
+    } else if (code === op.scaleDotSingle) {
+      f64[slot] = k.scaleDotSingle(
+        a[3] as number,
+        (a[4] as number) + off,
+        (a[5] as number) + off,
+        (a[6] as number) + offSingle,
+        len,
+      );
+    } else if (code === op.pair || code === op.pairSingle) {
+      (code === op.pair ? k.pair : k.pairSingle)(
         a[3] as number,
         (a[4] as number) + off,
         (a[5] as number) + off,

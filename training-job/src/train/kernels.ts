@@ -83,6 +83,13 @@ const f64x2Add: Code = [0xfd, ...uleb(240)];
 const f64x2Sub: Code = [0xfd, ...uleb(241)];
 const f64x2Mul: Code = [0xfd, ...uleb(242)];
 const f64x2Max: Code = [0xfd, ...uleb(245)];
+const f32Load = (offset = 0): Code => [0x2a, 2, ...uleb(offset)];
+const f64PromoteF32: Code = [0xbb];
+const f32DemoteF64: Code = [0xb6];
+/** Two f32 (8 bytes) into the low lanes of a v128, the rest zero. */
+const v128Load64Zero = (offset = 0): Code => [0xfd, ...uleb(93), 3, ...uleb(offset)];
+const f32x4DemoteF64x2Zero: Code = [0xfd, ...uleb(94)];
+const f64x2PromoteLowF32x4: Code = [0xfd, ...uleb(95)];
 
 /** `while (cond) body` */
 const whileLoop = (cond: Code, body: Code): Code =>
@@ -387,12 +394,16 @@ const scaleDot: Kernel = (() => {
  * pair(step, d, g, gOld, s, y, n, out): s = step·d, y = g - gOld; writes Σ s·y to out[0] and Σ y·y to
  * out[1] (the curvature numbers of an L-BFGS correction pair), in one pass.
  */
-const pair: Kernel = (() => {
+const pairKernel = (single: boolean): Kernel => {
   const [step, d, g, gOld, s, y, n, out, i, off, sv, vs, vy, sy, yy, ts, ty, tsy, tyy] = [
     0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
   ];
+  // Rounded through f32 (and back) when the pair is to be kept in single precision, so the sums are
+  // those of the numbers stored.
+  const round2: Code = single ? seq(f32x4DemoteF64x2Zero, f64x2PromoteLowF32x4) : [];
+  const round1: Code = single ? seq(f32DemoteF64, f64PromoteF32) : [];
   return {
-    name: 'pair',
+    name: single ? 'pairSingle' : 'pair',
     params: [F64, I32, I32, I32, I32, I32, I32, I32],
     results: [],
     locals: [I32, I32, V128, V128, V128, V128, V128, F64, F64, F64, F64],
@@ -421,6 +432,7 @@ const pair: Kernel = (() => {
             i32Add,
             v128Load(),
             f64x2Mul,
+            round2,
             tee(vs),
             v128Store(),
           ),
@@ -437,7 +449,7 @@ const pair: Kernel = (() => {
             i32Add,
             v128Load(),
           ),
-          seq(f64x2Sub, tee(vy), v128Store()),
+          seq(f64x2Sub, round2, tee(vy), v128Store()),
           seq(get(sy), get(vs), get(vy), f64x2Mul, f64x2Add, set(sy)),
           seq(get(yy), get(vy), get(vy), f64x2Mul, f64x2Add, set(yy)),
           inc(i, i32(2)),
@@ -450,7 +462,7 @@ const pair: Kernel = (() => {
       whileLoop(
         seq(get(i), get(n), i32LtS),
         seq(
-          seq(address(s, i, 3), get(step), address(d, i, 3), f64Load(), f64Mul, tee(ts), f64Store()),
+          seq(address(s, i, 3), get(step), address(d, i, 3), f64Load(), f64Mul, round1, tee(ts), f64Store()),
           seq(
             address(y, i, 3),
             address(g, i, 3),
@@ -458,6 +470,7 @@ const pair: Kernel = (() => {
             address(gOld, i, 3),
             f64Load(),
             f64Sub,
+            round1,
             tee(ty),
             f64Store(),
           ),
@@ -467,6 +480,170 @@ const pair: Kernel = (() => {
         ),
       ),
       seq(get(out), get(tsy), f64Store(0), get(out), get(tyy), f64Store(8)),
+    ),
+  };
+};
+const pair = pairKernel(false);
+/** pair, with s and y rounded to f32 (stored as f64) before they are summed. */
+const pairSingle = pairKernel(true);
+
+// Variants for correction pairs kept in single precision (L-BFGS history of large fits): the
+// history operands (x and z) are f32 arrays, widened to f64 as they are loaded; everything is
+// computed and accumulated in f64 as in the kernels above.
+
+/** Two f32 at byte `base + q + o`, widened to an f64x2. */
+const loadSingle2 = (base: number, q: number, o: number): Code =>
+  seq(get(base), get(q), i32Add, v128Load64Zero(o), f64x2PromoteLowF32x4);
+/** One f32 at `base + (i << 2)`, widened to f64. */
+const loadSingle1 = (base: number, i: number): Code => seq(address(base, i, 2), f32Load(), f64PromoteF32);
+
+/** axpyDotSingle(alpha, x: f32, y, z: f32, n) -> y += alpha·x, then Σ z[i]·y[i] */
+const axpyDotSingle: Kernel = (() => {
+  const [alpha, x, y, z, n, i, off, q, av, acc0, acc1, v, tail, s] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+  ];
+  const half = (o: number, acc: number): Code =>
+    seq(
+      seq(get(y), get(off), i32Add),
+      seq(get(y), get(off), i32Add, v128Load(o), get(av), loadSingle2(x, q, o / 2), f64x2Mul, f64x2Add),
+      tee(v),
+      v128Store(o),
+      seq(get(acc), loadSingle2(z, q, o / 2), get(v), f64x2Mul, f64x2Add, set(acc)),
+    );
+  return {
+    name: 'axpyDotSingle',
+    params: [F64, I32, I32, I32, I32],
+    results: [F64],
+    locals: [I32, I32, I32, V128, V128, V128, V128, F64, F64],
+    body: seq(
+      get(alpha),
+      f64x2Splat,
+      set(av),
+      v128Zero,
+      set(acc0),
+      v128Zero,
+      set(acc1),
+      whileLoop(
+        seq(get(i), i32(4), i32Add, get(n), [0x4c]),
+        seq(
+          seq(get(i), i32(3), i32Shl, set(off), get(i), i32(2), i32Shl, set(q)),
+          half(0, acc0),
+          half(16, acc1),
+          inc(i, i32(4)),
+        ),
+      ),
+      get(acc0),
+      get(acc1),
+      f64x2Add,
+      set(acc0),
+      lanesSum(acc0),
+      set(tail),
+      whileLoop(
+        seq(get(i), get(n), i32LtS),
+        seq(
+          seq(address(y, i, 3), address(y, i, 3), f64Load(), get(alpha), loadSingle1(x, i), f64Mul, f64Add),
+          tee(s),
+          f64Store(),
+          seq(get(tail), loadSingle1(z, i), get(s), f64Mul, f64Add, set(tail)),
+          inc(i, i32(1)),
+        ),
+      ),
+      get(tail),
+    ),
+  };
+})();
+
+/** axpySingle(alpha, x: f32, y, n): y += alpha·x */
+const axpySingle: Kernel = (() => {
+  const [alpha, x, y, n, i, off, q, av] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const half = (o: number): Code =>
+    seq(
+      seq(get(y), get(off), i32Add),
+      seq(get(y), get(off), i32Add, v128Load(o), get(av), loadSingle2(x, q, o / 2), f64x2Mul, f64x2Add),
+      v128Store(o),
+    );
+  return {
+    name: 'axpySingle',
+    params: [F64, I32, I32, I32],
+    results: [],
+    locals: [I32, I32, I32, V128],
+    body: seq(
+      get(alpha),
+      f64x2Splat,
+      set(av),
+      whileLoop(
+        seq(get(i), i32(4), i32Add, get(n), [0x4c]),
+        seq(
+          seq(get(i), i32(3), i32Shl, set(off), get(i), i32(2), i32Shl, set(q)),
+          half(0),
+          half(16),
+          inc(i, i32(4)),
+        ),
+      ),
+      whileLoop(
+        seq(get(i), get(n), i32LtS),
+        seq(
+          seq(address(y, i, 3), address(y, i, 3), f64Load(), get(alpha), loadSingle1(x, i), f64Mul, f64Add),
+          f64Store(),
+          inc(i, i32(1)),
+        ),
+      ),
+    ),
+  };
+})();
+
+/** scaleDotSingle(alpha, src, dst, z: f32, n) -> dst = alpha·src, then Σ z[i]·dst[i] */
+const scaleDotSingle: Kernel = (() => {
+  const [alpha, src, dst, z, n, i, off, q, av, acc0, acc1, v, tail, s] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+  ];
+  const half = (o: number, acc: number): Code =>
+    seq(
+      seq(get(dst), get(off), i32Add),
+      seq(get(av), get(src), get(off), i32Add, v128Load(o), f64x2Mul),
+      tee(v),
+      v128Store(o),
+      seq(get(acc), loadSingle2(z, q, o / 2), get(v), f64x2Mul, f64x2Add, set(acc)),
+    );
+  return {
+    name: 'scaleDotSingle',
+    params: [F64, I32, I32, I32, I32],
+    results: [F64],
+    locals: [I32, I32, I32, V128, V128, V128, V128, F64, F64],
+    body: seq(
+      get(alpha),
+      f64x2Splat,
+      set(av),
+      v128Zero,
+      set(acc0),
+      v128Zero,
+      set(acc1),
+      whileLoop(
+        seq(get(i), i32(4), i32Add, get(n), [0x4c]),
+        seq(
+          seq(get(i), i32(3), i32Shl, set(off), get(i), i32(2), i32Shl, set(q)),
+          half(0, acc0),
+          half(16, acc1),
+          inc(i, i32(4)),
+        ),
+      ),
+      get(acc0),
+      get(acc1),
+      f64x2Add,
+      set(acc0),
+      lanesSum(acc0),
+      set(tail),
+      whileLoop(
+        seq(get(i), get(n), i32LtS),
+        seq(
+          seq(address(dst, i, 3), get(alpha), address(src, i, 3), f64Load(), f64Mul),
+          tee(s),
+          f64Store(),
+          seq(get(tail), loadSingle1(z, i), get(s), f64Mul, f64Add, set(tail)),
+          inc(i, i32(1)),
+        ),
+      ),
+      get(tail),
     ),
   };
 })();
@@ -799,6 +976,10 @@ const KERNELS = [
   axpy,
   scaleDot,
   pair,
+  pairSingle,
+  axpyDotSingle,
+  axpySingle,
+  scaleDotSingle,
   maxAbs,
   cscScores1,
   cscGradient1,
@@ -837,6 +1018,15 @@ let compiled: object | undefined;
 const PAGE = 65536;
 /** wasm32 addresses 4 GiB; V8 allows all of it. */
 export const MAX_WORKSPACE_BYTES = 65536 * PAGE;
+
+/** Dense operations whose chunks each leave one partial sum. */
+const SUMS: ReadonlySet<number> = new Set([
+  OP.dot,
+  OP.axpyDot,
+  OP.scaleDot,
+  OP.axpyDotSingle,
+  OP.scaleDotSingle,
+]);
 
 /** Elements per chunk of a dense vector operation: fixed, so sums never depend on the thread count. */
 export const DENSE_CHUNK = 65536;
@@ -892,14 +1082,21 @@ export class Workspace {
   private readonly k: Exports;
   private next = 16;
   private readonly partials: Float64Array;
-  private readonly argsBuffer = new SharedArrayBuffer(ARGUMENT_SLOTS * 8);
-  private readonly a = new Float64Array(this.argsBuffer);
+  private readonly argsBuffer: SharedArrayBuffer;
+  private readonly a: Float64Array;
   private readonly runHere: (code: number, c: number) => void;
   private team: Team | undefined;
+  private threadCount = 1;
+  /** The workspace whose threads this one borrows (undefined for a workspace of its own). */
+  private readonly parent: Workspace | undefined;
+  /** Which of the parent team's memories this is (0: the parent's own). */
+  private readonly memoryIndex: number;
+  private readonly children: Workspace[] = [];
 
   /** Bytes to reserve for arrays of the given total lengths (with alignment slack per array). */
   static bytesFor(counts: {
     readonly f64?: number;
+    readonly f32?: number;
     readonly i32?: number;
     readonly arrays?: number;
   }): number {
@@ -907,18 +1104,28 @@ export class Workspace {
       64 +
       2 * MAX_CHUNKS * 8 +
       (counts.f64 ?? 0) * 8 +
+      (counts.f32 ?? 0) * 4 +
       (counts.i32 ?? 0) * 4 +
       ((counts.arrays ?? 0) + 2) * 16
     );
   }
 
-  constructor(bytes: number) {
+  /**
+   * A memory of `bytes`. With `parent`, another memory worked on by the parent's threads (a
+   * workspace addresses at most 4 GiB; vectors that need not sit beside the matrix can go to another).
+   */
+  constructor(bytes: number, parent?: Workspace) {
     if (bytes > MAX_WORKSPACE_BYTES) {
       throw new RangeError(`a workspace of ${bytes} bytes exceeds WebAssembly's 4 GiB`);
     }
     compiled ??= new wasm.Module(assemble(KERNELS));
     const pages = Math.max(1, Math.ceil(bytes / PAGE));
     this.memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
+    this.parent = parent;
+    this.argsBuffer = parent ? parent.argsBuffer : new SharedArrayBuffer(ARGUMENT_SLOTS * 8);
+    this.a = new Float64Array(this.argsBuffer);
+    this.memoryIndex = parent ? parent.children.push(this) : 0;
+    if (parent && parent.threadCount > 1) parent.useThreads(parent.threadCount);
     this.k = new wasm.Instance(compiled, { env: { memory: this.memory } }).exports as Exports;
     this.partials = this.f64(2 * MAX_CHUNKS);
     this.runHere = chunkRunner(this.k, this.memory.buffer, this.a, OP);
@@ -929,14 +1136,24 @@ export class Workspace {
    * when done, or the workers idle until the process exits.
    */
   useThreads(threads: number): void {
+    if (this.parent) throw new Error("a workspace with a parent uses the parent's threads");
     this.close();
-    if (threads > 1) this.team = new Team(compiled as object, this.memory, this.argsBuffer, threads - 1);
+    this.threadCount = threads;
+    if (threads > 1) {
+      const memories = [this.memory, ...this.children.map((child) => child.memory)];
+      this.team = new Team(compiled as object, memories, this.argsBuffer, threads - 1);
+    }
   }
 
   /** Stops the worker threads, if any; the workspace goes on with one thread. */
   close(): void {
     this.team?.close();
     this.team = undefined;
+  }
+
+  /** A zeroed f32 array in this workspace. */
+  f32(length: number): Float32Array {
+    return new Float32Array(this.memory.buffer, this.take(length * 4), length);
   }
 
   /** A zeroed f64 array in this workspace. */
@@ -1012,26 +1229,54 @@ export class Workspace {
     return { rows, cols, colptr, rowIndex, values, rowBounds, blockStarts, colBounds };
   }
 
+  // The sums below add their chunks' partial sums in chunk order to `start` (default 0): a vector
+  // split over several workspaces at chunk boundaries is summed exactly as one vector would be.
+
   dot(a: Float64Array, b: Float64Array, n = a.length): number {
-    return this.dense(OP.dot, n, this.at(a), this.at(b));
+    return this.dense(OP.dot, n, 0, this.at(a), this.at(b));
   }
 
   /** y += alpha·x */
   axpy(alpha: number, x: Float64Array, y: Float64Array, n = y.length): void {
-    this.dense(OP.axpy, n, alpha, this.at(x), this.at(y));
+    this.dense(OP.axpy, n, 0, alpha, this.at(x), this.at(y));
   }
 
-  /** y += alpha·x, then returns z·y. */
-  axpyDot(alpha: number, x: Float64Array, y: Float64Array, z: Float64Array, n = y.length): number {
-    return this.dense(OP.axpyDot, n, alpha, this.at(x), this.at(y), this.at(z));
+  /** y += alpha·x, then returns start + z·y. */
+  axpyDot(alpha: number, x: Float64Array, y: Float64Array, z: Float64Array, n = y.length, start = 0): number {
+    return this.dense(OP.axpyDot, n, start, alpha, this.at(x), this.at(y), this.at(z));
   }
 
-  /** dst = alpha·src (src may be dst), then returns z·dst. */
-  scaleDot(alpha: number, src: Float64Array, dst: Float64Array, z: Float64Array, n = dst.length): number {
-    return this.dense(OP.scaleDot, n, alpha, this.at(src), this.at(dst), this.at(z));
+  /** dst = alpha·src (src may be dst), then returns start + z·dst. */
+  scaleDot(
+    alpha: number,
+    src: Float64Array,
+    dst: Float64Array,
+    z: Float64Array,
+    n = dst.length,
+    start = 0,
+  ): number {
+    return this.dense(OP.scaleDot, n, start, alpha, this.at(src), this.at(dst), this.at(z));
   }
 
-  /** s = step·d, y = g - gOld; returns [s·y, y·y]. */
+  /** y += alpha·x with x in single precision. */
+  axpySingle(alpha: number, x: Float32Array, y: Float64Array): void {
+    this.dense(OP.axpySingle, y.length, 0, alpha, this.at(x), this.at(y));
+  }
+
+  /** y += alpha·x with x and z in single precision, then returns start + z·y. */
+  axpyDotSingle(alpha: number, x: Float32Array, y: Float64Array, z: Float32Array, start = 0): number {
+    return this.dense(OP.axpyDotSingle, y.length, start, alpha, this.at(x), this.at(y), this.at(z));
+  }
+
+  /** dst = alpha·src (src may be dst), then returns start + z·dst with z in single precision. */
+  scaleDotSingle(alpha: number, src: Float64Array, dst: Float64Array, z: Float32Array, start = 0): number {
+    return this.dense(OP.scaleDotSingle, dst.length, start, alpha, this.at(src), this.at(dst), this.at(z));
+  }
+
+  /**
+   * s = step·d, y = g - gOld (s may be d, y may be gOld); returns [s·y, y·y]. With `single`, s and y
+   * are rounded to f32 precision first, so the sums are those of the pair as it will be stored in f32.
+   */
   pair(
     step: number,
     d: Float64Array,
@@ -1039,10 +1284,12 @@ export class Workspace {
     gOld: Float64Array,
     s: Float64Array,
     y: Float64Array,
+    single = false,
   ): [number, number] {
     const chunks = this.dense(
-      OP.pair,
+      single ? OP.pairSingle : OP.pair,
       s.length,
+      0,
       step,
       this.at(d),
       this.at(g),
@@ -1055,7 +1302,7 @@ export class Workspace {
 
   /** max |x[i]|, NaN if any element is NaN. */
   maxAbs(x: Float64Array): number {
-    const chunks = this.dense(OP.maxAbs, x.length, this.at(x));
+    const chunks = this.dense(OP.maxAbs, x.length, 0, this.at(x));
     let max = 0;
     for (let c = 0; c < chunks; c++) max = Math.max(max, this.partials[c] as number);
     return max;
@@ -1140,18 +1387,16 @@ export class Workspace {
   }
 
   /** A dense operation over n elements in DENSE_CHUNK pieces; returns the number of chunks. */
-  private dense(code: number, n: number, ...rest: number[]): number {
+  private dense(code: number, n: number, start: number, ...rest: number[]): number {
     const chunks = Math.ceil(n / DENSE_CHUNK);
     this.args(DENSE_CHUNK, n, this.at(this.partials), ...rest);
     this.run(code, chunks);
-    if (code === OP.dot || code === OP.axpyDot || code === OP.scaleDot) {
-      let sum = 0;
+    if (SUMS.has(code)) {
+      let sum = start;
       for (let c = 0; c < chunks; c++) sum += this.partials[c] as number;
-      this.partials[0] = sum;
+      return sum;
     }
-    return code === OP.dot || code === OP.axpyDot || code === OP.scaleDot
-      ? (this.partials[0] as number)
-      : chunks;
+    return chunks;
   }
 
   /** The pairwise partials of `chunks` chunks, each added up in chunk order. */
@@ -1170,7 +1415,8 @@ export class Workspace {
   }
 
   private run(code: number, chunks: number): void {
-    if (this.team !== undefined && chunks > 1) this.team.run(code, chunks, this.runHere);
+    const team = this.parent ? this.parent.team : this.team;
+    if (team !== undefined && chunks > 1) team.run(code, chunks, this.runHere, this.memoryIndex);
     else for (let c = 0; c < chunks; c++) this.runHere(code, c);
   }
 
@@ -1182,11 +1428,12 @@ export class Workspace {
         `workspace exhausted: ${end} bytes needed, ${this.memory.buffer.byteLength} reserved`,
       );
     }
-    this.next = (end + 15) & ~15;
+    // Not `& ~15`: offsets pass 2 GiB, beyond 32-bit signed arithmetic.
+    this.next = Math.ceil(end / 16) * 16;
     return offset;
   }
 
-  private at(array: Float64Array | Int32Array): number {
+  private at(array: Float64Array | Float32Array | Int32Array): number {
     if (array.buffer !== this.memory.buffer) throw new RangeError('array does not live in this workspace');
     return array.byteOffset;
   }

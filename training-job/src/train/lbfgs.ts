@@ -5,7 +5,7 @@
  * along -g; a pair is skipped unless s·y > eps·(-g·d)·step; and it stops on max|g| <= gtol, on a
  * relative objective decrease <= ftol, or on the iteration limit.
  */
-import type { Workspace } from './kernels.js';
+import { DENSE_CHUNK, MAX_WORKSPACE_BYTES, Workspace } from './kernels.js';
 import { MoreThuenteSearch } from './line-search.js';
 
 /**
@@ -48,6 +48,11 @@ export interface LbfgsOptions {
   /** Limit on objective evaluations (scipy `maxfun`). Default 15000. */
   readonly maxEvaluations?: number;
   readonly onIteration?: (info: IterationInfo) => void;
+  /**
+   * Where the correction pairs are kept (`createHistory`); by default a history planned by
+   * `planHistory(size, memory)` beside `workspace`.
+   */
+  readonly history?: CorrectionHistory;
 }
 
 /** Why the minimizer stopped. */
@@ -74,11 +79,102 @@ const EPSMCH = 2.220446049250313e-16;
 const STPMAX = 1e10;
 const MAX_PROBES = 20;
 
-/** Workspace room (array lengths) `minimizeLbfgs` takes for `n` parameters and `memory` pairs (default 10). */
-export function lbfgsWorkspaceNeeds(n: number, memory = 10): { f64: number; arrays: number } {
-  // x, g, gOld, d, and memory + 1 (s, y) pairs (one spare).
-  const arrays = 4 + 2 * (memory + 1);
-  return { f64: arrays * n, arrays };
+/**
+ * Workspace room (array lengths) `minimizeLbfgs` takes for `n` parameters in the objective's
+ * workspace: x, g, gOld and d. The correction pairs live in workspaces of their own (`planHistory`).
+ */
+export function lbfgsWorkspaceNeeds(n: number): { f64: number; arrays: number } {
+  return { f64: 4 * n, arrays: 4 };
+}
+
+/** Precision of the stored correction pairs. */
+export type HistoryPrecision = 'f64' | 'f32';
+
+/**
+ * Above this many bytes of f64 correction pairs they are kept in f32 (half the memory; every sum is
+ * still taken in f64). Below it, the pairs are what scipy keeps, so small fits follow scipy's
+ * iterates to the last bits.
+ */
+export const HISTORY_F64_MAX_BYTES = 2 ** 30;
+
+/** How the correction pairs of an `n`-parameter fit are stored: precision, and the workspaces holding them. */
+export interface HistoryPlan {
+  readonly precision: HistoryPrecision;
+  /** Coordinate ranges [start, start + length) of the vectors, one workspace of `bytes` each. */
+  readonly shards: readonly { readonly start: number; readonly length: number; readonly bytes: number }[];
+  /** Sum of the shards' bytes. */
+  readonly bytes: number;
+}
+
+/**
+ * Plans the correction pairs' storage: `memory` pairs (s, y) and one f64 work vector per coordinate,
+ * in f64 up to HISTORY_F64_MAX_BYTES and in f32 above (unless `precision` says), split at dense-chunk
+ * boundaries into workspaces of at most 4 GiB. Splitting at chunk boundaries keeps every sum the same
+ * bits as on one vector, and never limits the number of parameters.
+ *
+ * @example planHistory(20_721_500) // → { precision: 'f32', shards: [one of 1.8 GB], … }
+ */
+export function planHistory(
+  n: number,
+  memory = 10,
+  precision?: HistoryPrecision,
+  maxWorkspaceBytes = MAX_WORKSPACE_BYTES,
+): HistoryPlan {
+  const chosen = precision ?? (2 * memory * n * 8 > HISTORY_F64_MAX_BYTES ? 'f32' : 'f64');
+  const width = chosen === 'f64' ? 8 : 4;
+  const arrays = 1 + 2 * memory;
+  const bytesFor = (length: number) =>
+    width === 8
+      ? Workspace.bytesFor({ f64: length * (1 + 2 * memory), arrays })
+      : Workspace.bytesFor({ f64: length, f32: 2 * memory * length, arrays });
+  const perChunk = DENSE_CHUNK * (8 + 2 * memory * width);
+  const chunks = Math.max(1, Math.ceil(n / DENSE_CHUNK));
+  const chunksPerWorkspace = Math.max(1, Math.floor((maxWorkspaceBytes - bytesFor(0)) / perChunk));
+  const count = Math.ceil(chunks / chunksPerWorkspace);
+  const per = Math.ceil(chunks / count);
+  const shards: { start: number; length: number; bytes: number }[] = [];
+  for (let start = 0; start < n || shards.length === 0; start += per * DENSE_CHUNK) {
+    const length = Math.min(per * DENSE_CHUNK, n - start);
+    shards.push({ start, length, bytes: bytesFor(length) });
+  }
+  return { precision: chosen, shards, bytes: shards.reduce((sum, shard) => sum + shard.bytes, 0) };
+}
+
+/** Correction pairs as planned by `planHistory`, in workspaces worked on by `main`'s threads. */
+export class CorrectionHistory {
+  readonly shards: readonly HistoryShard[];
+  readonly precision: HistoryPrecision;
+
+  /** Create it before `main.useThreads`, so the threads start with every memory. */
+  constructor(
+    main: Workspace,
+    plan: HistoryPlan,
+    readonly memory = 10,
+  ) {
+    this.precision = plan.precision;
+    this.shards = plan.shards.map(({ start, length, bytes }) => {
+      const ws = new Workspace(bytes, main);
+      const w = ws.f64(length);
+      const make = () => (plan.precision === 'f64' ? ws.f64(length) : ws.f32(length));
+      const s: (Float64Array | Float32Array)[] = [];
+      const y: (Float64Array | Float32Array)[] = [];
+      for (let k = 0; k < memory; k++) {
+        s.push(make());
+        y.push(make());
+      }
+      return { ws, start, length, w, s, y };
+    });
+  }
+}
+
+interface HistoryShard {
+  readonly ws: Workspace;
+  readonly start: number;
+  readonly length: number;
+  /** The two-loop recursion's work vector (this shard's part of d). */
+  readonly w: Float64Array;
+  readonly s: readonly (Float64Array | Float32Array)[];
+  readonly y: readonly (Float64Array | Float32Array)[];
 }
 
 /**
@@ -106,7 +202,11 @@ export function minimizeLbfgs(
   const g = ws.f64(n);
   const gOld = ws.f64(n);
   const d = ws.f64(n);
-  const memory = new CorrectionMemory(ws, n, m);
+  const history = options.history ?? new CorrectionHistory(ws, planHistory(n, m), m);
+  if (history.memory !== m || history.shards.reduce((sum, shard) => sum + shard.length, 0) !== n) {
+    throw new RangeError(`the correction history holds ${history.memory} pairs of another size`);
+  }
+  const memory = new CorrectionMemory(ws, history);
 
   let f = objective.valueAndGradient(x, g);
   let evaluations = 1;
@@ -186,29 +286,28 @@ function searchStep(
  * The last `m` correction pairs (s, y) and the two-loop recursion over them. Each axpy of the
  * recursion is fused with the dot product the next step needs, halving the passes over the
  * direction vector (this is memory-bound for millions of parameters); the sums are the same.
+ *
+ * The pairs live in the history's workspaces, split by coordinate range; the recursion runs there on
+ * a copy of g and the result is copied back into d. A new pair is computed in place in d and gOld
+ * (both free by then) and stored only when kept, so no spare pair is needed.
  */
 class CorrectionMemory {
   count = 0;
   private head = 0;
-  private readonly s: Float64Array[] = [];
-  private readonly y: Float64Array[] = [];
+  private readonly m: number;
+  private readonly single: boolean;
   private readonly rho: Float64Array;
   private readonly alpha: Float64Array;
   private gamma = 1;
 
   constructor(
     private readonly ws: Workspace,
-    n: number,
-    private readonly m: number,
+    private readonly history: CorrectionHistory,
   ) {
-    this.rho = new Float64Array(m);
-    this.alpha = new Float64Array(m);
-    // One spare pair to write into, so a rejected pair never overwrites a kept one. Untouched
-    // workspace pages cost no memory, so a fit that converges in 5 steps never pays for all 2m.
-    for (let k = 0; k <= m; k++) {
-      this.s.push(ws.f64(n));
-      this.y.push(ws.f64(n));
-    }
+    this.m = history.memory;
+    this.single = history.precision === 'f32';
+    this.rho = new Float64Array(this.m);
+    this.alpha = new Float64Array(this.m);
   }
 
   reset(): void {
@@ -217,52 +316,95 @@ class CorrectionMemory {
     this.gamma = 1;
   }
 
-  /** Stores s = step·d, y = g - gOld, unless the curvature s·y is not safely positive. */
+  /**
+   * s = step·d, y = g - gOld, kept unless the curvature s·y is not safely positive. Overwrites d
+   * and gOld with s and y.
+   */
   push(step: number, d: Float64Array, g: Float64Array, gOld: Float64Array, gdOld: number): void {
-    const { m } = this;
-    const s = this.s[m] as Float64Array;
-    const y = this.y[m] as Float64Array;
-    const [sy, yy] = this.ws.pair(step, d, g, gOld, s, y);
+    const [sy, yy] = this.ws.pair(step, d, g, gOld, d, gOld, this.single);
     if (!(sy > EPSMCH * -gdOld * step)) return;
-    // Swap the spare into the ring; the slot it replaces (free, or the oldest pair) becomes the spare.
     const slot = this.head;
-    this.s[m] = this.s[slot] as Float64Array;
-    this.y[m] = this.y[slot] as Float64Array;
-    this.s[slot] = s;
-    this.y[slot] = y;
+    for (const shard of this.history.shards) {
+      const end = shard.start + shard.length;
+      // In f32 the values are already rounded to f32 (pairSingle), so this conversion is exact.
+      (shard.s[slot] as Float64Array | Float32Array).set(d.subarray(shard.start, end));
+      (shard.y[slot] as Float64Array | Float32Array).set(gOld.subarray(shard.start, end));
+    }
     this.rho[slot] = 1 / sy;
     this.gamma = sy / yy;
-    this.head = (slot + 1) % m;
-    this.count = Math.min(this.count + 1, m);
+    this.head = (slot + 1) % this.m;
+    this.count = Math.min(this.count + 1, this.m);
   }
 
   /** d = -H·g with H the L-BFGS inverse-Hessian approximation (H0 = γI, γ = s·y/y·y of the newest pair). */
   direction(g: Float64Array, d: Float64Array): void {
-    const { ws, m, s, y, rho, alpha, count } = this;
+    const { m, rho, alpha, count } = this;
     if (count === 0) {
-      ws.scaleDot(-1, g, d, d);
+      this.ws.scaleDot(-1, g, d, d);
       return;
     }
+    const { shards } = this.history;
+    for (const shard of shards) shard.w.set(g.subarray(shard.start, shard.start + shard.length));
     let slot = (this.head - 1 + m) % m;
-    let sd = ws.scaleDot(-1, g, d, s[slot] as Float64Array);
+    let sd = this.scaleDot(-1, 's', slot);
     for (let k = 0; k < count; k++) {
       const a = (rho[slot] as number) * sd;
       alpha[slot] = a;
       const older = (slot - 1 + m) % m;
-      if (k + 1 < count) sd = ws.axpyDot(-a, y[slot] as Float64Array, d, s[older] as Float64Array);
-      else ws.axpy(-a, y[slot] as Float64Array, d);
+      if (k + 1 < count) sd = this.axpyDot(-a, 'y', slot, 's', older);
+      else this.axpy(-a, 'y', slot);
       slot = older;
     }
     // slot is now the one before the oldest pair.
     slot = (slot + 1) % m;
-    let yd = ws.scaleDot(this.gamma, d, d, y[slot] as Float64Array);
+    let yd = this.scaleDot(this.gamma, 'y', slot);
     for (let k = 0; k < count; k++) {
       const b = (rho[slot] as number) * yd;
       const newer = (slot + 1) % m;
       const coefficient = (alpha[slot] as number) - b;
-      if (k + 1 < count) yd = ws.axpyDot(coefficient, s[slot] as Float64Array, d, y[newer] as Float64Array);
-      else ws.axpy(coefficient, s[slot] as Float64Array, d);
+      if (k + 1 < count) yd = this.axpyDot(coefficient, 's', slot, 'y', newer);
+      else this.axpy(coefficient, 's', slot);
       slot = newer;
+    }
+    for (const shard of shards) d.set(shard.w, shard.start);
+  }
+
+  // The recursion's three operations on the work vector w, shard after shard; sums carry over from
+  // one shard to the next in coordinate order.
+
+  /** w = alpha·w; returns z[slot]·w. */
+  private scaleDot(alpha: number, z: 's' | 'y', slot: number): number {
+    let sum = 0;
+    for (const shard of this.history.shards) {
+      const zv = shard[z][slot] as Float64Array | Float32Array;
+      sum =
+        zv instanceof Float32Array
+          ? shard.ws.scaleDotSingle(alpha, shard.w, shard.w, zv, sum)
+          : shard.ws.scaleDot(alpha, shard.w, shard.w, zv, shard.w.length, sum);
+    }
+    return sum;
+  }
+
+  /** w += alpha·x[slotX]; returns z[slotZ]·w. */
+  private axpyDot(alpha: number, x: 's' | 'y', slotX: number, z: 's' | 'y', slotZ: number): number {
+    let sum = 0;
+    for (const shard of this.history.shards) {
+      const xv = shard[x][slotX] as Float64Array | Float32Array;
+      const zv = shard[z][slotZ] as Float64Array | Float32Array;
+      sum =
+        xv instanceof Float32Array && zv instanceof Float32Array
+          ? shard.ws.axpyDotSingle(alpha, xv, shard.w, zv, sum)
+          : shard.ws.axpyDot(alpha, xv as Float64Array, shard.w, zv as Float64Array, shard.w.length, sum);
+    }
+    return sum;
+  }
+
+  /** w += alpha·x[slot] */
+  private axpy(alpha: number, x: 's' | 'y', slot: number): void {
+    for (const shard of this.history.shards) {
+      const xv = shard[x][slot] as Float64Array | Float32Array;
+      if (xv instanceof Float32Array) shard.ws.axpySingle(alpha, xv, shard.w);
+      else shard.ws.axpy(alpha, xv, shard.w);
     }
   }
 }

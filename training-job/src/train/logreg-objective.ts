@@ -18,9 +18,24 @@ import { partitionNeeds, type Workspace, type WorkspaceCsc } from './kernels.js'
 import type { DirectionalObjective } from './lbfgs.js';
 import type { Csr } from './sparse.js';
 
-/** Workspace room (array lengths) an objective needs for `x` with `k` score columns (1 for binomial). */
-export function objectiveWorkspaceNeeds(x: Csr, k: number): { f64: number; i32: number; arrays: number } {
-  const nnz = x.indptr[x.rows] as number;
+/** A sparse matrix's size: enough to plan the memory a fit on it takes. */
+export interface MatrixShape {
+  readonly rows: number;
+  readonly cols: number;
+  readonly nonZeros: number;
+}
+
+/** The shape of a CSR matrix. */
+export function matrixShape(x: Csr): MatrixShape {
+  return { rows: x.rows, cols: x.cols, nonZeros: x.indptr[x.rows] as number };
+}
+
+/** Workspace room (array lengths) an objective needs for a matrix `x` with `k` score columns (1 for binomial). */
+export function objectiveWorkspaceNeeds(
+  x: MatrixShape,
+  k: number,
+): { f64: number; i32: number; arrays: number } {
+  const nnz = x.nonZeros;
   const split = partitionNeeds(x.rows, x.cols);
   // The CSC copy, its CSR staging copy (see Workspace.csc), its row and column split, the labels and z, zd, r.
   return {

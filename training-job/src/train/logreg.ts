@@ -5,9 +5,15 @@
  */
 import { TrainingError } from './errors.js';
 import { MAX_WORKSPACE_BYTES, Workspace } from './kernels.js';
-import type { IterationInfo } from './lbfgs.js';
-import { lbfgsWorkspaceNeeds, minimizeLbfgs } from './lbfgs.js';
-import { BinomialObjective, MultinomialObjective, objectiveWorkspaceNeeds } from './logreg-objective.js';
+import type { HistoryPlan, HistoryPrecision, IterationInfo } from './lbfgs.js';
+import { CorrectionHistory, lbfgsWorkspaceNeeds, minimizeLbfgs, planHistory } from './lbfgs.js';
+import {
+  BinomialObjective,
+  type MatrixShape,
+  MultinomialObjective,
+  matrixShape,
+  objectiveWorkspaceNeeds,
+} from './logreg-objective.js';
 import type { Csr } from './sparse.js';
 
 /** Fit settings; defaults are scikit-learn's. */
@@ -27,6 +33,52 @@ export interface LogRegOptions {
   readonly threads?: number;
   /** Least work per iteration worth extra threads (default PARALLEL_MIN_WORK; 0 for tests of small fits). */
   readonly parallelMinWork?: number;
+  /**
+   * Precision of L-BFGS's stored correction pairs. Default: f64 up to HISTORY_F64_MAX_BYTES of them
+   * (scipy's iterates, to the bits), f32 above (half the memory of a large fit).
+   */
+  readonly historyPrecision?: HistoryPrecision;
+}
+
+/** L-BFGS correction pairs kept, as scikit-learn's lbfgs (scipy's maxcor) keeps them. */
+const MEMORY = 10;
+
+/** The memory a fit takes, planned before anything is allocated. */
+export interface FitPlan {
+  readonly parameters: number;
+  /** The workspace holding the matrix, the scores and L-BFGS's x, g, gOld, d (at most 4 GiB). */
+  readonly mainBytes: number;
+  /** L-BFGS's correction pairs, in workspaces of their own. */
+  readonly history: HistoryPlan;
+  /** mainBytes + history.bytes. */
+  readonly bytes: number;
+  /** Whether the main workspace fits in the 4 GiB a WebAssembly memory addresses. */
+  readonly fits: boolean;
+}
+
+/**
+ * The memory fitting `classes` classes on a matrix of `shape` takes, without allocating it.
+ *
+ * @example planFit({ rows: 100_000, cols: 414_429, nonZeros: 6_428_807 }, 50).fits // → true
+ */
+export function planFit(shape: MatrixShape, classes: number, historyPrecision?: HistoryPrecision): FitPlan {
+  const scoreColumns = classes === 2 ? 1 : classes;
+  const parameters = shape.cols * scoreColumns + scoreColumns;
+  const objective = objectiveWorkspaceNeeds(shape, scoreColumns);
+  const lbfgs = lbfgsWorkspaceNeeds(parameters);
+  const mainBytes = Workspace.bytesFor({
+    f64: objective.f64 + lbfgs.f64,
+    i32: objective.i32,
+    arrays: objective.arrays + lbfgs.arrays,
+  });
+  const history = planHistory(parameters, MEMORY, historyPrecision);
+  return {
+    parameters,
+    mainBytes,
+    history,
+    bytes: mainBytes + history.bytes,
+    fits: mainBytes <= MAX_WORKSPACE_BYTES,
+  };
 }
 
 /**
@@ -75,19 +127,31 @@ export function fitLogisticRegression(
   validateMatrix(x);
   validateLabels(x, y, classes);
 
-  const features = x.cols;
-  const memory = 10;
+  const shape = matrixShape(x);
+  const plan = planFit(shape, classes, options.historyPrecision);
+  if (!plan.fits) {
+    const scoreColumns = classes === 2 ? 1 : classes;
+    const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(1);
+    throw new TrainingError(
+      `Fitting ${plan.parameters} parameters (${x.cols} features × ${scoreColumns} score columns) over ` +
+        `${shape.nonZeros} non-zeros needs ${gib(plan.mainBytes)} GiB for the matrix, the scores and the ` +
+        `optimizer's current vectors, more than the 4 GiB one WebAssembly memory addresses ` +
+        `(${gib(plan.bytes)} GiB in all): raise min_df, set max_features, or merge rare classes.`,
+    );
+  }
+  const workspace = new Workspace(plan.mainBytes);
+  // Before the threads start, so they work on every memory.
+  const history = new CorrectionHistory(workspace, plan.history, MEMORY);
   const lbfgs = {
     maxIter,
     gtol: tol,
-    memory,
+    memory: MEMORY,
+    history,
     ...(options.onIteration ? { onIteration: options.onIteration } : {}),
   };
-  const scoreColumns = classes === 2 ? 1 : classes;
-  const parameters = features * scoreColumns + scoreColumns;
-  const workspace = createWorkspace(x, scoreColumns, parameters, memory);
   const threads = options.threads ?? 1;
-  const work = (x.indptr[x.rows] as number) * scoreColumns + parameters;
+  const scoreColumns = classes === 2 ? 1 : classes;
+  const work = shape.nonZeros * scoreColumns + plan.parameters;
   try {
     if (threads > 1 && work >= (options.parallelMinWork ?? PARALLEL_MIN_WORK)) workspace.useThreads(threads);
     return fit(x, y, classes, C, workspace, lbfgs);
@@ -145,25 +209,6 @@ function fit(
     loss: r.value,
     converged: r.converged,
   };
-}
-
-/** One workspace for the matrix copy, the scores and L-BFGS's vectors, or a TrainingError if it cannot fit. */
-function createWorkspace(x: Csr, scoreColumns: number, parameters: number, memory: number): Workspace {
-  const objective = objectiveWorkspaceNeeds(x, scoreColumns);
-  const lbfgs = lbfgsWorkspaceNeeds(parameters, memory);
-  const bytes = Workspace.bytesFor({
-    f64: objective.f64 + lbfgs.f64,
-    i32: objective.i32,
-    arrays: objective.arrays + lbfgs.arrays,
-  });
-  if (bytes > MAX_WORKSPACE_BYTES) {
-    throw new TrainingError(
-      `Fitting ${parameters} parameters (${x.cols} features × ${scoreColumns} score columns) over ` +
-        `${x.indptr[x.rows]} non-zeros needs ${(bytes / 2 ** 30).toFixed(1)} GiB of working memory, more than ` +
-        'the 4 GiB the trainer can address: lower maxFeatures or merge rare classes.',
-    );
-  }
-  return new Workspace(bytes);
 }
 
 function validateOptions(C: number, maxIter: number, tol: number): void {

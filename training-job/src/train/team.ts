@@ -19,6 +19,7 @@ const COUNT = 3; // chunks in the current operation
 const CODE = 4; // the operation
 const ERROR = 5; // set when a worker's chunk threw
 const STOP = 6; // set by close()
+const MEMORY = 7; // which of the team's memories the current operation works on
 const CONTROL_SLOTS = 8;
 
 /** Arguments of the current operation (see OP in chunks.ts). */
@@ -36,10 +37,12 @@ export function trainingWorkersAlive(): number {
 const WORKER_SOURCE = `
 const __name = (f) => f;
 const { workerData } = require('node:worker_threads');
-const { module, memory, control, args, op } = workerData;
-const instance = new WebAssembly.Instance(module, { env: { memory } });
+const { module, memories, control, args, op } = workerData;
 const ctl = new Int32Array(control);
-const run = (${chunkRunner.toString()})(instance.exports, memory.buffer, new Float64Array(args), op);
+const runner = (${chunkRunner.toString()});
+const runs = memories.map((memory) =>
+  runner(new WebAssembly.Instance(module, { env: { memory } }).exports, memory.buffer, new Float64Array(args), op),
+);
 let seen = Atomics.load(ctl, ${GEN});
 for (;;) {
   Atomics.wait(ctl, ${GEN}, seen);
@@ -49,7 +52,7 @@ for (;;) {
     const left = Atomics.sub(ctl, ${REMAIN}, 1);
     if (left <= 0) break;
     try {
-      run(Atomics.load(ctl, ${CODE}), left - 1);
+      runs[Atomics.load(ctl, ${MEMORY})](Atomics.load(ctl, ${CODE}), left - 1);
     } catch {
       Atomics.store(ctl, ${ERROR}, 1);
     }
@@ -59,10 +62,10 @@ for (;;) {
 `;
 
 /**
- * `helpers` worker threads running the kernels of `module` on `memory`.
+ * `helpers` worker threads running the kernels of `module` on any of `memories` (one instance each).
  *
  * @example
- *   const team = new Team(module, memory, args, 1);
+ *   const team = new Team(module, [memory], args, 1);
  *   try { team.run(OP.dot, chunks, runLocally); } finally { team.close(); }
  */
 export class Team {
@@ -70,13 +73,13 @@ export class Team {
   private readonly workers: Worker[] = [];
   private closed = false;
 
-  constructor(module: object, memory: object, args: SharedArrayBuffer, helpers: number) {
+  constructor(module: object, memories: readonly object[], args: SharedArrayBuffer, helpers: number) {
     const control = new SharedArrayBuffer(CONTROL_SLOTS * 4);
     this.ctl = new Int32Array(control);
     for (let i = 0; i < helpers; i++) {
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { module, memory, control, args, op: OP },
+        workerData: { module, memories, control, args, op: OP },
       });
       liveWorkers++;
       worker.once('exit', () => {
@@ -89,10 +92,14 @@ export class Team {
     }
   }
 
-  /** Runs chunks 0..count-1 of `code` (arguments already written), taking chunks on this thread too. */
-  run(code: number, count: number, runHere: (code: number, c: number) => void): void {
+  /**
+   * Runs chunks 0..count-1 of `code` on memory `memory` (arguments already written), taking chunks on
+   * this thread too (`runHere` must work on the same memory).
+   */
+  run(code: number, count: number, runHere: (code: number, c: number) => void, memory = 0): void {
     const { ctl } = this;
     if (this.closed) throw new Error('the training threads were closed');
+    Atomics.store(ctl, MEMORY, memory);
     Atomics.store(ctl, CODE, code);
     Atomics.store(ctl, COUNT, count);
     Atomics.store(ctl, DONE, 0);

@@ -60,6 +60,42 @@ describe('dense kernels', () => {
     expect(Array.from(vs)).toEqual(scaled);
   });
 
+  it.each(lengths)('the single-precision history variants agree with plain loops (n = %i)', (n) => {
+    const [a, b, c] = [randomValues(n), randomValues(n), randomValues(n)];
+    const ws = new Workspace(Workspace.bytesFor({ f64: 4 * n + 64, f32: 2 * n, arrays: 8 }));
+    const [vd, vg, vOld, w] = [ws.f64(n), ws.f64(n), ws.f64(n), ws.f64(n)];
+    const [x32, z32] = [ws.f32(n), ws.f32(n)];
+    vd.set(a);
+    vg.set(b);
+    vOld.set(c);
+    const f = Math.fround;
+    const plainDot = (x: ArrayLike<number>, y: ArrayLike<number>) =>
+      Array.from(x).reduce((sum, v, i) => sum + v * (y[i] as number), 0);
+    const close = (actual: number, expected: number) =>
+      expect(Math.abs(actual - expected)).toBeLessThan(1e-10);
+
+    // pair rounds s and y to f32 (kept as f64) before summing, in place when asked.
+    const s = a.map((v) => f(0.5 * v));
+    const y = b.map((v, i) => f(v - (c[i] as number)));
+    const [sy, yy] = ws.pair(0.5, vd, vg, vOld, vd, vOld, true);
+    expect(Array.from(vd)).toEqual(s);
+    expect(Array.from(vOld)).toEqual(y);
+    close(sy, plainDot(s, y));
+    close(yy, plainDot(y, y));
+
+    x32.set(vd);
+    z32.set(vOld);
+    w.set(b);
+    const axpy = b.map((v, i) => v + 0.25 * (s[i] as number));
+    close(ws.axpyDotSingle(0.25, x32, w, z32, 2), 2 + plainDot(axpy, y));
+    expect(Array.from(w)).toEqual(axpy);
+    ws.axpySingle(-0.25, x32, w);
+    expect(Array.from(w)).toEqual(axpy.map((v, i) => v + -0.25 * (s[i] as number)));
+    const scaled = Array.from(w).map((v) => -3 * v);
+    close(ws.scaleDotSingle(-3, w, w, x32), plainDot(scaled, s));
+    expect(Array.from(w)).toEqual(scaled);
+  });
+
   it('maxAbs reports NaN rather than skipping it', () => {
     const { ws, views } = inWorkspace([1, Number.NaN, 3, -7, 2]);
     expect(ws.maxAbs(views[0] as Float64Array)).toBeNaN();

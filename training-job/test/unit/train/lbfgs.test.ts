@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { Workspace } from '../../../src/train/kernels.js';
-import { fullObjective, lbfgsWorkspaceNeeds, minimizeLbfgs } from '../../../src/train/lbfgs.js';
+import { DENSE_CHUNK, MAX_WORKSPACE_BYTES, Workspace } from '../../../src/train/kernels.js';
+import {
+  CorrectionHistory,
+  fullObjective,
+  HISTORY_F64_MAX_BYTES,
+  lbfgsWorkspaceNeeds,
+  minimizeLbfgs,
+  planHistory,
+} from '../../../src/train/lbfgs.js';
 import { MoreThuenteSearch } from '../../../src/train/line-search.js';
 
 /** Rosenbrock's banana in n dimensions: minimum 0 at (1, …, 1), badly conditioned. */
@@ -21,6 +28,78 @@ function rosenbrock(x: Float64Array, g: Float64Array): number {
 function workspaceFor(n: number): Workspace {
   return new Workspace(Workspace.bytesFor(lbfgsWorkspaceNeeds(n)));
 }
+
+/** A separable, ill-conditioned, non-quadratic objective: L-BFGS needs its pairs for many iterations. */
+function wideProblem(n: number) {
+  const target = Float64Array.from({ length: n }, (_, i) => Math.sin(i));
+  const scale = Float64Array.from({ length: n }, (_, i) => 1 + (i % 13) * 5);
+  return (x: Float64Array, g: Float64Array): number => {
+    let f = 0;
+    for (let i = 0; i < n; i++) {
+      const v = (x[i] as number) - (target[i] as number);
+      const w = v + 0.1 * v * v * v;
+      const sw = (scale[i] as number) * w;
+      f += 0.5 * sw * w;
+      g[i] = sw * (1 + 0.3 * v * v);
+    }
+    return f;
+  };
+}
+
+describe('the correction history', () => {
+  const n = Math.round(2.5 * DENSE_CHUNK);
+  const solve = (history: (ws: Workspace) => CorrectionHistory | undefined, maxIter = 1000) => {
+    const ws = workspaceFor(n);
+    const h = history(ws);
+    return minimizeLbfgs(fullObjective(n, wideProblem(n)), new Float64Array(n), ws, {
+      gtol: 1e-4,
+      ftol: 0,
+      maxIter,
+      ...(h ? { history: h } : {}),
+    });
+  };
+
+  it('gives the same bits split over several workspaces as in one', () => {
+    const split = planHistory(n, 10, 'f64', Workspace.bytesFor({ f64: 21 * DENSE_CHUNK, arrays: 21 }));
+    expect(split.shards.map((s) => s.length)).toEqual([DENSE_CHUNK, DENSE_CHUNK, n - 2 * DENSE_CHUNK]);
+    const one = solve(() => undefined, 20);
+    const three = solve((ws) => new CorrectionHistory(ws, split), 20);
+    expect(one.iterations).toBe(20);
+    expect(three.iterations).toBe(one.iterations);
+    expect(Buffer.from(three.x.buffer, three.x.byteOffset, three.x.byteLength)).toEqual(
+      Buffer.from(one.x.buffer, one.x.byteOffset, one.x.byteLength),
+    );
+  }, 120_000);
+
+  it('reaches the same minimum with the pairs kept in f32', () => {
+    const exact = solve(() => undefined);
+    const single = solve((ws) => new CorrectionHistory(ws, planHistory(n, 10, 'f32')));
+    expect(exact.status).toBe('gradient-tolerance');
+    expect(single.status).toBe('gradient-tolerance');
+    for (let i = 0; i < n; i += 997) expect(single.x[i]).toBeCloseTo(exact.x[i] as number, 5);
+  }, 120_000);
+
+  it('keeps f64 pairs up to HISTORY_F64_MAX_BYTES and f32 above', () => {
+    const below = Math.floor(HISTORY_F64_MAX_BYTES / (2 * 10 * 8));
+    expect(planHistory(below).precision).toBe('f64');
+    expect(planHistory(below + 1).precision).toBe('f32');
+  });
+
+  it('splits a history beyond 4 GiB into workspaces of at most 4 GiB at chunk boundaries', () => {
+    // 80 M parameters: 6.4 GB of f32 pairs.
+    const plan = planHistory(80_000_000);
+    expect(plan.precision).toBe('f32');
+    expect(plan.shards).toHaveLength(2);
+    let start = 0;
+    for (const shard of plan.shards) {
+      expect(shard.start).toBe(start);
+      expect(shard.start % DENSE_CHUNK).toBe(0);
+      expect(shard.bytes).toBeLessThanOrEqual(MAX_WORKSPACE_BYTES);
+      start += shard.length;
+    }
+    expect(start).toBe(80_000_000);
+  });
+});
 
 describe('minimizeLbfgs', () => {
   it('finds the Rosenbrock minimum from the classic start (-1.2, 1, -1.2, 1)', () => {

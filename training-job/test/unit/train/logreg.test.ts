@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { TrainingError } from '../../../src/train/errors.js';
 import { Workspace } from '../../../src/train/kernels.js';
 import type { DirectionalObjective } from '../../../src/train/lbfgs.js';
-import { fitLogisticRegression, type SoftmaxModel } from '../../../src/train/logreg.js';
+import { fitLogisticRegression, planFit, type SoftmaxModel } from '../../../src/train/logreg.js';
 import {
   BinomialObjective,
   MultinomialObjective,
+  matrixShape,
   objectiveWorkspaceNeeds,
 } from '../../../src/train/logreg-objective.js';
 import type { Csr } from '../../../src/train/sparse.js';
@@ -111,7 +112,7 @@ const tiny = csrFromDense(tinyRows, 4);
 function setUp(y: Int32Array, C: number, k: number) {
   const columns = k === 2 ? 1 : k;
   const size = 4 * columns + columns;
-  const needs = objectiveWorkspaceNeeds(tiny, columns);
+  const needs = objectiveWorkspaceNeeds(matrixShape(tiny), columns);
   const ws = new Workspace(
     Workspace.bytesFor({ ...needs, f64: needs.f64 + 16 * size, arrays: needs.arrays + 16 }),
   );
@@ -398,9 +399,9 @@ describe('fitLogisticRegression input checks', () => {
     },
     {
       name: 'a problem beyond the 4 GiB working memory',
-      run: () => fitLogisticRegression({ ...tiny, cols: 20_000_000 }, y6, 3),
+      run: () => fitLogisticRegression({ ...tiny, cols: 50_000_000 }, y6, 3),
       message:
-        /60000003 parameters .* needs 11\.8 GiB of working memory, more than the 4 GiB .* lower maxFeatures/,
+        /150000003 parameters .* needs 4\.[0-9] GiB for the matrix, the scores and the optimizer's current vectors, more than the 4 GiB .* set max_features/,
     },
     {
       name: 'decreasing indptr',
@@ -418,5 +419,23 @@ describe('fitLogisticRegression input checks', () => {
     expect(caught).toBeInstanceOf(TrainingError);
     expect((caught as TrainingError).name).toBe('TrainingError');
     expect((caught as TrainingError).message).toMatch(message);
+  });
+});
+
+describe('planFit', () => {
+  it('fits 100,000 texts in 50 classes (the generated set: 414,429 n-grams, 6.4 M non-zeros) in ~2.6 GB', () => {
+    const plan = planFit({ rows: 100_000, cols: 414_429, nonZeros: 6_428_807 }, 50);
+    expect(plan.parameters).toBe(20_721_500);
+    expect(plan.fits).toBe(true);
+    expect(plan.history.precision).toBe('f32');
+    expect(plan.history.shards).toHaveLength(1);
+    // x, g, gOld, d in f64 (663 MB) + the matrix and scores; 20 f32 pairs and a work vector (1.82 GB).
+    expect(plan.mainBytes).toBeLessThan(1.1e9);
+    expect(plan.history.bytes).toBeLessThan(1.83e9);
+    expect(plan.bytes).toBeLessThan(2.9e9);
+  });
+
+  it('keeps small fits on f64 pairs, as scipy does', () => {
+    expect(planFit({ rows: 10_000, cols: 54_373, nonZeros: 640_000 }, 50).history.precision).toBe('f64');
   });
 });

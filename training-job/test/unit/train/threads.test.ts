@@ -51,6 +51,21 @@ describe('fitting on several threads', () => {
     120_000,
   );
 
+  it('gives the same bits with 1, 2 and 3 threads with the correction pairs in f32', async () => {
+    const fit = (threads: number) =>
+      fitLogisticRegression(many.x, many.y, 40, {
+        C: 10,
+        maxIter: 60,
+        threads,
+        parallelMinWork: 0,
+        historyPrecision: 'f32',
+      });
+    const one = fit(1);
+    expectSameBits(one, fit(2));
+    expectSameBits(one, fit(3));
+    await workersGone();
+  }, 120_000);
+
   it('stops its workers when the fit fails half-way', async () => {
     let calls = 0;
     let alive = 0;
