@@ -564,6 +564,33 @@ describe.each(allTargets())('store contract on $name', (target) => {
     });
   });
 
+  describe('server announcements', () => {
+    it('lists the live servers of a model, drops a withdrawn one, and gc leaves them alone', async () => {
+      await register(1);
+      const server = (port: number) => ({
+        url: `http://127.0.0.1:${port}`,
+        model: 'sentiment',
+        alias: 'production',
+        version: 1,
+        port,
+      });
+      const a = await store.servers.announce(server(8080), { ttlMs: HOUR });
+      await store.servers.announce(server(8081), { ttlMs: HOUR });
+      expect((await store.servers.list('sentiment')).map((r) => r.url).sort()).toEqual([
+        'http://127.0.0.1:8080',
+        'http://127.0.0.1:8081',
+      ]);
+      const later = await openStore(uri, { ...target.options(), now: () => new Date(Date.now() + 2 * HOUR) });
+      expect((await later.gc({ graceMs: HOUR })).removed).toEqual([]);
+      // Two hours on, both records have expired: nobody vouches for those servers any more.
+      expect(await later.servers.list('sentiment')).toEqual([]);
+      await later.close();
+      await store.servers.withdraw('sentiment', a.id);
+      expect((await store.servers.list('sentiment')).map((r) => r.url)).toEqual(['http://127.0.0.1:8081']);
+      expect(await store.listModels()).toEqual(['sentiment']);
+    });
+  });
+
   describe('rejected versions', () => {
     it('records a rejection once, refuses an alias move onto it without force and a reason, and records a forced one', async () => {
       for (const seed of [1, 2, 3]) await register(seed);
