@@ -191,8 +191,8 @@ export interface EndpointView {
   /** The version it answers with; null before its first load. */
   readonly version: number | null;
   readonly url: string;
-  /** `console`: this console's endpoint ("try it" goes there); `serve`: a `slipway serve` process. */
-  readonly by: 'console' | 'serve';
+  /** `console`: this console's endpoint ("try it" goes there); `announced`: another process's (`slipway serve`, `slipway run`), from its record in the store. */
+  readonly by: 'console' | 'announced';
   readonly alias: string;
   /** A text to try: the served model's first self-test text (this console's endpoints only). */
   readonly example: string | null;

@@ -749,11 +749,13 @@ class ConsoleApp {
       for (const name of models) {
         const servers = await store.servers.list(name).catch(() => []);
         for (const a of servers) {
+          // This console's own endpoints announce themselves too: listed once, as its own.
+          if (own.some((e) => e.url === a.url)) continue;
           announced.push({
             model: a.model,
             version: a.version,
             url: a.url,
-            by: 'serve',
+            by: 'announced',
             alias: a.alias,
             example: null,
             host: a.host,

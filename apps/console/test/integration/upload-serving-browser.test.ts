@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { ExecutionDetail } from '@slipway/console';
-import { readExecutionRecord } from '@slipway/runner-local';
+import { LocalPipeline, readExecutionRecord } from '@slipway/runner-local';
 import { loadDataset } from '@slipway/training-job';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -142,6 +142,11 @@ describe.skipIf(noBrowser !== undefined)('own data and several served models in 
 
     const serving = (await api(f.console.url, '/api/serving')).body as ServingView;
     const own = serving.endpoints.filter((e) => e.by === 'console');
+    // The console's endpoints announce themselves in the store too; they are listed once, as its own.
+    expect(serving.endpoints).toHaveLength(2);
+    expect((await f.store.servers.list('tickets')).map((r) => r.url)).toEqual([
+      own.find((e) => e.model === 'tickets')?.url,
+    ]);
     expect(own.map((e) => [e.model, e.version]).sort()).toEqual([
       ['sentiment', 1],
       ['tickets', 1],
@@ -199,19 +204,30 @@ describe.skipIf(noBrowser !== undefined)('own data and several served models in 
       { ttlMs: -1 },
     );
     await page.goto(`${f.console.url}/models/tickets`);
-    const elsewhere = page.locator('[data-by="serve"]');
+    const elsewhere = page.locator('[data-by="announced"]');
     await elsewhere.waitFor();
     expect(await elsewhere.count()).toBe(1);
     expect(await elsewhere.locator('code').textContent()).toBe('http://127.0.0.1:9911');
     expect(await elsewhere.textContent()).toContain(
-      `by slipway serve (4 workers, pid 4242 on ${hostname()}, alias production`,
+      `by process 4242 on ${hostname()} (4 workers, alias production, seen `,
     );
     // Not on the other model's page.
     await page.goto(`${f.console.url}/models/sentiment`);
     await page.locator('[data-by="console"]').waitFor();
-    expect(await page.locator('[data-by="serve"]').count()).toBe(0);
+    expect(await page.locator('[data-by="announced"]').count()).toBe(0);
     await page.goto(`${f.console.url}/models`);
-    await page.locator('[data-by="serve"]').waitFor();
+    await page.locator('[data-by="announced"]').waitFor();
     await shot('serving-models-list');
+
+    // `slipway run` in another terminal: its pipeline serves and announces; stopped, it is gone.
+    const other = new LocalPipeline({ store: f.store, port: 0 });
+    const served = await other.serve('sentiment');
+    const listed = async () =>
+      ((await api(f.console.url, '/api/serving?model=sentiment')).body as ServingView).endpoints
+        .filter((e) => e.by === 'announced')
+        .map((e) => [e.url, e.version, e.pid]);
+    expect(await listed()).toEqual([[served.url, 1, process.pid]]);
+    await other.close();
+    expect(await listed()).toEqual([]);
   });
 });

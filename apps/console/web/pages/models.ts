@@ -413,7 +413,7 @@ function servingPanel(model: string | null): {
   const where = (e: EndpointView) =>
     e.by === 'console'
       ? 'by this console'
-      : `by slipway serve (${e.workers && e.workers > 1 ? `${e.workers} workers, ` : ''}pid ${e.pid} on ${e.host}, alias ${e.alias}, seen ${e.updatedAt ? time(e.updatedAt) : '?'})`;
+      : `by process ${e.pid} on ${e.host} (${e.workers && e.workers > 1 ? `${e.workers} workers, ` : ''}alias ${e.alias}, seen ${e.updatedAt ? time(e.updatedAt) : '?'})`;
   const panel = {
     el,
     setModels(list: readonly ModelSummary[]) {

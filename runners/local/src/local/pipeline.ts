@@ -5,7 +5,7 @@ import {
   storeAliasSource,
   type WatchEvent,
 } from '@slipway/inference';
-import type { ModelStore } from '@slipway/model-store';
+import { type Heartbeat, type ModelStore, startHeartbeat } from '@slipway/model-store';
 import {
   createApprovalHandler,
   createEvaluateHandler,
@@ -61,6 +61,7 @@ export class LocalPipeline {
   private readonly servers = new Map<string, InferenceServer>();
   private readonly starting = new Map<string, Promise<InferenceServer>>();
   private readonly cacheDirs: string[] = [];
+  private readonly heartbeats: Heartbeat[] = [];
 
   constructor(private readonly options: LocalPipelineOptions) {
     const { store } = options;
@@ -142,6 +143,7 @@ export class LocalPipeline {
       starting = (async () => {
         const cacheDir = await makeScratchDir('run', 'serve');
         this.cacheDirs.push(cacheDir);
+        let beat: Heartbeat | undefined;
         const server = await startInferenceServer({
           source: storeAliasSource({
             store: this.options.store,
@@ -154,8 +156,24 @@ export class LocalPipeline {
           host: this.options.host ?? '127.0.0.1',
           port,
           pollMs: this.options.servePollMs ?? 200,
-          ...(this.options.onServeEvent ? { onEvent: this.options.onServeEvent } : {}),
+          onEvent: (event) => {
+            if (event.type === 'swapped') void beat?.update(event.to.version);
+            this.options.onServeEvent?.(event);
+          },
         });
+        // Announced in the store as `slipway serve` is, so a console elsewhere sees what serves where.
+        try {
+          beat = await startHeartbeat(this.options.store.servers, {
+            url: server.url,
+            model,
+            alias: PRODUCTION_ALIAS,
+            version: server.model.version,
+            port: server.port,
+          });
+          this.heartbeats.push(beat);
+        } catch {
+          // A store that refuses the record changes nothing about serving.
+        }
         this.servers.set(model, server);
         return server;
       })();
@@ -174,6 +192,7 @@ export class LocalPipeline {
     const servers = [...this.servers.values()];
     this.servers.clear();
     this.starting.clear();
+    await Promise.all(this.heartbeats.splice(0).map((beat) => beat.stop()));
     await Promise.all(servers.map((server) => server.close()));
     for (const dir of this.cacheDirs.splice(0)) await removeScratchDir(dir);
   }
