@@ -179,7 +179,7 @@ interface HistoryShard {
 
 /**
  * Minimizes `objective` from `x0` (not modified). Vectors are taken from `workspace`, which must have
- * room for `lbfgsWorkspaceNeeds(objective.size, memory)`.
+ * room for `lbfgsWorkspaceNeeds(objective.size)`; the correction pairs go to `options.history`.
  *
  * @example const r = minimizeLbfgs(objective, new Float64Array(objective.size), workspace, { gtol: 1e-4 });
  */
