@@ -69,4 +69,13 @@ export {
 export { readSigningSecret, type SecretsApi } from './secret.js';
 export { type Fetch, type SignedFetchOptions, type SigningCredentials, signedFetch } from './sigv4-fetch.js';
 export * from './stage/index.js';
+export {
+  checkTrainingImage,
+  composeTrainingImage,
+  filesDigest,
+  readBuiltTrainer,
+  TRAINER_ROOT,
+  TRAINING_IMAGE_LABELS,
+  type TrainingImageInput,
+} from './training-image.js';
 export { createApprovalLinksFunction, createAwsApprovalFunction, createImageDeployer } from './wiring.js';
