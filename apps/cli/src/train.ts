@@ -1,18 +1,26 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { ModelManifest } from '@slipway/contracts';
 import { defaultLimits } from '@slipway/inference';
 import {
   HYPERPARAMETER_SPECS,
   type Hyperparameters,
+  layOutTrainingRoot,
   loadDataset,
   longTextWarning,
   openModel,
+  recordCommandModel,
   resolveHyperparameters,
+  runTrainingProgram,
+  sageMakerEnvironment,
+  TrainingError,
   type TrainingProgress,
   trainModel,
   writeModelDir,
 } from '@slipway/training-job';
 import { type Command, Option } from 'commander';
+import { splitCommandLine } from './command-line.js';
 import { hyperparameterOption } from './common.js';
 import { UsageError } from './exit-codes.js';
 import { type Io, Output } from './output.js';
@@ -66,6 +74,10 @@ export function trainCommands(program: Command, io: Io): void {
         '--split-out <dir>',
         'also write the train.jsonl and test.jsonl this model was trained and scored on, to compare with other tools',
       )
+      .option(
+        '--trainer-command <command line>',
+        "train with your own program instead of the built-in trainer, run from this directory under SageMaker's training contract (split into words like a shell does, but run without one; see docs/model-contract.md)",
+      )
       .option('--json', 'print the manifest as JSON'),
   );
   projectOption(train);
@@ -103,8 +115,18 @@ export function trainCommands(program: Command, io: Io): void {
     for (const [attribute, key] of hpFlags) {
       if (opts[attribute] !== undefined) fromFlags[key] = opts[attribute];
     }
-    let hp: Hyperparameters;
     const passed = { ...fromFile, ...fromFlags, ...opts.hp };
+    if (opts.trainerCommand !== undefined) {
+      const manifest = await trainWithCommand(
+        splitCommandLine(String(opts.trainerCommand)),
+        opts,
+        stringValues(passed),
+        out,
+      );
+      out.result(manifest, () => summary(resolve(String(opts.out)), manifest));
+      return;
+    }
+    let hp: Hyperparameters;
     try {
       hp = resolveHyperparameters(passed);
     } catch (error) {
@@ -136,18 +158,7 @@ export function trainCommands(program: Command, io: Io): void {
       await writeFile(join(splitDir, 'test.jsonl'), jsonl(dataset.test));
       out.info(`split     ${splitDir}/{train,test}.jsonl (dataset ${dataset.sha256.slice(0, 12)})`);
     }
-    out.result(manifest, () => {
-      const m = manifest.metrics;
-      return [
-        `model     ${dir}`,
-        `accuracy  ${m.accuracy.toFixed(4)}   macro-F1 ${m.macroF1.toFixed(4)}   log loss ${m.logLoss.toFixed(4)}`,
-        ...manifest.classes.map((c) => {
-          const pc = m.perClass[c];
-          return `  ${c.padEnd(16)} precision ${pc?.precision.toFixed(3)}  recall ${pc?.recall.toFixed(3)}  f1 ${pc?.f1.toFixed(3)}  n=${pc?.support}`;
-        }),
-        `try it:   slipway predict --model ${dir} "some text"`,
-      ].join('\n');
-    });
+    out.result(manifest, () => summary(dir, manifest));
   });
 
   program
@@ -174,6 +185,94 @@ export function trainCommands(program: Command, io: Io): void {
         await classifier.close();
       }
     });
+}
+
+/** The last lines of `slipway train`: where the model is and how it did on the test split. */
+function summary(dir: string, manifest: ModelManifest): string {
+  const m = manifest.metrics;
+  return [
+    `model     ${dir}`,
+    `accuracy  ${m.accuracy.toFixed(4)}   macro-F1 ${m.macroF1.toFixed(4)}   log loss ${m.logLoss.toFixed(4)}`,
+    ...manifest.classes.map((c) => {
+      const pc = m.perClass[c];
+      return `  ${c.padEnd(16)} precision ${pc?.precision.toFixed(3)}  recall ${pc?.recall.toFixed(3)}  f1 ${pc?.f1.toFixed(3)}  n=${pc?.support}`;
+    }),
+    `try it:   slipway predict --model ${dir} "some text"`,
+  ].join('\n');
+}
+
+/**
+ * `slipway train --trainer-command`: the program runs under SageMaker's training contract in a
+ * temporary root holding the dataset's split, its lines shown as it prints them; its model is checked
+ * against the model contract and written to --out with its manifest. A failure is the program's reason.
+ */
+async function trainWithCommand(
+  command: string[],
+  opts: Record<string, unknown>,
+  hyperparameters: Record<string, string>,
+  out: Output,
+): Promise<ModelManifest> {
+  const dataset = await loadDataset(String(opts.data), opts.test ? { test: String(opts.test) } : {});
+  out.info(
+    `dataset   ${dataset.name} (${dataset.sha256.slice(0, 12)}): ${dataset.train.length} train / ${dataset.test.length} test rows, ${dataset.classes.length} classes`,
+  );
+  const root = await mkdtemp(join(tmpdir(), 'slipway-train-'));
+  try {
+    const jsonl = (rows: readonly { text: string; label: string }[]) =>
+      new TextEncoder().encode(
+        rows.map((r) => `${JSON.stringify({ text: r.text, label: r.label })}\n`).join(''),
+      );
+    await layOutTrainingRoot(root, {
+      hyperparameters,
+      channels: {
+        train: { 'train.jsonl': jsonl(dataset.train) },
+        test: { 'test.jsonl': jsonl(dataset.test) },
+      },
+    });
+    const started = Date.now();
+    const outcome = await runTrainingProgram({
+      command,
+      root,
+      environment: {
+        ...sageMakerEnvironment(root, hyperparameters, ['train', 'test']),
+        SLIPWAY_MODEL_NAME: String(opts.name ?? dataset.name),
+        SLIPWAY_DATASET_NAME: dataset.name,
+      },
+      log: (line) => out.info(`   │ ${line}`),
+    });
+    if (!outcome.ok) throw new TrainingError(`the training program failed: ${outcome.reason}`);
+    await recordCommandModel(root, {
+      name: String(opts.name ?? dataset.name),
+      trainer: { type: 'command', command, workdir: process.cwd() },
+      datasetName: dataset.name,
+      hyperparameters,
+      trainingDurationMs: Date.now() - started,
+    });
+    const dir = resolve(String(opts.out));
+    await mkdir(dir, { recursive: true });
+    // The manifest last: a folder without one is not a model.
+    await rm(join(dir, 'manifest.json'), { force: true });
+    await cp(join(root, 'model'), dir, {
+      recursive: true,
+      filter: (source) => !source.endsWith('/manifest.json'),
+    });
+    await cp(join(root, 'model/manifest.json'), join(dir, 'manifest.json'));
+    return (await openModel(dir).then(async ({ manifest, classifier }) => {
+      await classifier.close();
+      return manifest;
+    })) as ModelManifest;
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** Hyperparameters as SageMaker passes them: strings (numbers and booleans as they print). */
+function stringValues(passed: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(passed)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+  );
 }
 
 /** A hyperparameters.json: an object of values; anything else is a usage error naming the file. */

@@ -233,3 +233,56 @@ describe('slipway train and predict', () => {
     expect(result.stderr).toMatch(/manifest\.json cannot be read/);
   });
 });
+
+describe('slipway train --trainer-command', () => {
+  const trainers = join(import.meta.dirname, '../../fixtures/trainers');
+
+  test('runs the program from the current directory and writes its checked model with a manifest', async () => {
+    const out = join(dir, 'command-model');
+    const trained = await runCli(
+      [
+        'train',
+        '--data',
+        'builtin:sentiment',
+        '--out',
+        out,
+        '--json',
+        '--trainer-command',
+        '/usr/bin/python3 constant.py',
+      ],
+      { cwd: trainers },
+    );
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(trained.stderr).toMatch(/ {3}│ constant trainer, mode ok\n/);
+    const manifest = JSON.parse(trained.stdout);
+    expect(manifest.lineage.trainer).toEqual({
+      type: 'command',
+      command: ['/usr/bin/python3', 'constant.py'],
+      image: null,
+    });
+    expect(manifest.metrics.rows).toBe(600);
+    const predicted = await runCli(['predict', '--model', out, '--json', 'a fine film']);
+    expect(JSON.parse(predicted.stdout).predictions[0].label).toBe('negative');
+  }, 120_000);
+
+  test("a failing program's reason is the command's error, exit 1", async () => {
+    const trained = await runCli(
+      [
+        'train',
+        '--data',
+        'builtin:sentiment',
+        '--out',
+        join(dir, 'failed-model'),
+        '--hp',
+        'mode=fail',
+        '--trainer-command',
+        '/usr/bin/python3 constant.py',
+      ],
+      { cwd: trainers },
+    );
+    expect(trained.code).toBe(1);
+    expect(trained.stderr).toContain(
+      'the training program failed: ValueError: the constant trainer was told to fail',
+    );
+  }, 120_000);
+});
