@@ -1,4 +1,4 @@
-import { type ModelManifest, PRODUCTION_ALIAS } from '@slipway/contracts';
+import { describeTrainer, type ModelManifest, PRODUCTION_ALIAS, rebuildLineage } from '@slipway/contracts';
 import {
   type AliasMove,
   type AliasRecord,
@@ -9,6 +9,7 @@ import {
   type ModelStore,
   openStore,
   type RejectionRecord,
+  type VerificationRecord,
   type VersionListing,
   type VersionPage,
 } from '@slipway/model-store';
@@ -122,6 +123,7 @@ function describeManifest(
   aliases: string[],
   comparison: LineageComparison,
   rejection: RejectionRecord | undefined,
+  verifications: readonly VerificationRecord[] = [],
 ): string {
   const l = manifest.lineage ?? ({} as Partial<ModelManifest['lineage']>);
   const m = manifest.metrics ?? ({} as Partial<ModelManifest['metrics']>);
@@ -135,7 +137,7 @@ function describeManifest(
     `  pull request ${l.pullRequest ?? '-'}`,
     `  execution    ${l.executionId ?? '-'}`,
     `  dataset      ${l.dataset ? `${l.dataset.name} ${l.dataset.sha256}` : '-'}`,
-    `  trainer      ${l.trainerVersion ?? '-'}`,
+    `  trainer      ${describeTrainer(rebuildLineage(l).trainer)}`,
     `  hyperparams  ${
       Object.entries(l.hyperparameters ?? {})
         .sort(([a], [b]) => a.localeCompare(b))
@@ -152,6 +154,15 @@ function describeManifest(
               `  vs production v${comparison.productionVersion}:`,
               ...comparison.changed.map((r) => `    ${describeChange(r)}`),
             ].join('\n'),
+    verifications.length === 0
+      ? `  rebuilds     never verified (slipway verify ${manifest.name} ${manifest.version})`
+      : [
+          '  rebuilds (slipway verify)',
+          ...verifications.map(
+            (v) =>
+              `    ${v.at}  ${v.outcome.padEnd(17)}  by ${v.by} (${v.where})${v.environment ? `  node ${v.environment.node}, onnxruntime ${v.environment.onnxruntime}, ${v.environment.platform}` : ''}`,
+          ),
+        ].join('\n'),
     '  files (sha256 verified)',
     ...Object.entries(manifest.files).map(
       ([file, e]) => `    ${file.padEnd(20)} ${String(e.bytes).padStart(10)} B  ${e.sha256}`,
@@ -336,6 +347,7 @@ export function modelsCommands(program: Command, io: Io): void {
           await productionVersion(store, name),
         );
         const rejection = await store.getRejection(name, model.version);
+        const verifications = await store.listVerifications(name, model.version);
         out.result(
           {
             name,
@@ -343,10 +355,11 @@ export function modelsCommands(program: Command, io: Io): void {
             aliases,
             verified: true,
             rejected: rejection ?? null,
+            verifications,
             manifest: model.manifest,
             comparison,
           },
-          () => describeManifest(model.manifest, aliases, comparison, rejection),
+          () => describeManifest(model.manifest, aliases, comparison, rejection, verifications),
         );
       },
       io,

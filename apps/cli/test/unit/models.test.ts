@@ -135,7 +135,8 @@ describe('slipway models', () => {
     expect(shown.stdout).toContain(
       [
         `  dataset      sentiment ${'b'.repeat(64)}`,
-        '  trainer      0.1.0',
+        // An older manifest's trainerVersion reads as the built-in trainer at that version.
+        '  trainer      builtin 0.1.0',
         '  hyperparams  analyzer=word C=20',
         '  vs production v1:',
         `    dataset sentiment ${'a'.repeat(12)} -> sentiment ${'b'.repeat(12)}`,
@@ -147,6 +148,29 @@ describe('slipway models', () => {
       (await slipway('models', 'show', 'sentiment', '2', '--store', uri, '--json')).stdout,
     );
     expect(json.comparison.changed.map((r: { key: string }) => r.key)).toEqual(['dataset', 'commit', 'hp.C']);
+    expect(json.verifications).toEqual([]);
+    expect(shown.stdout).toContain('  rebuilds     never verified (slipway verify sentiment 2)\n');
+    const record = await store.recordVerification('sentiment', 2, {
+      outcome: 'differs',
+      by: 'carol',
+      at: '2026-12-07T01:30:00.000Z',
+      where: 'local',
+      trainer: { type: 'builtin', version: '0.2.0' },
+      environment: { node: '22.1.0', onnxruntime: '1.30.0', platform: 'linux-x64', image: null },
+      registeredSha256: 'c'.repeat(64),
+      rebuiltSha256: 'd'.repeat(64),
+      differences: [{ field: 'trainer', recorded: 'builtin 0.1.0', rebuilt: 'builtin 0.2.0' }],
+      predictions: { rows: 10, sameLabel: 9, maxProbabilityDiff: 0.25 },
+      summary: 'differs',
+    });
+    const verified = await slipway('models', 'show', 'sentiment', '2', '--store', uri);
+    expect(verified.stdout).toContain(
+      '  rebuilds (slipway verify)\n    2026-12-07T01:30:00.000Z  differs            by carol (local)  node 22.1.0, onnxruntime 1.30.0, linux-x64\n',
+    );
+    const verifiedJson = JSON.parse(
+      (await slipway('models', 'show', 'sentiment', '2', '--store', uri, '--json')).stdout,
+    );
+    expect(verifiedJson.verifications).toEqual([record]);
     const production = await slipway('models', 'show', 'sentiment', 'production', '--store', uri);
     expect(production.stdout).toContain('  production   this version\n');
 
