@@ -14,6 +14,7 @@ import {
   PR_COMMENT_MARKER,
   parseSince,
   readAwsExecution,
+  readLatestVerification,
   readVersionTrend,
   renderPrComment,
   resolveAwsStage,
@@ -233,8 +234,18 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
               out.info(`  (the version history could not be read: ${(error as Error).message})`);
               return undefined;
             });
+            const verification =
+              progress.version === null
+                ? undefined
+                : await readLatestVerification(store, input.model, progress.version).catch(
+                    (error: unknown) => {
+                      out.info(`  (the verifications could not be read: ${(error as Error).message})`);
+                      return undefined;
+                    },
+                  );
             const comment = renderPrComment({
               ...(history ? { history } : {}),
+              ...(verification !== undefined ? { verification } : {}),
               model: input.model,
               executionName: started.name,
               executionArn: started.executionArn,

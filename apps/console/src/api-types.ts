@@ -144,6 +144,17 @@ export interface VersionView {
   readonly lineage: LineageComparison | null;
   /** Set when the version was rejected at approval: the registry's rejection record (who, why, when). */
   readonly rejected: { readonly reason: string; readonly by: string; readonly at: string } | null;
+  /** The latest `slipway verify` of this version (outcome, who, when, summary); null: never verified. */
+  readonly verification: VerificationView | null;
+}
+
+/** One rebuild of a version from its lineage (`slipway verify`), as the console shows it. */
+export interface VerificationView {
+  readonly outcome: string;
+  readonly at: string;
+  readonly by: string;
+  readonly where: string;
+  readonly summary: string;
 }
 
 /** One move of an alias. */
@@ -276,6 +287,8 @@ export interface ReportView {
   };
   readonly candidate: ReportModelView;
   readonly production: (ReportModelView & { readonly version: number }) | null;
+  /** The registered candidate's latest `slipway verify`; null before Register or when never verified. */
+  readonly verification?: VerificationView | null;
   readonly verdict: {
     readonly passed: boolean;
     readonly summary: string;

@@ -1,7 +1,7 @@
 import { PRODUCTION_ALIAS } from '@slipway/contracts';
 import type { AliasRecord, ModelStore, VersionListing } from '@slipway/model-store';
 import { compareLineage, rollbackTarget } from '@slipway/model-store';
-import type { AliasView, ModelDetail, ModelSummary, VersionView } from './api-types.js';
+import type { AliasView, ModelDetail, ModelSummary, VerificationView, VersionView } from './api-types.js';
 
 /** Every model with where its aliases point. */
 export async function listModelSummaries(store: ModelStore): Promise<ModelSummary[]> {
@@ -43,10 +43,13 @@ export async function modelDetail(
     return r ? { reason: r.reason, by: r.by, at: r.at } : null;
   };
   const rejected = new Set(rejections.keys());
+  const verifications = await Promise.all(
+    page.versions.map((v) => latestVerification(store, name, v.version)),
+  );
   return {
     name,
-    versions: page.versions.map((v) =>
-      versionView(v, aliases, productionListing ?? null, rejectedView(v.version)),
+    versions: page.versions.map((v, i) =>
+      versionView(v, aliases, productionListing ?? null, rejectedView(v.version), verifications[i] ?? null),
     ),
     nextCursor: page.nextCursor,
     aliases: aliases
@@ -81,11 +84,25 @@ export async function modelDetail(
   };
 }
 
+/** The latest `slipway verify` of a version; a record that cannot be read reads as none. */
+export async function latestVerification(
+  store: ModelStore,
+  name: string,
+  version: number,
+): Promise<VerificationView | null> {
+  const records = await store.listVerifications(name, version).catch(() => []);
+  const last = records.at(-1);
+  return last
+    ? { outcome: last.outcome, at: last.at, by: last.by, where: last.where, summary: last.summary }
+    : null;
+}
+
 function versionView(
   listing: VersionListing,
   aliases: readonly AliasRecord[],
   production: VersionListing | null,
   rejected: VersionView['rejected'],
+  verification: VerificationView | null,
 ): VersionView {
   const m = listing.manifest;
   const perClass = m?.metrics?.perClass ?? {};
@@ -114,5 +131,6 @@ function versionView(
         )
       : null,
     rejected,
+    verification,
   };
 }

@@ -1,6 +1,7 @@
 import { type ComparableVersion, compareLineage, type ModelStore } from '@slipway/model-store';
 import { type EvaluationReport, reviewReport } from '@slipway/steps';
 import type { ExecutionDetail, ReportView } from './api-types.js';
+import { latestVerification } from './models.js';
 
 /** A version's lineage as the comparison reads it; null when its manifest cannot be read. */
 export async function versionLineage(
@@ -51,7 +52,14 @@ export async function reportView(
             version: report.production.version,
             lineage: { hyperparameters: { ...report.production.hyperparameters } },
           };
-  return { ...report, review: reviewReport(report), lineage: compareLineage(candidate, production) };
+  const verification =
+    store && manifest?.version ? await latestVerification(store, report.model, manifest.version) : null;
+  return {
+    ...report,
+    review: reviewReport(report),
+    lineage: compareLineage(candidate, production),
+    verification,
+  };
 }
 
 /** Adds the candidate's lineage beside production's to an execution waiting at (or past) Approval. */

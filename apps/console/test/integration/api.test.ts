@@ -1,6 +1,12 @@
 import { request } from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import type { ExecutionDetail, ExecutionSummary, ModelDetail, ServingView } from '@slipway/console';
+import type {
+  ExecutionDetail,
+  ExecutionSummary,
+  ModelDetail,
+  ReportView,
+  ServingView,
+} from '@slipway/console';
 import { LocalPipeline, readExecution } from '@slipway/runner-local';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { api, type ConsoleFixture, consoleFixture, pageToken } from '../helpers/console.js';
@@ -281,6 +287,37 @@ test('models: production v1, served, and the served model answers through the co
   });
   const model = (await api(base, '/api/models/sentiment')).body as ModelDetail;
   expect(model.versions.map((v) => [v.version, v.executionId, v.dataset])).toEqual([[1, first, f.dataset]]);
+  // Never verified until slipway verify records a rebuild; then the page and the report say so.
+  expect(model.versions[0]?.verification).toBeNull();
+  expect(((await api(base, `/api/executions/${first}/report`)).body as ReportView).verification).toBeNull();
+  const manifest = (await f.store.getManifest('sentiment', 1)).manifest;
+  const sha = manifest.files['model.onnx']?.sha256 ?? null;
+  await f.store.recordVerification('sentiment', 1, {
+    outcome: 'reproducible',
+    by: 'ana',
+    at: '2026-12-07T02:00:00.000Z',
+    where: 'local',
+    trainer: { type: 'builtin', version: '0.1.0' },
+    environment: { node: process.versions.node, onnxruntime: '1.30.0', platform: 'linux-x64', image: null },
+    registeredSha256: sha,
+    rebuiltSha256: sha,
+    differences: [],
+    predictions: null,
+    summary: 'same bytes',
+  });
+  const verification = {
+    outcome: 'reproducible',
+    at: '2026-12-07T02:00:00.000Z',
+    by: 'ana',
+    where: 'local',
+    summary: 'same bytes',
+  };
+  expect(((await api(base, '/api/models/sentiment')).body as ModelDetail).versions[0]?.verification).toEqual(
+    verification,
+  );
+  expect(((await api(base, `/api/executions/${first}/report`)).body as ReportView).verification).toEqual(
+    verification,
+  );
   expect(model.aliases.find((a) => a.alias === 'production')).toMatchObject({
     version: 1,
     updatedBy: 'ana',

@@ -182,6 +182,21 @@ function trainedWith(v: VersionView): HTMLElement | string {
   );
 }
 
+/** Whether `slipway verify` rebuilt this version bit for bit, and when; nothing when never verified. */
+function verificationTag(v: VersionView): HTMLElement | string {
+  const check = v.verification;
+  if (!check) return '';
+  return h(
+    'span',
+    {
+      class: check.outcome === 'reproducible' ? 'alias-tag verified-tag' : 'rejected-tag verified-tag',
+      title: `slipway verify, ${check.at} by ${check.by} (${check.where}): ${check.summary}`,
+      'data-verification': check.outcome,
+    },
+    check.outcome === 'reproducible' ? 'verified' : check.outcome,
+  );
+}
+
 function versionRow(v: VersionView): HTMLTableRowElement {
   const commit = [v.gitCommit ? v.gitCommit.slice(0, 8) : '', v.pullRequest ? `#${v.pullRequest}` : '']
     .filter(Boolean)
@@ -208,6 +223,7 @@ function versionRow(v: VersionView): HTMLTableRowElement {
               'rejected',
             )
           : '',
+        verificationTag(v),
       ),
     ),
     h(

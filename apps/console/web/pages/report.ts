@@ -61,6 +61,12 @@ function render(r: ReportView): Node[] {
           'Thresholds',
           `accuracy ≥ ${pct(r.thresholds.minAccuracy)}, regression ≤ ${pct(r.thresholds.maxRegression)}, class F1 ≥ ${pct(r.thresholds.minClassF1)}`,
         ],
+        [
+          'Rebuild',
+          r.verification
+            ? `${r.verification.outcome === 'reproducible' ? 'verified: rebuilds bit for bit' : r.verification.outcome} (slipway verify, ${time(r.verification.at)} by ${r.verification.by}): ${r.verification.summary}`
+            : 'not verified (slipway verify <model> <version> rebuilds a registered version and compares)',
+        ],
       ].flatMap(([k, v]) => [h('dt', {}, k as string), h('dd', {}, v as string)]),
     ),
     h(

@@ -1,5 +1,5 @@
 import { FAIL_STATES, PRODUCTION_ALIAS } from '@slipway/contracts';
-import type { ModelStore } from '@slipway/model-store';
+import type { ModelStore, VerificationRecord } from '@slipway/model-store';
 import { type CompactEvaluation, classChanges, type EvaluationReport, topConfusions } from '@slipway/steps';
 import type { ExecutionProgress } from './executions.js';
 
@@ -29,6 +29,27 @@ export interface PrCommentInput {
   readonly commit?: string;
   /** The model's latest versions, oldest first, for the trend chart. */
   readonly history?: readonly TrendPoint[];
+  /** The candidate's latest `slipway verify`, null when it was never verified (see {@link readLatestVerification}). */
+  readonly verification?: VerificationRecord | null;
+}
+
+/** The latest verification of a version (`slipway verify`), null when there is none. */
+export async function readLatestVerification(
+  store: ModelStore,
+  model: string,
+  version: number,
+): Promise<VerificationRecord | null> {
+  return (await store.listVerifications(model, version)).at(-1) ?? null;
+}
+
+/** One line on whether the candidate rebuilds bit for bit from its lineage. */
+function verificationLine(input: PrCommentInput, version: number, stageFlag: string): string {
+  const v = input.verification;
+  if (!v) {
+    return `Rebuild: **not verified**: \`slipway verify --aws ${input.model} ${version}${stageFlag}\` rebuilds it from its lineage and compares the bytes.`;
+  }
+  const what = v.outcome === 'reproducible' ? 'verified, rebuilds bit for bit' : v.outcome;
+  return `Rebuild: **${what}** (slipway verify, ${v.at} by ${v.by}, ${v.where}): ${v.summary.slice(0, 400)}`;
 }
 
 /**
@@ -261,6 +282,9 @@ export function renderPrComment(input: PrCommentInput): string {
       `Gate: **${evaluation.verdict.passed ? 'passed' : 'failed'}**: ${evaluation.verdict.summary}`,
       '',
     );
+    if (progress.version !== null && input.verification !== undefined) {
+      lines.push(verificationLine(input, progress.version, stageFlag), '');
+    }
     if (input.history !== undefined) {
       lines.push(
         '<details open><summary>Trend: accuracy (first line) and macro-F1 (second) of the latest versions and this candidate</summary>',

@@ -147,6 +147,40 @@ describe('the pull request comment', () => {
     );
   });
 
+  it('says whether the candidate was verified (slipway verify): never, or the latest outcome', () => {
+    const base = {
+      model: 'sentiment',
+      executionName: 'sentiment-20250301t120000-abc123',
+      executionArn: ARN,
+      stage: 'prod',
+      progress: progress({}),
+    };
+    expect(renderPrComment({ ...base, verification: null })).toContain(
+      'Gate: **passed**: candidate accuracy 0.842 ≥ 0.600: passed\n\nRebuild: **not verified**: `slipway verify --aws sentiment 4 --stage prod` rebuilds it from its lineage and compares the bytes.\n',
+    );
+    const verification = {
+      model: 'sentiment',
+      version: 4,
+      id: '20250301120500000-0a1b2c3d',
+      outcome: 'reproducible',
+      by: 'ci',
+      at: '2025-03-01T12:05:00.000Z',
+      where: 'aws',
+      trainer: { type: 'builtin', version: '0.1.0' },
+      environment: { node: '22.11.0', onnxruntime: '1.30.0', platform: 'linux-x64', image: null },
+      registeredSha256: 'a'.repeat(64),
+      rebuiltSha256: 'a'.repeat(64),
+      differences: [],
+      predictions: null,
+      summary: `the rebuild's model.onnx has the registered sha256 ${'a'.repeat(64)}`,
+    } as const;
+    expect(renderPrComment({ ...base, verification })).toContain(
+      `Rebuild: **verified, rebuilds bit for bit** (slipway verify, 2025-03-01T12:05:00.000Z by ci, aws): the rebuild's model.onnx has the registered sha256 ${'a'.repeat(64)}\n`,
+    );
+    // Without the verification read at all (older callers), the comment says nothing about it.
+    expect(renderPrComment(base)).not.toContain('Rebuild:');
+  });
+
   it('gate-fails on another stage: compact figures only, the failure, no approval instructions', () => {
     const text = renderPrComment({
       model: 'sentiment',
