@@ -43,6 +43,11 @@ export const EXIT_CODES = {
   internal: 70,
   /** Stopped by Ctrl-C (SIGINT); an execution can continue with `slipway resume <id>`. */
   interrupted: 130,
+  /**
+   * The reader of stdout went away (`slipway models list | head -1`): stopped quietly, as a Unix tool
+   * stopped by SIGPIPE does (128 + 13).
+   */
+  brokenPipe: 141,
 } as const;
 
 export type ExitName = keyof typeof EXIT_CODES;

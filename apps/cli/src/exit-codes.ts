@@ -24,6 +24,7 @@ export const EXIT_CODE_HELP: Readonly<Record<ExitName, string>> = {
   verifyUnverifiable: 'verify: the lineage lacks what a rebuild needs, or its dataset or trainer is missing',
   internal: 'internal error: a bug in slipway (the stack is printed)',
   interrupted: 'interrupted (Ctrl-C)',
+  brokenPipe: 'the reader of the output went away (`| head`); stopped quietly, as on SIGPIPE',
 };
 
 /** The exit codes as `--help` prints them. */

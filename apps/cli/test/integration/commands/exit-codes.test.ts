@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../../src/exit-codes.js';
-import { runCli, spawnCli, stopCliProcesses } from '../../helpers/cli.js';
+import { runCli, SLIPWAY_BIN, spawnCli, stopCliProcesses } from '../../helpers/cli.js';
 
 // Every exit code of the table, through the built CLI as a script or CI job runs it.
 let dir: string;
@@ -132,5 +133,21 @@ describe('slipway exit codes', () => {
     });
     expect(listed.stderr).toMatch(/^internal error: TypeError: injected bug\n {4}at /m);
     expect(listed.code).toBe(EXIT_CODES.internal);
+  }, 60_000);
+
+  it('brokenPipe: a reader that goes away (| head) stops the command quietly with 141, no stack', async () => {
+    // The read end of stdout is closed before the child has even loaded node, so its first write fails
+    // with EPIPE every time, as `slipway train --help | head -0` can.
+    const child = spawn(process.execPath, [SLIPWAY_BIN, 'train', '--help'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((done) => child.once('close', (c) => done(c)));
+    expect(stderr).toBe('');
+    expect(code).toBe(EXIT_CODES.brokenPipe);
   }, 60_000);
 });
