@@ -68,6 +68,14 @@ module.exports = {
       to: { path: '^(apps|cdk)/' },
     },
     {
+      name: 'the-aws-runner-does-not-import-the-local-one',
+      severity: 'error',
+      comment:
+        'What both runners need (the execution input, state names, history events) lives in contracts.',
+      from: { path: '^runners/aws/' },
+      to: { path: '^runners/local/' },
+    },
+    {
       name: 'the-local-runner-does-not-import-aws',
       severity: 'error',
       from: { path: '^runners/local/' },

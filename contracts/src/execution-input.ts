@@ -24,3 +24,36 @@ export const DEFAULT_THRESHOLDS = {
   maxRegression: 0.01,
   minClassF1: 0,
 } as const;
+
+/**
+ * What an execution runs on, as both runners receive it (the local runtime, and Step Functions'
+ * StartExecution): the shape every part agrees on. runners/local validates and completes it (its zod
+ * schema must produce exactly this type: the build checks that).
+ */
+export interface ExecutionInput {
+  /** The model's name in the store ({@link MODEL_NAME}). */
+  readonly model: string;
+  /** Unique per execution; training job names are `<model>-<runId>`. */
+  readonly runId: string;
+  /** A dataset version already in the store (datasets/<name>/<sha256>/). */
+  readonly dataset: { readonly name: string; readonly sha256: string };
+  /** Passed to the training job as text (SageMaker requires string values). */
+  readonly hyperparameters: Readonly<Record<string, string>>;
+  readonly git: { readonly commit: string; readonly pullRequest: string };
+  /** Where training runs. */
+  readonly compute: 'local' | 'sagemaker' | 'fargate';
+  /** The training code: the built-in trainer, or a program run as `command` (argv) in `workdir`. */
+  readonly trainer:
+    | { readonly type: 'builtin' }
+    | { readonly type: 'command'; readonly command: readonly string[]; readonly workdir: string };
+  readonly thresholds: {
+    readonly minAccuracy: number;
+    readonly minBaselineGain: number;
+    readonly maxRegression: number;
+    readonly minClassF1: number;
+  };
+  /** How long Approval waits for a person before the candidate is rejected with reason "timeout". */
+  readonly approvalTimeoutSeconds: number;
+  /** Who or what started the execution, for the console. */
+  readonly trigger: 'cli' | 'pull-request' | 'console' | 'schedule' | 'api';
+}

@@ -11,7 +11,13 @@ export {
   exitNameForError,
   httpStatusForError,
 } from './errors.js';
-export { DEFAULT_THRESHOLDS, MODEL_NAME, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from './execution-input.js';
+export {
+  DEFAULT_THRESHOLDS,
+  type ExecutionInput,
+  MODEL_NAME,
+  MODEL_NAME_PATTERN,
+  MODEL_NAME_RULE,
+} from './execution-input.js';
 export type { HistoryEvent } from './history.js';
 export { wellFormedStrings } from './json.js';
 export { ARTIFACT_FILE, layout, MANIFEST_FILE, STORE_AREAS, type StoreArea } from './layout.js';

@@ -1,5 +1,11 @@
 import { isAbsolute } from 'node:path';
-import { DEFAULT_THRESHOLDS, MODEL_NAME, MODEL_NAME_RULE, ownRecord } from '@slipway/contracts';
+import {
+  DEFAULT_THRESHOLDS,
+  type ExecutionInput,
+  MODEL_NAME,
+  MODEL_NAME_RULE,
+  ownRecord,
+} from '@slipway/contracts';
 import { resolveHyperparameters } from '@slipway/training-job';
 import { z } from 'zod';
 import {
@@ -136,7 +142,19 @@ export const executionInputSchema = z
     }
   });
 
-export type ExecutionInput = z.output<typeof executionInputSchema>;
+export type { ExecutionInput };
+
+type Fits<A, B> = [A] extends [B]
+  ? [keyof A] extends [keyof B]
+    ? [keyof B] extends [keyof A]
+      ? true
+      : false
+    : false
+  : false;
+// What the schema completes is contracts' ExecutionInput, field for field: a field added to one and not
+// the other, or of another type, fails the build.
+const _schemaMatchesTheContract: Fits<z.output<typeof executionInputSchema>, ExecutionInput> = true;
+void _schemaMatchesTheContract;
 export type ExecutionInputDraft = z.input<typeof executionInputSchema>;
 export type Thresholds = z.output<typeof thresholdsSchema>;
 

@@ -1,7 +1,6 @@
 import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
-import { failStateOfError, STATES } from '@slipway/contracts';
+import { type ExecutionInput, failStateOfError, STATES } from '@slipway/contracts';
 import type { ModelStore } from '@slipway/model-store';
-import type { ExecutionInput } from '@slipway/runner-local';
 import type { CompactEvaluation } from '@slipway/steps';
 import type { AwsClients } from './clients.js';
 import { AwsExecutionError } from './errors.js';
