@@ -6,4 +6,5 @@ export * from './errors.js';
 export * from './executions.js';
 export * from './history.js';
 export * from './logs.js';
+export * from './rebuild.js';
 export * from './stage.js';

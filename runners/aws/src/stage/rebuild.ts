@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { layout } from '@slipway/contracts';
+import type { ModelStore } from '@slipway/model-store';
+import { type RebuildRequest, type Rebuilt, readArtifact, TrainerUnavailableError } from '@slipway/steps';
+import type { Fetch } from '../sigv4-fetch.js';
+import { AwsStageError } from './errors.js';
+
+/**
+ * SageMaker's JSON API (protocol awsJson1_1): `POST /` with `X-Amz-Target: SageMaker.<Action>`; errors
+ * come back as `{"__type", "message"}`.
+ * https://docs.aws.amazon.com/sagemaker/latest/APIReference/CommonErrors.html
+ */
+export type SageMakerCall = (
+  action: 'CreateTrainingJob' | 'DescribeTrainingJob',
+  body: object,
+) => Promise<unknown>;
+
+/** A SageMakerCall over a SigV4-signing fetch (`signedFetch(region, { service: 'sagemaker' })`). */
+export function sageMakerCall(region: string, fetch: Fetch): SageMakerCall {
+  const url = `https://api.sagemaker.${region}.amazonaws.com/`;
+  return async (action, body) => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `SageMaker.${action}` },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    const parsed = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+    if (!response.ok) {
+      const type = String(parsed.__type ?? `HTTP ${response.status}`)
+        .split('#')
+        .at(-1);
+      throw new AwsStageError(
+        `SageMaker ${action} refused: ${type}: ${String(parsed.message ?? parsed.Message ?? text)}`,
+      );
+    }
+    return parsed;
+  };
+}
+
+/** What a rebuild on the stage needs: the stage's store, role and instance type (its state machine's substitutions). */
+export interface AwsRebuildStage {
+  /** `s3://bucket/prefix`, the stage's StoreUri. */
+  readonly storeUri: string;
+  readonly roleArn: string;
+  readonly instanceType: string;
+  /** The stage's training image, used when the lineage records none. */
+  readonly trainingImageUri: string;
+}
+
+export interface AwsRebuildOptions {
+  readonly call: SageMakerCall;
+  readonly store: ModelStore;
+  /** Waits between DescribeTrainingJob polls (default 30 s; tests pass a resolved promise). */
+  readonly wait?: () => Promise<void>;
+  readonly log?: (line: string) => void;
+}
+
+/** SageMaker training job names: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateTrainingJob.html */
+const JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+
+/**
+ * The CreateTrainingJob request of a rebuild: the same shape as the definition's TrainOnSageMaker state
+ * (contracts/state-machine.asl.json), with the image digest the lineage records (the same image the
+ * version was trained in), the stored dataset as the channels and the store's `runs/` as the output.
+ */
+export function rebuildJobRequest(stage: AwsRebuildStage, request: RebuildRequest): Record<string, unknown> {
+  const base = stage.storeUri.replace(/\/+$/, '');
+  const image =
+    request.trainer.type === 'command' ? request.trainer.image : request.lineage.environment.image;
+  if (request.trainer.type === 'command' && image === null) {
+    throw new TrainerUnavailableError(
+      `version ${request.version} of "${request.model}" was trained by ${request.trainer.command.join(' ')} on a host, not in an image: a training job of the stage cannot run it; verify it locally`,
+    );
+  }
+  const suffix = randomUUID().slice(0, 8);
+  const name = `verify-${request.model.replace(/[^a-zA-Z0-9-]/g, '-')}`
+    .slice(0, 63 - `-${request.version}-${request.attempt}-${suffix}`.length)
+    .replace(/-+$/, '');
+  const jobName = `${name}-${request.version}-${request.attempt}-${suffix}`;
+  if (!JOB_NAME.test(jobName))
+    throw new AwsStageError(`cannot name a training job for "${request.model}": ${jobName}`);
+  const channel = (channelName: 'train' | 'test') => ({
+    ChannelName: channelName,
+    DataSource: {
+      S3DataSource: {
+        S3DataType: 'S3Prefix',
+        S3Uri: `${base}/${layout.datasetVersion(request.dataset.name, request.dataset.sha256)}${channelName}`,
+        S3DataDistributionType: 'FullyReplicated',
+      },
+    },
+  });
+  return {
+    TrainingJobName: jobName,
+    AlgorithmSpecification: { TrainingImage: image ?? stage.trainingImageUri, TrainingInputMode: 'File' },
+    RoleArn: stage.roleArn,
+    HyperParameters: request.hyperparameters,
+    Environment: {
+      SLIPWAY_MODEL_NAME: request.model,
+      SLIPWAY_DATASET_NAME: request.dataset.name,
+      ...(request.lineage.gitCommit ? { SLIPWAY_GIT_COMMIT: request.lineage.gitCommit } : {}),
+    },
+    InputDataConfig: [channel('train'), channel('test')],
+    OutputDataConfig: { S3OutputPath: `${base}/runs` },
+    ResourceConfig: { InstanceCount: 1, InstanceType: stage.instanceType, VolumeSizeInGB: 10 },
+    StoppingCondition: { MaxRuntimeInSeconds: 86400 },
+  };
+}
+
+/**
+ * The rebuild port of `verifyVersion` on AWS: the recorded inputs as a training job of the stage
+ * (CreateTrainingJob), followed with DescribeTrainingJob until it ends, its model.tar.gz read from the
+ * store like the Evaluate step reads one.
+ * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeTrainingJob.html
+ */
+export function awsRebuild(
+  stage: AwsRebuildStage,
+  options: AwsRebuildOptions,
+): (request: RebuildRequest) => Promise<Rebuilt> {
+  const wait = options.wait ?? (() => new Promise<void>((resolve) => setTimeout(resolve, 30_000)));
+  const log = options.log ?? (() => {});
+  return async (request) => {
+    const body = rebuildJobRequest(stage, request);
+    const jobName = body.TrainingJobName as string;
+    await options.call('CreateTrainingJob', body);
+    log(
+      `training job ${jobName} (${(body.AlgorithmSpecification as { TrainingImage: string }).TrainingImage})`,
+    );
+    for (;;) {
+      const job = (await options.call('DescribeTrainingJob', { TrainingJobName: jobName })) as {
+        TrainingJobStatus?: string;
+        FailureReason?: string;
+        ModelArtifacts?: { S3ModelArtifacts?: string };
+      };
+      if (job.TrainingJobStatus === 'Completed') {
+        const uri = job.ModelArtifacts?.S3ModelArtifacts;
+        if (!uri) throw new AwsStageError(`training job ${jobName} completed without ModelArtifacts`);
+        const artifact = await readArtifact(options.store, uri, request.model);
+        const modelBytes = artifact.files['model.onnx'];
+        if (!modelBytes) throw new AwsStageError(`training job ${jobName} wrote no model.onnx`);
+        return { modelBytes, manifest: artifact.manifest };
+      }
+      if (job.TrainingJobStatus === 'Failed' || job.TrainingJobStatus === 'Stopped') {
+        throw new AwsStageError(
+          `training job ${jobName} ${job.TrainingJobStatus.toLowerCase()}: ${job.FailureReason ?? 'no reason given'}`,
+        );
+      }
+      await wait();
+    }
+  };
+}
