@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type ModelStore, type OpenStoreOptions, openStore } from '@slipway/model-store';
-import { LOCAL_S3_CREDENTIALS, startLocalS3 } from '../test/helpers/s3-server.js';
+import { LOCAL_S3_CREDENTIALS, startLocalS3 } from '../../test-helpers/s3-server.js';
 
 const ROUNDS = Number(process.env.SLIPWAY_BENCH_ROUNDS ?? 30);
 const VERSIONS = 1_000;

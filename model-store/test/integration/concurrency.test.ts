@@ -4,9 +4,9 @@
  */
 import { type ModelStore, openStore } from '@slipway/model-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bytes } from '../helpers/fixtures.js';
-import { allTargets } from '../helpers/targets.js';
-import { startWorkers, stopWorkers, type Worker } from '../helpers/workers.js';
+import { bytes } from '../../../test-helpers/store-fixtures.js';
+import { allTargets } from '../../../test-helpers/store-targets.js';
+import { startWorkers, stopWorkers, type Worker } from '../../../test-helpers/store-workers.js';
 
 // Each test starts node processes (tsx + the store + the AWS SDK): on a loaded 2-core machine that alone
 // has taken over two minutes. The tests wait on the processes' answers, never on a clock.

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../helpers/s3-server.js';
+import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../../../test-helpers/s3-server.js';
 
 let s3: LocalS3;
 let viaProxy: S3Client;

@@ -1,7 +1,7 @@
 /** Misconfigured S3 stores, against the local server: each error names the problem and the fix. */
 import { openStore, StoreConfigError } from '@slipway/model-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../helpers/s3-server.js';
+import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../../../test-helpers/s3-server.js';
 
 let s3: LocalS3;
 beforeAll(async () => {

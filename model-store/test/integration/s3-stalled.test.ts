@@ -4,8 +4,8 @@
  */
 import { openStore, StorageError } from '@slipway/model-store';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { LOCAL_S3_CREDENTIALS } from '../../../test-helpers/s3-server.js';
 import { type StalledServer, startStalledServer } from '../../../test-helpers/stalled-server.js';
-import { LOCAL_S3_CREDENTIALS } from '../helpers/s3-server.js';
 
 let stalled: StalledServer;
 

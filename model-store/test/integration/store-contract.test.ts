@@ -19,8 +19,8 @@ import {
   RejectedVersionError,
 } from '@slipway/model-store';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { bytes, modelFiles, sha256, trainingManifest } from '../helpers/fixtures.js';
-import { allTargets } from '../helpers/targets.js';
+import { bytes, modelFiles, sha256, trainingManifest } from '../../../test-helpers/store-fixtures.js';
+import { allTargets } from '../../../test-helpers/store-targets.js';
 
 const HOUR = 3_600_000;
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CorruptManifestError, FileBackend, ModelStore, type StoredObject } from '@slipway/model-store';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { modelFiles, trainingManifest } from '../helpers/fixtures.js';
+import { modelFiles, trainingManifest } from '../../../test-helpers/store-fixtures.js';
 
 let dir: string;
 beforeEach(async () => {

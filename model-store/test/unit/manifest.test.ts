@@ -1,7 +1,7 @@
 import { CorruptManifestError, InvalidManifestError, lineageIds } from '@slipway/model-store';
 import { describe, expect, it } from 'vitest';
+import { trainingManifest } from '../../../test-helpers/store-fixtures.js';
 import { parseStoredManifest, validateIncomingManifest } from '../../src/manifest.js';
-import { trainingManifest } from '../helpers/fixtures.js';
 
 const encode = (value: unknown) =>
   new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));

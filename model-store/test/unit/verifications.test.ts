@@ -11,7 +11,7 @@ import {
   type VerificationInput,
 } from '@slipway/model-store';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { modelFiles, trainingManifest } from '../helpers/fixtures.js';
+import { modelFiles, trainingManifest } from '../../../test-helpers/store-fixtures.js';
 
 let dir: string;
 let store: ModelStore;

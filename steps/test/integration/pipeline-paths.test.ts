@@ -11,6 +11,17 @@ import {
 import { openModel } from '@slipway/training-job';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  createStepsStore,
+  putArtifact,
+  registerTrained,
+  STRONG,
+  type StepsStore,
+  THRESHOLDS,
+  type TrainedArtifact,
+  trainArtifact,
+  WEAK,
+} from '../../../test-helpers/steps.js';
+import {
   type ApprovalNotice,
   type CompactEvaluation,
   createApprovalHandler,
@@ -22,17 +33,6 @@ import {
   type PromoteOutput,
   readEvaluationReport,
 } from '../../src/index.js';
-import {
-  createStepsStore,
-  putArtifact,
-  registerTrained,
-  STRONG,
-  type StepsStore,
-  THRESHOLDS,
-  type TrainedArtifact,
-  trainArtifact,
-  WEAK,
-} from '../helpers/steps.js';
 
 let fx: StepsStore;
 let served: InferenceServer;

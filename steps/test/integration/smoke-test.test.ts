@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { type InferenceServer, startInferenceServer, storeAliasSource } from '@slipway/inference';
 import { openModel } from '@slipway/training-job';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSmokeTestHandler, type Sample } from '../../src/index.js';
 import {
   createStepsStore,
   registerTrained,
@@ -12,7 +11,8 @@ import {
   type TrainedArtifact,
   trainArtifact,
   WEAK,
-} from '../helpers/steps.js';
+} from '../../../test-helpers/steps.js';
+import { createSmokeTestHandler, type Sample } from '../../src/index.js';
 
 let fx: StepsStore;
 let server: InferenceServer;

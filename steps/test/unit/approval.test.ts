@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStepsStore, type StepsStore } from '../../../test-helpers/steps.js';
 import {
   type ApprovalNotice,
   type CompactEvaluation,
@@ -8,7 +9,6 @@ import {
   InvalidEventError,
   readApprovalRequest,
 } from '../../src/index.js';
-import { createStepsStore, type StepsStore } from '../helpers/steps.js';
 
 const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAb9rAmtyRZ7s0UBqF2secretTokenValue==';
 const evaluation: CompactEvaluation = {

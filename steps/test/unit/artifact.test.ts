@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { packArchive } from '@slipway/contracts/tar';
 import { type ModelStore, openStore } from '@slipway/model-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { putArtifact } from '../../../test-helpers/steps.js';
 import { ArtifactError, artifactKey, readArtifact } from '../../src/index.js';
-import { putArtifact } from '../helpers/steps.js';
 
 const utf8 = new TextEncoder();
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');

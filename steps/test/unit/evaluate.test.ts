@@ -4,12 +4,6 @@ import { join } from 'node:path';
 import { openModel } from '@slipway/training-job';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ArtifactError,
-  createEvaluateHandler,
-  EvaluationError,
-  readEvaluationReport,
-} from '../../src/index.js';
-import {
   createStepsStore,
   jsonl,
   putArtifact,
@@ -21,7 +15,13 @@ import {
   type TrainedArtifact,
   trainArtifact,
   WEAK,
-} from '../helpers/steps.js';
+} from '../../../test-helpers/steps.js';
+import {
+  ArtifactError,
+  createEvaluateHandler,
+  EvaluationError,
+  readEvaluationReport,
+} from '../../src/index.js';
 
 let strong: TrainedArtifact;
 let weak: TrainedArtifact;

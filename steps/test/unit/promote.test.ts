@@ -1,20 +1,20 @@
 import { type ModelStore, NotFoundError } from '@slipway/model-store';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
-  createPromoteHandler,
-  DeployError,
-  type Deployer,
-  type DeployRequest,
-  ProductionMovedError,
-} from '../../src/index.js';
-import {
   createStepsStore,
   registerTrained,
   type StepsStore,
   type TrainedArtifact,
   trainArtifact,
   WEAK,
-} from '../helpers/steps.js';
+} from '../../../test-helpers/steps.js';
+import {
+  createPromoteHandler,
+  DeployError,
+  type Deployer,
+  type DeployRequest,
+  ProductionMovedError,
+} from '../../src/index.js';
 
 const ENDPOINT = 'http://127.0.0.1:8080';
 let model: TrainedArtifact;

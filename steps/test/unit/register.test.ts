@@ -1,11 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  type CompactEvaluation,
-  createEvaluateHandler,
-  createRegisterHandler,
-  EvaluationError,
-} from '../../src/index.js';
-import {
   createStepsStore,
   putArtifact,
   STRONG,
@@ -13,7 +7,13 @@ import {
   THRESHOLDS,
   type TrainedArtifact,
   trainArtifact,
-} from '../helpers/steps.js';
+} from '../../../test-helpers/steps.js';
+import {
+  type CompactEvaluation,
+  createEvaluateHandler,
+  createRegisterHandler,
+  EvaluationError,
+} from '../../src/index.js';
 
 let fx: StepsStore;
 let strong: TrainedArtifact;

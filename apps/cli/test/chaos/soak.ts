@@ -10,11 +10,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  folderTarget,
-  localS3Target,
-  type StoreTarget,
-} from '../../../../model-store/test/helpers/targets.js';
+import { folderTarget, localS3Target, type StoreTarget } from '../../../../test-helpers/store-targets.js';
 import {
   BOUNDARIES,
   boundaryTrial,

@@ -7,15 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pushBaseImage } from '../../../../test-helpers/oci-base-image.js';
+import { type LocalRegistry, startRegistry } from '../../../../test-helpers/oci-registry.js';
 import {
   createStepsStore,
   registerTrained,
   type StepsStore,
   trainArtifact,
   WEAK,
-} from '../../../../steps/test/helpers/steps.js';
-import { pushBaseImage } from '../../../../test-helpers/oci-base-image.js';
-import { type LocalRegistry, startRegistry } from '../../../../test-helpers/oci-registry.js';
+} from '../../../../test-helpers/steps.js';
 import { RegistryError } from '../../src/errors.js';
 import { storeModelImageBuilder } from '../../src/model-image.js';
 import { composeImage } from '../../src/oci/compose.js';

@@ -7,11 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 // The model store's local S3 server (s3rver in a child process); only its test helper is shared.
-import {
-  LOCAL_S3_CREDENTIALS,
-  type LocalS3,
-  startLocalS3,
-} from '../../../../model-store/test/helpers/s3-server.js';
+import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../../../../test-helpers/s3-server.js';
 import { syntheticDataset } from '../../helpers/datasets.js';
 
 const ENTRY = fileURLToPath(new URL('../../../bin/train.js', import.meta.url));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { openStore } from '@slipway/model-store';
 import { readExecution } from '@slipway/runner-local';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { folderTarget, localS3Target } from '../../../../../model-store/test/helpers/targets.js';
+import { folderTarget, localS3Target } from '../../../../../test-helpers/store-targets.js';
 import {
   BOUNDARIES,
   boundaryTrial,

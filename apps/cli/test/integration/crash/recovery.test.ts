@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ModelStore } from '@slipway/model-store';
 import { type ExecutionRecord, LocalPipeline, readExecution } from '@slipway/runner-local';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startWorkers } from '../../../../../model-store/test/helpers/workers.js';
+import { startWorkers } from '../../../../../test-helpers/store-workers.js';
 import {
   eventually,
   killAllStarted,

@@ -8,7 +8,7 @@
  */
 import { createInterface } from 'node:readline';
 import { openStore } from '@slipway/model-store';
-import { modelFiles, trainingManifest } from './fixtures.js';
+import { modelFiles, trainingManifest } from './store-fixtures.js';
 
 const uri = process.argv[2];
 if (!uri) throw new Error('usage: register-worker.ts <store-uri>');

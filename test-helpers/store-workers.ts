@@ -4,7 +4,7 @@ import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const WORKER = fileURLToPath(new URL('./register-worker.ts', import.meta.url));
-const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** One worker process (register-worker.ts) with a line-based request/response channel. */
 export interface Worker {
@@ -32,7 +32,7 @@ function expectReady(line: Record<string, unknown>): void {
 
 function startWorker(uri: string, env: Record<string, string>): Worker {
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', WORKER, uri], {
-    cwd: PACKAGE_ROOT,
+    cwd: REPOSITORY_ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
   });

@@ -26,7 +26,7 @@ export async function startLocalS3(bucket = 'slipway-test'): Promise<LocalS3> {
     process.execPath,
     ['--openssl-legacy-provider', '--conditions=source', '--import', 'tsx', MAIN, bucket],
     {
-      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     },
