@@ -87,25 +87,17 @@ describe.each(EXAMPLES)(
       }
     }, 180_000);
 
-    test('slipway run --trainer-command trains it, evaluates it next to the built-in trainer’s model, and serves it', async () => {
+    test('slipway run in its folder trains it (slipway.json names the command), evaluates it next to the built-in trainer’s model, and serves it', async () => {
       const store = `file://${join(scratch, `${name}-store`)}`;
       // The built-in trainer first: it becomes production, the model the candidate is compared with.
       const builtin = await runCli(['run', ...QUIET, '--store', store]);
       expect(builtin.code, builtin.stderr).toBe(0);
 
+      // No --trainer-command: the example's slipway.json names its program, as a team's repository would.
       const run = await runCli(
         // Both models are good; the gate's regression margin is widened so that the test is about the
         // path, not about which of two near-equal models is ahead by a fraction of a point.
-        [
-          'run',
-          ...QUIET,
-          '--store',
-          store,
-          '--max-regression',
-          '0.05',
-          '--trainer-command',
-          `${PYTHON} train.py`,
-        ],
+        ['run', ...QUIET, '--store', store, '--max-regression', '0.05'],
         { cwd: EXAMPLE },
       );
       expect(run.code, run.stderr).toBe(0);
