@@ -15,12 +15,28 @@ export interface SlipwayProcess {
   readonly lines: string[];
   /** The execution id, once printed. */
   id(): string | undefined;
-  /** Resolves with the failpoint it stopped at, or null when it exited without reaching one. */
+  /**
+   * Resolves with the failpoint it stopped at, once the process is really stopped (so a SIGCONT sent
+   * after this continues it), or null when it exited without reaching one.
+   */
   readonly stopped: Promise<string | null>;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 const live = new Set<ChildProcess>();
+
+/** Waits until the process is in the stopped state (`T` in /proc/<pid>/stat) or has exited. */
+async function untilStopped(pid: number, exited: Promise<unknown>): Promise<void> {
+  let gone = false;
+  void exited.then(() => {
+    gone = true;
+  });
+  while (!gone) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+    if (stat === undefined || stat[stat.lastIndexOf(')') + 2] === 'T') return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 /** Starts `slipway <args>` as its own process, optionally stopping at a failpoint (SLIPWAY_FAILPOINT). */
 export function startSlipway(
@@ -51,8 +67,12 @@ export function startSlipway(
       createInterface({ input: stream as NodeJS.ReadableStream }).on('line', (line) => {
         lines.push(line);
         id ??= /^(?:execution|resuming)\s+(\S+)\s/.exec(line)?.[1];
-        if (line.startsWith(FAILPOINT_REACHED))
-          resolve(line.slice(FAILPOINT_REACHED.length).trim().split(' ')[0] as string);
+        if (line.startsWith(FAILPOINT_REACHED)) {
+          const spec = line.slice(FAILPOINT_REACHED.length).trim().split(' ')[0] as string;
+          // The line is written just before the process stops itself; under load it may not have
+          // stopped yet, and a SIGCONT sent in between would be lost, leaving it stopped for good.
+          void untilStopped(child.pid as number, exited).then(() => resolve(spec));
+        }
       });
     }
     void exited.then(() => resolve(null));
