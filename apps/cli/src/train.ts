@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { ModelManifest } from '@slipway/contracts';
 import { defaultLimits } from '@slipway/inference';
 import {
+  canonicalJsonl,
   HYPERPARAMETER_SPECS,
   type Hyperparameters,
   layOutTrainingRoot,
@@ -152,10 +153,8 @@ export function trainCommands(program: Command, io: Io): void {
     if (opts.splitOut !== undefined) {
       const splitDir = resolve(String(opts.splitOut));
       await mkdir(splitDir, { recursive: true });
-      const jsonl = (rows: readonly { text: string; label: string }[]) =>
-        rows.map((r) => `${JSON.stringify({ text: r.text, label: r.label })}\n`).join('');
-      await writeFile(join(splitDir, 'train.jsonl'), jsonl(dataset.train));
-      await writeFile(join(splitDir, 'test.jsonl'), jsonl(dataset.test));
+      await writeFile(join(splitDir, 'train.jsonl'), canonicalJsonl(dataset.train));
+      await writeFile(join(splitDir, 'test.jsonl'), canonicalJsonl(dataset.test));
       out.info(`split     ${splitDir}/{train,test}.jsonl (dataset ${dataset.sha256.slice(0, 12)})`);
     }
     out.result(manifest, () => summary(dir, manifest));
@@ -218,10 +217,8 @@ async function trainWithCommand(
   );
   const root = await mkdtemp(join(tmpdir(), 'slipway-train-'));
   try {
-    const jsonl = (rows: readonly { text: string; label: string }[]) =>
-      new TextEncoder().encode(
-        rows.map((r) => `${JSON.stringify({ text: r.text, label: r.label })}\n`).join(''),
-      );
+    const jsonl = (rows: Parameters<typeof canonicalJsonl>[0]) =>
+      new TextEncoder().encode(canonicalJsonl(rows));
     await layOutTrainingRoot(root, {
       hyperparameters,
       channels: {
@@ -241,7 +238,7 @@ async function trainWithCommand(
       log: (line) => out.info(`   │ ${line}`),
     });
     if (!outcome.ok) throw new TrainingError(`the training program failed: ${outcome.reason}`);
-    await recordCommandModel(root, {
+    const manifest = await recordCommandModel(root, {
       name: String(opts.name ?? dataset.name),
       trainer: { type: 'command', command, workdir: process.cwd() },
       datasetName: dataset.name,
@@ -257,10 +254,8 @@ async function trainWithCommand(
       filter: (source) => !source.endsWith('/manifest.json'),
     });
     await cp(join(root, 'model/manifest.json'), join(dir, 'manifest.json'));
-    return (await openModel(dir).then(async ({ manifest, classifier }) => {
-      await classifier.close();
-      return manifest;
-    })) as ModelManifest;
+    // recordCommandModel has already run the model in onnxruntime (contract and self-test): no second load.
+    return manifest;
   } finally {
     await rm(root, { recursive: true, force: true });
   }
