@@ -65,6 +65,22 @@ async function lastLayer(ref: string): Promise<string> {
 
 const base = () => parseImageReference(`${registry.host}/trainer-base:stage`);
 
+/** This build with one file changed: the trainer as a pull request would change it. */
+const changedBuild = () => ({
+  ...built,
+  'training-job/dist/index.js': new TextEncoder().encode('// changed\n'),
+});
+
+/** Composes `files` as `commit`'s image (the same image again when it exists already). */
+const composeAs = (commit: string, files: Record<string, Uint8Array>) =>
+  composeTrainingImage({
+    registry: client,
+    baseImage: base(),
+    repository: 'slipway-training',
+    commit,
+    files,
+  });
+
 describe('a training image from the checkout', () => {
   it('reads the built trainer: the code the Dockerfile copies, without build metadata', () => {
     const paths = Object.keys(built);
@@ -110,7 +126,7 @@ describe('a training image from the checkout', () => {
   });
 
   it('a changed trainer gives another image whose layer holds the change', async () => {
-    const changed = { ...built, 'training-job/dist/index.js': new TextEncoder().encode('// changed\n') };
+    const changed = changedBuild();
     const image = await composeTrainingImage({
       registry: client,
       baseImage: base(),
@@ -134,6 +150,8 @@ describe('a training image from the checkout', () => {
   });
 
   it('stale-image: a commit tag naming another build is refused, not trained on', async () => {
+    // The commit's own build first, so the test stands alone (reused when an earlier test made it).
+    await composeAs(COMMIT_B, built);
     const stale = composeTrainingImage({
       registry: client,
       baseImage: base(),
@@ -146,6 +164,7 @@ describe('a training image from the checkout', () => {
   });
 
   it('stale-image: an image built from another commit, or not pinned by digest, is refused', async () => {
+    await composeAs(COMMIT_A, changedBuild());
     const digest = await client.manifestDigest('slipway-training', COMMIT_A);
     const ofA = parseImageReference(`${registry.host}/slipway-training@${digest}`);
     await expect(checkTrainingImage(client, ofA, COMMIT_B)).rejects.toThrow(
