@@ -14,6 +14,18 @@ export const MODEL_NAME_RULE =
   'use 1-40 lowercase letters, digits and dashes, starting with a letter or digit';
 
 /**
+ * An image reference pinned by digest, `<registry>/<repository>@sha256:<64 hex>`: a tag can move, a digest
+ * names one image. The registry host is required (it has a dot or a port, or is `localhost`), the
+ * repository follows the OCI distribution spec's name rule, and the whole fits ECS's 255 characters.
+ * @example IMAGE_BY_DIGEST.test(`123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway-training@sha256:${'a'.repeat(64)}`) // true
+ */
+export const IMAGE_BY_DIGEST =
+  /^(?=.{1,255}$)(?:[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::[0-9]{1,5})?|[a-z0-9-]+:[0-9]{1,5}|localhost)\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*@sha256:[0-9a-f]{64}$/;
+/** What to tell someone whose image reference breaks {@link IMAGE_BY_DIGEST}. */
+export const IMAGE_BY_DIGEST_RULE =
+  'expected an image pinned by digest, <registry>/<repository>@sha256:<64 hex> (at most 255 characters), e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway-training@sha256:…';
+
+/**
  * The gate's defaults, for any number of classes: beat the majority-class baseline by a fifth of the
  * way to perfect (0.6 at two balanced classes, about 0.27 at 43 classes whose largest holds 8%), and
  * lose no more than 0.01 against production. No absolute accuracy floor unless asked for.
@@ -52,6 +64,11 @@ export interface ExecutionInput {
     readonly maxRegression: number;
     readonly minClassF1: number;
   };
+  /**
+   * The image the training job runs on AWS ({@link IMAGE_BY_DIGEST}); absent, the stage's own training
+   * image. A pull request passes the image built from its own code. Local training ignores it.
+   */
+  readonly trainingImage?: string;
   /** How long Approval waits for a person before the candidate is rejected with reason "timeout". */
   readonly approvalTimeoutSeconds: number;
   /** Who or what started the execution, for the console. */

@@ -14,6 +14,8 @@ export {
 export {
   DEFAULT_THRESHOLDS,
   type ExecutionInput,
+  IMAGE_BY_DIGEST,
+  IMAGE_BY_DIGEST_RULE,
   MODEL_NAME,
   MODEL_NAME_PATTERN,
   MODEL_NAME_RULE,

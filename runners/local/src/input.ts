@@ -2,6 +2,8 @@ import { isAbsolute } from 'node:path';
 import {
   DEFAULT_THRESHOLDS,
   type ExecutionInput,
+  IMAGE_BY_DIGEST,
+  IMAGE_BY_DIGEST_RULE,
   MODEL_NAME,
   MODEL_NAME_RULE,
   ownRecord,
@@ -111,6 +113,8 @@ export const executionInputSchema = z
     compute: computeSchema.default('local'),
     /** The training code (default: the built-in trainer). */
     trainer: trainerSchema.default({ type: 'builtin' }),
+    /** The image training runs on AWS, pinned by digest (absent: the stage's training image). */
+    trainingImage: z.string().regex(IMAGE_BY_DIGEST, IMAGE_BY_DIGEST_RULE).optional(),
     thresholds: thresholdsSchema.default(DEFAULT_THRESHOLDS),
     /** How long Approval waits for a person before the candidate is rejected with reason "timeout". */
     approvalTimeoutSeconds: z

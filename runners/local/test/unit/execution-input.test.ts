@@ -101,3 +101,47 @@ describe('the training code', () => {
     expect(problem({ trainer: { type: 'image' } })).toContain('trainer');
   });
 });
+
+describe('the training image', () => {
+  const digest = `sha256:${'0123456789abcdef'.repeat(4)}`;
+  const ecr = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
+
+  test('is absent unless given: the stage trains on its own image', () => {
+    expect(parseExecutionInput(base)).not.toHaveProperty('trainingImage');
+  });
+
+  test('is taken when pinned by digest, on ECR or another registry', () => {
+    for (const image of [
+      `${ecr}/slipway-training@${digest}`,
+      `${ecr}/team/sentiment-trainer@${digest}`,
+      `127.0.0.1:5000/slipway-training@${digest}`,
+      `localhost/trainer@${digest}`,
+      `registry:5000/trainer@${digest}`,
+    ]) {
+      expect(parseExecutionInput({ ...base, trainingImage: image }).trainingImage).toBe(image);
+    }
+  });
+
+  test('a tag, a missing registry, a short digest or an upper-case repository is refused by name', () => {
+    for (const image of [
+      `${ecr}/slipway-training:pr-42`,
+      `${ecr}/slipway-training:pr-42@${digest}`,
+      `slipway-training@${digest}`,
+      `library/python@${digest}`,
+      `${ecr}/slipway-training@sha256:${'a'.repeat(63)}`,
+      `${ecr}/slipway-training@sha512:${'a'.repeat(128)}`,
+      `${ecr}/Slipway@${digest}`,
+      `${ecr}/slipway-training@${digest} `,
+      `${ecr}/${'r'.repeat(254 - ecr.length - digest.length)}@${digest}`,
+      '',
+    ]) {
+      expect(problem({ trainingImage: image }), image).toContain(
+        'trainingImage: expected an image pinned by digest, <registry>/<repository>@sha256:<64 hex>',
+      );
+    }
+    // 255 characters is ECS's limit for a container image: 256 is refused above, 255 taken.
+    const longest = `${ecr}/${'r'.repeat(253 - ecr.length - digest.length)}@${digest}`;
+    expect(longest).toHaveLength(255);
+    expect(problem({ trainingImage: longest })).toBeNull();
+  });
+});
