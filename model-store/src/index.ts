@@ -39,7 +39,6 @@ export {
   type AliasMove,
   type AliasMoveOptions,
   type AliasRecord,
-  datasetContentHash,
   type GcReport,
   type MaterializedModel,
   ModelStore,

@@ -8,6 +8,7 @@ import {
   MANIFEST_FILE,
   type ModelManifest,
 } from '@slipway/contracts';
+import { sha256OfFiles } from '@slipway/contracts/dataset-hash';
 import type { ObjectInfo, StorageBackend, StoredObject } from './backend.js';
 import {
   ConflictError,
@@ -268,7 +269,7 @@ export class ModelStore {
   // ---------------------------------------------------------------- datasets
 
   /**
-   * Stores a dataset version under its content hash (`datasetContentHash(train, test)` unless `sha256` is
+   * Stores a dataset version under its content hash (contracts' `sha256OfFiles(train, test)` unless `sha256` is
    * given). Storing the same content again is a no-op (`created: false`).
    */
   async putDataset(
@@ -278,7 +279,7 @@ export class ModelStore {
     assertName(name, 'dataset');
     const train = toBytes(input.train);
     const test = toBytes(input.test);
-    const sha256 = input.sha256 === undefined ? datasetContentHash(train, test) : assertSha256(input.sha256);
+    const sha256 = input.sha256 === undefined ? sha256OfFiles(train, test) : assertSha256(input.sha256);
     const files: Record<string, FileEntry> = {
       'train.jsonl': { sha256: sha256Hex(train), bytes: train.byteLength },
       'test.jsonl': { sha256: sha256Hex(test), bytes: test.byteLength },
@@ -1314,13 +1315,6 @@ export class ModelStore {
   async listExecutions(): Promise<string[]> {
     return this.backend.listChildren(layout.executions());
   }
-}
-
-/** The dataset version of a train/test pair: sha256 over the two files' sha256s, labelled. */
-export function datasetContentHash(train: Uint8Array | string, test: Uint8Array | string): string {
-  return sha256Hex(
-    `${DATASET_SCHEMA}\ntrain.jsonl ${sha256Hex(toBytes(train))}\ntest.jsonl ${sha256Hex(toBytes(test))}\n`,
-  );
 }
 
 /**

@@ -6,8 +6,8 @@ import {
   rebuildLineage,
   type TrainerRecord,
 } from '@slipway/contracts';
+import { legacyDatasetContentHash, sha256OfFiles } from '@slipway/contracts/dataset-hash';
 import {
-  datasetContentHash,
   IntegrityError,
   type ModelStore,
   NotFoundError,
@@ -16,7 +16,7 @@ import {
   type VerificationInput,
   type VerificationRecord,
 } from '@slipway/model-store';
-import { OnnxClassifier, sha256OfFiles } from '@slipway/training-job';
+import { OnnxClassifier } from '@slipway/training-job';
 import { StepError } from '../errors.js';
 
 /** What a rebuild is asked to train: the recorded inputs, read from the version's lineage. */
@@ -113,10 +113,10 @@ async function verifyInputs(model: string, version: number, deps: VerifyDeps): P
   let test: Uint8Array;
   try {
     const stored = await deps.store.getDataset(datasetName, datasetSha);
-    // The trainer's definition (rows as canonical JSONL, what the training job re-derives), or the
-    // store's own for a dataset stored without one.
+    // The one dataset version (contracts), or the store's former one, which a dataset stored before
+    // the two were unified may still be named by.
     const actual = sha256OfFiles(stored.train, stored.test);
-    if (actual !== datasetSha && datasetContentHash(stored.train, stored.test) !== datasetSha) {
+    if (actual !== datasetSha && legacyDatasetContentHash(stored.train, stored.test) !== datasetSha) {
       return nothingTrained(
         'dataset-refused',
         `dataset ${datasetName} in the store hashes to ${actual}, not the ${datasetSha} the lineage records: it was changed after training, so nothing was trained`,

@@ -1,9 +1,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
+import { datasetSha256 } from '@slipway/contracts/dataset-hash';
 import { listBuiltinDatasets, loadBuiltinRows } from './builtin/index.js';
 import { parseCsv } from './csv.js';
 import { dataError } from './errors.js';
-import { datasetSha256 } from './hash.js';
 import { parseJsonl } from './jsonl.js';
 import type { SourcedRow } from './rows.js';
 import { checkClassCount, checkSplitOptions, stratifiedSplit } from './split.js';
