@@ -1,5 +1,6 @@
 // A small synthetic base image pushed with the project's own registry client: two layers and a config,
 // in Docker v2 schema 2 or OCI format, optionally behind a multi-platform index (arm64 + amd64).
+import { ENV } from '@slipway/contracts';
 import { buildFileLayer, MEDIA_TYPES, type RegistryClient, sha256Digest } from '@slipway/runner-aws';
 
 const utf8 = new TextEncoder();
@@ -33,14 +34,18 @@ export async function pushBaseImage(
         architecture,
         os: 'linux',
         config: {
-          Env: ['MODEL_DIR=/opt/model'],
+          Env: [`${ENV.modelDir}=/opt/model`],
           Cmd: ['handler.handler'],
           Labels: { 'io.slipway.base': 'test' },
         },
         rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
         history: [
           { created: '2024-01-01T00:00:00Z', created_by: 'COPY handler.mjs /var/task/' },
-          { created: '2024-01-01T00:00:00Z', created_by: 'ENV MODEL_DIR=/opt/model', empty_layer: true },
+          {
+            created: '2024-01-01T00:00:00Z',
+            created_by: `ENV ${ENV.modelDir}=/opt/model`,
+            empty_layer: true,
+          },
           { created: '2024-01-01T00:00:00Z', created_by: 'COPY slipway-base /etc/' },
         ],
       }),

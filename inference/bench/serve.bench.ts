@@ -20,6 +20,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { ENV } from '@slipway/contracts';
 import {
   DEFAULT_HYPERPARAMETERS,
   loadDataset,
@@ -502,10 +503,10 @@ for (let i = 0; i < COLD_RUNS; i++) {
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', invokeOnce], {
     env: {
       ...process.env,
-      MODEL_DIR: modelDir,
+      [ENV.modelDir]: modelDir,
       AWS_LAMBDA_FUNCTION_NAME: 'bench',
-      METRICS: 'off',
-      LOG_LEVEL: 'ERROR',
+      [ENV.metrics]: 'off',
+      [ENV.logLevel]: 'ERROR',
     },
   });
   if (!isPredictOk(stdout)) throw new Error(`the Lambda handler answered ${stdout}`);

@@ -1,4 +1,5 @@
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
+import { ENV } from '@slipway/contracts';
 import { InferenceConfigError } from './errors.js';
 import { type InferenceLimits, resolveLimits } from './limits.js';
 import type { MetricsSettings } from './telemetry.js';
@@ -26,23 +27,25 @@ const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as c
  * @example const config = readLambdaConfig(process.env);
  */
 export function readLambdaConfig(env: Readonly<Record<string, string | undefined>>): LambdaConfig {
-  const service = text(env, 'SERVICE_NAME') ?? 'inference';
-  const metricsSwitch = text(env, 'METRICS')?.toLowerCase() ?? 'on';
+  const service = text(env, ENV.serviceName) ?? 'inference';
+  const metricsSwitch = text(env, ENV.metrics)?.toLowerCase() ?? 'on';
   if (metricsSwitch !== 'on' && metricsSwitch !== 'off') {
-    throw new InferenceConfigError(`METRICS must be "on" or "off", got ${JSON.stringify(metricsSwitch)}`);
+    throw new InferenceConfigError(
+      `${ENV.metrics} must be "on" or "off", got ${JSON.stringify(metricsSwitch)}`,
+    );
   }
-  const logLevel = (text(env, 'LOG_LEVEL') ?? 'INFO').toUpperCase();
+  const logLevel = (text(env, ENV.logLevel) ?? 'INFO').toUpperCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new InferenceConfigError(
-      `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`,
+      `${ENV.logLevel} must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`,
     );
   }
   let limits: InferenceLimits;
   try {
     limits = resolveLimits({
-      maxBodyBytes: integer(env, 'MAX_BODY_BYTES'),
-      maxTextChars: integer(env, 'MAX_TEXT_CHARS'),
-      maxBatchSize: integer(env, 'MAX_BATCH_SIZE'),
+      maxBodyBytes: integer(env, ENV.maxBodyBytes),
+      maxTextChars: integer(env, ENV.maxTextChars),
+      maxBatchSize: integer(env, ENV.maxBatchSize),
     });
   } catch (error) {
     throw new InferenceConfigError(`invalid limits in the environment: ${(error as Error).message}`, {
@@ -50,13 +53,13 @@ export function readLambdaConfig(env: Readonly<Record<string, string | undefined
     });
   }
   return {
-    modelDir: text(env, 'MODEL_DIR') ?? '/opt/model',
+    modelDir: text(env, ENV.modelDir) ?? '/opt/model',
     limits,
-    maxRunBatch: integer(env, 'MAX_RUN_BATCH') ?? 64,
+    maxRunBatch: integer(env, ENV.maxRunBatch) ?? 64,
     metrics:
-      metricsSwitch === 'off' ? false : { namespace: text(env, 'METRICS_NAMESPACE') ?? 'slipway', service },
+      metricsSwitch === 'off' ? false : { namespace: text(env, ENV.metricsNamespace) ?? 'slipway', service },
     logLevel: logLevel as LogLevel,
-    logText: boolean(env, 'LOG_TEXT') ?? false,
+    logText: boolean(env, ENV.logText) ?? false,
   };
 }
 

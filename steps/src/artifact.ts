@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, posix, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MANIFEST_FILE, type ModelManifest } from '@slipway/contracts';
+import { ENV, MANIFEST_FILE, type ModelManifest } from '@slipway/contracts';
 import { unpackArchive } from '@slipway/contracts/tar';
 import type { ModelStore } from '@slipway/model-store';
 import { ArtifactError } from './errors.js';
@@ -42,7 +42,7 @@ export function artifactKey(storeUri: string, artifact: string): string {
     throw new ArtifactError(
       `the artifact ${JSON.stringify(artifact)} is not inside the model store ${storeUri}; ` +
         'the training job must write to <store>/runs/<job>/output/model.tar.gz: check the StoreUri the state machine ' +
-        "was deployed with and the step's STORE_URI",
+        `was deployed with and the step's ${ENV.storeUri}`,
     );
   }
   return key;

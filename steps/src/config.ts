@@ -1,3 +1,4 @@
+import { ENV } from '@slipway/contracts';
 import { StepConfigError } from './errors.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -32,35 +33,37 @@ export type EndpointAuth = { readonly type: 'NONE' } | { readonly type: 'AWS_IAM
  * @example const { storeUri } = readStoreStepConfig(process.env);
  */
 export function readStoreStepConfig(env: Env): StoreStepConfig {
-  const storeUri = text(env, 'STORE_URI');
+  const storeUri = text(env, ENV.storeUri);
   if (storeUri === undefined) {
     throw new StepConfigError(
-      'STORE_URI is not set: set it to the model store the state machine uses (s3://bucket/prefix or file:///path)',
+      `${ENV.storeUri} is not set: set it to the model store the state machine uses (s3://bucket/prefix or file:///path)`,
     );
   }
   if (!/^(s3|file):\/\//.test(storeUri)) {
-    throw new StepConfigError(`STORE_URI must start with s3:// or file://, got ${JSON.stringify(storeUri)}`);
+    throw new StepConfigError(
+      `${ENV.storeUri} must start with s3:// or file://, got ${JSON.stringify(storeUri)}`,
+    );
   }
   return { storeUri };
 }
 
 /** Reads the Promote function's configuration. */
 export function readPromoteStepConfig(env: Env): PromoteStepConfig {
-  const endpoint = text(env, 'ENDPOINT_URL') ?? null;
+  const endpoint = text(env, ENV.endpointUrl) ?? null;
   if (endpoint !== null && !/^https?:\/\/[^/]/.test(endpoint)) {
-    throw new StepConfigError(`ENDPOINT_URL must be an http(s) URL, got ${JSON.stringify(endpoint)}`);
+    throw new StepConfigError(`${ENV.endpointUrl} must be an http(s) URL, got ${JSON.stringify(endpoint)}`);
   }
   return { ...readStoreStepConfig(env), endpoint };
 }
 
 /** Reads the SmokeTest function's configuration. */
 export function readSmokeTestStepConfig(env: Env): SmokeTestStepConfig {
-  const raw = text(env, 'SMOKE_TEST_TIMEOUT_MS');
+  const raw = text(env, ENV.smokeTestTimeoutMs);
   if (raw === undefined) return { timeoutMs: 30_000 };
   const timeoutMs = Number(raw);
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(timeoutMs) || timeoutMs < 1) {
     throw new StepConfigError(
-      `SMOKE_TEST_TIMEOUT_MS must be a positive integer (milliseconds), got ${JSON.stringify(raw)}`,
+      `${ENV.smokeTestTimeoutMs} must be a positive integer (milliseconds), got ${JSON.stringify(raw)}`,
     );
   }
   return { timeoutMs };
@@ -71,18 +74,18 @@ export function readSmokeTestStepConfig(env: Env): SmokeTestStepConfig {
  * @example const auth = readEndpointAuth(process.env); // { type: 'AWS_IAM', region: 'eu-west-1' }
  */
 export function readEndpointAuth(env: Env): EndpointAuth {
-  const auth = text(env, 'ENDPOINT_AUTH');
+  const auth = text(env, ENV.endpointAuth);
   if (auth === undefined || auth === 'NONE') return { type: 'NONE' };
   if (auth !== 'AWS_IAM') {
     throw new StepConfigError(
-      `ENDPOINT_AUTH must be AWS_IAM (SigV4-signed requests, for a Function URL with IAM auth) or NONE, got ${JSON.stringify(auth)}; ` +
+      `${ENV.endpointAuth} must be AWS_IAM (SigV4-signed requests, for a Function URL with IAM auth) or NONE, got ${JSON.stringify(auth)}; ` +
         "set it to the inference Function URL's auth type",
     );
   }
   const region = text(env, 'AWS_REGION');
   if (region === undefined) {
     throw new StepConfigError(
-      "ENDPOINT_AUTH is AWS_IAM but AWS_REGION is not set: set it to the inference function's region (Lambda sets it itself)",
+      `${ENV.endpointAuth} is AWS_IAM but AWS_REGION is not set: set it to the inference function's region (Lambda sets it itself)`,
     );
   }
   return { type: 'AWS_IAM', region };

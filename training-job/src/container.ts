@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ENV, type TrainingEnv } from '@slipway/contracts';
 import { loadDataset } from './data/index.js';
 import {
   type FargateEnvironment,
@@ -17,13 +18,7 @@ import { trainModel, writeModelDir } from './train/train.js';
  * What a training container receives as environment variables (SageMaker `Environment`, ECS overrides):
  * lineage and naming, and on Fargate where the data is and where the model goes.
  */
-export interface ContainerEnv extends FargateEnvironment, S3Environment {
-  readonly SLIPWAY_MODEL_NAME?: string;
-  readonly SLIPWAY_DATASET_NAME?: string;
-  readonly SLIPWAY_GIT_COMMIT?: string;
-  readonly SLIPWAY_PULL_REQUEST?: string;
-  readonly SLIPWAY_EXECUTION_ID?: string;
-}
+export type ContainerEnv = TrainingEnv & FargateEnvironment & S3Environment;
 
 /** Collaborators of {@link runTrainingContainer}; each defaults to the real one. */
 export interface ContainerOptions {
@@ -113,18 +108,18 @@ async function trainInRoot(root: string, env: ContainerEnv, log: (line: string) 
     ...((await exists(testChannel)) ? { test: testChannel } : {}),
     seed: hp.seed,
     testFraction: hp.testFraction,
-    ...(env.SLIPWAY_DATASET_NAME ? { name: env.SLIPWAY_DATASET_NAME } : {}),
+    ...(env[ENV.datasetName] ? { name: env[ENV.datasetName] } : {}),
   });
   log(
     `dataset ${dataset.name} ${dataset.sha256.slice(0, 12)}: ${dataset.train.length} train, ${dataset.test.length} test`,
   );
-  const pullRequest = env.SLIPWAY_PULL_REQUEST ? Number(env.SLIPWAY_PULL_REQUEST) : null;
+  const pullRequest = env[ENV.pullRequest] ? Number(env[ENV.pullRequest]) : null;
   const result = await trainModel(dataset, hp, {
-    name: env.SLIPWAY_MODEL_NAME ?? dataset.name,
+    name: env[ENV.modelName] ?? dataset.name,
     lineage: {
-      gitCommit: env.SLIPWAY_GIT_COMMIT ?? null,
+      gitCommit: env[ENV.gitCommit] ?? null,
       pullRequest: Number.isInteger(pullRequest) ? pullRequest : null,
-      executionId: env.SLIPWAY_EXECUTION_ID ?? null,
+      executionId: env[ENV.executionId] ?? null,
       hyperparametersPassed: passedHyperparameters(raw),
     },
     onProgress: (p) => {

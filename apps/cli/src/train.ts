@@ -1,7 +1,7 @@
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { ModelManifest } from '@slipway/contracts';
+import { ENV, type ModelManifest } from '@slipway/contracts';
 import { defaultLimits } from '@slipway/inference';
 import {
   canonicalJsonl,
@@ -232,8 +232,8 @@ async function trainWithCommand(
       root,
       environment: {
         ...sageMakerEnvironment(root, hyperparameters, ['train', 'test']),
-        SLIPWAY_MODEL_NAME: String(opts.name ?? dataset.name),
-        SLIPWAY_DATASET_NAME: dataset.name,
+        [ENV.modelName]: String(opts.name ?? dataset.name),
+        [ENV.datasetName]: dataset.name,
       },
       log: (line) => out.info(`   │ ${line}`),
     });

@@ -1,3 +1,4 @@
+import { ENV } from '@slipway/contracts';
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { DockerImageAsset } from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -63,7 +64,7 @@ export class InferenceStack extends Stack {
       logGroup: this.logGroup,
       tracing: lambda.Tracing.ACTIVE,
       // Stages sharing an account keep their EMF metrics apart.
-      environment: { METRICS_NAMESPACE: `slipway/${config.stage}`, LOG_LEVEL: 'INFO' },
+      environment: { [ENV.metricsNamespace]: `slipway/${config.stage}`, [ENV.logLevel]: 'INFO' },
     });
     // An alias that may ever carry weights must point at a published version: Lambda refuses
     // AdditionalVersionWeights on an alias of $LATEST

@@ -1,4 +1,4 @@
-import type { StoreArea } from '@slipway/contracts';
+import { ENV, type StoreArea } from '@slipway/contracts';
 import { Aws, CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -140,7 +140,7 @@ export class PipelineStack extends Stack {
       description: 'Evaluate: the candidate against production on the held-out split',
       memorySize: 2048,
       timeout: Duration.minutes(15),
-      environment: { STORE_URI: storeUri },
+      environment: { [ENV.storeUri]: storeUri },
       statements: storeStatements(modelStore, [
         area('datasets', 'read'),
         area('runs', 'read'),
@@ -160,7 +160,7 @@ export class PipelineStack extends Stack {
       description: 'Register: the evaluated artifact becomes an immutable model version',
       memorySize: 1024,
       timeout: Duration.minutes(5),
-      environment: { STORE_URI: storeUri },
+      environment: { [ENV.storeUri]: storeUri },
       statements: storeStatements(modelStore, [
         area('runs', 'read'),
         area('models', 'delete'),
@@ -178,7 +178,7 @@ export class PipelineStack extends Stack {
       description: 'Approval links: one-click approve/reject (signed, expiring, single use)',
       memorySize: 256,
       timeout: Duration.seconds(30),
-      environment: { STORE_URI: storeUri, APPROVAL_SECRET_ARN: this.approvalSecret.secretArn },
+      environment: { [ENV.storeUri]: storeUri, [ENV.approvalSecretArn]: this.approvalSecret.secretArn },
       statements: [
         ...storeStatements(modelStore, [area('executions', 'write')]),
         new iam.PolicyStatement({
@@ -204,10 +204,10 @@ export class PipelineStack extends Stack {
       memorySize: 256,
       timeout: Duration.minutes(1),
       environment: {
-        STORE_URI: storeUri,
-        APPROVAL_TOPIC_ARN: this.approvalTopic.topicArn,
-        APPROVAL_LINKS_URL: this.approvalLinksUrl.url,
-        APPROVAL_SECRET_ARN: this.approvalSecret.secretArn,
+        [ENV.storeUri]: storeUri,
+        [ENV.approvalTopicArn]: this.approvalTopic.topicArn,
+        [ENV.approvalLinksUrl]: this.approvalLinksUrl.url,
+        [ENV.approvalSecretArn]: this.approvalSecret.secretArn,
       },
       statements: [
         ...storeStatements(modelStore, [area('executions', 'write')]),
@@ -229,14 +229,13 @@ export class PipelineStack extends Stack {
       memorySize: 1024,
       timeout: Duration.minutes(15),
       environment: {
-        STORE_URI: storeUri,
-        ENDPOINT_URL: endpointUrl,
-        ENDPOINT_AUTH: endpointAuth,
-        INFERENCE_FUNCTION_NAME: inference.function.functionName,
-        INFERENCE_ALIAS: inference.alias.aliasName,
-        INFERENCE_BASE_IMAGE_URI: inference.baseImageUri,
-        MODEL_IMAGE_REPOSITORY_URI: props.modelImageRepository.repositoryUri,
-        CANARY_ALARM_NAME: names.inferenceErrors,
+        [ENV.storeUri]: storeUri,
+        [ENV.endpointUrl]: endpointUrl,
+        [ENV.inferenceFunctionName]: inference.function.functionName,
+        [ENV.inferenceAlias]: inference.alias.aliasName,
+        [ENV.inferenceBaseImageUri]: inference.baseImageUri,
+        [ENV.modelImageRepositoryUri]: props.modelImageRepository.repositoryUri,
+        [ENV.canaryAlarmName]: names.inferenceErrors,
       },
       statements: [
         ...storeStatements(modelStore, [area('models', 'write'), area('executions', 'write')]),
@@ -318,10 +317,9 @@ export class PipelineStack extends Stack {
       memorySize: 512,
       timeout: Duration.minutes(5),
       environment: {
-        STORE_URI: storeUri,
-        ENDPOINT_URL: endpointUrl,
-        ENDPOINT_AUTH: endpointAuth,
-        SMOKE_TEST_TIMEOUT_MS: String(4 * 60 * 1000),
+        // The endpoint comes in the event (Promote's result); only how to reach it comes from here.
+        [ENV.endpointAuth]: endpointAuth,
+        [ENV.smokeTestTimeoutMs]: String(4 * 60 * 1000),
       },
       statements: [],
     });

@@ -1,4 +1,5 @@
 // Every stage synthesizes offline, and each carries the resources the AWS side of slipway is made of.
+import { ENV, FUNCTION_ENV, type FunctionEnv } from '@slipway/contracts';
 import { placeholders, readDefinitionText, substitute } from '@slipway/runner-local';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -211,38 +212,70 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
     const endpoint = expect.stringMatching(/^<import:slipway-.*-inference:.*LiveFunctionUrl/);
     const links = expect.stringMatching(/^<ApprovalLinksFunctionFunctionUrl.*\.FunctionUrl>$/);
     const secret = expect.stringMatching(/^<ApprovalSigningKey/);
-    expect(environment(STEP_HANDLERS.evaluate)).toEqual({ STORE_URI: store });
-    expect(environment(STEP_HANDLERS.register)).toEqual({ STORE_URI: store });
+    expect(environment(STEP_HANDLERS.evaluate)).toEqual({ [ENV.storeUri]: store });
+    expect(environment(STEP_HANDLERS.register)).toEqual({ [ENV.storeUri]: store });
     expect(environment(STEP_HANDLERS.approval)).toEqual({
-      STORE_URI: store,
-      APPROVAL_TOPIC_ARN: expect.stringMatching(/^<ApprovalTopic/),
-      APPROVAL_LINKS_URL: links,
-      APPROVAL_SECRET_ARN: secret,
+      [ENV.storeUri]: store,
+      [ENV.approvalTopicArn]: expect.stringMatching(/^<ApprovalTopic/),
+      [ENV.approvalLinksUrl]: links,
+      [ENV.approvalSecretArn]: secret,
     });
     expect(environment(STEP_HANDLERS.promote)).toEqual({
-      STORE_URI: store,
-      ENDPOINT_URL: endpoint,
-      ENDPOINT_AUTH: config.inference.publicUrl ? 'NONE' : 'AWS_IAM',
-      INFERENCE_FUNCTION_NAME: expect.stringMatching(
+      [ENV.storeUri]: store,
+      [ENV.endpointUrl]: endpoint,
+      [ENV.inferenceFunctionName]: expect.stringMatching(
         /^<import:slipway-.*-inference:ExportsOutputRefFunction/,
       ),
-      INFERENCE_ALIAS: LIVE_ALIAS,
-      INFERENCE_BASE_IMAGE_URI: expect.stringMatching(
+      [ENV.inferenceAlias]: LIVE_ALIAS,
+      [ENV.inferenceBaseImageUri]: expect.stringMatching(
         new RegExp(`/slipway-${stage}/inference-base:[0-9a-f]{64}$`),
       ),
-      MODEL_IMAGE_REPOSITORY_URI: expect.stringMatching(/ModelImageRepository/),
-      CANARY_ALARM_NAME: alarmNames(stage).inferenceErrors,
+      [ENV.modelImageRepositoryUri]: expect.stringMatching(/ModelImageRepository/),
+      [ENV.canaryAlarmName]: alarmNames(stage).inferenceErrors,
     });
     expect(environment(STEP_HANDLERS.smokeTest)).toEqual({
-      STORE_URI: store,
-      ENDPOINT_URL: endpoint,
-      ENDPOINT_AUTH: config.inference.publicUrl ? 'NONE' : 'AWS_IAM',
-      SMOKE_TEST_TIMEOUT_MS: '240000',
+      [ENV.endpointAuth]: config.inference.publicUrl ? 'NONE' : 'AWS_IAM',
+      [ENV.smokeTestTimeoutMs]: '240000',
     });
     expect(environment(STEP_HANDLERS.approvalLinks)).toEqual({
-      STORE_URI: store,
-      APPROVAL_SECRET_ARN: secret,
+      [ENV.storeUri]: store,
+      [ENV.approvalSecretArn]: secret,
     });
+  });
+
+  it('every function gets the environment its entry point reads (FUNCTION_ENV): each required name, nothing else', () => {
+    const variables = (f: Record<string, unknown>) =>
+      Object.keys((f.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {});
+    const checked: string[] = [];
+    const check = (fn: keyof typeof FUNCTION_ENV, f: Record<string, unknown> | undefined) => {
+      expect(f, fn).toBeDefined();
+      const set = variables(f ?? {});
+      const { required, optional }: FunctionEnv = FUNCTION_ENV[fn];
+      expect(
+        set.filter(
+          (name) => !(required as string[]).includes(name) && !(optional as string[]).includes(name),
+        ),
+        fn,
+      ).toEqual([]);
+      expect(
+        required.filter((name) => !set.includes(name)),
+        fn,
+      ).toEqual([]);
+      checked.push(fn);
+    };
+    const steps = resources(synth.templates.pipeline, 'AWS::Lambda::Function').map(props);
+    for (const [fn, handler] of Object.entries(STEP_HANDLERS) as [keyof typeof STEP_HANDLERS, string][]) {
+      check(
+        fn,
+        steps.find((f) => (f.ImageConfig as { Command: string[] }).Command[0] === handler),
+      );
+    }
+    const inference = resources(synth.templates.inference, 'AWS::Lambda::Function').map(props);
+    expect(inference).toHaveLength(1);
+    check('inference', inference[0]);
+    // Every function of the stage was checked, and the contract names no function the stage lacks.
+    expect(checked.sort()).toEqual(Object.keys(FUNCTION_ENV).sort());
+    expect(steps.length + inference.length).toBe(checked.length);
   });
 
   it('pipeline: each function may do exactly what its step needs', () => {

@@ -1,4 +1,6 @@
+import { FUNCTION_ENV } from '@slipway/contracts';
 import { describe, expect, it } from 'vitest';
+import { namesRead } from '../../../test-helpers/env-reads.js';
 import { InferenceConfigError, readLambdaConfig, resolveLimits } from '../../src/index.js';
 
 describe('readLambdaConfig', () => {
@@ -68,5 +70,12 @@ describe('resolveLimits', () => {
     expect(() => resolveLimits({ maxBodyBytes: 0.5 })).toThrow(
       'limit maxBodyBytes must be a positive integer, got 0.5',
     );
+  });
+});
+
+describe('the names readLambdaConfig reads', () => {
+  it('are exactly the ones FUNCTION_ENV lists for the inference function (the CDK app sets no other)', () => {
+    const { required, optional } = FUNCTION_ENV.inference;
+    expect(namesRead(readLambdaConfig)).toEqual([...required, ...optional].sort());
   });
 });

@@ -1,3 +1,4 @@
+import { ENV } from '@slipway/contracts';
 import { StepConfigError } from '@slipway/steps';
 import { RegistryError } from './errors.js';
 import { type ImageReference, parseImageReference } from './oci/reference.js';
@@ -24,37 +25,37 @@ export interface ImageDeployConfig {
  * @example const image = readImageDeployConfig(process.env);
  */
 export function readImageDeployConfig(env: Env): ImageDeployConfig | null {
-  const functionName = text(env, 'INFERENCE_FUNCTION_NAME');
+  const functionName = text(env, ENV.inferenceFunctionName);
   if (functionName === undefined) return null;
   const baseUri = required(
     env,
-    'INFERENCE_BASE_IMAGE_URI',
+    ENV.inferenceBaseImageUri,
     'the inference base image, e.g. <account>.dkr.ecr.<region>.amazonaws.com/slipway-inference:base',
   );
-  const repositoryUri = required(env, 'MODEL_IMAGE_REPOSITORY_URI', 'the ECR repository model images go to');
-  const baseImage = image('INFERENCE_BASE_IMAGE_URI', baseUri);
-  const target = image('MODEL_IMAGE_REPOSITORY_URI', repositoryUri);
+  const repositoryUri = required(env, ENV.modelImageRepositoryUri, 'the ECR repository model images go to');
+  const baseImage = image(ENV.inferenceBaseImageUri, baseUri);
+  const target = image(ENV.modelImageRepositoryUri, repositoryUri);
   if (target.reference !== 'latest' || /[@]|:[^/]*$/.test(repositoryUri.slice(target.registry.length))) {
     throw new StepConfigError(
-      `MODEL_IMAGE_REPOSITORY_URI must name a repository without tag or digest, got ${JSON.stringify(repositoryUri)}`,
+      `${ENV.modelImageRepositoryUri} must name a repository without tag or digest, got ${JSON.stringify(repositoryUri)}`,
     );
   }
   if (target.registry !== baseImage.registry) {
     throw new StepConfigError(
-      `INFERENCE_BASE_IMAGE_URI (${baseImage.registry}) and MODEL_IMAGE_REPOSITORY_URI (${target.registry}) must be on the same registry: base layers are mounted, not copied across registries`,
+      `${ENV.inferenceBaseImageUri} (${baseImage.registry}) and ${ENV.modelImageRepositoryUri} (${target.registry}) must be on the same registry: base layers are mounted, not copied across registries`,
     );
   }
-  const alarmName = text(env, 'CANARY_ALARM_NAME');
-  const rawSeconds = text(env, 'CANARY_SECONDS');
+  const alarmName = text(env, ENV.canaryAlarmName);
+  const rawSeconds = text(env, ENV.canarySeconds);
   const seconds = rawSeconds === undefined ? 300 : Number(rawSeconds);
   if (rawSeconds !== undefined && (!/^\d+$/.test(rawSeconds) || seconds < 1 || seconds > 840)) {
     throw new StepConfigError(
-      `CANARY_SECONDS must be an integer from 1 to 840 (the Promote function runs at most 15 minutes), got ${JSON.stringify(rawSeconds)}`,
+      `${ENV.canarySeconds} must be an integer from 1 to 840 (the Promote function runs at most 15 minutes), got ${JSON.stringify(rawSeconds)}`,
     );
   }
   return {
     functionName,
-    alias: text(env, 'INFERENCE_ALIAS') ?? 'live',
+    alias: text(env, ENV.inferenceAlias) ?? 'live',
     baseImage,
     repository: { registry: target.registry, repository: target.repository },
     canary: alarmName === undefined ? null : { alarmName, seconds },
@@ -75,17 +76,19 @@ export interface ApprovalNotifyConfig {
 
 /** Reads the Approval function's notification settings; null when `APPROVAL_TOPIC_ARN` is unset (the request is logged). */
 export function readApprovalNotifyConfig(env: Env): ApprovalNotifyConfig | null {
-  const topicArn = text(env, 'APPROVAL_TOPIC_ARN');
+  const topicArn = text(env, ENV.approvalTopicArn);
   if (topicArn === undefined) return null;
-  const linksUrl = required(env, 'APPROVAL_LINKS_URL', "the approval links function's URL");
+  const linksUrl = required(env, ENV.approvalLinksUrl, "the approval links function's URL");
   if (!/^https?:\/\/[^/]/.test(linksUrl)) {
-    throw new StepConfigError(`APPROVAL_LINKS_URL must be an http(s) URL, got ${JSON.stringify(linksUrl)}`);
+    throw new StepConfigError(
+      `${ENV.approvalLinksUrl} must be an http(s) URL, got ${JSON.stringify(linksUrl)}`,
+    );
   }
-  const raw = text(env, 'APPROVAL_LINK_TTL_SECONDS');
+  const raw = text(env, ENV.approvalLinkTtlSeconds);
   const linkTtlSeconds = raw === undefined ? 86_400 : Number(raw);
   if (raw !== undefined && (!/^\d+$/.test(raw) || linkTtlSeconds < 60)) {
     throw new StepConfigError(
-      `APPROVAL_LINK_TTL_SECONDS must be an integer of at least 60, got ${JSON.stringify(raw)}`,
+      `${ENV.approvalLinkTtlSeconds} must be an integer of at least 60, got ${JSON.stringify(raw)}`,
     );
   }
   return {
@@ -93,7 +96,7 @@ export function readApprovalNotifyConfig(env: Env): ApprovalNotifyConfig | null 
     linksUrl,
     secretArn: required(
       env,
-      'APPROVAL_SECRET_ARN',
+      ENV.approvalSecretArn,
       'the Secrets Manager secret approval links are signed with',
     ),
     linkTtlSeconds,
@@ -108,11 +111,11 @@ export interface ApprovalLinksConfig {
 
 /** Reads the links function's settings (`APPROVAL_SECRET_ARN`, `STORE_URI`). */
 export function readApprovalLinksConfig(env: Env): ApprovalLinksConfig {
-  const storeUri = required(env, 'STORE_URI', 'the model store the state machine uses (s3://bucket/prefix)');
+  const storeUri = required(env, ENV.storeUri, 'the model store the state machine uses (s3://bucket/prefix)');
   return {
     secretArn: required(
       env,
-      'APPROVAL_SECRET_ARN',
+      ENV.approvalSecretArn,
       'the Secrets Manager secret approval links are signed with',
     ),
     storeUri,

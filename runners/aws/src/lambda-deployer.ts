@@ -1,5 +1,6 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { ENV } from '@slipway/contracts';
 import type { Deployer, Deployment, DeployRequest } from '@slipway/steps';
 import { DeployError, runSmokeTest } from '@slipway/steps';
 import type { ModelImageBuilder } from './model-image.js';
@@ -202,7 +203,7 @@ export function lambdaImageDeployer(options: LambdaImageDeployerOptions): Deploy
     const alarm = found.MetricAlarms?.[0] ?? found.CompositeAlarms?.[0];
     if (alarm === undefined) {
       throw new DeployError(
-        `the canary alarm ${canary.alarmName} does not exist; create it or unset CANARY_ALARM_NAME`,
+        `the canary alarm ${canary.alarmName} does not exist; create it or unset ${ENV.canaryAlarmName}`,
       );
     }
     return alarm.StateValue ?? 'INSUFFICIENT_DATA';

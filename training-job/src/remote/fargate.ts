@@ -1,17 +1,16 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { ARTIFACT_FILE } from '@slipway/contracts';
+import { ARTIFACT_FILE, ENV, type TrainingEnv } from '@slipway/contracts';
 import { packArchive } from '@slipway/contracts/tar';
 import { dataError } from '../data/errors.js';
 import { ContainerConfigError } from './errors.js';
 import { type ObjectStorage, parseS3Uri } from './object-storage.js';
 
 /** The variables that switch the container into the Fargate mode. */
-export interface FargateEnvironment {
-  readonly SLIPWAY_DATASET_URI?: string;
-  readonly SLIPWAY_OUTPUT_URI?: string;
-  readonly SLIPWAY_HYPERPARAMETERS?: string;
-}
+export type FargateEnvironment = Pick<
+  TrainingEnv,
+  typeof ENV.datasetUri | typeof ENV.outputUri | typeof ENV.hyperparameters
+>;
 
 /** A Fargate run: where the dataset is, where the model goes, and the hyperparameters. */
 export interface FargateRun {
@@ -28,33 +27,31 @@ export interface FargateRun {
  * otherwise.
  */
 export function readFargateRun(env: FargateEnvironment): FargateRun | undefined {
-  const dataset = env.SLIPWAY_DATASET_URI?.trim() || undefined;
-  const output = env.SLIPWAY_OUTPUT_URI?.trim() || undefined;
+  const dataset = env[ENV.datasetUri]?.trim() || undefined;
+  const output = env[ENV.outputUri]?.trim() || undefined;
   if (dataset === undefined && output === undefined) return undefined;
   if (dataset === undefined || output === undefined) {
     const [missing, present] =
-      dataset === undefined
-        ? ['SLIPWAY_DATASET_URI', 'SLIPWAY_OUTPUT_URI']
-        : ['SLIPWAY_OUTPUT_URI', 'SLIPWAY_DATASET_URI'];
+      dataset === undefined ? [ENV.datasetUri, ENV.outputUri] : [ENV.outputUri, ENV.datasetUri];
     throw new ContainerConfigError(
       `${missing} is not set but ${present} is: set both to train from S3 (ECS Fargate), or neither when SageMaker lays out /opt/ml`,
     );
   }
-  checkPrefix('SLIPWAY_DATASET_URI', dataset);
-  checkPrefix('SLIPWAY_OUTPUT_URI', output);
-  const raw = env.SLIPWAY_HYPERPARAMETERS?.trim() || '{}';
+  checkPrefix(ENV.datasetUri, dataset);
+  checkPrefix(ENV.outputUri, output);
+  const raw = env[ENV.hyperparameters]?.trim() || '{}';
   let hyperparameters: unknown;
   try {
     hyperparameters = JSON.parse(raw);
   } catch (cause) {
     throw new ContainerConfigError(
-      `SLIPWAY_HYPERPARAMETERS is not valid JSON (${(cause as Error).message}): pass a JSON object of strings, e.g. {"min_df":"2"}`,
+      `${ENV.hyperparameters} is not valid JSON (${(cause as Error).message}): pass a JSON object of strings, e.g. {"min_df":"2"}`,
       { cause },
     );
   }
   if (typeof hyperparameters !== 'object' || hyperparameters === null || Array.isArray(hyperparameters)) {
     throw new ContainerConfigError(
-      `SLIPWAY_HYPERPARAMETERS is ${raw.slice(0, 40)}, not a JSON object: pass a JSON object of strings, e.g. {"min_df":"2"}`,
+      `${ENV.hyperparameters} is ${raw.slice(0, 40)}, not a JSON object: pass a JSON object of strings, e.g. {"min_df":"2"}`,
     );
   }
   const strip = (uri: string) => uri.replace(/\/+$/, '');
@@ -96,7 +93,7 @@ export async function stageInputs(
         throw dataError(
           uri,
           undefined,
-          'does not exist; SLIPWAY_DATASET_URI must name a dataset folder of the model store (datasets/<name>/<sha256>) holding train.jsonl',
+          `does not exist; ${ENV.datasetUri} must name a dataset folder of the model store (datasets/<name>/<sha256>) holding train.jsonl`,
         );
       }
       log(`${uri} does not exist: the test split comes from train.jsonl`);

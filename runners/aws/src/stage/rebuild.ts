@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { layout } from '@slipway/contracts';
+import { ENV, layout } from '@slipway/contracts';
 import type { ModelStore } from '@slipway/model-store';
 import { type RebuildRequest, type Rebuilt, readArtifact, TrainerUnavailableError } from '@slipway/steps';
 import type { Fetch } from '../sigv4-fetch.js';
@@ -96,9 +96,9 @@ export function rebuildJobRequest(stage: AwsRebuildStage, request: RebuildReques
     RoleArn: stage.roleArn,
     HyperParameters: request.hyperparameters,
     Environment: {
-      SLIPWAY_MODEL_NAME: request.model,
-      SLIPWAY_DATASET_NAME: request.dataset.name,
-      ...(request.lineage.gitCommit ? { SLIPWAY_GIT_COMMIT: request.lineage.gitCommit } : {}),
+      [ENV.modelName]: request.model,
+      [ENV.datasetName]: request.dataset.name,
+      ...(request.lineage.gitCommit ? { [ENV.gitCommit]: request.lineage.gitCommit } : {}),
     },
     InputDataConfig: [channel('train'), channel('test')],
     OutputDataConfig: { S3OutputPath: `${base}/runs` },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { layout } from '@slipway/contracts';
+import { ENV, layout } from '@slipway/contracts';
 import type { ModelStore } from '@slipway/model-store';
 import { type RebuildRequest, type Rebuilt, readArtifact, TrainerUnavailableError } from '@slipway/steps';
 import { runLocalJob } from '../runtime/trainer.js';
@@ -46,9 +46,9 @@ export function localRebuild(
         name: job,
         hyperparameters: request.hyperparameters,
         environment: {
-          SLIPWAY_MODEL_NAME: request.model,
-          SLIPWAY_DATASET_NAME: request.dataset.name,
-          ...(request.lineage.gitCommit ? { SLIPWAY_GIT_COMMIT: request.lineage.gitCommit } : {}),
+          [ENV.modelName]: request.model,
+          [ENV.datasetName]: request.dataset.name,
+          ...(request.lineage.gitCommit ? { [ENV.gitCommit]: request.lineage.gitCommit } : {}),
         },
         channels: { train: `${datasetKey}/train`, test: `${datasetKey}/test` },
         outputKey,

@@ -1,5 +1,6 @@
 import './polyfill.js';
 import { randomBytes } from 'node:crypto';
+import { ENV } from '@slipway/contracts';
 import type { ModelStore } from '@slipway/model-store';
 import { type CommandTrainer, type ProcessRef, stillRunning, stopProcessGroup } from '@slipway/training-job';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -543,13 +544,18 @@ export class LocalRuntime {
     const env = Object.fromEntries(
       (p.Overrides.ContainerOverrides[0]?.Environment ?? []).map((e) => [e.Name, String(e.Value)]),
     );
-    const datasetKey = this.storeKey(env.SLIPWAY_DATASET_URI ?? '');
-    const outputKey = `${this.storeKey(env.SLIPWAY_OUTPUT_URI ?? '')}/model.tar.gz`;
+    const datasetKey = this.storeKey(env[ENV.datasetUri] ?? '');
+    const outputKey = `${this.storeKey(env[ENV.outputUri] ?? '')}/model.tar.gz`;
     const name = outputKey.split('/').at(-3) ?? run.executionId;
     const logger = this.jobLogger(run, name);
     // This runner does the container's S3 part itself, so the container must see the plain
     // SageMaker contract: with these set it would read and write the store on its own.
-    const { SLIPWAY_DATASET_URI, SLIPWAY_OUTPUT_URI, SLIPWAY_HYPERPARAMETERS, ...environment } = env;
+    const {
+      [ENV.datasetUri]: _dataset,
+      [ENV.outputUri]: _output,
+      [ENV.hyperparameters]: hyperparameters,
+      ...environment
+    } = env;
     // ecs:runTask.sync returns the stopped task's description itself, TaskArn at its top level (Tasks[]
     // is only in RunTask's own response): https://docs.aws.amazon.com/step-functions/latest/dg/connect-ecs.html
     // and https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Task.html
@@ -570,7 +576,7 @@ export class LocalRuntime {
       await runLocalJob(
         {
           name,
-          hyperparameters: JSON.parse(SLIPWAY_HYPERPARAMETERS ?? '{}') as Record<string, string>,
+          hyperparameters: JSON.parse(hyperparameters ?? '{}') as Record<string, string>,
           environment,
           channels: { train: `${datasetKey}/train`, test: `${datasetKey}/test` },
           outputKey,

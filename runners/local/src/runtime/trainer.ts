@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, sep } from 'node:path';
+import { ENV } from '@slipway/contracts';
 import { packArchive } from '@slipway/contracts/tar';
 import type { ModelStore } from '@slipway/model-store';
 import {
@@ -125,17 +126,17 @@ async function recordModel(
   log: (line: string) => void,
 ): Promise<void> {
   const env = job.environment;
-  const pullRequest = Number(env.SLIPWAY_PULL_REQUEST || Number.NaN);
+  const pullRequest = Number(env[ENV.pullRequest] || Number.NaN);
   try {
     const manifest = await recordCommandModel(root, {
-      name: env.SLIPWAY_MODEL_NAME ?? job.name,
+      name: env[ENV.modelName] ?? job.name,
       trainer,
-      ...(env.SLIPWAY_DATASET_NAME ? { datasetName: env.SLIPWAY_DATASET_NAME } : {}),
+      ...(env[ENV.datasetName] ? { datasetName: env[ENV.datasetName] } : {}),
       hyperparameters: job.hyperparameters,
       lineage: {
-        gitCommit: env.SLIPWAY_GIT_COMMIT || null,
+        gitCommit: env[ENV.gitCommit] || null,
         pullRequest: Number.isInteger(pullRequest) ? pullRequest : null,
-        executionId: env.SLIPWAY_EXECUTION_ID || null,
+        executionId: env[ENV.executionId] || null,
       },
       trainingDurationMs: Date.now() - startedAt.getTime(),
     });

@@ -1,11 +1,10 @@
 // The Approval function's entry point: dependencies are built once per container, at init.
 import { openStore } from '@slipway/model-store';
-import { type ApprovalNotice, createApprovalHandler, readStoreStepConfig } from '@slipway/steps';
-import { readApprovalNotifyConfig } from '../../config.js';
+import { type ApprovalNotice, createApprovalHandler } from '@slipway/steps';
+import { FUNCTION_CONFIG } from '../../function-config.js';
 import { createAwsApprovalFunction } from '../../wiring.js';
 
-const { storeUri } = readStoreStepConfig(process.env);
-const notify = readApprovalNotifyConfig(process.env);
+const { storeUri, notify } = FUNCTION_CONFIG.approval(process.env);
 const store = await openStore(storeUri);
 
 // Without an SNS topic the request goes to the function's log (it never holds the task token).

@@ -1,8 +1,9 @@
 // The Evaluate function's entry point: dependencies are built once per container, at init.
 import { openStore } from '@slipway/model-store';
-import { createEvaluateHandler, readStoreStepConfig } from '@slipway/steps';
+import { createEvaluateHandler } from '@slipway/steps';
+import { FUNCTION_CONFIG } from '../../function-config.js';
 
-const { storeUri } = readStoreStepConfig(process.env);
+const { storeUri } = FUNCTION_CONFIG.evaluate(process.env);
 
 /** Evaluates a training artifact against production (event: the Evaluate state's Payload). */
 export const handler = createEvaluateHandler({ store: await openStore(storeUri) });

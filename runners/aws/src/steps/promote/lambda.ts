@@ -1,11 +1,10 @@
 // The Promote function's entry point: dependencies are built once per container, at init.
 import { openStore } from '@slipway/model-store';
-import { createPromoteHandler, fixedEndpointDeployer, readPromoteStepConfig } from '@slipway/steps';
-import { readImageDeployConfig } from '../../config.js';
+import { createPromoteHandler, fixedEndpointDeployer } from '@slipway/steps';
+import { FUNCTION_CONFIG } from '../../function-config.js';
 import { createImageDeployer } from '../../wiring.js';
 
-const { storeUri, endpoint } = readPromoteStepConfig(process.env);
-const image = readImageDeployConfig(process.env);
+const { storeUri, endpoint, image } = FUNCTION_CONFIG.promote(process.env);
 const store = await openStore(storeUri);
 
 /** Promotes or rolls back production (event: the Promote or RollBack state's Payload). */

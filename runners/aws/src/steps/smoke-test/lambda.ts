@@ -1,10 +1,10 @@
 // The SmokeTest function's entry point: configuration is read once per container, at init.
 
-import { createSmokeTestHandler, readEndpointAuth, readSmokeTestStepConfig } from '@slipway/steps';
+import { createSmokeTestHandler } from '@slipway/steps';
+import { FUNCTION_CONFIG } from '../../function-config.js';
 import { signedFetch } from '../../sigv4-fetch.js';
 
-const config = readSmokeTestStepConfig(process.env);
-const auth = readEndpointAuth(process.env);
+const { auth, ...config } = FUNCTION_CONFIG.smokeTest(process.env);
 
 /** Checks the endpoint serves the promoted version and agrees with the evaluation (event: the SmokeTest state's Payload). */
 export const handler = createSmokeTestHandler({
