@@ -12,6 +12,7 @@ export {
   withContextOverrides,
 } from './config.js';
 export { alarmNames } from './constructs/monitoring.js';
+export { VERIFY_OUTPUTS, VerifyOnAws, verifyJobNamePrefix } from './constructs/verify-on-aws.js';
 export { ConfigError, SlipwayCdkError } from './errors.js';
 export {
   DEFINITION_FILE,

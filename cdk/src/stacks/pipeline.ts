@@ -18,6 +18,7 @@ import type { StageConfig } from '../config.js';
 import { alarmNames, Monitoring } from '../constructs/monitoring.js';
 import { StateMachineRole } from '../constructs/state-machine-role.js';
 import { StepFunction } from '../constructs/step-function.js';
+import { VerifyOnAws } from '../constructs/verify-on-aws.js';
 import { DEFINITION_FILE, imageAssetOptions, STEP_HANDLERS, STEPS_IMAGE } from '../images.js';
 import { type Suppression, suppress } from '../nag.js';
 import { storeStatements, storeWildcards } from '../store-access.js';
@@ -69,6 +70,8 @@ export class PipelineStack extends Stack {
   readonly approvalSecret: secretsmanager.Secret;
   readonly approvalLinksUrl: lambda.FunctionUrl;
   readonly monitoring: Monitoring;
+  /** What `slipway verify --aws` reads and needs (its outputs and operators' managed policy). */
+  readonly verifyOnAws: VerifyOnAws;
   /** The values the definition's `${Placeholders}` take in this stage. */
   readonly definitionSubstitutions: Readonly<Record<string, string>>;
 
@@ -398,5 +401,13 @@ export class PipelineStack extends Stack {
       },
     };
     for (const [name, output] of Object.entries(outputs)) new CfnOutput(this, name, output);
+
+    this.verifyOnAws = new VerifyOnAws(this, 'VerifyOnAws', {
+      stage,
+      modelStore,
+      sageMakerRole: training.sageMakerRole,
+      trainingImageUri: training.imageUri,
+      instanceType: config.training.instanceType,
+    });
   }
 }

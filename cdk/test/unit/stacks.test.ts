@@ -14,6 +14,7 @@ import {
   type StageName,
   stageConfig,
   TRAINING_CONTAINER_NAME,
+  VERIFY_OUTPUTS,
 } from '../../src/index.js';
 import {
   deployedDefinitionText,
@@ -557,7 +558,7 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
     t.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
 
     const outputs = Object.keys(t.toJSON().Outputs).filter((o) => !o.startsWith('ExportsOutput'));
-    expect(outputs.sort()).toEqual([...PIPELINE_OUTPUTS].sort());
+    expect(outputs.sort()).toEqual([...PIPELINE_OUTPUTS, ...VERIFY_OUTPUTS].sort());
     const logGroups = render(t.toJSON().Outputs.LogGroupNames.Value).split(',');
     expect(logGroups).toHaveLength(8);
     expect(logGroups[0]).toMatch(/^<StateMachineLogs/);

@@ -4,6 +4,7 @@ import type { ModelStore } from '@slipway/model-store';
 import { type RebuildRequest, type Rebuilt, readArtifact, TrainerUnavailableError } from '@slipway/steps';
 import type { Fetch } from '../sigv4-fetch.js';
 import { AwsStageError } from './errors.js';
+import type { AwsStage } from './stage.js';
 
 /**
  * SageMaker's JSON API (protocol awsJson1_1): `POST /` with `X-Amz-Target: SageMaker.<Action>`; errors
@@ -11,7 +12,7 @@ import { AwsStageError } from './errors.js';
  * https://docs.aws.amazon.com/sagemaker/latest/APIReference/CommonErrors.html
  */
 export type SageMakerCall = (
-  action: 'CreateTrainingJob' | 'DescribeTrainingJob',
+  action: 'CreateTrainingJob' | 'DescribeTrainingJob' | 'StopTrainingJob',
   body: object,
 ) => Promise<unknown>;
 
@@ -38,14 +39,30 @@ export function sageMakerCall(region: string, fetch: Fetch): SageMakerCall {
   };
 }
 
-/** What a rebuild on the stage needs: the stage's store, role and instance type (its state machine's substitutions). */
+/** What a rebuild on the stage needs: the stage's store, role, instance type and job name prefix (its stack's outputs). */
 export interface AwsRebuildStage {
   /** `s3://bucket/prefix`, the stage's StoreUri. */
   readonly storeUri: string;
   readonly roleArn: string;
   readonly instanceType: string;
-  /** The stage's training image, used when the lineage records none. */
+  /** The stage's training image: named when a lineage records none (such a version is not rebuilt). */
   readonly trainingImageUri: string;
+  /** Every rebuild's training job name starts with it; the stage's verify policy allows no other. */
+  readonly jobNamePrefix: string;
+}
+
+/**
+ * The rebuild settings of a resolved stage, from the outputs the stage's VerifyOnAws construct writes
+ * (cdk/src/constructs/verify-on-aws.ts) and StoreUri.
+ */
+export function rebuildStage(stage: AwsStage): AwsRebuildStage {
+  return {
+    storeUri: stage.need('StoreUri'),
+    roleArn: stage.need('VerifySageMakerRoleArn'),
+    instanceType: stage.need('VerifyInstanceType'),
+    trainingImageUri: stage.need('VerifyTrainingImageUri'),
+    jobNamePrefix: stage.need('VerifyJobNamePrefix'),
+  };
 }
 
 export interface AwsRebuildOptions {
@@ -54,6 +71,8 @@ export interface AwsRebuildOptions {
   /** Waits between DescribeTrainingJob polls (default 30 s; tests pass a resolved promise). */
   readonly wait?: () => Promise<void>;
   readonly log?: (line: string) => void;
+  /** Aborting stops the training job (StopTrainingJob) and fails the rebuild. */
+  readonly signal?: AbortSignal;
 }
 
 /** SageMaker training job names: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateTrainingJob.html */
@@ -68,18 +87,24 @@ export function rebuildJobRequest(stage: AwsRebuildStage, request: RebuildReques
   const base = stage.storeUri.replace(/\/+$/, '');
   const image =
     request.trainer.type === 'command' ? request.trainer.image : request.lineage.environment.image;
-  if (request.trainer.type === 'command' && image === null) {
+  if (image === null) {
     throw new TrainerUnavailableError(
-      `version ${request.version} of "${request.model}" was trained by ${request.trainer.command.join(' ')} on a host, not in an image: a training job of the stage cannot run it; verify it locally`,
+      request.trainer.type === 'command'
+        ? `version ${request.version} of "${request.model}" was trained by ${request.trainer.command.join(' ')} on a host, not in an image: a training job of the stage cannot run it; verify it locally`
+        : `version ${request.version} of "${request.model}" records no training image digest (it was trained outside an image, e.g. by slipway run): a training job of the stage would run the stage's image ${stage.trainingImageUri}, not what trained it; verify it locally`,
     );
   }
+  // Lowercase: SageMaker lowercases job names in training-job ARNs, which the stage's policy matches.
   const suffix = randomUUID().slice(0, 8);
-  const name = `verify-${request.model.replace(/[^a-zA-Z0-9-]/g, '-')}`
-    .slice(0, 63 - `-${request.version}-${request.attempt}-${suffix}`.length)
+  const tail = `-${request.version}-${request.attempt}-${suffix}`;
+  const name = `${stage.jobNamePrefix}-${request.model.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`
+    .slice(0, 63 - tail.length)
     .replace(/-+$/, '');
-  const jobName = `${name}-${request.version}-${request.attempt}-${suffix}`;
-  if (!JOB_NAME.test(jobName))
-    throw new AwsStageError(`cannot name a training job for "${request.model}": ${jobName}`);
+  const jobName = `${name}${tail}`;
+  if (!JOB_NAME.test(jobName) || !jobName.startsWith(`${stage.jobNamePrefix}-`))
+    throw new AwsStageError(
+      `cannot name a training job for "${request.model}" under the prefix ${stage.jobNamePrefix}: ${jobName}`,
+    );
   const channel = (channelName: 'train' | 'test') => ({
     ChannelName: channelName,
     DataSource: {
@@ -92,7 +117,7 @@ export function rebuildJobRequest(stage: AwsRebuildStage, request: RebuildReques
   });
   return {
     TrainingJobName: jobName,
-    AlgorithmSpecification: { TrainingImage: image ?? stage.trainingImageUri, TrainingInputMode: 'File' },
+    AlgorithmSpecification: { TrainingImage: image, TrainingInputMode: 'File' },
     RoleArn: stage.roleArn,
     HyperParameters: request.hyperparameters,
     Environment: {
@@ -120,19 +145,27 @@ export function awsRebuild(
   const wait = options.wait ?? (() => new Promise<void>((resolve) => setTimeout(resolve, 30_000)));
   const log = options.log ?? (() => {});
   return async (request) => {
+    options.signal?.throwIfAborted();
     const body = rebuildJobRequest(stage, request);
     const jobName = body.TrainingJobName as string;
     await options.call('CreateTrainingJob', body);
     log(
       `training job ${jobName} (${(body.AlgorithmSpecification as { TrainingImage: string }).TrainingImage})`,
     );
+    let stopping = false;
     for (;;) {
+      if (options.signal?.aborted && !stopping) {
+        // Not left running (and billed) after the person gave up: stopped, then followed until it ends.
+        stopping = true;
+        log(`stopping training job ${jobName}`);
+        await options.call('StopTrainingJob', { TrainingJobName: jobName });
+      }
       const job = (await options.call('DescribeTrainingJob', { TrainingJobName: jobName })) as {
         TrainingJobStatus?: string;
         FailureReason?: string;
         ModelArtifacts?: { S3ModelArtifacts?: string };
       };
-      if (job.TrainingJobStatus === 'Completed') {
+      if (job.TrainingJobStatus === 'Completed' && !stopping) {
         const uri = job.ModelArtifacts?.S3ModelArtifacts;
         if (!uri) throw new AwsStageError(`training job ${jobName} completed without ModelArtifacts`);
         const artifact = await readArtifact(options.store, uri, request.model);
@@ -140,9 +173,15 @@ export function awsRebuild(
         if (!modelBytes) throw new AwsStageError(`training job ${jobName} wrote no model.onnx`);
         return { modelBytes, manifest: artifact.manifest };
       }
-      if (job.TrainingJobStatus === 'Failed' || job.TrainingJobStatus === 'Stopped') {
+      if (
+        job.TrainingJobStatus === 'Failed' ||
+        job.TrainingJobStatus === 'Stopped' ||
+        (stopping && job.TrainingJobStatus === 'Completed')
+      ) {
         throw new AwsStageError(
-          `training job ${jobName} ${job.TrainingJobStatus.toLowerCase()}: ${job.FailureReason ?? 'no reason given'}`,
+          stopping
+            ? `training job ${jobName} was stopped: the verification was interrupted, nothing is recorded`
+            : `training job ${jobName} ${job.TrainingJobStatus.toLowerCase()}: ${job.FailureReason ?? 'no reason given'}`,
         );
       }
       await wait();

@@ -20,6 +20,12 @@ export const STACK_OUTPUTS = [
   'ApprovalLinksUrl',
   'ApprovalTopicArn',
   'LogGroupNames',
+  // slipway verify --aws (cdk/src/constructs/verify-on-aws.ts)
+  'VerifySageMakerRoleArn',
+  'VerifyTrainingImageUri',
+  'VerifyInstanceType',
+  'VerifyJobNamePrefix',
+  'VerifyPolicyArn',
 ] as const;
 
 export type StackOutputName = (typeof STACK_OUTPUTS)[number];

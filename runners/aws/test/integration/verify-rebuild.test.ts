@@ -1,20 +1,14 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { packArchive } from '@slipway/contracts/tar';
 import { type ModelStore, openStore } from '@slipway/model-store';
-import { awsRebuild, rebuildJobRequest, type SageMakerCall } from '@slipway/runner-aws';
+import { awsRebuild, rebuildJobRequest } from '@slipway/runner-aws';
 import { storeDataset } from '@slipway/runner-local';
 import { verifyVersion } from '@slipway/steps';
-import {
-  type Dataset,
-  resolveHyperparameters,
-  runTrainingContainer,
-  trainModel,
-  writeModelDir,
-} from '@slipway/training-job';
+import { type Dataset, resolveHyperparameters, trainModel, writeModelDir } from '@slipway/training-job';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { sageMakerDouble } from '../../../../test-helpers/sagemaker-double.js';
 
 let dir: string;
 let store: ModelStore;
@@ -32,101 +26,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** The members of CreateTrainingJob's request (and DescribeTrainingJob's) the double reads. */
-interface JobRequest {
-  readonly [member: string]: unknown;
-  readonly TrainingJobName: string;
-  readonly AlgorithmSpecification: { readonly TrainingImage: string };
-  readonly HyperParameters?: Record<string, unknown>;
-  readonly Environment?: Record<string, string>;
-  readonly InputDataConfig: readonly {
-    readonly ChannelName: string;
-    readonly DataSource: { readonly S3DataSource: { readonly S3Uri: string } };
-  }[];
-  readonly OutputDataConfig: { readonly S3OutputPath: string };
-}
-
-class SageMakerError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-  ) {
-    super(`${type}: ${message}`);
-  }
-}
-
-/**
- * SageMaker's training jobs as documented, over the store: CreateTrainingJob checks the request
- * (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateTrainingJob.html: the name's
- * pattern and 63 characters, the required members, HyperParameters as at most 100 string values of at
- * most 2,500 characters) and refuses a name already used (ResourceInUse); the job runs the image's
- * training program under the training contract (channels from S3Prefix, model.tar.gz to
- * S3OutputPath/<job>/output/); DescribeTrainingJob reports InProgress once, then Completed with
- * ModelArtifacts.S3ModelArtifacts (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeTrainingJob.html).
- */
-function sageMakerDouble(images: Record<string, 'builtin'>) {
-  const jobs = new Map<string, { polls: number; artifact: string; request: Record<string, unknown> }>();
-  const keyOf = (uri: string) => uri.slice(storeUri.length + 1);
-  const call: SageMakerCall = async (action, body) => {
-    const b = body as JobRequest;
-    if (action === 'DescribeTrainingJob') {
-      const job = jobs.get(b.TrainingJobName);
-      if (!job) throw new SageMakerError('ValidationException', `Requested resource not found.`);
-      job.polls++;
-      return job.polls === 1
-        ? { TrainingJobName: b.TrainingJobName, TrainingJobStatus: 'InProgress' }
-        : {
-            TrainingJobName: b.TrainingJobName,
-            TrainingJobStatus: 'Completed',
-            ModelArtifacts: { S3ModelArtifacts: job.artifact },
-          };
-    }
-    const name = b.TrainingJobName;
-    if (typeof name !== 'string' || name.length > 63 || !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(name))
-      throw new SageMakerError('ValidationException', `TrainingJobName ${name}`);
-    for (const member of [
-      'AlgorithmSpecification',
-      'RoleArn',
-      'OutputDataConfig',
-      'ResourceConfig',
-      'StoppingCondition',
-    ])
-      if (b[member] === undefined) throw new SageMakerError('ValidationException', `missing ${member}`);
-    const hp = Object.entries(b.HyperParameters ?? {});
-    if (hp.length > 100 || hp.some(([, v]) => typeof v !== 'string' || v.length > 2500))
-      throw new SageMakerError('ValidationException', 'HyperParameters');
-    if (jobs.has(name))
-      throw new SageMakerError(
-        'ResourceInUse',
-        `Training job names must be unique within an AWS account and region, and a training job with this name already exists`,
-      );
-    if (images[b.AlgorithmSpecification.TrainingImage] !== 'builtin')
-      throw new SageMakerError(
-        'ValidationException',
-        `image ${b.AlgorithmSpecification.TrainingImage} does not exist`,
-      );
-    const root = await mkdtemp(join(dir, 'opt-ml-'));
-    await mkdir(join(root, 'input/config'), { recursive: true });
-    await writeFile(join(root, 'input/config/hyperparameters.json'), JSON.stringify(b.HyperParameters ?? {}));
-    for (const channel of b.InputDataConfig) {
-      const target = join(root, 'input/data', channel.ChannelName);
-      await mkdir(target, { recursive: true });
-      for (const o of await store.backend.list(keyOf(channel.DataSource.S3DataSource.S3Uri))) {
-        const found = await store.backend.get(o.key);
-        if (found) await writeFile(join(target, basename(o.key)), found.body);
-      }
-    }
-    expect(await runTrainingContainer(root, b.Environment, () => {})).toBe(0);
-    const files: Record<string, Uint8Array> = {};
-    for (const f of await readdir(join(root, 'model'))) files[f] = await readFile(join(root, 'model', f));
-    const artifact = `${b.OutputDataConfig.S3OutputPath}/${name}/output/model.tar.gz`;
-    await store.backend.put(keyOf(artifact), packArchive(files));
-    jobs.set(name, { polls: 0, artifact, request: b });
-    return { TrainingJobArn: `arn:aws:sagemaker:eu-west-1:123456789012:training-job/${name}` };
-  };
-  return { call, jobs };
-}
-
 const image = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway-training@sha256:${'e'.repeat(64)}`;
 
 describe('verify --aws: the rebuild runs as a training job of the stage', () => {
@@ -139,12 +38,13 @@ describe('verify --aws: the rebuild runs as a training job of the stage', () => 
     const out = join(dir, 'registered');
     const manifest = await writeModelDir(out, result);
     const { version } = await store.registerModel({ name: 'reviews', files: out, manifest });
-    const sagemaker = sageMakerDouble({ [image]: 'builtin' });
+    const sagemaker = sageMakerDouble({ store, images: [image] });
     const stage = {
       storeUri,
       roleArn: 'arn:aws:iam::123456789012:role/slipway-dev-sagemaker',
       instanceType: 'ml.m5.large',
       trainingImageUri: 'not-used-when-the-lineage-names-an-image',
+      jobNamePrefix: 'slipway-dev-verify',
     };
     const record = await verifyVersion('reviews', version, {
       store,
@@ -175,14 +75,14 @@ describe('verify --aws: the rebuild runs as a training job of the stage', () => 
     expect((await store.listVerifications('reviews', version)).map((r) => r.where)).toEqual(['aws']);
   });
 
-  test("job names follow SageMaker's pattern and length for any model name; a host-run command is not sent", () => {
+  test("job names follow SageMaker's pattern and length under the stage's prefix for any model name; nothing without an image digest is sent", () => {
     const request = {
       model: 'a'.repeat(60),
       version: 12345,
       dataset: { name: 'd', sha256: 'f'.repeat(64) },
       hyperparameters: {},
       trainer: { type: 'builtin', version: '0.1.0' } as const,
-      lineage: { environment: { image: null } } as never,
+      lineage: { environment: { image } } as never,
       attempt: 2,
     };
     const stage = {
@@ -190,10 +90,16 @@ describe('verify --aws: the rebuild runs as a training job of the stage', () => 
       roleArn: 'r',
       instanceType: 'ml.m5.large',
       trainingImageUri: 'stage-image',
+      jobNamePrefix: 'slipway-staging-verify',
     };
     const body = rebuildJobRequest(stage, request);
     expect(String(body.TrainingJobName)).toMatch(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/);
-    expect((body.AlgorithmSpecification as { TrainingImage: string }).TrainingImage).toBe('stage-image');
+    expect(String(body.TrainingJobName)).toMatch(/^slipway-staging-verify-a+-12345-2-[0-9a-f]{8}$/);
+    expect((body.AlgorithmSpecification as { TrainingImage: string }).TrainingImage).toBe(image);
+    // Trained outside an image (slipway run): the stage's image is not what trained it.
+    expect(() =>
+      rebuildJobRequest(stage, { ...request, lineage: { environment: { image: null } } as never }),
+    ).toThrow(/records no training image digest .* the stage's image stage-image, not what trained it/);
     expect(() =>
       rebuildJobRequest(stage, {
         ...request,
