@@ -163,5 +163,34 @@ export function sageMakerDouble(options: SageMakerDoubleOptions) {
     jobs.set(name, { polls: 0, status: 'InProgress', outcome: await run(b), request: b });
     return { TrainingJobArn: `arn:aws:sagemaker:${region}:${account}:training-job/${name.toLowerCase()}` };
   };
-  return { call, jobs, calls };
+  /**
+   * The same over SageMaker's JSON protocol (https://docs.aws.amazon.com/sagemaker/latest/APIReference/CommonErrors.html):
+   * `POST /` with `X-Amz-Target: SageMaker.<Action>`; a refusal is HTTP 400 with `{"__type", "message"}`.
+   * Every URL asked is kept in `urls`.
+   */
+  const urls: string[] = [];
+  const fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    urls.push(String(input));
+    const headers = new Headers(init?.headers);
+    const action = headers.get('x-amz-target')?.replace(/^SageMaker\./, '');
+    if (init?.method !== 'POST' || headers.get('content-type') !== 'application/x-amz-json-1.1' || !action)
+      return Response.json(
+        { __type: 'UnknownOperationException', message: 'Unknown operation' },
+        { status: 400 },
+      );
+    try {
+      const result = await call(
+        action as Parameters<SageMakerCall>[0],
+        JSON.parse(String(init.body)) as object,
+      );
+      return Response.json(result);
+    } catch (error) {
+      if (!(error instanceof SageMakerError)) throw error;
+      return Response.json(
+        { __type: error.type, message: error.message.replace(/^SageMaker refused: [^:]+: /, '') },
+        { status: 400 },
+      );
+    }
+  };
+  return { call, fetch, urls, jobs, calls };
 }
