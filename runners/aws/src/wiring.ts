@@ -1,5 +1,6 @@
 // Builds the AWS adapters from their configuration with SDK clients on the default credential chain
 // (the function's role). The Lambda entry points call these once per container.
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { createAwsClient } from '@slipway/contracts';
 import type { ModelStore } from '@slipway/model-store';
 import type { Deployer } from '@slipway/steps';
@@ -16,14 +17,10 @@ import { storeModelImageBuilder } from './model-image.js';
 import { RegistryClient } from './oci/registry.js';
 import { readSigningSecret } from './secret.js';
 
-const log = (message: string, detail: Record<string, unknown> = {}) => {
-  process.stdout.write(`${JSON.stringify({ level: 'INFO', message, ...detail })}\n`);
-};
-
 /** The Promote function's deployer: model image into ECR, then the inference function's alias. */
 export async function createImageDeployer(
   config: ImageDeployConfig,
-  deps: { readonly store: ModelStore; readonly endpoint: string | null },
+  deps: { readonly store: ModelStore; readonly endpoint: string | null; readonly logger: Logger },
 ): Promise<Deployer> {
   const [{ ECRClient }, { LambdaClient }, { CloudWatchClient }] = await Promise.all([
     import('@aws-sdk/client-ecr'),
@@ -54,7 +51,7 @@ export async function createImageDeployer(
             seconds: config.canary.seconds,
           },
         }),
-    log,
+    log: (message, detail = {}) => deps.logger.info(message, detail),
   });
 }
 
@@ -81,6 +78,7 @@ export async function createAwsApprovalFunction(
 export async function createApprovalLinksFunction(
   config: ApprovalLinksConfig,
   store: ModelStore,
+  logger: Logger,
 ): Promise<(event: FunctionUrlEvent) => Promise<FunctionUrlResult>> {
   const [{ SFNClient }, { SecretsManagerClient }] = await Promise.all([
     import('@aws-sdk/client-sfn'),
@@ -90,7 +88,6 @@ export async function createApprovalLinksFunction(
     store,
     sfn: createAwsClient(SFNClient, {}),
     secret: await readSigningSecret(createAwsClient(SecretsManagerClient, {}), config.secretArn),
-    log: (message, detail) =>
-      process.stderr.write(`${JSON.stringify({ level: 'ERROR', message, ...detail })}\n`),
+    log: (message, detail) => logger.error(message, detail),
   });
 }

@@ -43,6 +43,9 @@ afterAll(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
+/** The handler's result: the last line of the output, after the function's log lines. */
+const result = (stdout: string) => JSON.parse(stdout.split('\n').at(-1) ?? '') as unknown;
+
 /**
  * Loads the entry (by default the TypeScript source, through tsx) in a fresh process with `env`, runs one
  * SmokeTest event, and prints the output.
@@ -62,6 +65,8 @@ function invoke(
     const { handler } = await import(${JSON.stringify(module)});
     process.stdout.write(JSON.stringify(await handler(${JSON.stringify(event)})));
   `;
+  // The function's log lines come first (one JSON object each), the handler's result last.
+
   return run(process.execPath, [...loader, '--input-type=module', '-e', script], {
     env: { PATH: process.env.PATH ?? '', HOME: home, SMOKE_TEST_TIMEOUT_MS: '300', ...env },
     timeout: 60_000,
@@ -72,7 +77,7 @@ describe('the SmokeTest entry point and ENDPOINT_AUTH', () => {
   it('AWS_IAM: signs the health check and the predictions with the role in the environment', async () => {
     const before = server.requests.length;
     const { stdout } = await invoke({ ...LAMBDA_ENV, ENDPOINT_AUTH: 'AWS_IAM' });
-    expect(JSON.parse(stdout)).toEqual({ passed: true, failures: [], servedVersion: 3 });
+    expect(result(stdout)).toEqual({ passed: true, failures: [], servedVersion: 3 });
     expect(server.requests.slice(before).map((r) => [r.method, r.path, r.problem])).toEqual([
       ['GET', '/health', null],
       ['POST', '/predict', null],
@@ -82,7 +87,7 @@ describe('the SmokeTest entry point and ENDPOINT_AUTH', () => {
   it('NONE: sends the requests unsigned, which an IAM endpoint refuses', async () => {
     const before = server.requests.length;
     const { stdout } = await invoke({ ...LAMBDA_ENV, ENDPOINT_AUTH: 'NONE' });
-    const output = JSON.parse(stdout) as { passed: boolean; failures: { actual: string }[] };
+    const output = result(stdout) as { passed: boolean; failures: { actual: string }[] };
     expect(output.passed).toBe(false);
     expect(output.failures[0]?.actual).toBe('HTTP 403: {"Message":"Forbidden"}');
     const seen = server.requests.slice(before);
@@ -121,7 +126,7 @@ describe('the SmokeTest bundle in the steps image', () => {
     const before = server.requests.length;
     const bundle = pathToFileURL(join(image, 'steps/smoke-test/lambda.mjs')).href;
     const { stdout } = await invoke({ ...LAMBDA_ENV, ENDPOINT_AUTH: 'AWS_IAM' }, bundle, []);
-    expect(JSON.parse(stdout)).toEqual({ passed: true, failures: [], servedVersion: 3 });
+    expect(result(stdout)).toEqual({ passed: true, failures: [], servedVersion: 3 });
     expect(server.requests.slice(before).map((r) => [r.method, r.path, r.problem])).toEqual([
       ['GET', '/health', null],
       ['POST', '/predict', null],

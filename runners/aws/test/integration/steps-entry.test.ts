@@ -43,17 +43,35 @@ describe('step Lambda entry points', () => {
       }
       process.stdout.write(JSON.stringify(out));
     `;
-    const { stdout } = await node(script, {
+    const { stdout, stderr } = await node(script, {
       STORE_URI: pathToFileURL(root).href,
       ENDPOINT_URL: 'http://127.0.0.1:8080',
     });
-    expect(JSON.parse(stdout)).toEqual({
+    const lines = stdout.split('\n');
+    expect(JSON.parse(lines.at(-1) ?? '')).toEqual({
       evaluate: ['function', 'InvalidEventError', 'invalid Evaluate event'],
       register: ['function', 'InvalidEventError', 'invalid Register event'],
       approval: ['function', 'InvalidEventError', 'invalid Approval event'],
       promote: ['function', 'InvalidEventError', 'invalid Promote event'],
       'smoke-test': ['function', 'InvalidEventError', 'invalid SmokeTest event'],
     });
+    // Before it, each step's powertools log lines: started on stdout, failed (ERROR) on stderr with the
+    // error's name and code. Lambda sends both streams to the function's log group.
+    const steps = ['evaluate', 'register', 'approval', 'promote', 'smokeTest'];
+    const parse = (text: string) =>
+      text
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const started = parse(lines.slice(0, -1).join('\n'));
+    const failed = parse(stderr);
+    expect(started.map((l) => [l.step, l.level, l.message])).toEqual(
+      steps.map((step) => [step, 'INFO', 'step started']),
+    );
+    expect(failed.map((l) => [l.step, l.level, l.message, l.errorName, l.errorCode])).toEqual(
+      steps.map((step) => [step, 'ERROR', 'step failed', 'InvalidEventError', 'SLIPWAY_INVALID_EVENT']),
+    );
+    for (const l of [...started, ...failed]) expect(l.service).toBe('slipway-steps');
   });
 
   it('fails init naming the variable when STORE_URI is missing', async () => {
