@@ -75,6 +75,44 @@ describe('verify --aws: the rebuild runs as a training job of the stage', () => 
     expect((await store.listVerifications('reviews', version)).map((r) => r.where)).toEqual(['aws']);
   });
 
+  test('interrupted while the job runs: StopTrainingJob, followed until Stopped, and nothing is recorded', async () => {
+    const passed = { C: '4', ngram_max: '1' };
+    const result = await trainModel(dataset, resolveHyperparameters(passed), {
+      name: 'halted',
+      lineage: { hyperparametersPassed: passed, image },
+    });
+    const out = join(dir, 'halted');
+    const manifest = await writeModelDir(out, result);
+    const { version } = await store.registerModel({ name: 'halted', files: out, manifest });
+    const sagemaker = sageMakerDouble({ store, images: [image] });
+    const interrupted = new AbortController();
+    const stage = {
+      storeUri,
+      roleArn: 'arn:aws:iam::123456789012:role/slipway-dev-sagemaker',
+      instanceType: 'ml.m5.large',
+      trainingImageUri: 'stage-image',
+      jobNamePrefix: 'slipway-dev-verify',
+    };
+    const rebuild = awsRebuild(stage, {
+      call: sagemaker.call,
+      store,
+      signal: interrupted.signal,
+      // The person presses Ctrl-C while the first poll said InProgress.
+      wait: async () => interrupted.abort(),
+    });
+    await expect(verifyVersion('halted', version, { store, where: 'aws', rebuild })).rejects.toThrow(
+      /training job slipway-dev-verify-halted-\d+-1-[0-9a-f]{8} was stopped: the verification was interrupted/,
+    );
+    expect(sagemaker.calls.map((c) => c.action)).toEqual([
+      'CreateTrainingJob',
+      'DescribeTrainingJob',
+      'StopTrainingJob',
+      'DescribeTrainingJob',
+    ]);
+    expect([...sagemaker.jobs.values()].map((j) => j.status)).toEqual(['Stopped']);
+    expect(await store.listVerifications('halted', version)).toEqual([]);
+  });
+
   test("job names follow SageMaker's pattern and length under the stage's prefix for any model name; nothing without an image digest is sent", () => {
     const request = {
       model: 'a'.repeat(60),
