@@ -176,6 +176,8 @@ function describe(run: ModelRun): ModelEvaluation {
     classes: run.manifest.classes,
     hyperparameters: lineage?.hyperparameters ?? {},
     trainerVersion: lineage?.trainerVersion ?? null,
+    gitCommit: lineage?.gitCommit ?? null,
+    trainingImage: lineage?.environment?.image ?? null,
     metrics: run.metrics,
     latency: run.latency,
   };

@@ -23,6 +23,10 @@ export interface ModelEvaluation {
   readonly classes: readonly string[];
   readonly hyperparameters: Readonly<Record<string, string | number | boolean>>;
   readonly trainerVersion: string | null;
+  /** The commit the model was trained from, as its lineage says (absent in older reports). */
+  readonly gitCommit?: string | null;
+  /** The image that trained it, by digest, as its lineage says; null when not trained in an image (absent in older reports). */
+  readonly trainingImage?: string | null;
   readonly metrics: Metrics;
   readonly latency: LatencyReport;
 }

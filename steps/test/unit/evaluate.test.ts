@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { packArchive } from '@slipway/contracts/tar';
 import { openModel } from '@slipway/training-job';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -122,6 +123,31 @@ describe('Evaluate', () => {
     expect(report.verdict).toEqual(result.verdict);
     expect(report.samples).toEqual(result.samples);
     expect(await readdir(scratch())).toEqual([]);
+  });
+
+  it("names the commit and the image that trained the candidate, from its lineage (the PR comment's source)", async () => {
+    fx = await createStepsStore();
+    const image = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway-dev/training@sha256:${'c'.repeat(64)}`;
+    const commit = '0123456789abcdef0123456789abcdef01234567';
+    const manifest = JSON.parse(new TextDecoder().decode(strong.files['manifest.json'])) as {
+      lineage: Record<string, unknown> & { environment: Record<string, unknown> };
+    };
+    manifest.lineage.gitCommit = commit;
+    manifest.lineage.environment = { ...manifest.lineage.environment, image };
+    const archive = packArchive({
+      ...strong.files,
+      'manifest.json': new TextEncoder().encode(JSON.stringify(manifest)),
+    });
+    await evaluate(event(await putArtifact(fx.store, 'sentiment-run-image', archive), 'exec-image'));
+    const report = await readEvaluationReport(fx.store, 'exec-image');
+    expect(report?.candidate).toMatchObject({ gitCommit: commit, trainingImage: image });
+
+    // Trained outside an image, outside git: both null, never absent.
+    await evaluate(event(await putArtifact(fx.store, 'sentiment-run-plain', strong.archive), 'exec-plain'));
+    const plain = await readEvaluationReport(fx.store, 'exec-plain');
+    expect(strong.manifest.lineage.environment?.image ?? null).toBeNull();
+    expect(plain?.candidate.trainingImage).toBeNull();
+    expect(plain?.candidate.gitCommit).toBe(strong.manifest.lineage.gitCommit);
   });
 
   it('runs production on the same split and passes a candidate within the allowed regression', async () => {

@@ -27,6 +27,8 @@ export interface PrCommentInput {
   /** The full report from the store, when it could be read (adds production's per-class F1). */
   readonly report?: EvaluationReport | null;
   readonly commit?: string;
+  /** The image the execution was started with (`<registry>/<repository>@sha256:…`). */
+  readonly trainingImage?: string;
   /** The model's latest versions, oldest first, for the trend chart. */
   readonly history?: readonly TrendPoint[];
   /** The candidate's latest `slipway verify`, null when it was never verified (see {@link readLatestVerification}). */
@@ -110,6 +112,41 @@ export function mermaidTrend(
     `  line ${quoted('macro-F1')} [${macroF1.map(percent).join(', ')}]`,
     '```',
   ];
+}
+
+/**
+ * What trained the candidate: the commit and image its lineage names, from the evaluation report (what
+ * actually ran), else what the execution was started with. A report that names another image or commit
+ * than the start asked for is said plainly: the figures above are that code's.
+ */
+function trainedByLines(input: PrCommentInput): string[] {
+  const candidate = input.report?.candidate;
+  const image = candidate?.trainingImage ?? input.trainingImage ?? null;
+  const commit = candidate?.gitCommit || input.commit || null;
+  if (image === null && commit === null) return [];
+  const from = candidate?.trainingImage ? "the candidate's lineage" : 'the execution input';
+  const lines = [
+    image === null
+      ? `Trained from commit \`${commit}\`; the training image is not recorded.`
+      : commit === null
+        ? `Trained in image \`${image}\` (${from}); the commit is not recorded.`
+        : `Trained from commit \`${commit}\` in image \`${image}\` (${from}).`,
+  ];
+  const mismatches = [
+    candidate?.trainingImage && input.trainingImage && candidate.trainingImage !== input.trainingImage
+      ? `image \`${candidate.trainingImage}\`, not the \`${input.trainingImage}\` it was started with`
+      : null,
+    candidate?.gitCommit && input.commit && candidate.gitCommit !== input.commit
+      ? `commit \`${candidate.gitCommit}\`, not ${input.commit}`
+      : null,
+  ].filter((m): m is string => m !== null);
+  if (mismatches.length > 0) {
+    lines.push(
+      '',
+      `**Warning**: the candidate's lineage names ${mismatches.join(' and ')}; these figures are not this pull request's code.`,
+    );
+  }
+  return [...lines, ''];
 }
 
 const pct = (x: number | undefined) => (x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);
@@ -274,6 +311,7 @@ export function renderPrComment(input: PrCommentInput): string {
     `Execution [\`${executionName}\`](${consoleLink(input.executionArn)}) on stage \`${stage}\`` +
       `${input.commit ? ` for commit ${input.commit.slice(0, 12)}` : ''}: **${progress.waitingForApproval ? 'WAITING FOR APPROVAL' : progress.status}**`,
     '',
+    ...trainedByLines(input),
   ];
   const evaluation = progress.evaluation;
   if (evaluation !== null) {

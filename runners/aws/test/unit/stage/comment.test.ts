@@ -124,6 +124,8 @@ describe('the pull request comment', () => {
         '',
         `Execution [\`sentiment-20250301t120000-abc123\`](${CONSOLE}) on stage \`dev\` for commit 0123456789ab: **WAITING FOR APPROVAL**`,
         '',
+        'Trained from commit `0123456789abcdef0123`; the training image is not recorded.',
+        '',
         '| | candidate v4 | production v3 |',
         '|---|---:|---:|',
         '| accuracy | 84.2% | 83.3% |',
@@ -145,6 +147,47 @@ describe('the pull request comment', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('names the commit and the image that trained the candidate: its lineage in the report, else what was started', () => {
+    const commit = '0123456789abcdef0123456789abcdef01234567';
+    const image = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway-dev/training@sha256:${'a'.repeat(64)}`;
+    const other = image.replace('a'.repeat(64), 'b'.repeat(64));
+    const base = {
+      model: 'sentiment',
+      executionName: 'sentiment-20250301t120000-abc123',
+      executionArn: ARN,
+      stage: 'dev',
+      progress: progress({}),
+      commit,
+      trainingImage: image,
+    };
+    const report = (candidate: Record<string, unknown>) =>
+      ({ candidate: { metrics: {}, ...candidate }, production: null }) as unknown as EvaluationReport;
+    const trained = (text: string) => text.split('\n').filter((l) => /^Trained|Warning/.test(l));
+
+    // Before the report is readable: what the execution was started with.
+    expect(trained(renderPrComment({ ...base, report: null }))).toEqual([
+      `Trained from commit \`${commit}\` in image \`${image}\` (the execution input).`,
+    ]);
+    // The report's lineage is what ran.
+    expect(
+      trained(renderPrComment({ ...base, report: report({ gitCommit: commit, trainingImage: image }) })),
+    ).toEqual([`Trained from commit \`${commit}\` in image \`${image}\` (the candidate's lineage).`]);
+    // Another image or commit than the start asked for is said plainly.
+    expect(
+      trained(
+        renderPrComment({ ...base, report: report({ gitCommit: 'f'.repeat(40), trainingImage: other }) }),
+      ),
+    ).toEqual([
+      `Trained from commit \`${'f'.repeat(40)}\` in image \`${other}\` (the candidate's lineage).`,
+      `**Warning**: the candidate's lineage names image \`${other}\`, not the \`${image}\` it was started with and commit \`${'f'.repeat(40)}\`, not ${commit}; these figures are not this pull request's code.`,
+    ]);
+    // An older report without lineage fields, and a start without commit: the image alone.
+    expect(trained(renderPrComment({ ...base, commit: '', report: report({}) }))).toEqual([
+      `Trained in image \`${image}\` (the execution input); the commit is not recorded.`,
+    ]);
+    expect(trained(renderPrComment({ ...base, commit: '', trainingImage: undefined }))).toEqual([]);
   });
 
   it('says whether the candidate was verified (slipway verify): never, or the latest outcome', () => {
