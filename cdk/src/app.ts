@@ -92,6 +92,7 @@ export function addStage(app: App, config: StageConfig, env?: Environment): Slip
     stateMachine: pipeline.stateMachine,
     modelStore: storage.modelStore,
     pipelineStackName: pipeline.stackName,
+    trainingRepository: storage.trainingRepository,
   });
   const stacks = { storage, training, inference, pipeline, github };
   for (const stack of Object.values(stacks)) Tags.of(stack).add('slipway:stage', stage);

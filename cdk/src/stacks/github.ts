@@ -1,4 +1,5 @@
 import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -19,6 +20,11 @@ export interface GitHubStackProps extends StackProps {
   readonly modelStore: s3.IBucket;
   /** The stack whose outputs `slipway start --aws` reads to find the state machine. */
   readonly pipelineStackName: string;
+  /**
+   * The stage's training repository: a pull request's start pushes the image that trains its code there
+   * (the built-in trainer composed onto the stage's image, or a Dockerfile trainer built on the runner).
+   */
+  readonly trainingRepository: ecr.IRepository;
 }
 
 /** GitHub's OIDC issuer, without the scheme (as IAM condition keys name it). */
@@ -93,6 +99,26 @@ export class GitHubStack extends Stack {
             // create-only: the role cannot overwrite a dataset) and follows the execution through the
             // evaluation report and the approval request (neither holds a token), nothing else of an
             // execution's area: the approval's task token is kept there.
+            new iam.PolicyStatement({
+              sid: 'PushTrainingImages',
+              // Read the stage's trainer image and push a pull request's training image beside it, by
+              // digest. Tags are immutable there, so the stage's own image cannot be replaced; no delete.
+              actions: [
+                'ecr:BatchCheckLayerAvailability',
+                'ecr:BatchGetImage',
+                'ecr:CompleteLayerUpload',
+                'ecr:GetDownloadUrlForLayer',
+                'ecr:InitiateLayerUpload',
+                'ecr:PutImage',
+                'ecr:UploadLayerPart',
+              ],
+              resources: [props.trainingRepository.repositoryArn],
+            }),
+            new iam.PolicyStatement({
+              sid: 'RegistryLogin',
+              actions: ['ecr:GetAuthorizationToken'],
+              resources: ['*'],
+            }),
             ...storeStatements(props.modelStore, [
               { area: 'datasets', access: 'create' },
               { area: 'executions', access: 'read', keys: '*/evaluation.json' },
@@ -108,8 +134,10 @@ export class GitHubStack extends Stack {
         reason:
           'Execution ARNs carry a name chosen at start (execution:<state machine>:*); a stack ARN ends in an id ' +
           'CloudFormation assigns (stack/<name>/*). Both are limited to this stage. In the model store: any ' +
-          'dataset version (datasets/*, named by content hash) and any execution report (executions/*).',
+          'dataset version (datasets/*, named by content hash) and any execution report (executions/*). ' +
+          'ecr:GetAuthorizationToken accepts only "*".',
         appliesTo: [
+          'Resource::*',
           {
             regex:
               '/^Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:.*:\\*$/g',

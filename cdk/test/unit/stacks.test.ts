@@ -604,6 +604,7 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
     expect(allActions).not.toContain('states:SendTaskSuccess');
     expect(allActions).not.toContain('states:SendTaskFailure');
     expect(allActions).not.toContain('states:GetExecutionHistory');
+    expect(allActions).not.toContain('ecr:BatchDeleteImage');
     expect(statements).toEqual([
       {
         actions: ['states:DescribeStateMachine', 'states:ListExecutions', 'states:StartExecution'],
@@ -618,6 +619,21 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
         actions: ['cloudformation:DescribeStacks'],
         resource: expect.stringMatching(new RegExp(`:stack/slipway-${stage}-pipeline/\\*$`)),
       },
+      // slipway start --aws and train-on-pr.yml: push a pull request's training image into the stage's
+      // training repository (immutable tags, no delete), and the registry login that needs.
+      {
+        actions: [
+          'ecr:BatchCheckLayerAvailability',
+          'ecr:BatchGetImage',
+          'ecr:CompleteLayerUpload',
+          'ecr:GetDownloadUrlForLayer',
+          'ecr:InitiateLayerUpload',
+          'ecr:PutImage',
+          'ecr:UploadLayerPart',
+        ],
+        resource: expect.stringMatching(/^<import:slipway-.*-storage:.*TrainingRepository.*Arn.*>$/),
+      },
+      { actions: ['ecr:GetAuthorizationToken'], resource: '*' },
       // slipway start --aws: read datasets, the evaluation report and the approval request (never the
       // approval's task token)...
       {
