@@ -8,11 +8,13 @@ import {
   type AwsStageOptions,
   createAwsClients,
   type ExecutionProgress,
+  ecrAuthorization,
   executionArn,
   type LogLine,
   listAwsExecutions,
   PR_COMMENT_MARKER,
   parseSince,
+  RegistryClient,
   readAwsExecution,
   readLatestVerification,
   readVersionTrend,
@@ -37,9 +39,16 @@ import {
   modelNameFor,
   storeDatasetAndReport,
 } from './common.js';
-import { type ExitStatus, exitNameForExecution, UsageError } from './exit-codes.js';
+import { type ExitStatus, exitNameForExecution } from './exit-codes.js';
 import { type Io, Output } from './output.js';
 import { loadRunSettings, type ProjectFlags, projectOption } from './project.js';
+import {
+  defaultCheckout,
+  planTrainingImage,
+  type RegistryFor,
+  resolveTrainingImage,
+  type TrainingImage,
+} from './training-image.js';
 
 /** What the AWS commands use; tests pass fakes. */
 export interface AwsCommandDeps {
@@ -48,6 +57,10 @@ export interface AwsCommandDeps {
   readonly openStore?: (uri: string) => Promise<ModelStore>;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
+  /** The stage's image registry. Default: ECR, with a token from GetAuthorizationToken. */
+  readonly registry?: RegistryFor;
+  /** The checkout whose built trainer `start --aws` composes. Default: where @slipway/training-job is. */
+  readonly checkout?: string;
 }
 
 interface StageFlags {
@@ -133,7 +146,15 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
               integer(1, 2_147_483),
               7 * 24 * 3600,
             )
-            .option('--commit <sha>', 'git commit recorded in lineage', '')
+            .option(
+              '--commit <sha>',
+              "git commit recorded in lineage; the training image must be built from it (default: the checkout's HEAD)",
+              '',
+            )
+            .option(
+              '--training-image <ref>',
+              'train in this image (<registry>/<repository>@sha256:<hex>, built from --commit) instead of composing the built-in trainer or slipway.json trainer.image',
+            )
             .option('--pr <number>', 'pull request recorded in lineage', '')
             .option('--wait', 'wait until the execution waits for approval or ends')
             .option(
@@ -162,6 +183,7 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
             timeout: number;
             poll: number;
             commentFile?: string;
+            trainingImage?: string;
           },
       ) => {
         if (!flags.aws) {
@@ -171,14 +193,36 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
         }
         const out = new Output(io, Boolean(flags.json));
         const settings = await loadRunSettings(flags, out);
-        if (settings.trainer.type === 'command') {
-          throw new UsageError(
-            `start --aws trains the built-in trainer only so far: a command trainer (${settings.trainer.command.join(' ')}) runs with \`slipway run\``,
-          );
-        }
+        const plan = await planTrainingImage({
+          settings,
+          flag: flags.trainingImage,
+          commit: flags.commit,
+          checkout: async () => deps.checkout ?? (await defaultCheckout()),
+        });
         const { clients, stage } = await context(flags);
         const stateMachineArn = stage.need('StateMachineArn');
         const storeUri = stage.need('StoreUri');
+        const registryFor: RegistryFor =
+          deps.registry ??
+          ((host) => {
+            const authorization = ecrAuthorization(
+              clients.ecr,
+              Date.now,
+              'whoever runs `slipway start --aws`',
+            );
+            return new RegistryClient({ registry: host, authorization });
+          });
+        const image: TrainingImage = await resolveTrainingImage(plan, stage, registryFor);
+        const commit = flags.commit === '' ? (image.commit ?? '') : flags.commit;
+        out.info(
+          `training  ${image.uri}   ${
+            image.source === 'compose'
+              ? `(the stage's trainer image + this checkout's build of ${image.commit})`
+              : image.source === 'flag'
+                ? `(--training-image, built from ${image.commit})`
+                : '(slipway.json trainer.image)'
+          }`,
+        );
         await withStore(storeUri, async (store) => {
           const dataset = await storeDatasetAndReport(store, settings, out, ' (uploaded)');
           const input = parseExecutionInput({
@@ -186,8 +230,10 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
             runId: newExecutionId(deps.now === undefined ? new Date() : new Date(deps.now())),
             dataset: { name: dataset.name, sha256: dataset.sha256 },
             hyperparameters: settings.hyperparameters,
-            git: { commit: flags.commit, pullRequest: flags.pr },
+            git: { commit, pullRequest: flags.pr },
+            trainingImage: image.uri,
             compute: settings.compute ?? 'sagemaker',
+            trainer: settings.trainer,
             thresholds: settings.thresholds,
             approvalTimeoutSeconds: flags.approvalTimeout,
             trigger: flags.pr === '' ? 'cli' : 'pull-request',
@@ -252,7 +298,8 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
               stage: stage.stage,
               progress,
               report,
-              commit: flags.commit,
+              commit,
+              trainingImage: image.uri,
             });
             await writeFile(flags.commentFile, comment);
             out.info(`comment   ${flags.commentFile} (${PR_COMMENT_MARKER})`);
@@ -269,6 +316,8 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
               evaluation: progress.evaluation,
               error: progress.error,
               cause: progress.cause,
+              trainingImage: image.uri,
+              commit,
             },
             () => started.name,
           );

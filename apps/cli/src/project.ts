@@ -1,7 +1,13 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_THRESHOLDS, MODEL_NAME, MODEL_NAME_RULE } from '@slipway/contracts';
+import {
+  DEFAULT_THRESHOLDS,
+  IMAGE_BY_DIGEST,
+  IMAGE_BY_DIGEST_RULE,
+  MODEL_NAME,
+  MODEL_NAME_RULE,
+} from '@slipway/contracts';
 import { type Compute, type Thresholds, type Trainer, thresholdOverridesSchema } from '@slipway/runner-local';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -23,9 +29,6 @@ export const PROJECT_SCHEMA_PATH = fileURLToPath(new URL('../slipway.schema.json
 
 const DATA_SOURCE =
   'builtin:sentiment, builtin:spam, or a .jsonl/.csv file with text,label (relative to slipway.json)';
-
-/** An image reference pinned by digest: a tag can move, a digest names one image. */
-const IMAGE_BY_DIGEST = /^[a-z0-9][a-z0-9._/:-]*@sha256:[0-9a-f]{64}$/;
 
 /** A hyperparameter name: `__proto__` would change the object it is read into, so it is not one. */
 const HYPERPARAMETER_KEY = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
@@ -72,11 +75,10 @@ export const projectSchema = z
               ),
             image: z
               .string()
-              .regex(
-                IMAGE_BY_DIGEST,
-                'expected <repository>@sha256:<64 hex digits>, an image pinned by digest',
+              .regex(IMAGE_BY_DIGEST, `${IMAGE_BY_DIGEST_RULE}; a tag can move between builds`)
+              .describe(
+                "On AWS: the image that runs it, pinned by digest (<registry>/<repository>@sha256:<hex>), in the stage's training repository.",
               )
-              .describe('On AWS: the image that runs it, pinned by digest (<repository>@sha256:<hex>).')
               .optional(),
             dockerfile: z
               .string()
@@ -254,6 +256,10 @@ export interface RunSettings {
   readonly compute?: Compute;
   /** The execution input's trainer: a project's command runs from the project root. */
   readonly trainer: Trainer;
+  /** On AWS, a command trainer's image (slipway.json `trainer.image`, pinned by digest). */
+  readonly trainerImage?: string;
+  /** On AWS, the Dockerfile a command trainer's image is built from (slipway.json `trainer.dockerfile`). */
+  readonly trainerDockerfile?: string;
 }
 
 /** The flags `run` and `start --aws` share with the project file. */
@@ -287,6 +293,17 @@ export function runSettings(
     thresholds: { ...project.settings.thresholds, ...thresholdsFrom(flags) },
     ...(compute !== undefined ? { compute } : {}),
     trainer: trainerFlag ?? projectTrainer(project),
+    ...(trainerFlag === undefined ? projectTrainerImage(project) : {}),
+  };
+}
+
+/** Where a project's command trainer runs on AWS: its image, or the Dockerfile it is built from. */
+function projectTrainerImage(project: Project): { trainerImage?: string; trainerDockerfile?: string } {
+  const trainer = project.settings.trainer;
+  if (trainer === undefined || trainer === 'builtin') return {};
+  return {
+    ...(trainer.image !== undefined ? { trainerImage: trainer.image } : {}),
+    ...(trainer.dockerfile !== undefined ? { trainerDockerfile: trainer.dockerfile } : {}),
   };
 }
 

@@ -10,7 +10,11 @@ export type EcrApi = Pick<ECRClient, 'send'>;
  * expires (tokens last 12 hours).
  * @example new RegistryClient({ registry, authorization: ecrAuthorization(new ECRClient({})) })
  */
-export function ecrAuthorization(ecr: EcrApi, now: () => number = Date.now): () => Promise<string> {
+export function ecrAuthorization(
+  ecr: EcrApi,
+  now: () => number = Date.now,
+  who = 'the promote role',
+): () => Promise<string> {
   let cached: { header: string; until: number } | undefined;
   let pending: Promise<string> | undefined;
   return async () => {
@@ -32,7 +36,7 @@ export function ecrAuthorization(ecr: EcrApi, now: () => number = Date.now): () 
         if (error instanceof RegistryError) throw error;
         throw new RegistryError(
           `ECR GetAuthorizationToken failed (${(error as Error).name}: ${(error as Error).message}); ` +
-            'the promote role needs ecr:GetAuthorizationToken',
+            `${who} needs ecr:GetAuthorizationToken`,
           null,
           { cause: error },
         );

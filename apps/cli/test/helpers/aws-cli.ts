@@ -2,14 +2,15 @@
 import { PassThrough } from 'node:stream';
 import type { AwsClients } from '@slipway/runner-aws';
 import { Command } from 'commander';
-import type { FakeAws } from '../../../../test-helpers/aws-fake-client.js';
+import { FakeAws } from '../../../../test-helpers/aws-fake-client.js';
 import { type AwsCommandDeps, createAwsCommands } from '../../src/aws.js';
 import { executionCommands } from '../../src/executions.js';
 import { ExitStatus } from '../../src/exit-codes.js';
 import { runProgram } from '../../src/main.js';
 
 /** Fake clients for every service the commands use, and how many times they were asked for. */
-export function fakeClients(fakes: { cloudformation: FakeAws; sfn: FakeAws; logs: FakeAws }) {
+export function fakeClients(fakes: { cloudformation: FakeAws; sfn: FakeAws; logs: FakeAws; ecr?: FakeAws }) {
+  const ecr = fakes.ecr ?? new FakeAws();
   const regions: (string | undefined)[] = [];
   const clients = async (region: string | undefined): Promise<AwsClients> => {
     regions.push(region);
@@ -17,6 +18,7 @@ export function fakeClients(fakes: { cloudformation: FakeAws; sfn: FakeAws; logs
       cloudformation: fakes.cloudformation.client(),
       sfn: fakes.sfn.client(),
       logs: fakes.logs.client(),
+      ecr: ecr.client(),
     };
   };
   return { clients, regions };

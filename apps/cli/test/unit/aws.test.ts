@@ -1,11 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
-  DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
   ListExecutionsCommand,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
@@ -15,7 +13,7 @@ import { type ModelStore, openStore } from '@slipway/model-store';
 import { recordApprovalToken } from '@slipway/runner-aws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { awsError, FakeAws } from '../../../../test-helpers/aws-fake-client.js';
-import { executionArnOf, recordSteps, stackOutputs } from '../../../../test-helpers/sfn-history.js';
+import { executionArnOf, stackOutputs } from '../../../../test-helpers/sfn-history.js';
 import { EXIT_CODES } from '../../src/exit-codes.js';
 import { fakeClients, slipwayAws } from '../helpers/aws-cli.js';
 
@@ -44,82 +42,10 @@ afterEach(async () => {
 
 const deps = () => ({ clients: fake.clients, sleep: async () => {}, now: () => NOW });
 
+// The starts that reach AWS compose a training image in a registry: apps/cli/test/integration/commands/start-aws.test.ts.
 describe('slipway start --aws', () => {
-  it('happy-path: uploads the dataset, starts the execution, waits for approval, writes the PR comment', async () => {
-    sfn
-      .on(StartExecutionCommand, (input: { name: string }) => ({
-        executionArn: executionArnOf(input.name),
-        startDate: new Date(NOW),
-      }))
-      // The steps write their records while the CLI polls: nothing yet, then up to the approval request.
-      .on(DescribeExecutionCommand, async (input: { executionArn: string }, n: number) => {
-        if (n === 2) await recordSteps(store, input.executionArn, 'Approval');
-        return { status: 'RUNNING' };
-      });
-    const commentFile = join(root, 'out.md');
-    const result = await slipwayAws(
-      deps(),
-      'start',
-      '--aws',
-      '--wait',
-      '--commit',
-      '0123456789abcdef0123',
-      '--pr',
-      '17',
-      '--comment-file',
-      commentFile,
-      '--region',
-      'eu-west-1',
-      '--json',
-    );
-    expect(result.stderr).not.toContain('error');
-    expect(result.code).toBe(0);
-    expect(fake.regions).toEqual(['eu-west-1']);
-
-    const [start] = sfn.inputs(StartExecutionCommand);
-    const input = JSON.parse(String(start?.input)) as Record<string, unknown>;
-    const [sha256] = await store.listDatasetVersions('sentiment');
-    expect(start?.stateMachineArn).toBe(stackOutputs(storeUri).Stacks[0]?.Outputs[0]?.OutputValue);
-    expect(start?.name).toBe(`sentiment-${input.runId}`);
-    expect(input).toMatchObject({
-      model: 'sentiment',
-      dataset: { name: 'sentiment', sha256 },
-      compute: 'sagemaker',
-      git: { commit: '0123456789abcdef0123', pullRequest: '17' },
-      trigger: 'pull-request',
-      thresholds: { minAccuracy: 0, minBaselineGain: 0.2, maxRegression: 0.01, minClassF1: 0 },
-    });
-    expect(String(input.runId)).toMatch(/^20250301t120000-[0-9a-f]{6}$/);
-
-    const output = JSON.parse(result.stdout) as Record<string, unknown>;
-    expect(output).toMatchObject({
-      name: start?.name,
-      status: 'WAITING_FOR_APPROVAL',
-      version: 4,
-      stage: 'dev',
-    });
-    const comment = await readFile(commentFile, 'utf8');
-    expect(comment.split('\n')[0]).toBe('<!-- slipway-evaluation -->');
-    expect(comment).toContain(`slipway approve --aws ${start?.name} --comment "<why>"`);
-    expect(comment).toContain('| F1 `positive` | 85.2% | 84.0% |');
-    expect(result.stderr).toContain('  ok  Register');
-    // Followed without the history, which would show the approval's task token.
-    expect(sfn.inputs(GetExecutionHistoryCommand)).toEqual([]);
-  });
-
-  it('gate-fails: the comment says so and the command fails', async () => {
-    sfn
-      .on(StartExecutionCommand, (input: { name: string }) => ({ executionArn: executionArnOf(input.name) }))
-      .on(DescribeExecutionCommand, async (input: { executionArn: string }) => {
-        await recordSteps(store, input.executionArn, 'Evaluate');
-        return { status: 'FAILED', error: 'GateFailed', cause: 'accuracy 0.41 < 0.60' };
-      });
-    const commentFile = join(root, 'out.md');
-    const result = await slipwayAws(deps(), 'start', '--aws', '--wait', '--comment-file', commentFile);
-    expect(result.code).toBe(EXIT_CODES.gateFailed);
-    expect(result.stderr).toContain('is FAILED (GateFailed: accuracy 0.41 < 0.60)');
-    expect(await readFile(commentFile, 'utf8')).toContain('### slipway: the candidate did not pass the gate');
-  });
+  const image = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway-dev/training@sha256:${'a'.repeat(64)}`;
+  const commit = '0123456789abcdef0123456789abcdef01234567';
 
   it('needs --aws, and names the command to deploy a missing stack', async () => {
     const local = await slipwayAws(deps(), 'start');
@@ -129,95 +55,11 @@ describe('slipway start --aws', () => {
       DescribeStacksCommand,
       awsError('ValidationError', 'Stack with id slipway-dev-pipeline does not exist'),
     );
-    const missing = await slipwayAws(deps(), 'start', '--aws');
+    const missing = await slipwayAws(deps(), 'start', '--aws', '--training-image', image, '--commit', commit);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(
       'the stack slipway-dev-pipeline does not exist: deploy it with `npx cdk deploy -c stage=dev`',
     );
-  });
-
-  it('--compute picks where training runs; --trainer, its old name, still works with a one-line warning', async () => {
-    sfn
-      .on(StartExecutionCommand, (input: { name: string }) => ({
-        executionArn: executionArnOf(input.name),
-        startDate: new Date(NOW),
-      }))
-      .on(DescribeExecutionCommand, { status: 'RUNNING' });
-    const current = await slipwayAws(deps(), 'start', '--aws', '--compute', 'fargate', '--json');
-    expect(current.code).toBe(0);
-    expect(current.stderr).not.toContain('deprecated');
-    const old = await slipwayAws(deps(), 'start', '--aws', '--trainer', 'fargate', '--json');
-    expect(old.code).toBe(0);
-    expect(old.stderr.split('\n').filter((line) => line.includes('--trainer'))).toEqual([
-      'warning: --trainer fargate is deprecated; use --compute fargate',
-    ]);
-    const defaulted = await slipwayAws(deps(), 'start', '--aws', '--json');
-    expect(defaulted.code).toBe(0);
-    const inputs = sfn
-      .inputs(StartExecutionCommand)
-      .map((start) => JSON.parse(String(start.input)) as Record<string, unknown>);
-    // trainer names the training code now: the built-in one, whatever the compute.
-    expect(inputs.map((input) => [input.compute, input.trainer])).toEqual([
-      ['fargate', { type: 'builtin' }],
-      ['fargate', { type: 'builtin' }],
-      ['sagemaker', { type: 'builtin' }],
-    ]);
-  });
-
-  it('reads slipway.json: model, data, hyperparameters, gate and compute, each overridden by its flag', async () => {
-    sfn
-      .on(StartExecutionCommand, (input: { name: string }) => ({
-        executionArn: executionArnOf(input.name),
-        startDate: new Date(NOW),
-      }))
-      .on(DescribeExecutionCommand, { status: 'RUNNING' });
-    await writeFile(
-      join(root, 'slipway.json'),
-      JSON.stringify({
-        model: 'reviews',
-        data: { train: 'builtin:spam' },
-        hyperparameters: { C: 4, ngramMax: 3 },
-        thresholds: { minAccuracy: 0.7 },
-        compute: 'fargate',
-      }),
-    );
-    const fromFile = await slipwayAws(deps(), 'start', '--aws', '--project', root, '--json');
-    expect(fromFile.code).toBe(0);
-    expect(fromFile.stderr).toContain(`project   ${join(root, 'slipway.json')}`);
-    const flagged = await slipwayAws(
-      deps(),
-      'start',
-      '--aws',
-      '--project',
-      root,
-      '--model',
-      'other',
-      '--hp',
-      'C=2',
-      '--min-accuracy',
-      '0.5',
-      '--compute',
-      'sagemaker',
-      '--json',
-    );
-    expect(flagged.code).toBe(0);
-    const [first, second] = sfn
-      .inputs(StartExecutionCommand)
-      .map((start) => JSON.parse(String(start.input)) as Record<string, unknown>);
-    expect(first).toMatchObject({
-      model: 'reviews',
-      dataset: { name: 'spam' },
-      hyperparameters: { C: '4', ngramMax: '3' },
-      thresholds: { minAccuracy: 0.7 },
-      compute: 'fargate',
-    });
-    expect(second).toMatchObject({
-      model: 'other',
-      dataset: { name: 'spam' },
-      hyperparameters: { C: '2', ngramMax: '3' },
-      thresholds: { minAccuracy: 0.5 },
-      compute: 'sagemaker',
-    });
   });
 
   it('refuses --compute and --trainer that disagree before asking AWS anything (usage error)', async () => {
@@ -241,6 +83,56 @@ describe('slipway start --aws', () => {
     expect(result.stderr).toContain('unknown hyperparameter "bogus"');
     expect(cloudformation.inputs(DescribeStacksCommand)).toEqual([]);
     expect(sfn.inputs(StartExecutionCommand)).toEqual([]);
+  });
+});
+
+describe('slipway start --aws refuses, before AWS is asked anything (usage error)', () => {
+  const trainer = async (value: Record<string, unknown>) =>
+    writeFile(join(root, 'slipway.json'), JSON.stringify({ trainer: value }));
+
+  it('a command trainer with no image says how to give it one', async () => {
+    await trainer({ command: ['python3', 'train.py'] });
+    const none = await slipwayAws(deps(), 'start', '--aws', '--project', root);
+    expect(none.code).toBe(EXIT_CODES.usage);
+    expect(none.stderr).toContain(
+      'the command trainer (python3 train.py) runs on AWS in a container image, and slipway.json names none: set trainer.image to <registry>/<repository>@sha256:<hex>',
+    );
+    await trainer({ command: ['python3', 'train.py'], dockerfile: 'Dockerfile' });
+    const dockerfile = await slipwayAws(deps(), 'start', '--aws', '--project', root);
+    expect(dockerfile.code).toBe(EXIT_CODES.usage);
+    expect(dockerfile.stderr).toContain(
+      "runs on AWS in the image built from Dockerfile: build and push it to the stage's training repository, then pass --training-image",
+    );
+    expect(cloudformation.calls).toEqual([]);
+    expect(sfn.calls).toEqual([]);
+  });
+
+  it('an image by tag, in slipway.json or --training-image, and a commit that is not the full sha', async () => {
+    await trainer({
+      command: ['python3', 'train.py'],
+      image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/t:v1',
+    });
+    const project = await slipwayAws(deps(), 'start', '--aws', '--project', root);
+    expect(project.code).toBe(EXIT_CODES.usage);
+    expect(project.stderr).toContain('trainer.image: expected an image pinned by digest');
+    const flag = await slipwayAws(
+      deps(),
+      'start',
+      '--aws',
+      '--training-image',
+      '123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway-dev/training:latest',
+    );
+    expect(flag.code).toBe(EXIT_CODES.usage);
+    expect(flag.stderr).toContain(
+      '--training-image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway-dev/training:latest is not pinned by digest',
+    );
+    const short = await slipwayAws(deps(), 'start', '--aws', '--commit', '0123456789ab');
+    expect(short.code).toBe(EXIT_CODES.usage);
+    expect(short.stderr).toContain(
+      '--commit 0123456789ab: the training image is labelled with the full commit',
+    );
+    expect(cloudformation.calls).toEqual([]);
+    expect(sfn.calls).toEqual([]);
   });
 });
 

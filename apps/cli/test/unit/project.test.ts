@@ -115,13 +115,16 @@ describe('reading slipway.json', () => {
   test('an image must be pinned by digest: a tag can move', async () => {
     await write({ trainer: { command: ['python3', 'train.py'], image: 'repo/trainer:latest' } });
     await expect(readProject(root)).rejects.toThrow(
-      'trainer.image: expected <repository>@sha256:<64 hex digits>, an image pinned by digest',
+      'trainer.image: expected an image pinned by digest, <registry>/<repository>@sha256:<64 hex>',
     );
     await write({
-      trainer: { command: ['python3', 'train.py'], image: `repo/trainer@sha256:${'a'.repeat(64)}` },
+      trainer: {
+        command: ['python3', 'train.py'],
+        image: `registry.example/trainer@sha256:${'a'.repeat(64)}`,
+      },
     });
     expect((await readProject(root)).settings.trainer).toMatchObject({
-      image: `repo/trainer@sha256:${'a'.repeat(64)}`,
+      image: `registry.example/trainer@sha256:${'a'.repeat(64)}`,
     });
   });
 

@@ -1,5 +1,6 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { createAwsClient } from '@slipway/contracts';
 
@@ -8,6 +9,8 @@ export interface AwsClients {
   readonly cloudformation: Pick<CloudFormationClient, 'send'>;
   readonly sfn: Pick<SFNClient, 'send'>;
   readonly logs: Pick<CloudWatchLogsClient, 'send'>;
+  /** The registry token for the stage's training repository (`slipway start --aws` composes images there). */
+  readonly ecr: Pick<ECRClient, 'send'>;
 }
 
 /**
@@ -16,15 +19,18 @@ export interface AwsClients {
  * SDK costs a few hundred milliseconds to import and local commands never need it.
  */
 export async function createAwsClients(region: string | undefined): Promise<AwsClients> {
-  const [{ CloudFormationClient }, { SFNClient }, { CloudWatchLogsClient }] = await Promise.all([
-    import('@aws-sdk/client-cloudformation'),
-    import('@aws-sdk/client-sfn'),
-    import('@aws-sdk/client-cloudwatch-logs'),
-  ]);
+  const [{ CloudFormationClient }, { SFNClient }, { CloudWatchLogsClient }, { ECRClient }] =
+    await Promise.all([
+      import('@aws-sdk/client-cloudformation'),
+      import('@aws-sdk/client-sfn'),
+      import('@aws-sdk/client-cloudwatch-logs'),
+      import('@aws-sdk/client-ecr'),
+    ]);
   const config = region === undefined ? {} : { region };
   return {
     cloudformation: createAwsClient(CloudFormationClient, config),
     sfn: createAwsClient(SFNClient, config),
     logs: createAwsClient(CloudWatchLogsClient, config),
+    ecr: createAwsClient(ECRClient, config),
   };
 }

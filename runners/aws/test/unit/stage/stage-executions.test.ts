@@ -1,6 +1,6 @@
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { awsError, FakeAws } from '../../../../../test-helpers/aws-fake-client.js';
 import {
@@ -10,12 +10,14 @@ import {
   STATE_MACHINE_ARN,
   stackOutputs,
 } from '../../../../../test-helpers/sfn-history.js';
+import { StartExecutionDouble } from '../../../../../test-helpers/sfn-start-execution.js';
 import type { AwsClients } from '../../../src/stage/clients.js';
 import { AwsExecutionError, AwsStageError } from '../../../src/stage/errors.js';
 import {
   executionArn,
   listAwsExecutions,
   readAwsExecution,
+  startAwsExecution,
   waitForApprovalOrEnd,
 } from '../../../src/stage/executions.js';
 import { type LogLine, parseSince, tailLogs } from '../../../src/stage/logs.js';
@@ -234,5 +236,58 @@ describe('tailLogs', () => {
     expect(parseSince('15m', 1_000_000)).toBe(100_000);
     expect(parseSince('2025-03-01T12:00:00Z')).toBe(Date.parse('2025-03-01T12:00:00Z'));
     expect(() => parseSince('yesterday')).toThrow('--since "yesterday" is not a duration');
+  });
+});
+
+describe('startAwsExecution against StartExecution as documented', () => {
+  const input = {
+    model: 'sentiment',
+    runId: '20250301t120000-abc123',
+    dataset: { name: 'sentiment', sha256: 'a'.repeat(64) },
+    hyperparameters: {},
+    git: { commit: '', pullRequest: '' },
+    compute: 'sagemaker',
+    trainer: { type: 'builtin' },
+    trainingImage: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway-dev/training@sha256:${'b'.repeat(64)}`,
+    thresholds: { minAccuracy: 0, minBaselineGain: 0.2, maxRegression: 0.01, minClassF1: 0 },
+    approvalTimeoutSeconds: 3600,
+    trigger: 'cli',
+  } as const;
+
+  it('starts <model>-<runId> with the input as JSON; the same start again is the same execution', async () => {
+    const double = new StartExecutionDouble(STATE_MACHINE_ARN);
+    const sfn = new FakeAws().on(StartExecutionCommand, double.reply);
+    const first = await startAwsExecution(sfnOf(sfn), STATE_MACHINE_ARN, input);
+    expect(first.name).toBe('sentiment-20250301t120000-abc123');
+    expect(first.executionArn).toBe(executionArnOf(first.name));
+    expect(double.started()).toEqual([{ name: first.name, executionArn: first.executionArn, input }]);
+    const again = await startAwsExecution(sfnOf(sfn), STATE_MACHINE_ARN, input);
+    expect(again.executionArn).toBe(first.executionArn);
+    expect(double.started()).toHaveLength(1);
+  });
+
+  it('each refusal of the API reaches the caller as AwsExecutionError naming it', async () => {
+    const double = new StartExecutionDouble(STATE_MACHINE_ARN);
+    const sfn = new FakeAws().on(StartExecutionCommand, double.reply);
+    const start = (arn: string, over: Record<string, unknown> = {}) =>
+      startAwsExecution(sfnOf(sfn), arn, { ...input, ...over } as typeof input);
+    await start(STATE_MACHINE_ARN);
+    // Same name, other input, while it runs; any input once it has ended.
+    await expect(start(STATE_MACHINE_ARN, { trigger: 'api' })).rejects.toThrow(
+      /StartExecution on .* failed \(ExecutionAlreadyExists: /,
+    );
+    double.close('sentiment-20250301t120000-abc123');
+    await expect(start(STATE_MACHINE_ARN)).rejects.toThrow('(ExecutionAlreadyExists: ');
+    await expect(start('arn:aws:states:eu-west-1:123456789012:function:x')).rejects.toThrow('(InvalidArn: ');
+    await expect(start(STATE_MACHINE_ARN.replace('pipeline', 'other'))).rejects.toThrow(
+      '(StateMachineDoesNotExist: ',
+    );
+    // 262,144 bytes of input at most.
+    await expect(
+      start(STATE_MACHINE_ARN, { runId: 'big', hyperparameters: { text: 'x'.repeat(262_144) } }),
+    ).rejects.toThrow('(InvalidExecutionInput: ');
+    await expect(start(STATE_MACHINE_ARN, { runId: 'a:b' })).rejects.toThrow('(InvalidName: ');
+    await expect(start(STATE_MACHINE_ARN, { runId: 'tab\u0085' })).rejects.toThrow('(InvalidName: ');
+    expect(double.started()).toHaveLength(1);
   });
 });
