@@ -30,6 +30,7 @@ export interface KernelExports {
   axpySingle(alpha: number, x: number, y: number, n: number): void;
   scaleDotSingle(alpha: number, src: number, dst: number, z: number, n: number): number;
   maxAbs(x: number, n: number): number;
+  demote(src: number, dst: number, n: number): void;
   cscScores1(
     starts: number,
     ends: number,
@@ -86,9 +87,16 @@ export const OP = {
   pair: 5,
   /** a: [chunk, n, partials, x] → partials[c] = max |x| */
   maxAbs: 6,
-  /** a: [_, _, _, rowBounds, blocks, colptr, table, cols, rowIndex, values, params, out, k] → out rows of block c */
+  /**
+   * a: [_, _, _, rowBounds, blocks, colptr, table, cols, rowIndex, values, params, out, k, bias] →
+   * out rows of block c = X·W (+ bias, the k numbers at `bias`, unless it is 0)
+   */
   scores: 7,
-  /** a: [_, _, _, colBounds, colptr, rowIndex, values, params, r, g, k, invC] → g for the columns of chunk c */
+  /**
+   * a: [_, _, _, colBounds, colptr, rowIndex, values, params, r, g, k, invC, rows, cols, chunks] → g
+   * for the columns of chunk c; chunk `chunks` (after the column chunks) writes the bias gradient,
+   * r's column sums, at g[cols·k …]
+   */
   gradient: 8,
   /** a: [_, _, partials, rowBounds, z, zd, r, y, k, t] → r for block c; partials[2c], [2c+1] = loss, slope */
   probe: 9,
@@ -100,6 +108,8 @@ export const OP = {
   axpySingle: 12,
   /** a: [chunk, n, partials, alpha, src, dst, z (f32)] → dst = alpha·src; partials[c] = z·dst */
   scaleDotSingle: 13,
+  /** a: [chunk, n, partials, src, dst (f32)] → dst = f32(src) */
+  demote: 14,
 } as const;
 
 /**
@@ -126,8 +136,13 @@ export function chunkRunner(
       // colptr itself, the ones between the per-block offsets found once in `table`.
       const starts = c === 0 ? colptr : table + (c - 1) * cols * 4;
       const ends = c === blocks - 1 ? colptr + 4 : table + c * cols * 4;
-      if ((i32[bounds + c + 1] as number) === (i32[bounds + c] as number)) return;
       const kk = a[12] as number;
+      const lo = (i32[bounds + c] as number) * kk;
+      const hi = (i32[bounds + c + 1] as number) * kk;
+      if (hi === lo) return;
+      const out = f64.subarray((a[11] as number) >> 3);
+      // The block's rows start from zero and get the bias last: out = (0 + Σ_j x_ij·w_j) + b.
+      out.fill(0, lo, hi);
       if (kk === 1)
         k.cscScores1(starts, ends, a[8] as number, a[9] as number, a[10] as number, a[11] as number, cols);
       else
@@ -141,13 +156,31 @@ export function chunkRunner(
           cols,
           kk,
         );
+      const bias = a[13] as number;
+      if (bias !== 0) {
+        const b = f64.subarray(bias >> 3, (bias >> 3) + kk);
+        for (let base = lo; base < hi; base += kk) {
+          for (let q = 0; q < kk; q++) out[base + q] = (out[base + q] as number) + (b[q] as number);
+        }
+      }
       return;
     }
     if (code === op.gradient) {
       const bounds = (a[3] as number) >> 2;
+      const kk = a[10] as number;
+      if (c === a[14]) {
+        // The bias gradient, after the weights' part of g: r's column sums, each over the rows in order.
+        const rows = a[12] as number;
+        const r = f64.subarray((a[8] as number) >> 3, ((a[8] as number) >> 3) + rows * kk);
+        const gb = ((a[9] as number) >> 3) + (a[13] as number) * kk;
+        for (let q = 0; q < kk; q++) f64[gb + q] = 0;
+        for (let base = 0; base < r.length; base += kk) {
+          for (let q = 0; q < kk; q++) f64[gb + q] = (f64[gb + q] as number) + (r[base + q] as number);
+        }
+        return;
+      }
       const j0 = i32[bounds + c] as number;
       const cols = (i32[bounds + c + 1] as number) - j0;
-      const kk = a[10] as number;
       const colptr = (a[4] as number) + j0 * 4;
       const params = (a[7] as number) + j0 * kk * 8;
       const g = (a[9] as number) + j0 * kk * 8;
@@ -292,6 +325,7 @@ export function chunkRunner(
         (a[2] as number) + 16 * c,
       );
     } else if (code === op.maxAbs) f64[slot] = k.maxAbs((a[3] as number) + off, len);
+    else if (code === op.demote) k.demote((a[3] as number) + off, (a[4] as number) + offSingle, len);
     else throw new Error(`unknown operation ${code}`);
   };
 }

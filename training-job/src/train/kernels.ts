@@ -1,4 +1,5 @@
 import { chunkRunner, type KernelExports, OP } from './chunks.js';
+import { sectionRecorder } from './profile.js';
 import { ARGUMENT_SLOTS, Team } from './team.js';
 
 /**
@@ -678,6 +679,39 @@ const maxAbs: Kernel = (() => {
   };
 })();
 
+/** demote(src, dst: f32, n): dst[i] = f32(src[i]) */
+const demote: Kernel = (() => {
+  const [src, dst, n, i] = [0, 1, 2, 3];
+  return {
+    name: 'demote',
+    params: [I32, I32, I32],
+    results: [],
+    locals: [I32],
+    body: seq(
+      whileLoop(
+        seq(get(i), i32(2), i32Add, get(n), [0x4c]),
+        seq(
+          seq(get(dst), get(i), i32(2), i32Shl, i32Add),
+          seq(address(src, i, 3), v128Load(), f32x4DemoteF64x2Zero),
+          [0xfd, ...uleb(91), 2, 0, 0] /* v128.store64_lane offset 0, lane 0: the two f32 */,
+          inc(i, i32(2)),
+        ),
+      ),
+      whileLoop(
+        seq(get(i), get(n), i32LtS),
+        seq(
+          address(dst, i, 2),
+          address(src, i, 3),
+          f64Load(),
+          f32DemoteF64,
+          [0x38, 2, 0] /* f32.store */,
+          inc(i, i32(1)),
+        ),
+      ),
+    ),
+  };
+})();
+
 // ---------------------------------------------------------------------------------------------
 // Sparse kernels over a CSC matrix (colptr: i32[cols+1], rowIndex: i32[nnz], values: f64[nnz]).
 
@@ -981,6 +1015,7 @@ const KERNELS = [
   axpySingle,
   scaleDotSingle,
   maxAbs,
+  demote,
   cscScores1,
   cscGradient1,
   cscScoresK,
@@ -1027,6 +1062,8 @@ const SUMS: ReadonlySet<number> = new Set([
   OP.axpyDotSingle,
   OP.scaleDotSingle,
 ]);
+
+const OP_NAMES = new Map(Object.entries(OP).map(([name, code]) => [code as number, name]));
 
 /** Elements per chunk of a dense vector operation: fixed, so sums never depend on the thread count. */
 export const DENSE_CHUNK = 65536;
@@ -1300,6 +1337,11 @@ export class Workspace {
     return this.sums(chunks);
   }
 
+  /** dst = src rounded to f32 (exact when src holds f32 values already). */
+  demote(src: Float64Array, dst: Float32Array): void {
+    this.dense(OP.demote, dst.length, 0, this.at(src), this.at(dst));
+  }
+
   /** max |x[i]|, NaN if any element is NaN. */
   maxAbs(x: Float64Array): number {
     const chunks = this.dense(OP.maxAbs, x.length, 0, this.at(x));
@@ -1308,8 +1350,11 @@ export class Workspace {
     return max;
   }
 
-  /** out[i·k + c] += (X·W)[i][c] for feature-major params (params[j·k + c]); k = 1 for a single vector. */
-  scores(x: WorkspaceCsc, params: Float64Array, out: Float64Array, k: number): void {
+  /**
+   * out[i·k + c] = (X·W)[i][c] + bias[c] for feature-major params (params[j·k + c]); k = 1 for a single
+   * vector. Without `bias`, just X·W.
+   */
+  scores(x: WorkspaceCsc, params: Float64Array, out: Float64Array, k: number, bias?: Float64Array): void {
     const blocks = x.rowBounds.length - 1;
     this.args(
       0,
@@ -1325,11 +1370,15 @@ export class Workspace {
       this.at(params),
       this.at(out),
       k,
+      bias ? this.at(bias) : 0,
     );
     this.run(OP.scores, blocks);
   }
 
-  /** g[j·k + c] = invC·params[j·k + c] + (Xᵀ·R)[j][c] for the weight part (the first cols·k entries). */
+  /**
+   * g[j·k + c] = invC·params[j·k + c] + (Xᵀ·R)[j][c] for the weight part (the first cols·k entries),
+   * and g[cols·k + c] = Σ_i R[i][c], summed over the rows in order.
+   */
   gradient(
     x: WorkspaceCsc,
     params: Float64Array,
@@ -1351,8 +1400,12 @@ export class Workspace {
       this.at(g),
       k,
       invC,
+      x.rows,
+      x.cols,
+      x.colBounds.length - 1,
     );
-    this.run(OP.gradient, x.colBounds.length - 1);
+    // The column chunks and one more for the bias.
+    this.run(OP.gradient, x.colBounds.length);
   }
 
   /**
@@ -1416,8 +1469,13 @@ export class Workspace {
 
   private run(code: number, chunks: number): void {
     const team = this.parent ? this.parent.team : this.team;
+    const profile = sectionRecorder();
+    const started = profile?.begin();
     if (team !== undefined && chunks > 1) team.run(code, chunks, this.runHere, this.memoryIndex);
     else for (let c = 0; c < chunks; c++) this.runHere(code, c);
+    // Split operations are the work threads share; one-chunk ones run on this thread whatever the count.
+    if (started)
+      profile?.end(`${profile.current()} > ${chunks > 1 ? 'split' : 'whole'} ${OP_NAMES.get(code)}`, started);
   }
 
   private take(bytes: number): number {

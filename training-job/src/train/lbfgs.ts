@@ -7,6 +7,7 @@
  */
 import { DENSE_CHUNK, MAX_WORKSPACE_BYTES, Workspace } from './kernels.js';
 import { MoreThuenteSearch } from './line-search.js';
+import { section } from './profile.js';
 
 /**
  * A smooth objective that can be probed cheaply along a search direction. Logistic losses are
@@ -81,7 +82,8 @@ const MAX_PROBES = 20;
 
 /**
  * Workspace room (array lengths) `minimizeLbfgs` takes for `n` parameters in the objective's
- * workspace: x, g, gOld and d. The correction pairs live in workspaces of their own (`planHistory`).
+ * workspace: x, g, gOld and d. The correction pairs come on top (`historyInsideNeeds`), or live in
+ * workspaces of their own (`planHistory`).
  */
 export function lbfgsWorkspaceNeeds(n: number): { f64: number; arrays: number } {
   return { f64: 4 * n, arrays: 4 };
@@ -100,10 +102,46 @@ export const HISTORY_F64_MAX_BYTES = 2 ** 30;
 /** How the correction pairs of an `n`-parameter fit are stored: precision, and the workspaces holding them. */
 export interface HistoryPlan {
   readonly precision: HistoryPrecision;
+  /**
+   * True when the pairs sit in the minimizer's own workspace (room: `historyInsideNeeds`): the
+   * recursion then works on d itself and a new pair is kept without copying it. False when they
+   * live in workspaces of their own, one per shard.
+   */
+  readonly inside: boolean;
   /** Coordinate ranges [start, start + length) of the vectors, one workspace of `bytes` each. */
   readonly shards: readonly { readonly start: number; readonly length: number; readonly bytes: number }[];
-  /** Sum of the shards' bytes. */
+  /** Sum of the shards' bytes (0 inside). */
   readonly bytes: number;
+}
+
+/** f64 pairs up to HISTORY_F64_MAX_BYTES of them, f32 above, unless `precision` says. */
+function choosePrecision(n: number, memory: number, precision?: HistoryPrecision): HistoryPrecision {
+  return precision ?? (2 * memory * n * 8 > HISTORY_F64_MAX_BYTES ? 'f32' : 'f64');
+}
+
+/** Workspace room (array lengths) `memory` pairs of `n` parameters take inside the minimizer's workspace. */
+export function historyInsideNeeds(
+  n: number,
+  memory = 10,
+  precision?: HistoryPrecision,
+): { f64: number; f32: number; arrays: number } {
+  const single = choosePrecision(n, memory, precision) === 'f32';
+  return { f64: single ? 0 : 2 * memory * n, f32: single ? 2 * memory * n : 0, arrays: 2 * memory };
+}
+
+/**
+ * Plans the correction pairs inside the minimizer's workspace, which must have room for
+ * `historyInsideNeeds(n, memory, precision)` beyond `lbfgsWorkspaceNeeds(n)`.
+ *
+ * @example planHistoryInside(544_000) // → { precision: 'f64', inside: true, shards: [{ start: 0, length: 544000, bytes: 0 }], bytes: 0 }
+ */
+export function planHistoryInside(n: number, memory = 10, precision?: HistoryPrecision): HistoryPlan {
+  return {
+    precision: choosePrecision(n, memory, precision),
+    inside: true,
+    shards: [{ start: 0, length: n, bytes: 0 }],
+    bytes: 0,
+  };
 }
 
 /**
@@ -120,7 +158,7 @@ export function planHistory(
   precision?: HistoryPrecision,
   maxWorkspaceBytes = MAX_WORKSPACE_BYTES,
 ): HistoryPlan {
-  const chosen = precision ?? (2 * memory * n * 8 > HISTORY_F64_MAX_BYTES ? 'f32' : 'f64');
+  const chosen = choosePrecision(n, memory, precision);
   const width = chosen === 'f64' ? 8 : 4;
   const arrays = 1 + 2 * memory;
   const bytesFor = (length: number) =>
@@ -137,13 +175,24 @@ export function planHistory(
     const length = Math.min(per * DENSE_CHUNK, n - start);
     shards.push({ start, length, bytes: bytesFor(length) });
   }
-  return { precision: chosen, shards, bytes: shards.reduce((sum, shard) => sum + shard.bytes, 0) };
+  return {
+    precision: chosen,
+    inside: false,
+    shards,
+    bytes: shards.reduce((sum, shard) => sum + shard.bytes, 0),
+  };
 }
 
-/** Correction pairs as planned by `planHistory`, in workspaces worked on by `main`'s threads. */
+/**
+ * Correction pairs as planned by `planHistory` (in workspaces worked on by `main`'s threads) or by
+ * `planHistoryInside` (in `main` itself, which must be the minimizer's workspace).
+ */
 export class CorrectionHistory {
   readonly shards: readonly HistoryShard[];
   readonly precision: HistoryPrecision;
+  readonly inside: boolean;
+  /** The workspace the pairs were planned beside. */
+  readonly main: Workspace;
 
   /** Create it before `main.useThreads`, so the threads start with every memory. */
   constructor(
@@ -152,9 +201,12 @@ export class CorrectionHistory {
     readonly memory = 10,
   ) {
     this.precision = plan.precision;
+    this.inside = plan.inside;
+    this.main = main;
     this.shards = plan.shards.map(({ start, length, bytes }) => {
-      const ws = new Workspace(bytes, main);
-      const w = ws.f64(length);
+      const ws = plan.inside ? main : new Workspace(bytes, main);
+      // Inside, the recursion works on d itself.
+      const w = plan.inside ? undefined : ws.f64(length);
       const make = () => (plan.precision === 'f64' ? ws.f64(length) : ws.f32(length));
       const s: (Float64Array | Float32Array)[] = [];
       const y: (Float64Array | Float32Array)[] = [];
@@ -171,10 +223,11 @@ interface HistoryShard {
   readonly ws: Workspace;
   readonly start: number;
   readonly length: number;
-  /** The two-loop recursion's work vector (this shard's part of d). */
-  readonly w: Float64Array;
-  readonly s: readonly (Float64Array | Float32Array)[];
-  readonly y: readonly (Float64Array | Float32Array)[];
+  /** The two-loop recursion's work vector (this shard's part of d); none inside, where it is d. */
+  readonly w: Float64Array | undefined;
+  /** Slots of the pairs; inside, kept f64 pairs change places with d and gOld instead of being copied. */
+  readonly s: (Float64Array | Float32Array)[];
+  readonly y: (Float64Array | Float32Array)[];
 }
 
 /**
@@ -199,16 +252,20 @@ export function minimizeLbfgs(
 
   const x = ws.f64(n);
   x.set(x0);
-  const g = ws.f64(n);
-  const gOld = ws.f64(n);
-  const d = ws.f64(n);
+  // g, gOld and d name vectors that change places: no vector is copied into another per iteration.
+  let g = ws.f64(n);
+  let gOld = ws.f64(n);
+  let d = ws.f64(n);
   const history = options.history ?? new CorrectionHistory(ws, planHistory(n, m), m);
   if (history.memory !== m || history.shards.reduce((sum, shard) => sum + shard.length, 0) !== n) {
     throw new RangeError(`the correction history holds ${history.memory} pairs of another size`);
   }
+  if (history.inside && history.main !== ws) {
+    throw new RangeError('a correction history planned inside a workspace works only in that workspace');
+  }
   const memory = new CorrectionMemory(ws, history);
 
-  let f = objective.valueAndGradient(x, g);
+  let f = section('first gradient', () => objective.valueAndGradient(x, g));
   let evaluations = 1;
   let gradNorm = ws.maxAbs(g);
   let iterations = 0;
@@ -226,11 +283,15 @@ export function minimizeLbfgs(
   if (gradNorm <= gtol) return result('gradient-tolerance');
 
   for (;;) {
-    memory.direction(g, d);
-    const gd = ws.dot(g, d);
+    const gd = section('two-loop recursion', () => {
+      memory.direction(g, d);
+      return ws.dot(g, d);
+    });
     const { step, probes } =
       gd < 0
-        ? searchStep(objective, x, d, f, gd, iterations === 0 ? 1 / Math.sqrt(ws.dot(d, d)) : 1)
+        ? section('line search', () =>
+            searchStep(objective, x, d, f, gd, iterations === 0 ? 1 / Math.sqrt(ws.dot(d, d)) : 1),
+          )
         : FAILED;
     evaluations += probes;
     if (!(step > 0)) {
@@ -241,11 +302,15 @@ export function minimizeLbfgs(
     }
 
     const fOld = f;
-    gOld.set(g);
-    ws.axpy(step, d, x);
-    f = objective.commit(step, x, g);
+    // The gradient becomes the old one; commit writes the new one into the other vector.
+    [g, gOld] = [gOld, g];
+    f = section('step and gradient', () => {
+      ws.axpy(step, d, x);
+      const value = objective.commit(step, x, g);
+      gradNorm = ws.maxAbs(g);
+      return value;
+    });
     iterations++;
-    gradNorm = ws.maxAbs(g);
     options.onIteration?.({ iteration: iterations, loss: f, gradNorm });
 
     if (gradNorm <= gtol) return result('gradient-tolerance');
@@ -253,7 +318,7 @@ export function minimizeLbfgs(
     if (iterations >= maxIter) return result('max-iterations');
     if (evaluations >= maxEvaluations) return result('max-evaluations');
 
-    memory.push(step, d, g, gOld, gd);
+    [d, gOld] = section('new pair', () => memory.push(step, d, g, gOld, gd));
   }
 }
 
@@ -287,9 +352,11 @@ function searchStep(
  * recursion is fused with the dot product the next step needs, halving the passes over the
  * direction vector (this is memory-bound for millions of parameters); the sums are the same.
  *
- * The pairs live in the history's workspaces, split by coordinate range; the recursion runs there on
- * a copy of g and the result is copied back into d. A new pair is computed in place in d and gOld
- * (both free by then) and stored only when kept, so no spare pair is needed.
+ * A new pair is computed in place in d and gOld (both free by then) and stored only when kept, so
+ * no spare pair is needed. With the pairs inside the minimizer's workspace the recursion runs on d
+ * itself, and a kept f64 pair takes the place of the oldest one by exchanging vectors (f32 pairs are
+ * rounded into their slot by the threads). With the pairs in workspaces of their own, split by
+ * coordinate range, the recursion runs there on a copy of g and the result is copied back into d.
  */
 class CorrectionMemory {
   count = 0;
@@ -299,6 +366,8 @@ class CorrectionMemory {
   private readonly rho: Float64Array;
   private readonly alpha: Float64Array;
   private gamma = 1;
+  /** d while a direction is being computed inside the workspace. */
+  private target: Float64Array | undefined;
 
   constructor(
     private readonly ws: Workspace,
@@ -317,23 +386,46 @@ class CorrectionMemory {
   }
 
   /**
-   * s = step·d, y = g - gOld, kept unless the curvature s·y is not safely positive. Overwrites d
-   * and gOld with s and y.
+   * s = step·d, y = g - gOld, kept unless the curvature s·y is not safely positive. Returns the
+   * vectors to use as d and gOld from now on (their contents are spent).
    */
-  push(step: number, d: Float64Array, g: Float64Array, gOld: Float64Array, gdOld: number): void {
+  push(
+    step: number,
+    d: Float64Array,
+    g: Float64Array,
+    gOld: Float64Array,
+    gdOld: number,
+  ): [Float64Array, Float64Array] {
     const [sy, yy] = this.ws.pair(step, d, g, gOld, d, gOld, this.single);
-    if (!(sy > EPSMCH * -gdOld * step)) return;
+    if (!(sy > EPSMCH * -gdOld * step)) return [d, gOld];
     const slot = this.head;
-    for (const shard of this.history.shards) {
-      const end = shard.start + shard.length;
-      // In f32 the values are already rounded to f32 (pairSingle), so this conversion is exact.
-      (shard.s[slot] as Float64Array | Float32Array).set(d.subarray(shard.start, end));
-      (shard.y[slot] as Float64Array | Float32Array).set(gOld.subarray(shard.start, end));
+    let spent: [Float64Array, Float64Array] = [d, gOld];
+    if (this.history.inside) {
+      const shard = this.history.shards[0] as HistoryShard;
+      const s = shard.s[slot] as Float64Array | Float32Array;
+      const y = shard.y[slot] as Float64Array | Float32Array;
+      if (s instanceof Float32Array && y instanceof Float32Array) {
+        // Exact: pairSingle has already rounded the values to f32.
+        this.ws.demote(d, s);
+        this.ws.demote(gOld, y);
+      } else {
+        shard.s[slot] = d;
+        shard.y[slot] = gOld;
+        spent = [s as Float64Array, y as Float64Array];
+      }
+    } else {
+      for (const shard of this.history.shards) {
+        const end = shard.start + shard.length;
+        // In f32 the values are already rounded to f32 (pairSingle), so this conversion is exact.
+        (shard.s[slot] as Float64Array | Float32Array).set(d.subarray(shard.start, end));
+        (shard.y[slot] as Float64Array | Float32Array).set(gOld.subarray(shard.start, end));
+      }
     }
     this.rho[slot] = 1 / sy;
     this.gamma = sy / yy;
     this.head = (slot + 1) % this.m;
     this.count = Math.min(this.count + 1, this.m);
+    return spent;
   }
 
   /** d = -H·g with H the L-BFGS inverse-Hessian approximation (H0 = γI, γ = s·y/y·y of the newest pair). */
@@ -343,10 +435,12 @@ class CorrectionMemory {
       this.ws.scaleDot(-1, g, d, d);
       return;
     }
-    const { shards } = this.history;
-    for (const shard of shards) shard.w.set(g.subarray(shard.start, shard.start + shard.length));
+    const { shards, inside } = this.history;
+    if (inside) this.target = d;
+    else for (const shard of shards) shard.w?.set(g.subarray(shard.start, shard.start + shard.length));
     let slot = (this.head - 1 + m) % m;
-    let sd = this.scaleDot(-1, 's', slot);
+    // Inside, the first step reads g and writes d: the same numbers as copying g first.
+    let sd = this.scaleDot(-1, inside ? g : undefined, 's', slot);
     for (let k = 0; k < count; k++) {
       const a = (rho[slot] as number) * sd;
       alpha[slot] = a;
@@ -357,7 +451,7 @@ class CorrectionMemory {
     }
     // slot is now the one before the oldest pair.
     slot = (slot + 1) % m;
-    let yd = this.scaleDot(this.gamma, 'y', slot);
+    let yd = this.scaleDot(this.gamma, undefined, 'y', slot);
     for (let k = 0; k < count; k++) {
       const b = (rho[slot] as number) * yd;
       const newer = (slot + 1) % m;
@@ -366,21 +460,31 @@ class CorrectionMemory {
       else this.axpy(coefficient, 's', slot);
       slot = newer;
     }
-    for (const shard of shards) d.set(shard.w, shard.start);
+    if (inside) this.target = undefined;
+    else for (const shard of shards) if (shard.w) d.set(shard.w, shard.start);
   }
 
   // The recursion's three operations on the work vector w, shard after shard; sums carry over from
   // one shard to the next in coordinate order.
 
-  /** w = alpha·w; returns z[slot]·w. */
-  private scaleDot(alpha: number, z: 's' | 'y', slot: number): number {
+  /** The shard's work vector: its own, or d inside. */
+  private work(shard: HistoryShard): Float64Array {
+    const w = shard.w ?? this.target;
+    if (w === undefined) throw new Error('no direction is being computed');
+    return w;
+  }
+
+  /** w = alpha·src (src: w itself when undefined); returns z[slot]·w. */
+  private scaleDot(alpha: number, src: Float64Array | undefined, z: 's' | 'y', slot: number): number {
     let sum = 0;
     for (const shard of this.history.shards) {
+      const w = this.work(shard);
+      const from = src ?? w;
       const zv = shard[z][slot] as Float64Array | Float32Array;
       sum =
         zv instanceof Float32Array
-          ? shard.ws.scaleDotSingle(alpha, shard.w, shard.w, zv, sum)
-          : shard.ws.scaleDot(alpha, shard.w, shard.w, zv, shard.w.length, sum);
+          ? shard.ws.scaleDotSingle(alpha, from, w, zv, sum)
+          : shard.ws.scaleDot(alpha, from, w, zv, w.length, sum);
     }
     return sum;
   }
@@ -389,12 +493,13 @@ class CorrectionMemory {
   private axpyDot(alpha: number, x: 's' | 'y', slotX: number, z: 's' | 'y', slotZ: number): number {
     let sum = 0;
     for (const shard of this.history.shards) {
+      const w = this.work(shard);
       const xv = shard[x][slotX] as Float64Array | Float32Array;
       const zv = shard[z][slotZ] as Float64Array | Float32Array;
       sum =
         xv instanceof Float32Array && zv instanceof Float32Array
-          ? shard.ws.axpyDotSingle(alpha, xv, shard.w, zv, sum)
-          : shard.ws.axpyDot(alpha, xv as Float64Array, shard.w, zv as Float64Array, shard.w.length, sum);
+          ? shard.ws.axpyDotSingle(alpha, xv, w, zv, sum)
+          : shard.ws.axpyDot(alpha, xv as Float64Array, w, zv as Float64Array, w.length, sum);
     }
     return sum;
   }
@@ -402,9 +507,10 @@ class CorrectionMemory {
   /** w += alpha·x[slot] */
   private axpy(alpha: number, x: 's' | 'y', slot: number): void {
     for (const shard of this.history.shards) {
+      const w = this.work(shard);
       const xv = shard[x][slot] as Float64Array | Float32Array;
-      if (xv instanceof Float32Array) shard.ws.axpySingle(alpha, xv, shard.w);
-      else shard.ws.axpy(alpha, xv, shard.w);
+      if (xv instanceof Float32Array) shard.ws.axpySingle(alpha, xv, w);
+      else shard.ws.axpy(alpha, xv, w);
     }
   }
 }

@@ -121,19 +121,12 @@ export class BinomialObjective implements DirectionalObjective {
 
   /** out = X·w + b */
   private scores(params: Float64Array, out: Float64Array): void {
-    out.fill(0);
-    this.ws.scores(this.x, params, out, 1);
-    const b = params[this.features] as number;
-    for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + b;
+    this.ws.scores(this.x, params, out, 1, params.subarray(this.features));
   }
 
   /** g = Xᵀ·r + w/C, g_b = Σ r, from the residuals of the last probe. */
   private gradient(params: Float64Array, g: Float64Array): void {
-    const { r } = this;
-    this.ws.gradient(this.x, params, r, g, 1, this.invC);
-    let gb = 0;
-    for (let i = 0; i < r.length; i++) gb += r[i] as number;
-    g[this.features] = gb;
+    this.ws.gradient(this.x, params, this.r, g, 1, this.invC);
   }
 }
 
@@ -213,23 +206,11 @@ export class MultinomialObjective implements DirectionalObjective {
 
   /** out[i·K + k] = x_i·W[k] + b[k] */
   private scores(params: Float64Array, out: Float64Array): void {
-    const { k, weightCount } = this;
-    out.fill(0);
-    this.ws.scores(this.x, params, out, k);
-    for (let base = 0; base < out.length; base += k) {
-      for (let c = 0; c < k; c++)
-        out[base + c] = (out[base + c] as number) + (params[weightCount + c] as number);
-    }
+    this.ws.scores(this.x, params, out, this.k, params.subarray(this.weightCount));
   }
 
   /** g[j·K + k] = Σ_i x_ij·r_ik + W/C, g_b = Σ_i r_i, from the residuals of the last probe. */
   private gradient(params: Float64Array, g: Float64Array): void {
-    const { r, k, weightCount } = this;
-    this.ws.gradient(this.x, params, r, g, k, this.invC);
-    for (let c = 0; c < k; c++) g[weightCount + c] = 0;
-    for (let base = 0; base < r.length; base += k) {
-      for (let c = 0; c < k; c++)
-        g[weightCount + c] = (g[weightCount + c] as number) + (r[base + c] as number);
-    }
+    this.ws.gradient(this.x, params, this.r, g, this.k, this.invC);
   }
 }

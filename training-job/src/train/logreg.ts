@@ -6,7 +6,14 @@
 import { TrainingError } from './errors.js';
 import { MAX_WORKSPACE_BYTES, Workspace } from './kernels.js';
 import type { HistoryPlan, HistoryPrecision, IterationInfo } from './lbfgs.js';
-import { CorrectionHistory, lbfgsWorkspaceNeeds, minimizeLbfgs, planHistory } from './lbfgs.js';
+import {
+  CorrectionHistory,
+  historyInsideNeeds,
+  lbfgsWorkspaceNeeds,
+  minimizeLbfgs,
+  planHistory,
+  planHistoryInside,
+} from './lbfgs.js';
 import {
   BinomialObjective,
   type MatrixShape,
@@ -14,6 +21,7 @@ import {
   matrixShape,
   objectiveWorkspaceNeeds,
 } from './logreg-objective.js';
+import { section } from './profile.js';
 import type { Csr } from './sparse.js';
 
 /** Fit settings; defaults are scikit-learn's. */
@@ -46,9 +54,12 @@ const MEMORY = 10;
 /** The memory a fit takes, planned before anything is allocated. */
 export interface FitPlan {
   readonly parameters: number;
-  /** The workspace holding the matrix, the scores and L-BFGS's x, g, gOld, d (at most 4 GiB). */
+  /**
+   * The workspace holding the matrix, the scores and L-BFGS's x, g, gOld, d (at most 4 GiB), and
+   * the correction pairs too when there is room for them (`history.inside`).
+   */
   readonly mainBytes: number;
-  /** L-BFGS's correction pairs, in workspaces of their own. */
+  /** L-BFGS's correction pairs: inside the main workspace, or in workspaces of their own. */
   readonly history: HistoryPlan;
   /** mainBytes + history.bytes. */
   readonly bytes: number;
@@ -66,12 +77,25 @@ export function planFit(shape: MatrixShape, classes: number, historyPrecision?: 
   const parameters = shape.cols * scoreColumns + scoreColumns;
   const objective = objectiveWorkspaceNeeds(shape, scoreColumns);
   const lbfgs = lbfgsWorkspaceNeeds(parameters);
-  const mainBytes = Workspace.bytesFor({
-    f64: objective.f64 + lbfgs.f64,
+  const pairs = historyInsideNeeds(parameters, MEMORY, historyPrecision);
+  const withPairs = Workspace.bytesFor({
+    f64: objective.f64 + lbfgs.f64 + pairs.f64,
+    f32: pairs.f32,
     i32: objective.i32,
-    arrays: objective.arrays + lbfgs.arrays,
+    arrays: objective.arrays + lbfgs.arrays + pairs.arrays,
   });
-  const history = planHistory(parameters, MEMORY, historyPrecision);
+  // One memory when it can hold everything: the recursion then works in place, with no copies.
+  const inside = withPairs <= MAX_WORKSPACE_BYTES;
+  const mainBytes = inside
+    ? withPairs
+    : Workspace.bytesFor({
+        f64: objective.f64 + lbfgs.f64,
+        i32: objective.i32,
+        arrays: objective.arrays + lbfgs.arrays,
+      });
+  const history = inside
+    ? planHistoryInside(parameters, MEMORY, historyPrecision)
+    : planHistory(parameters, MEMORY, historyPrecision);
   return {
     parameters,
     mainBytes,
@@ -124,8 +148,10 @@ export function fitLogisticRegression(
   if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
     throw new TrainingError(`threads must be a whole number >= 1 (got ${options.threads}).`);
   }
-  validateMatrix(x);
-  validateLabels(x, y, classes);
+  section('check input', () => {
+    validateMatrix(x);
+    validateLabels(x, y, classes);
+  });
 
   const shape = matrixShape(x);
   const plan = planFit(shape, classes, options.historyPrecision);
@@ -172,8 +198,10 @@ function fit(
   const weights = new Float64Array(classes * features);
   const bias = new Float64Array(classes);
   if (classes === 2) {
-    const objective = new BinomialObjective(x, y, C, workspace);
-    const r = minimizeLbfgs(objective, new Float64Array(objective.size), workspace, lbfgs);
+    const objective = section('matrix to workspace', () => new BinomialObjective(x, y, C, workspace));
+    const r = section('lbfgs', () =>
+      minimizeLbfgs(objective, new Float64Array(objective.size), workspace, lbfgs),
+    );
     // Halving is exact in binary floating point, so softmax(-z/2, z/2) reproduces sigmoid(z) bit for bit.
     for (let j = 0; j < features; j++) {
       const half = 0.5 * (r.x[j] as number);
@@ -194,8 +222,13 @@ function fit(
     };
   }
 
-  const objective = new MultinomialObjective(x, y, classes, C, workspace);
-  const r = minimizeLbfgs(objective, new Float64Array(objective.size), workspace, lbfgs);
+  const objective = section(
+    'matrix to workspace',
+    () => new MultinomialObjective(x, y, classes, C, workspace),
+  );
+  const r = section('lbfgs', () =>
+    minimizeLbfgs(objective, new Float64Array(objective.size), workspace, lbfgs),
+  );
   for (let j = 0; j < features; j++) {
     for (let c = 0; c < classes; c++) weights[c * features + j] = r.x[j * classes + c] as number;
   }

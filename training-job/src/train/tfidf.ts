@@ -1,6 +1,7 @@
 import { type Analyzer, NGRAM_JOINER } from '../text/preprocess.js';
 import type { NgramCounts } from './count.js';
 import { countCorpus } from './parallel.js';
+import { section, sectionAsync } from './profile.js';
 import type { Csr } from './sparse.js';
 
 export interface TfidfOptions {
@@ -28,7 +29,7 @@ export async function fitTfidf(
   options: TfidfOptions,
 ): Promise<{ fitted: FittedTfidf; matrix: Csr }> {
   const [minN, maxN] = options.ngramRange;
-  const counts = await countCorpus(texts, options.analyzer, minN, maxN);
+  const counts = await sectionAsync('count n-grams', () => countCorpus(texts, options.analyzer, minN, maxN));
   const { df, termCount, tokens } = counts;
 
   const maxDocs = Math.floor(options.maxDf * texts.length);
@@ -74,7 +75,7 @@ export async function fitTfidf(
     column[gram] = j;
     idf[j] = Math.log((1 + texts.length) / (1 + (df[gram] as number))) + 1;
   });
-  const matrix = buildCsr(counts, column, idf, options.sublinearTf);
+  const matrix = section('tf-idf rows', () => buildCsr(counts, column, idf, options.sublinearTf));
   return { fitted: { vocabulary, idf }, matrix };
 }
 

@@ -11,6 +11,7 @@ import { onnxruntimeVersion, trainerVersion } from '../versions.js';
 import { ModelExportError, TrainingError } from './errors.js';
 import type { Hyperparameters } from './hyperparameters.js';
 import { fitLogisticRegression } from './logreg.js';
+import { section, sectionAsync } from './profile.js';
 import { fitTfidf } from './tfidf.js';
 
 /** What training reports while it runs; the CLI draws it on a TTY and prints lines otherwise. */
@@ -85,16 +86,18 @@ export async function trainModel(
   }
 
   report({ phase: 'vectorize', elapsedMs: elapsedMs() });
-  const { fitted, matrix } = await fitTfidf(
-    dataset.train.map((r) => r.text),
-    {
-      analyzer: hp.analyzer,
-      ngramRange: [hp.ngramMin, hp.ngramMax],
-      minDf: hp.minDf,
-      maxDf: hp.maxDf,
-      maxFeatures: hp.maxFeatures,
-      sublinearTf: hp.sublinearTf,
-    },
+  const { fitted, matrix } = await sectionAsync('vectorize', () =>
+    fitTfidf(
+      dataset.train.map((r) => r.text),
+      {
+        analyzer: hp.analyzer,
+        ngramRange: [hp.ngramMin, hp.ngramMax],
+        minDf: hp.minDf,
+        maxDf: hp.maxDf,
+        maxFeatures: hp.maxFeatures,
+        sublinearTf: hp.sublinearTf,
+      },
+    ),
   );
   if (fitted.vocabulary.length === 0) {
     throw new TrainingError(
@@ -103,14 +106,16 @@ export async function trainModel(
   }
   const classIndex = new Map(classes.map((c, i) => [c, i]));
   const y = Int32Array.from(dataset.train, (r) => classIndex.get(r.label) as number);
-  const fit = fitLogisticRegression(matrix, y, classes.length, {
-    C: hp.C,
-    maxIter: hp.maxIter,
-    tol: hp.tol,
-    threads,
-    ...(options.parallelMinWork === undefined ? {} : { parallelMinWork: options.parallelMinWork }),
-    onIteration: ({ iteration, loss }) => report({ phase: 'fit', iteration, loss, elapsedMs: elapsedMs() }),
-  });
+  const fit = section('fit', () =>
+    fitLogisticRegression(matrix, y, classes.length, {
+      C: hp.C,
+      maxIter: hp.maxIter,
+      tol: hp.tol,
+      threads,
+      ...(options.parallelMinWork === undefined ? {} : { parallelMinWork: options.parallelMinWork }),
+      onIteration: ({ iteration, loss }) => report({ phase: 'fit', iteration, loss, elapsedMs: elapsedMs() }),
+    }),
+  );
 
   report({ phase: 'export', elapsedMs: elapsedMs() });
   const model: TextModel = {
@@ -124,20 +129,23 @@ export async function trainModel(
     bias: Float32Array.from(fit.bias),
   };
   const name = options.name ?? dataset.name;
-  const modelBytes = buildOnnxModel(
-    model,
-    modelMetadata(model, { 'slipway.model_name': name, 'slipway.dataset_sha256': dataset.sha256 }),
-    trainerVersion,
+  const modelBytes = section('export', () =>
+    buildOnnxModel(
+      model,
+      modelMetadata(model, { 'slipway.model_name': name, 'slipway.dataset_sha256': dataset.sha256 }),
+      trainerVersion,
+    ),
   );
 
   report({ phase: 'evaluate', elapsedMs: elapsedMs() });
-  const session = await openExported(modelBytes, classes, hp);
-  let assessed: Awaited<ReturnType<typeof assessModel>>;
-  try {
-    assessed = await assessModel(session, dataset.test);
-  } finally {
-    await session.close();
-  }
+  const assessed = await sectionAsync('evaluate', async () => {
+    const session = await openExported(modelBytes, classes, hp);
+    try {
+      return await assessModel(session, dataset.test);
+    } finally {
+      await session.close();
+    }
+  });
   const { metrics, selfTest } = assessed;
 
   const trainingDurationMs = elapsedMs();

@@ -15,6 +15,7 @@ import {
   writeModelDir,
 } from '@slipway/training-job';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { DENSE_CHUNK, rowBlocks } from '../../../src/train/kernels.js';
 import { openExported } from '../../../src/train/train.js';
 import { syntheticDataset } from '../../helpers/datasets.js';
 
@@ -62,6 +63,21 @@ describe('training', () => {
         .digest('hex');
     expect(sha(two)).toBe(sha(one));
     expect(sha(three)).toBe(sha(one));
+  });
+
+  test('a 40-class model.onnx is byte-identical on 1 and 2 threads, and on two 2-thread runs', async () => {
+    const dataset = syntheticDataset(40, 30);
+    const hp = resolveHyperparameters();
+    const one = await trainModel(dataset, hp, { threads: 1, parallelMinWork: 0 });
+    // Every operation is split for real: the parameters span several dense chunks, the rows several blocks.
+    expect(one.model.vocabulary.length * 40).toBeGreaterThan(DENSE_CHUNK);
+    expect(rowBlocks(dataset.train.length)).toBeGreaterThan(1);
+    const sha = (r: { modelBytes: Uint8Array }) => createHash('sha256').update(r.modelBytes).digest('hex');
+    const twice = [
+      await trainModel(dataset, hp, { threads: 2, parallelMinWork: 0 }),
+      await trainModel(dataset, hp, { threads: 2, parallelMinWork: 0 }),
+    ];
+    expect(twice.map(sha)).toEqual([sha(one), sha(one)]);
   });
 
   test('SLIPWAY_TRAIN_THREADS sets the thread count; anything but a whole number >= 1 is refused', () => {

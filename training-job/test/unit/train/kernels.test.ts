@@ -101,6 +101,16 @@ describe('dense kernels', () => {
     expect(ws.maxAbs(views[0] as Float64Array)).toBeNaN();
   });
 
+  it.each(lengths)('demote rounds to f32 as Math.fround does (n = %i)', (n) => {
+    const values = randomValues(n).map((v) => v * 1e3);
+    const ws = new Workspace(Workspace.bytesFor({ f64: n, f32: n, arrays: 2 }));
+    const src = ws.f64(n);
+    src.set(values);
+    const dst = ws.f32(n);
+    ws.demote(src, dst);
+    expect(Array.from(dst)).toEqual(values.map(Math.fround));
+  });
+
   it('rejects arrays from outside the workspace', () => {
     const { ws, views } = inWorkspace([1, 2]);
     expect(() => ws.dot(views[0] as Float64Array, new Float64Array(2))).toThrow(
@@ -116,7 +126,7 @@ describe('dense kernels', () => {
 
 describe('sparse kernels', () => {
   it.each([1, 2, 3, 4, 7])(
-    'CSC scores and gradient equal a row-by-row CSR pass bit for bit (k = %i)',
+    'CSC scores and gradient, bias included, equal a row-by-row CSR pass bit for bit (k = %i)',
     (k) => {
       const { x } = randomSparseProblem({ rows: 60, cols: 90, nnzPerRow: 9, classes: 2, seed: k });
       const nnz = x.indptr[x.rows] as number;
@@ -128,14 +138,14 @@ describe('sparse kernels', () => {
         }),
       );
       const csc = ws.csc(x.rows, x.cols, x.indptr, x.indices, x.data);
-      const params = ws.f64(x.cols * k);
-      params.set(randomValues(x.cols * k));
+      const params = ws.f64(x.cols * k + k);
+      params.set(randomValues(x.cols * k + k));
       const r = ws.f64(x.rows * k);
       r.set(randomValues(x.rows * k));
 
       // Scalar reference, row by row over the CSR matrix (ascending columns within a row).
       const scoresRef = new Float64Array(x.rows * k);
-      const gradRef = new Float64Array(x.cols * k).map((_, i) => 0.5 * (params[i] as number));
+      const gradRef = new Float64Array(x.cols * k + k).map((_, i) => 0.5 * (params[i] as number));
       for (let i = 0; i < x.rows; i++) {
         for (let p = x.indptr[i] as number; p < (x.indptr[i + 1] as number); p++) {
           const j = x.indices[p] as number;
@@ -146,11 +156,21 @@ describe('sparse kernels', () => {
           }
         }
       }
+      const withBias = scoresRef.map((v, i) => v + (params[x.cols * k + (i % k)] as number));
+      // The bias gradient: each class's residuals summed over the rows in order.
+      for (let c = 0; c < k; c++) {
+        let sum = 0;
+        for (let i = 0; i < x.rows; i++) sum += r[i * k + c] as number;
+        gradRef[x.cols * k + c] = sum;
+      }
 
-      const scores = ws.f64(x.rows * k);
+      // Leftovers in the output must not leak into the scores.
+      const scores = ws.f64(x.rows * k).fill(7);
       ws.scores(csc, params, scores, k);
       expect(Array.from(scores)).toEqual(Array.from(scoresRef));
-      const grad = ws.f64(x.cols * k);
+      ws.scores(csc, params, scores, k, params.subarray(x.cols * k));
+      expect(Array.from(scores)).toEqual(Array.from(withBias));
+      const grad = ws.f64(x.cols * k + k);
       ws.gradient(csc, params, r, grad, k, 0.5);
       expect(Array.from(grad)).toEqual(Array.from(gradRef));
     },

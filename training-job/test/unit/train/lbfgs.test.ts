@@ -4,9 +4,11 @@ import {
   CorrectionHistory,
   fullObjective,
   HISTORY_F64_MAX_BYTES,
+  historyInsideNeeds,
   lbfgsWorkspaceNeeds,
   minimizeLbfgs,
   planHistory,
+  planHistoryInside,
 } from '../../../src/train/lbfgs.js';
 import { MoreThuenteSearch } from '../../../src/train/line-search.js';
 
@@ -70,6 +72,52 @@ describe('the correction history', () => {
       Buffer.from(one.x.buffer, one.x.byteOffset, one.x.byteLength),
     );
   }, 120_000);
+
+  it.each(['f64', 'f32'] as const)(
+    'gives the same bits with the %s pairs inside the workspace as in one of their own, on 1 and 2 threads',
+    (precision) => {
+      const run = (inside: boolean, threads: number) => {
+        const pairs = historyInsideNeeds(n, 10, precision);
+        const lbfgs = lbfgsWorkspaceNeeds(n);
+        const ws = new Workspace(
+          Workspace.bytesFor({
+            f64: lbfgs.f64 + pairs.f64,
+            f32: pairs.f32,
+            arrays: lbfgs.arrays + pairs.arrays,
+          }),
+        );
+        const plan = inside ? planHistoryInside(n, 10, precision) : planHistory(n, 10, precision);
+        const history = new CorrectionHistory(ws, plan);
+        ws.useThreads(threads);
+        try {
+          const r = minimizeLbfgs(fullObjective(n, wideProblem(n)), new Float64Array(n), ws, {
+            gtol: 1e-4,
+            ftol: 0,
+            maxIter: 15,
+            history,
+          });
+          return { iterations: r.iterations, x: Buffer.from(r.x.slice().buffer) };
+        } finally {
+          ws.close();
+        }
+      };
+      const apart = run(false, 1);
+      // Past the memory's 10 pairs, so kept pairs have replaced old ones.
+      expect(apart.iterations).toBe(15);
+      expect(run(true, 1)).toEqual(apart);
+      expect(run(true, 2)).toEqual(apart);
+      expect(run(false, 2)).toEqual(apart);
+    },
+    120_000,
+  );
+
+  it('refuses a history planned inside another workspace', () => {
+    const other = new Workspace(Workspace.bytesFor(historyInsideNeeds(4, 10, 'f64')));
+    const history = new CorrectionHistory(other, planHistoryInside(4, 10, 'f64'));
+    expect(() =>
+      minimizeLbfgs(fullObjective(4, rosenbrock), new Float64Array(4), workspaceFor(4), { history }),
+    ).toThrow(/planned inside a workspace works only in that workspace/);
+  });
 
   it('reaches the same minimum with the pairs kept in f32', () => {
     const exact = solve(() => undefined);
