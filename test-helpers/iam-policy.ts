@@ -3,7 +3,10 @@
 // allowed when some Allow statement matches its action, resource and conditions and no Deny statement does;
 // anything else is an implicit deny. Enough for what the doubles check: Action/NotAction and Resource with
 // `*`/`?` wildcards, and the condition operators StringEquals, StringLike and Bool (a key missing from the
-// request context never matches). Anything else in a statement makes it throw rather than guess.
+// request context never matches), and ForAllValues:StringEquals for multivalued keys: true when every value
+// the request carries is one of the condition's, which holds too when the request carries none
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html).
+// Anything else in a statement makes it throw rather than guess.
 
 /** One statement of a policy document, resolved to plain strings. */
 export interface PolicyStatement {
@@ -24,7 +27,8 @@ export interface PolicyDocument {
 export interface AuthorizationRequest {
   readonly action: string;
   readonly resource: string;
-  readonly context: Readonly<Record<string, string>>;
+  /** Single-valued keys as strings, multivalued keys (e.g. `sagemaker:InstanceTypes`) as arrays. */
+  readonly context: Readonly<Record<string, string | readonly string[]>>;
 }
 
 const list = (v: string | readonly string[] | undefined): readonly string[] =>
@@ -45,11 +49,18 @@ function conditionHolds(
   wanted: unknown,
   context: AuthorizationRequest['context'],
 ) {
-  if (!['StringEquals', 'StringLike', 'Bool'].includes(operator))
+  if (!['StringEquals', 'StringLike', 'Bool', 'ForAllValues:StringEquals'].includes(operator))
     throw new Error(`the IAM evaluator does not know the condition operator ${operator}`);
-  const actual = Object.entries(context).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
-  if (actual === undefined) return false;
+  const found = Object.entries(context).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
   const values = (Array.isArray(wanted) ? wanted : [wanted]).map(String);
+  if (operator === 'ForAllValues:StringEquals') {
+    const set = found === undefined ? [] : typeof found === 'string' ? [found] : found;
+    return set.every((v) => values.includes(v));
+  }
+  if (found === undefined) return false;
+  if (typeof found !== 'string')
+    throw new Error(`${key} is multivalued: the IAM evaluator reads it only with ForAllValues`);
+  const actual = found;
   switch (operator) {
     case 'StringEquals':
       return values.includes(actual);

@@ -17,6 +17,8 @@ export interface SynthesizedCallers {
   readonly aliasArn: string;
   readonly promote: PolicyDocument;
   readonly smokeTest: PolicyDocument;
+  /** The stage's managed policy for whoever runs `slipway verify --aws` (slipway-<stage>-verify-on-aws). */
+  readonly verify: PolicyDocument;
 }
 
 type Template = {
@@ -74,6 +76,11 @@ export function synthesizedCallers(
         const r = resource(id);
         if (r?.Type === 'AWS::Lambda::Function' && attribute === 'Arn')
           return arn(String(resolve(r.Properties?.FunctionName ?? id, template)));
+        // CloudFormation names a role or bucket without a name itself; the logical id stands in for it.
+        if (r?.Type === 'AWS::IAM::Role' && attribute === 'Arn')
+          return `arn:aws:iam::${env.account}:role/${String(resolve(r.Properties?.RoleName ?? id, template))}`;
+        if (r?.Type === 'AWS::S3::Bucket' && attribute === 'Arn')
+          return `arn:aws:s3:::${String(resolve(r.Properties?.BucketName ?? id, template))}`;
         return `unresolved:GetAtt:${id}.${attribute}`;
       }
       if (entries.length === 1 && fn === 'Fn::ImportValue') {
@@ -111,6 +118,14 @@ export function synthesizedCallers(
       const statements = [...inline, ...attached].flatMap((p) => p.PolicyDocument.Statement);
       return { Statement: statements.map((s) => resolve(s, pipeline) as PolicyStatement) };
     };
+    const managedPolicy = (name: string): PolicyDocument => {
+      const found = Object.values(pipeline.Resources).find(
+        (r) => r.Type === 'AWS::IAM::ManagedPolicy' && r.Properties?.ManagedPolicyName === name,
+      );
+      if (found === undefined) throw new Error(`the pipeline stack has no managed policy ${name}`);
+      const document = found.Properties?.PolicyDocument as PolicyDocument;
+      return { Statement: document.Statement.map((s) => resolve(s, pipeline) as PolicyStatement) };
+    };
     const functionName = `slipway-${stage}-inference`;
     return {
       ...env,
@@ -118,6 +133,7 @@ export function synthesizedCallers(
       aliasArn: `${arn(functionName)}:live`,
       promote: policyOf(STEP_HANDLERS.promote),
       smokeTest: policyOf(STEP_HANDLERS.smokeTest),
+      verify: managedPolicy(`slipway-${stage}-verify-on-aws`),
     };
   } finally {
     rmSync(outdir, { recursive: true, force: true });

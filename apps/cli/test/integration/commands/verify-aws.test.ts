@@ -24,9 +24,11 @@ import {
 import { Command } from 'commander';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { FakeAws } from '../../../../../test-helpers/aws-fake-client.js';
+import { authorize, type PolicyStatement } from '../../../../../test-helpers/iam-policy.js';
 import { sageMakerDouble } from '../../../../../test-helpers/sagemaker-double.js';
 import { stackOutputs } from '../../../../../test-helpers/sfn-history.js';
 import { localS3Target } from '../../../../../test-helpers/store-targets.js';
+import { synthesizedCallers } from '../../../../../test-helpers/synthesized-roles.js';
 import { ExitStatus } from '../../../src/exit-codes.js';
 import { runProgram } from '../../../src/main.js';
 import { createVerifyCommands } from '../../../src/verify.js';
@@ -267,6 +269,60 @@ describe('slipway verify --aws', () => {
     expect(failed.stderr).toMatch(new RegExp(`training job ${PREFIX}-bad-${bad}-1-[0-9a-f]{8} failed: .*C`));
     expect(await store.listVerifications('bad', bad)).toEqual([]);
   });
+
+  test("every SageMaker request it makes is allowed by the stage's verify policy as synthesized; other jobs, instance types and services are not", async () => {
+    const { verify: policy, account, region } = synthesizedCallers('dev');
+    const passRole = policy.Statement.find((s: PolicyStatement) => s.Sid === 'PassTheTrainingRole');
+    const role = String(passRole?.Resource);
+    expect(role).toMatch(/^arn:aws:iam::123456789012:role\/SageMakerRole/);
+    cloudformation = new FakeAws().on(
+      DescribeStacksCommand,
+      verifyOutputs({ VerifySageMakerRoleArn: role, VerifyJobNamePrefix: 'slipway-dev-verify' }),
+    );
+    const version = await register('allowed', { image: IMAGE });
+    expect((await verifyAws('allowed', String(version))).code).toBe(0);
+
+    // SageMaker writes job names lowercased into training-job ARNs.
+    const job = (name: string) => `arn:aws:sagemaker:${region}:${account}:training-job/${name.toLowerCase()}`;
+    const create = (name: string, instanceType: string) =>
+      authorize(policy, {
+        action: 'sagemaker:CreateTrainingJob',
+        resource: job(name),
+        context: { 'sagemaker:InstanceTypes': [instanceType] },
+      });
+    const pass = (roleArn: string, service: string) =>
+      authorize(policy, {
+        action: 'iam:PassRole',
+        resource: roleArn,
+        context: { 'iam:PassedToService': service },
+      });
+    expect(sagemaker.calls.length).toBeGreaterThan(0);
+    for (const { action, body } of sagemaker.calls) {
+      const name = String(body.TrainingJobName);
+      if (action === 'CreateTrainingJob') {
+        const { InstanceType } = body.ResourceConfig as { InstanceType: string };
+        expect(create(name, InstanceType), name).toBe('allowed');
+        expect(pass(String(body.RoleArn), 'sagemaker.amazonaws.com')).toBe('allowed');
+      } else {
+        expect(
+          authorize(policy, { action: `sagemaker:${action}`, resource: job(name), context: {} }),
+          `${action} ${name}`,
+        ).toBe('allowed');
+      }
+    }
+    expect(create('slipway-dev-verify-allowed-1-1-0123abcd', 'ml.p4d.24xlarge')).toBe('implicit deny');
+    expect(create('slipway-prod-verify-allowed-1-1-0123abcd', 'ml.m5.large')).toBe('implicit deny');
+    expect(create('train-allowed-1', 'ml.m5.large')).toBe('implicit deny');
+    expect(pass(role, 'ecs-tasks.amazonaws.com')).toBe('implicit deny');
+    expect(pass(role.replace('SageMakerRole', 'TaskRole'), 'sagemaker.amazonaws.com')).toBe('implicit deny');
+    expect(
+      authorize(policy, {
+        action: 'sagemaker:DeleteModel',
+        resource: job('slipway-dev-verify-x'),
+        context: {},
+      }),
+    ).toBe('implicit deny');
+  }, 120_000);
 
   test('a stage deployed before verify --aws existed, and a version that does not exist', async () => {
     cloudformation = new FakeAws().on(DescribeStacksCommand, stackOutputs(storeUri));
