@@ -16,26 +16,66 @@ export type SageMakerCall = (
   body: object,
 ) => Promise<unknown>;
 
-/** A SageMakerCall over a SigV4-signing fetch (`signedFetch(region, { service: 'sagemaker' })`). */
-export function sageMakerCall(region: string, fetch: Fetch): SageMakerCall {
+/** Options of {@link sageMakerCall}. */
+export interface SageMakerCallOptions {
+  /** Tries of a DescribeTrainingJob or StopTrainingJob that is throttled or meets a server error (default 5). */
+  readonly attempts?: number;
+  /** Waits before a retry (default: 1 s, 2 s, 4 s, …). */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** Actions that change nothing when repeated: only these are retried. */
+const IDEMPOTENT = new Set(['DescribeTrainingJob', 'StopTrainingJob']);
+
+/**
+ * A SageMakerCall over a SigV4-signing fetch (`signedFetch(region, { service: 'sagemaker' })`). A refusal
+ * is an AwsStageError naming SageMaker's `__type`. Throttling (`ThrottlingException`), HTTP 5xx and
+ * network errors are retried for DescribeTrainingJob and StopTrainingJob, which a rebuild polls for as
+ * long as its job runs; CreateTrainingJob is not retried (a job may have started).
+ */
+export function sageMakerCall(
+  region: string,
+  fetch: Fetch,
+  options: SageMakerCallOptions = {},
+): SageMakerCall {
   const url = `https://api.sagemaker.${region}.amazonaws.com/`;
-  return async (action, body) => {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `SageMaker.${action}` },
-      body: JSON.stringify(body),
-    });
-    const text = await response.text();
-    const parsed = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
-    if (!response.ok) {
-      const type = String(parsed.__type ?? `HTTP ${response.status}`)
-        .split('#')
-        .at(-1);
-      throw new AwsStageError(
-        `SageMaker ${action} refused: ${type}: ${String(parsed.message ?? parsed.Message ?? text)}`,
-      );
+  const attempts = options.attempts ?? 5;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const once = async (action: string, body: object): Promise<{ value: unknown } | { retry: string }> => {
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `SageMaker.${action}` },
+        body: JSON.stringify(body),
+      });
+    } catch (error) {
+      return { retry: `SageMaker ${action} did not answer: ${(error as Error).message}` };
     }
-    return parsed;
+    const text = await response.text();
+    let parsed: Record<string, unknown> = {};
+    try {
+      parsed = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+    } catch {
+      // A proxy's or load balancer's page instead of SageMaker's JSON: reported by its status below.
+      if (response.ok) throw new AwsStageError(`SageMaker ${action} answered something that is not JSON`);
+    }
+    if (response.ok) return { value: parsed };
+    const type = String(parsed.__type ?? `HTTP ${response.status}`)
+      .split('#')
+      .at(-1);
+    const message = `SageMaker ${action} refused: ${type}: ${String(parsed.message ?? parsed.Message ?? text.slice(0, 200))}`;
+    if (type === 'ThrottlingException' || response.status >= 500) return { retry: message };
+    throw new AwsStageError(message);
+  };
+  return async (action, body) => {
+    for (let attempt = 1; ; attempt++) {
+      const result = await once(action, body);
+      if ('value' in result) return result.value;
+      if (!IDEMPOTENT.has(action) || attempt >= attempts)
+        throw new AwsStageError(attempt > 1 ? `${result.retry} (after ${attempt} tries)` : result.retry);
+      await sleep(1000 * 2 ** (attempt - 1));
+    }
   };
 }
 

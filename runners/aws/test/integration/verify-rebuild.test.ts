@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type ModelStore, openStore } from '@slipway/model-store';
-import { awsRebuild, rebuildJobRequest } from '@slipway/runner-aws';
+import { awsRebuild, rebuildJobRequest, sageMakerCall } from '@slipway/runner-aws';
 import { storeDataset } from '@slipway/runner-local';
 import { verifyVersion } from '@slipway/steps';
 import { type Dataset, resolveHyperparameters, trainModel, writeModelDir } from '@slipway/training-job';
@@ -111,6 +111,71 @@ describe('verify --aws: the rebuild runs as a training job of the stage', () => 
     ]);
     expect([...sagemaker.jobs.values()].map((j) => j.status)).toEqual(['Stopped']);
     expect(await store.listVerifications('halted', version)).toEqual([]);
+  });
+
+  test('a poll throttled or answered with a server error is retried; a refused or unanswered CreateTrainingJob is not', async () => {
+    const passed = { C: '4', ngram_max: '1' };
+    const result = await trainModel(dataset, resolveHyperparameters(passed), {
+      name: 'busy',
+      lineage: { hyperparametersPassed: passed, image },
+    });
+    const out = join(dir, 'busy');
+    const manifest = await writeModelDir(out, result);
+    const { version } = await store.registerModel({ name: 'busy', files: out, manifest });
+    const sagemaker = sageMakerDouble({ store, images: [image] });
+    // SageMaker's common errors (https://docs.aws.amazon.com/sagemaker/latest/APIReference/CommonErrors.html):
+    // ThrottlingException is HTTP 400, ServiceUnavailable 503; a proxy in the way may answer in HTML.
+    const faults = [
+      () => Response.json({ __type: 'ThrottlingException', message: 'Rate exceeded' }, { status: 400 }),
+      () => new Response('<html>503 Service Unavailable</html>', { status: 503 }),
+    ];
+    const waits: number[] = [];
+    const call = sageMakerCall(
+      'eu-west-1',
+      async (url, init) => {
+        const target = new Headers(init?.headers).get('x-amz-target');
+        const fault = target === 'SageMaker.DescribeTrainingJob' ? faults.shift() : undefined;
+        return fault ? fault() : sagemaker.fetch(url, init);
+      },
+      { sleep: async (ms) => void waits.push(ms) },
+    );
+    const stage = {
+      storeUri,
+      roleArn: 'arn:aws:iam::123456789012:role/slipway-dev-sagemaker',
+      instanceType: 'ml.m5.large',
+      trainingImageUri: 'stage-image',
+      jobNamePrefix: 'slipway-dev-verify',
+    };
+    const record = await verifyVersion('busy', version, {
+      store,
+      where: 'aws',
+      rebuild: awsRebuild(stage, { call, store, wait: async () => {} }),
+    });
+    expect(record.outcome).toBe('reproducible');
+    expect(waits).toEqual([1000, 2000]);
+    expect(sagemaker.calls.map((c) => c.action)).toEqual([
+      'CreateTrainingJob',
+      'DescribeTrainingJob',
+      'DescribeTrainingJob',
+    ]);
+
+    const unavailable = sageMakerCall(
+      'eu-west-1',
+      async () => new Response('<html>busy</html>', { status: 503 }),
+      {
+        sleep: async (ms) => void waits.push(ms),
+      },
+    );
+    await expect(unavailable('CreateTrainingJob', {})).rejects.toThrow(
+      'SageMaker CreateTrainingJob refused: HTTP 503: <html>busy</html>',
+    );
+    await expect(unavailable('DescribeTrainingJob', { TrainingJobName: 'x' })).rejects.toThrow(
+      /SageMaker DescribeTrainingJob refused: HTTP 503: .* \(after 5 tries\)$/,
+    );
+    const refused = sageMakerCall('eu-west-1', sagemaker.fetch);
+    await expect(refused('DescribeTrainingJob', { TrainingJobName: 'unknown' })).rejects.toThrow(
+      'SageMaker DescribeTrainingJob refused: ResourceNotFound: Requested resource not found.',
+    );
   });
 
   test("job names follow SageMaker's pattern and length under the stage's prefix for any model name; nothing without an image digest is sent", () => {
