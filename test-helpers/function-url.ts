@@ -38,7 +38,7 @@ export interface FunctionUrlIamAuth {
 }
 
 /** One request the URL refused, and why. */
-export interface FunctionUrlRefusal {
+interface FunctionUrlRefusal {
   readonly caller: string | null;
   readonly reason: string;
 }

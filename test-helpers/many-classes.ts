@@ -1,5 +1,5 @@
 /** Names like a real many-class data set has: short ones, and long ones a layout must not cut. */
-export function classNames(count: number): string[] {
+function classNames(count: number): string[] {
   return Array.from({ length: count }, (_, i) =>
     i % 7 === 3
       ? `billing-and-payment-question-${String(i).padStart(3, '0')}`

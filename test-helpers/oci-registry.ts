@@ -14,7 +14,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const REGISTRY_BIN = '/usr/bin/docker-registry';
+const REGISTRY_BIN = '/usr/bin/docker-registry';
 
 /** A running registry: `host` is `127.0.0.1:<port>`. */
 export interface LocalRegistry {

@@ -26,7 +26,7 @@ interface JobRequest {
 }
 
 /** A refusal as SageMaker's JSON protocol sends it: `__type` and `message`. */
-export class SageMakerError extends Error {
+class SageMakerError extends Error {
   constructor(
     readonly type: string,
     message: string,

@@ -6,7 +6,7 @@ import type { ModelStore } from '@slipway/model-store';
 import type { ExecutionRecords } from '@slipway/runner-aws';
 import { type CompactEvaluation, EVALUATION_SCHEMA, type EvaluationReport } from '@slipway/steps';
 
-export const REGION = 'eu-west-1';
+const REGION = 'eu-west-1';
 export const STATE_MACHINE_ARN = `arn:aws:states:${REGION}:123456789012:stateMachine:slipway-dev-pipeline`;
 export const executionArnOf = (name: string) =>
   `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`;
@@ -88,26 +88,11 @@ export function waitingHistory(version = 4) {
   );
 }
 
-/** The history of an execution whose candidate failed the gate (the Fail state is entered, never exited). */
-export function gateFailedHistory() {
-  return historyOf(
-    { enter: 'Train' },
-    { exit: 'Train' },
-    { enter: 'TrainOnSageMaker' },
-    { exit: 'TrainOnSageMaker' },
-    { enter: 'Evaluate' },
-    { exit: 'Evaluate', output: { evaluation: { report: evaluation } } },
-    { enter: 'Gate' },
-    { exit: 'Gate' },
-    { enter: 'EvaluationFailedGate' },
-  );
-}
-
 /**
  * The full report the Evaluate step stores as `executions/<id>/evaluation.json`, with the figures of
  * {@link evaluation} (only the fields the CLI and the PR comment read are filled in).
  */
-export function evaluationReport(executionId: string): EvaluationReport {
+function evaluationReport(executionId: string): EvaluationReport {
   const perClass = (f1: Record<string, number>) =>
     Object.fromEntries(Object.entries(f1).map(([c, v]) => [c, { f1: v, precision: v, recall: v }]));
   return {

@@ -18,7 +18,7 @@ export type Route = (
 ) => { readonly status: number; readonly json: unknown };
 
 /** One request as the server judged it; `problem` is null when the signature held. */
-export interface ReceivedRequest {
+interface ReceivedRequest {
   readonly method: string;
   readonly path: string;
   readonly signedHeaders: readonly string[];

@@ -70,7 +70,7 @@ export function localS3Target(): StoreTarget {
  * A real bucket named by SLIPWAY_TEST_S3_URI (e.g. s3://my-bucket/slipway-tests), reached with the default
  * credential chain (and AWS_ENDPOINT_URL_S3 if set). Each run writes under a fresh prefix and deletes it.
  */
-export function realS3Target(env: Record<string, string | undefined> = process.env): StoreTarget {
+function realS3Target(env: Record<string, string | undefined> = process.env): StoreTarget {
   const base = env.SLIPWAY_TEST_S3_URI?.replace(/\/+$/, '');
   const run = `run-${Date.now()}-${randomBytes(4).toString('hex')}`;
   let n = 0;

@@ -26,7 +26,7 @@ export function suppress(construct: IConstruct, suppressions: readonly Suppressi
 }
 
 /** The reason shared by every X-Ray statement: AWS defines no resource for these actions. */
-export const XRAY_REASON =
+const XRAY_REASON =
   'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords accept no resource but "*" (AWS requirement).';
 
 /** `Resource::*` findings of the X-Ray statement CDK adds for active tracing. */

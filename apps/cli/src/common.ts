@@ -16,7 +16,7 @@ import { type ExitStatus, UsageError } from './exit-codes.js';
 import type { Io, Output } from './output.js';
 
 /** Where commands look when neither --store nor SLIPWAY_STORE says otherwise. */
-export const DEFAULT_STORE = 'file://./.slipway/store';
+const DEFAULT_STORE = 'file://./.slipway/store';
 
 /** `--store <uri>`, defaulting to SLIPWAY_STORE or the project's `.slipway/store`. */
 export function storeOption(): Option {
@@ -53,26 +53,26 @@ export const integer = (min: number, max: number) => (value: string) => {
 };
 
 /** An option parser for a number in [0, 1]. */
-export const fraction = (flag: string) => (value: string) => {
+const fraction = (flag: string) => (value: string) => {
   const n = Number(value);
   if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError(`${flag} must be a number from 0 to 1`);
   return n;
 };
 
 /** A repeatable `key=value` option, collected into a record. */
-export const keyValue = (value: string, previous: Record<string, string> = {}) => {
+const keyValue = (value: string, previous: Record<string, string> = {}) => {
   const eq = value.indexOf('=');
   if (eq <= 0) throw new InvalidArgumentError(`expected key=value, got "${value}"`);
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
 };
 
 /** A hyperparameter's name as `--hp` and SageMaker's hyperparameters.json spell it: `ngram_max`, `C`. */
-export function hyperparameterKey(key: keyof Hyperparameters): string {
+function hyperparameterKey(key: keyof Hyperparameters): string {
   return key === 'C' ? key : key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
 /** Every hyperparameter with its default and meaning, as `--help` lists them. */
-export function hyperparametersHelp(): string {
+function hyperparametersHelp(): string {
   const rows = Object.entries(HYPERPARAMETER_SPECS).map(([key, spec]) => [
     `${hyperparameterKey(key as keyof Hyperparameters)}=${String(DEFAULT_HYPERPARAMETERS[key as keyof Hyperparameters])}`,
     spec.help,
@@ -136,7 +136,7 @@ export function thresholdsFrom(flags: GateFlags): Partial<Thresholds> {
 }
 
 /** The flag that sets each threshold, in the order the gate checks them. */
-export const GATE_FLAGS: Readonly<Record<keyof Thresholds, string>> = {
+const GATE_FLAGS: Readonly<Record<keyof Thresholds, string>> = {
   minBaselineGain: '--min-baseline-gain',
   minAccuracy: '--min-accuracy',
   minClassF1: '--min-class-f1',

@@ -19,7 +19,7 @@ import { type Io, Output } from './output.js';
 import { describeChange } from './review.js';
 
 /** Where `slipway models` looks when neither --store nor SLIPWAY_STORE says otherwise. */
-export const DEFAULT_STORE = 'file://./.slipway/store';
+const DEFAULT_STORE = 'file://./.slipway/store';
 
 interface StoreFlags {
   store: string;
@@ -39,7 +39,7 @@ const expectedVersion = (value: string): number | 'none' =>
 const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** Parses a duration like `24h`, `30m`, `90s`, `2d` or `0`. */
-export function parseDuration(value: string): number {
+function parseDuration(value: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(value.trim());
   if (!match) throw new InvalidArgumentError('use a duration like 24h, 30m, 90s, 2d or 0.');
   return Math.round(Number(match[1]) * (UNITS[match[2] ?? 'ms'] ?? 1));
@@ -76,7 +76,7 @@ async function aliasesByVersion(store: ModelStore, name: string): Promise<Map<nu
 }
 
 /** `rejected by carol at 2026-…: too slow` (who and why a version was rejected at approval). */
-export function describeRejection(rejection: RejectionRecord): string {
+function describeRejection(rejection: RejectionRecord): string {
   return `rejected by ${rejection.by || 'an unknown decider'} at ${rejection.at}${rejection.reason ? `: ${rejection.reason}` : ''}`;
 }
 

@@ -39,7 +39,7 @@ const HYPERPARAMETER_KEY = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
  *
  * @example { "model": "reviews", "data": { "train": "data/train.jsonl" }, "trainer": "builtin" }
  */
-export const projectSchema = z
+const projectSchema = z
   .object({
     $schema: z
       .string()
@@ -114,7 +114,7 @@ export const projectSchema = z
   .strict()
   .describe('A slipway project: what it trains and how the candidate is judged. Flags override it.');
 
-export type ProjectFile = z.output<typeof projectSchema>;
+type ProjectFile = z.output<typeof projectSchema>;
 
 /** A project file as read: its settings, with paths resolved against its folder. */
 export interface Project {
@@ -216,7 +216,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 /** What `slipway init` writes: the defaults spelled out, so the file shows what can be changed. */
-export function initialProject(root: string, schemaPath = PROJECT_SCHEMA_PATH): ProjectFile {
+function initialProject(root: string, schemaPath = PROJECT_SCHEMA_PATH): ProjectFile {
   const schema = relative(root, schemaPath).split('\\').join('/');
   return {
     $schema: schema.startsWith('.') ? schema : `./${schema}`,

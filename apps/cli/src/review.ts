@@ -6,7 +6,7 @@ const points = (d: number) =>
   Math.abs(d) < 0.0005 ? 'same' : `${d < 0 ? '−' : '+'}${Math.abs(d * 100).toFixed(1)} pt`;
 
 /** Cuts a name longer than `width` in the middle, so both its start and its end stay readable. */
-export function fitName(name: string, width: number): string {
+function fitName(name: string, width: number): string {
   if (name.length <= width) return name;
   const head = Math.ceil((width - 1) / 2);
   return `${name.slice(0, head)}…${name.slice(name.length - (width - 1 - head))}`;
@@ -40,7 +40,7 @@ function wrap(textValue: string, width: number, indent: string): string[] {
 }
 
 /** Where the candidate came from and how it differs from production, in a few lines. */
-export function lineageLines(comparison: LineageComparison, indent = '    '): string[] {
+function lineageLines(comparison: LineageComparison, indent = '    '): string[] {
   const get = (key: string) => comparison.rows.find((r) => r.key === key);
   const lines = [
     `${indent}dataset      ${get('dataset')?.candidate ?? '-'}`,

@@ -77,7 +77,7 @@ async function assertPortFree(host: string, port: number): Promise<void> {
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /** A cause as one line: its first non-empty line, cut at 300 characters (the console keeps it whole). */
-export function briefCause(cause: string): string {
+function briefCause(cause: string): string {
   const first =
     cause
       .split('\n')
@@ -151,7 +151,7 @@ async function approvalReview(
 }
 
 /** `Rejected: <reason>`, not `Rejected: Rejected: <reason>`: the error is named once. */
-export function endLine(outcome: Pick<ExecutionOutcome, 'finalState' | 'error' | 'cause'>): string {
+function endLine(outcome: Pick<ExecutionOutcome, 'finalState' | 'error' | 'cause'>): string {
   const parts = [outcome.finalState, outcome.error, outcome.cause ? briefCause(outcome.cause) : null].filter(
     (p, i, all): p is string => typeof p === 'string' && p !== '' && all.indexOf(p) === i,
   );
@@ -445,7 +445,7 @@ async function startWebConsole(
 }
 
 /** The execution's trainer: the built-in one, or `--trainer-command` run from the current directory. */
-export function trainerFrom(commandLine: string | undefined): Trainer {
+function trainerFrom(commandLine: string | undefined): Trainer {
   if (commandLine === undefined) return { type: 'builtin' };
   return { type: 'command', command: splitCommandLine(commandLine), workdir: process.cwd() };
 }

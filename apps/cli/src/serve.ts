@@ -218,7 +218,7 @@ async function serveWithWorkers(given: ServeOptions, io: Io): Promise<void> {
 }
 
 /** A serve worker process could not start: its error's message, and its code (so the same exit). */
-export class ServeWorkerError extends Error {
+class ServeWorkerError extends Error {
   override readonly name = 'ServeWorkerError';
 
   constructor(

@@ -30,7 +30,7 @@ import { PROJECT_FILE, projectOption, readProject } from './project.js';
 const kebab = (key: string) => key.replace(/(?<=[a-z])[A-Z]/g, (c) => `-${c}`).toLowerCase();
 
 /** Draws training progress: one rewritten line on a TTY, plain lines otherwise (logs, CI). */
-export function progressPrinter(stream: Io['stderr']): (p: TrainingProgress) => void {
+function progressPrinter(stream: Io['stderr']): (p: TrainingProgress) => void {
   const tty = Boolean(stream.isTTY);
   const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
   return (p) => {

@@ -15,7 +15,7 @@ import type { ExitName } from './exit-codes.js';
 import { type Io, Output } from './output.js';
 
 /** The exit of each verification outcome. */
-export const VERIFY_EXITS: Readonly<Record<VerificationOutcome, ExitName>> = {
+const VERIFY_EXITS: Readonly<Record<VerificationOutcome, ExitName>> = {
   reproducible: 'succeeded',
   differs: 'verifyDiffers',
   'not-deterministic': 'verifyNotDeterministic',
@@ -24,7 +24,7 @@ export const VERIFY_EXITS: Readonly<Record<VerificationOutcome, ExitName>> = {
 };
 
 /** A verification as people read it. */
-export function describeVerification(record: VerificationRecord): string {
+function describeVerification(record: VerificationRecord): string {
   const lines = [
     `${record.model} v${record.version}: ${record.outcome}`,
     `  ${record.summary}`,

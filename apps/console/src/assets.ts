@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { ConsoleStartError } from './errors.js';
 
 /** A file the console serves, with its gzip form. */
-export interface Asset {
+interface Asset {
   readonly path: string;
   readonly contentType: string;
   readonly body: Buffer;
@@ -18,7 +18,7 @@ export interface Bundle {
 }
 
 /** The front end's entry point (TypeScript; the same path from src/ and from dist/). */
-export const WEB_ENTRY = fileURLToPath(new URL('../web/main.ts', import.meta.url));
+const WEB_ENTRY = fileURLToPath(new URL('../web/main.ts', import.meta.url));
 
 let cached: Promise<Bundle> | undefined;
 

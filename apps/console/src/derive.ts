@@ -196,7 +196,7 @@ export function stateViews(
 }
 
 /** The history as the page lists it: without state inputs and outputs. */
-export function eventViews(events: readonly HistoryEvent[]): EventView[] {
+function eventViews(events: readonly HistoryEvent[]): EventView[] {
   return events.map((e) => ({
     seq: e.seq,
     type: e.type,

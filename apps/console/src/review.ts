@@ -4,7 +4,7 @@ import type { ExecutionDetail, ReportView } from './api-types.js';
 import { latestVerification } from './models.js';
 
 /** A version's lineage as the comparison reads it; null when its manifest cannot be read. */
-export async function versionLineage(
+async function versionLineage(
   store: ModelStore,
   model: string,
   version: number,

@@ -33,7 +33,7 @@ export class FakeClassifier implements Classifier {
 }
 
 /** A manifest as the trainer writes it, with the self-test the fake classifier passes. */
-export function fakeManifest(overrides: Partial<ModelManifest> = {}): ModelManifest {
+function fakeManifest(overrides: Partial<ModelManifest> = {}): ModelManifest {
   return {
     schema: 'slipway.model/v1',
     name: 'sentiment',

@@ -14,7 +14,7 @@ export function stepLogger(step: string): Logger {
 }
 
 /** The keys one invocation's lines carry: the event's execution id, model and version, when it has them. */
-export function invocationKeys(event: unknown): {
+function invocationKeys(event: unknown): {
   executionId?: string;
   model?: string;
   version?: number;

@@ -24,7 +24,7 @@ const TRAINING_JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
 let approvalLimit: number | undefined;
 /** The longest approval wait the deployed definition can still end as `Rejected: timeout` (read once). */
-export function approvalTimeoutLimit(): number {
+function approvalTimeoutLimit(): number {
   approvalLimit ??= longestApprovalTimeout(JSON.parse(readDefinitionText()) as AslDefinition);
   return approvalLimit;
 }
@@ -41,7 +41,7 @@ const threshold = {
 };
 
 /** Gate thresholds: the evaluation's verdict is "pass" only if all hold. */
-export const thresholdsSchema = z
+const thresholdsSchema = z
   .object({
     minAccuracy: threshold.minAccuracy.default(DEFAULT_THRESHOLDS.minAccuracy),
     minBaselineGain: threshold.minBaselineGain.default(DEFAULT_THRESHOLDS.minBaselineGain),

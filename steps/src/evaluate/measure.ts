@@ -95,7 +95,7 @@ export async function measureModel(
 }
 
 /** Nearest-rank percentile of sorted values; 0 for none. */
-export function percentile(sorted: readonly number[], p: number): number {
+function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   const rank = Math.min(sorted.length, Math.max(1, Math.ceil(p * sorted.length)));
   return sorted[rank - 1] as number;

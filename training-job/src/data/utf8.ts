@@ -101,6 +101,6 @@ const MAGIC: readonly { bytes: readonly number[]; what: string; fix: string }[] 
 ];
 
 /** What binary format the bytes are in, when their first bytes say so. */
-export function binaryFormat(bytes: Uint8Array): { what: string; fix: string } | undefined {
+function binaryFormat(bytes: Uint8Array): { what: string; fix: string } | undefined {
   return MAGIC.find((m) => m.bytes.every((b, i) => bytes[i] === b));
 }

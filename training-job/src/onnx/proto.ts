@@ -70,7 +70,7 @@ message TypeProto {
 `;
 
 const root = protobuf.parse(ONNX_SUBSET, { keepCase: true }).root;
-export const ModelProto = root.lookupType('onnx.ModelProto');
+const ModelProto = root.lookupType('onnx.ModelProto');
 
 /** ONNX TensorProto.DataType values used here. */
 export const DataType = { FLOAT: 1, INT64: 7, STRING: 8 } as const;

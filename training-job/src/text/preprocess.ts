@@ -62,7 +62,7 @@ const lowerCache = new Map<number, string>();
  * StringNormalizer uses. JS `toLowerCase()` differs in two ways: it applies context (final sigma becomes
  * ς) and maps İ (U+0130) to two code points; towlower maps Σ to σ always and İ to i.
  */
-export function lowercase(text: string): string {
+function lowercase(text: string): string {
   // Elsewhere toLowerCase() is the simple per-code-point mapping: only U+0130 has a multi-code-point
   // lowercase and only Σ a context-dependent one (Unicode SpecialCasing).
   if (!needsPerCodePoint.test(text)) return text.toLowerCase();
@@ -87,7 +87,7 @@ function lowerCodePoint(cp: number): string {
  * Text as onnxruntime's string tensors carry it: lone surrogates cannot cross into UTF-8 and arrive
  * as U+FFFD, and the strings are C strings, so a NUL ends the text.
  */
-export function asRuntimeText(text: string): string {
+function asRuntimeText(text: string): string {
   const nul = text.indexOf('\0');
   return (nul === -1 ? text : text.slice(0, nul)).toWellFormed();
 }

@@ -34,7 +34,7 @@ export const DEFAULT_HYPERPARAMETERS: Hyperparameters = {
 };
 
 /** Character n-grams need longer n-grams to carry meaning; these replace the word defaults. */
-export const CHAR_DEFAULTS: Partial<Hyperparameters> = { ngramMin: 1, ngramMax: 3 };
+const CHAR_DEFAULTS: Partial<Hyperparameters> = { ngramMin: 1, ngramMax: 3 };
 
 type Spec = { kind: 'int' | 'number' | 'bool' | 'analyzer'; min?: number; max?: number; help: string };
 

@@ -57,7 +57,7 @@ export interface LbfgsOptions {
 }
 
 /** Why the minimizer stopped. */
-export type LbfgsStatus =
+type LbfgsStatus =
   | 'gradient-tolerance'
   | 'relative-reduction'
   | 'max-iterations'

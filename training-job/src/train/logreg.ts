@@ -109,7 +109,7 @@ export function planFit(shape: MatrixShape, classes: number, historyPrecision?: 
  * Below this much work per iteration (matrix entries × score columns + parameters) worker threads
  * cost more than they save: each operation's hand-off takes tens of microseconds.
  */
-export const PARALLEL_MIN_WORK = 2_000_000;
+const PARALLEL_MIN_WORK = 2_000_000;
 
 /**
  * A softmax head: probabilities = softmax(weights·x + bias). A binary fit comes back as two rows

@@ -2,7 +2,7 @@ import type { Dataset, Row } from '@slipway/training-job';
 import { datasetSha256 } from '@slipway/training-job';
 
 /** A seeded generator (mulberry32) so synthetic datasets are identical on every run. */
-export function seeded(seed: number): () => number {
+function seeded(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -205,7 +205,7 @@ async function finish(
  * sha256) and no version folder is left without a manifest; no process of the execution remains; every
  * JSON document in the store is well-formed UTF-8 that a strict parser accepts.
  */
-export async function invariantViolations(store: ModelStore, id: string): Promise<string[]> {
+async function invariantViolations(store: ModelStore, id: string): Promise<string[]> {
   const violations: string[] = [];
   const { record } = await readExecution(store, id);
   const model = (record.input as { model: string }).model;
@@ -241,7 +241,7 @@ export async function invariantViolations(store: ModelStore, id: string): Promis
 }
 
 /** Why a strict parser (jq, Python's json, Go's encoding/json) would refuse these bytes, or undefined. */
-export function strictJsonProblem(bytes: Uint8Array): string | undefined {
+function strictJsonProblem(bytes: Uint8Array): string | undefined {
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));

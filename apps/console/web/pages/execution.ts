@@ -7,7 +7,7 @@ import { type PageFactory, reloader } from '../page.js';
 
 let layout: Promise<GraphLayout> | undefined;
 /** The definition's drawing: the same for every execution, fetched once. */
-export function graphLayout(): Promise<GraphLayout> {
+function graphLayout(): Promise<GraphLayout> {
   layout ??= get<GraphLayout>('/api/definition');
   return layout;
 }

@@ -10,7 +10,7 @@ export const EXECUTION_ARN =
 export const TASK_TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAb9rAmtyRZ7s0UBqF2secretTokenValue==';
 export const SECRET = 'approval-link-signing-secret-for-tests-only';
 
-export const evaluation: CompactEvaluation = {
+const evaluation: CompactEvaluation = {
   reportKey: `executions/${EXECUTION_ARN}/evaluation.json`,
   verdict: {
     passed: true,

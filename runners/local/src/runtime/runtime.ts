@@ -5,7 +5,6 @@ import type { ModelStore } from '@slipway/model-store';
 import { type CommandTrainer, type ProcessRef, stillRunning, stopProcessGroup } from '@slipway/training-job';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import {
-  type ExecutionInput,
   type ExecutionInputDraft,
   parseExecutionInput,
   trainerSchema,
@@ -679,5 +678,3 @@ function stringValues(record: Record<string, unknown>): Record<string, string> {
     Object.entries(record).map(([k, v]) => [k, v === null || v === undefined ? '' : String(v)]),
   );
 }
-
-export type { ExecutionInput };

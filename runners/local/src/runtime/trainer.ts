@@ -19,7 +19,7 @@ import { holdChild, makeScratchDir, releaseChild, removeScratchDir } from './scr
 const require = createRequire(import.meta.url);
 
 /** The training container's entrypoint: the same program the Docker image runs. */
-export const TRAINING_ENTRYPOINT = join(
+const TRAINING_ENTRYPOINT = join(
   dirname(require.resolve('@slipway/training-job/package.json')),
   'bin/train.js',
 );
