@@ -26,6 +26,7 @@ module.exports = {
           '(^|/)src/index\\.ts$',
           '^runners/aws/src/(steps/[^/]+|approval-links)/lambda\\.ts$',
           '^inference/src/handler\\.ts$',
+          '^inference/src/aws-lambda\\.ts$',
           '^apps/cli/src/serve-worker\\.ts$',
           '^apps/console/web/main\\.ts$',
           '^cdk/bin/',
@@ -92,6 +93,18 @@ module.exports = {
       severity: 'error',
       comment: 'AWS SDK clients belong to runners/aws (and the S3 store and training container).',
       from: { path: '^(contracts|inference|steps|runners/local)/' },
+      to: { path: 'node_modules/@aws-sdk/' },
+    },
+    {
+      name: 'aws-sdk-only-in-the-adapters-of-cores',
+      severity: 'error',
+      comment:
+        'In model-store only the S3 backend (and open.ts, which loads it for s3:// URIs) and in training-job ' +
+        'only the container code (src/remote) touch the SDK: everything else in them runs with no AWS account.',
+      from: {
+        path: '^(model-store|training-job)/',
+        pathNot: '^(model-store/src/(backends/s3|open)\\.ts$|training-job/src/remote/)',
+      },
       to: { path: 'node_modules/@aws-sdk/' },
     },
   ],

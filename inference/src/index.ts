@@ -5,7 +5,6 @@ export {
   InferenceApp,
   type InferenceAppOptions,
 } from './app.js';
-export { type LambdaConfig, readLambdaConfig } from './config.js';
 export { type DocsPage, renderDocs } from './docs.js';
 export {
   InferenceConfigError,
@@ -15,12 +14,6 @@ export {
   SelfTestFailedError,
 } from './errors.js';
 export { ModelHolder, type ModelLease } from './holder.js';
-export {
-  createLambdaHandler,
-  type InferenceLambdaHandler,
-  type LambdaContextLike,
-  type LambdaHttpResult,
-} from './lambda.js';
 export { defaultLimits, type InferenceLimits, resolveLimits } from './limits.js';
 export {
   type LoadModelOptions,
@@ -38,13 +31,7 @@ export {
 } from './openapi.js';
 export { type ApiSchemas, buildSchemas, type ErrorCode, errorCodes } from './schemas.js';
 export { type HttpServerHandle, type HttpServerOptions, listen } from './server.js';
-export {
-  type InferenceLambda,
-  type InferenceServer,
-  type InferenceServerOptions,
-  initInferenceLambda,
-  startInferenceServer,
-} from './service.js';
+export { type InferenceServer, type InferenceServerOptions, startInferenceServer } from './service.js';
 export {
   type AliasStore,
   folderSource,

@@ -1,7 +1,8 @@
 import { FUNCTION_ENV } from '@slipway/contracts';
 import { describe, expect, it } from 'vitest';
 import { namesRead } from '../../../test-helpers/env-reads.js';
-import { InferenceConfigError, readLambdaConfig, resolveLimits } from '../../src/index.js';
+import { readLambdaConfig } from '../../src/aws-lambda.js';
+import { InferenceConfigError, resolveLimits } from '../../src/index.js';
 
 describe('readLambdaConfig', () => {
   it('has defaults for everything: the model at /opt/model, metrics on, text not logged', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLambdaHandler } from '../../src/index.js';
+import { createLambdaHandler } from '../../src/aws-lambda.js';
 import { fakeApp } from '../helpers/app.js';
 import { functionUrlEvent, httpApiEvent, lambdaContext, restApiEvent } from '../helpers/events.js';
 
