@@ -57,7 +57,7 @@ export async function defaultCheckout(): Promise<string> {
 }
 
 /** Parses `--training-image`: a reference pinned by digest, or a usage error saying what to pass. */
-export function parseTrainingImageFlag(value: string): ImageReference {
+function parseTrainingImageFlag(value: string): ImageReference {
   let image: ImageReference;
   try {
     image = parseImageReference(value);
