@@ -70,6 +70,12 @@ export const ENV = {
   pullRequest: 'SLIPWAY_PULL_REQUEST',
   /** Training: the Step Functions execution id, recorded in the manifest. */
   executionId: 'SLIPWAY_EXECUTION_ID',
+  /**
+   * Training: the image the container runs, by digest, recorded in the lineage (`environment.image`) so
+   * that `slipway verify --aws` can rebuild in it. A rebuild passes it; the definition's Train states do
+   * not yet, so what they train records no image.
+   */
+  trainingImage: 'SLIPWAY_TRAINING_IMAGE',
 } as const;
 
 /** One of the shared environment variable names. */
@@ -141,5 +147,10 @@ export const TRAINING_ENV = {
   ],
 } as const;
 
+/** What a rebuild's training job (`slipway verify --aws`) gives the container: the Train state's, and its image. */
+export const REBUILD_ENV = [ENV.modelName, ENV.datasetName, ENV.gitCommit, ENV.trainingImage] as const;
+
 /** The environment a training container reads (the SM_* variables aside). */
-export type TrainingEnv = { readonly [K in (typeof TRAINING_ENV.fargate)[number]]?: string };
+export type TrainingEnv = {
+  readonly [K in (typeof TRAINING_ENV.fargate)[number] | (typeof REBUILD_ENV)[number]]?: string;
+};

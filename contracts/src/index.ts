@@ -1,6 +1,14 @@
 export { CANDIDATE_ALIAS, PRODUCTION_ALIAS } from './aliases.js';
 export { type AwsCallLimits, createAwsClient, DEFAULT_AWS_CALL_LIMITS } from './aws-client.js';
-export { ENV, type EnvName, FUNCTION_ENV, type FunctionEnv, TRAINING_ENV, type TrainingEnv } from './env.js';
+export {
+  ENV,
+  type EnvName,
+  FUNCTION_ENV,
+  type FunctionEnv,
+  REBUILD_ENV,
+  TRAINING_ENV,
+  type TrainingEnv,
+} from './env.js';
 export {
   ERROR_CODES,
   type ErrorCode,

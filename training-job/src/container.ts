@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ENV, type TrainingEnv } from '@slipway/contracts';
+import { ENV, IMAGE_BY_DIGEST, type TrainingEnv } from '@slipway/contracts';
 import { loadDataset } from './data/index.js';
 import {
   type FargateEnvironment,
@@ -93,6 +93,11 @@ function passedHyperparameters(raw: Record<string, unknown>): Record<string, str
 }
 
 /** The SageMaker contract proper: `root` laid out, the model written to `root/model`; throws on failure. */
+/** The image reference when it names a digest, else null. */
+function imageByDigest(image: string | undefined): string | null {
+  return image !== undefined && IMAGE_BY_DIGEST.test(image) ? image : null;
+}
+
 async function trainInRoot(root: string, env: ContainerEnv, log: (line: string) => void): Promise<void> {
   const configPath = join(root, 'input/config/hyperparameters.json');
   const raw = await readFile(configPath, 'utf8').then(
@@ -121,6 +126,8 @@ async function trainInRoot(root: string, env: ContainerEnv, log: (line: string) 
       pullRequest: Number.isInteger(pullRequest) ? pullRequest : null,
       executionId: env[ENV.executionId] ?? null,
       hyperparametersPassed: passedHyperparameters(raw),
+      // Only a digest names the image's bytes; a tag can move, so it is not recorded as the image.
+      image: imageByDigest(env[ENV.trainingImage]),
     },
     onProgress: (p) => {
       if (p.phase === 'fit') {

@@ -2,7 +2,7 @@
 // container to the contract the trainer reads them from.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ENV, FUNCTION_ENV, TRAINING_ENV } from '../../src/index.js';
+import { ENV, FUNCTION_ENV, REBUILD_ENV, TRAINING_ENV } from '../../src/index.js';
 
 interface TaskState {
   readonly Type: string;
@@ -54,6 +54,7 @@ describe('environment names', () => {
       ...Object.values(FUNCTION_ENV).flatMap((f) => [...f.required, ...f.optional]),
       ...TRAINING_ENV.fargate,
       ...TRAINING_ENV.sagemaker,
+      ...REBUILD_ENV,
     ];
     for (const name of listed) expect(names).toContain(name);
     // Every declared name is set or read somewhere the contract says.

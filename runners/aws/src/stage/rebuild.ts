@@ -164,6 +164,8 @@ export function rebuildJobRequest(stage: AwsRebuildStage, request: RebuildReques
       [ENV.modelName]: request.model,
       [ENV.datasetName]: request.dataset.name,
       ...(request.lineage.gitCommit ? { [ENV.gitCommit]: request.lineage.gitCommit } : {}),
+      // The rebuild's lineage names the image it ran in, as the recorded one does.
+      [ENV.trainingImage]: image,
     },
     InputDataConfig: [channel('train'), channel('test')],
     OutputDataConfig: { S3OutputPath: `${base}/runs` },

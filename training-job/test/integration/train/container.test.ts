@@ -56,12 +56,30 @@ describe('the SageMaker training-container contract', () => {
     await classifier.close();
     expect(manifest.name).toBe('topics');
     expect(manifest.lineage).toMatchObject({ gitCommit: 'c0ffee', pullRequest: 12, executionId: 'e-1' });
+    // No SLIPWAY_TRAINING_IMAGE: no image recorded.
+    expect(manifest.lineage.environment?.image).toBeNull();
     expect(manifest.lineage.hyperparameters).toMatchObject({ minDf: 1, ngramMax: 1 });
     // As passed: the strings of hyperparameters.json, before defaults.
     expect(manifest.lineage.hyperparametersPassed).toEqual({ min_df: '1', ngram_max: '1' });
     expect(manifest.lineage.split).toEqual({ method: 'test-file' });
     expect(manifest.metrics.rows).toBe(data.test.length);
     expect(lines.some((l) => l.startsWith('slipway_metric accuracy='))).toBe(true);
+  });
+
+  test('records the image it runs in when told it by digest (a rebuild of slipway verify --aws), never a tag', async () => {
+    const data = syntheticDataset(2, 20);
+    const image = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway-training@sha256:${'c'.repeat(64)}`;
+    for (const [given, recorded] of [
+      [image, image],
+      ['123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway-training:latest', null],
+    ] as const) {
+      await rm(join(root, 'model'), { recursive: true, force: true });
+      await layout({ min_df: '1', ngram_max: '1' }, jsonl(data.train), jsonl(data.test));
+      expect(await runTrainingContainer(root, { SLIPWAY_TRAINING_IMAGE: given }, () => {})).toBe(0);
+      const { manifest, classifier } = await openModel(join(root, 'model'));
+      await classifier.close();
+      expect(manifest.lineage.environment?.image, given).toBe(recorded);
+    }
   });
 
   test('bad data: exit 1, the reason in output/failure, no model written', async () => {

@@ -146,6 +146,9 @@ describe('slipway verify --aws', () => {
     expect(stderr).toMatch(/checksum matches/);
     expect(record).toMatchObject({ model: 'reviews', version, outcome: 'reproducible', where: 'aws' });
     expect(record.rebuiltSha256).toBe(record.registeredSha256);
+    // The rebuild's lineage names the same image (SLIPWAY_TRAINING_IMAGE): nothing recorded differs.
+    expect(record.environment.image).toBe(IMAGE);
+    expect(record.differences).toEqual([]);
     expect(code).toBe(0);
     // The region is the stage's (from its state machine's ARN); the request is the stage's role, instance
     // type and prefix, with the image digest the lineage records and the stored dataset as channels.
@@ -156,6 +159,7 @@ describe('slipway verify --aws', () => {
       AlgorithmSpecification: { TrainingImage: IMAGE },
       RoleArn: ROLE,
       ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1 },
+      Environment: { SLIPWAY_MODEL_NAME: 'reviews', SLIPWAY_TRAINING_IMAGE: IMAGE },
       OutputDataConfig: { S3OutputPath: `${storeUri}/runs` },
       InputDataConfig: [
         {
