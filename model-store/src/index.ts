@@ -6,6 +6,7 @@ export {
   type LineageComparison,
   type LineageRow,
 } from './compare.js';
+export type { StoredDataset } from './datasets.js';
 export {
   ConflictError,
   CorruptManifestError,
@@ -50,7 +51,6 @@ export {
   type RegisterResult,
   type RejectionRecord,
   rollbackTarget,
-  type StoredDataset,
   type VersionListing,
   type VersionPage,
   type VersionQuery,

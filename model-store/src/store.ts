@@ -1,21 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import {
-  DATASET_SCHEMA,
-  type FileEntry,
-  layout,
-  MANIFEST_FILE,
-  type ModelManifest,
-} from '@slipway/contracts';
-import { sha256OfFiles } from '@slipway/contracts/dataset-hash';
+import { type FileEntry, layout, MANIFEST_FILE, type ModelManifest } from '@slipway/contracts';
 import type { ObjectInfo, StorageBackend, StoredObject } from './backend.js';
+import { readParsed, readVerified, type StoreContext, safeRecord } from './context.js';
+import { Datasets, type StoredDataset } from './datasets.js';
 import {
   ConflictError,
   CorruptManifestError,
   IntegrityError,
   InvalidManifestError,
-  ModelStoreError,
   NotFoundError,
   RejectedVersionError,
 } from './errors.js';
@@ -32,7 +26,6 @@ import {
   assertExecutionId,
   assertFileName,
   assertName,
-  assertSha256,
   assertVersion,
   parseVersionRef,
 } from './names.js';
@@ -180,13 +173,6 @@ export interface GcReport {
   inFlight: { kind: 'model-version' | 'dataset-version'; name: string; id: string }[];
 }
 
-/** A dataset version read back and verified. */
-export interface StoredDataset {
-  manifest: DatasetManifest;
-  train: Uint8Array;
-  test: Uint8Array;
-}
-
 /** Free-form objects under one prefix (used for `executions/<id>/…`). Keys are relative to the prefix. */
 export interface ObjectArea {
   readonly prefix: string;
@@ -240,6 +226,7 @@ export class ModelStore {
   private readonly executionWaitMs: number;
   private readonly concurrency: number;
   private readonly now: () => Date;
+  private readonly datasets: Datasets;
 
   constructor(
     readonly backend: StorageBackend,
@@ -249,6 +236,14 @@ export class ModelStore {
     this.executionWaitMs = options.executionWaitMs ?? 30_000;
     this.concurrency = options.concurrency ?? 16;
     this.now = options.now ?? (() => new Date());
+    const ctx: StoreContext = {
+      backend,
+      actor: this.actor,
+      executionWaitMs: this.executionWaitMs,
+      concurrency: this.concurrency,
+      now: this.now,
+    };
+    this.datasets = new Datasets(ctx);
   }
 
   /** The store's URI (`file:///…` or `s3://bucket/prefix/`). */
@@ -266,85 +261,27 @@ export class ModelStore {
     await this.backend.close?.();
   }
 
-  // ---------------------------------------------------------------- datasets
+  // ---------------------------------------------------------------- datasets (datasets.ts)
 
   /**
-   * Stores a dataset version under its content hash (contracts' `sha256OfFiles(train, test)` unless `sha256` is
-   * given). Storing the same content again is a no-op (`created: false`).
+   * Stores a dataset version under its content hash (contracts' `sha256OfFiles(train, test)` unless
+   * `sha256` is given). Storing the same content again is a no-op (`created: false`).
    */
   async putDataset(
     name: string,
     input: { train: Uint8Array | string; test: Uint8Array | string; manifest?: object; sha256?: string },
   ): Promise<{ sha256: string; created: boolean; manifest: DatasetManifest }> {
-    assertName(name, 'dataset');
-    const train = toBytes(input.train);
-    const test = toBytes(input.test);
-    const sha256 = input.sha256 === undefined ? sha256OfFiles(train, test) : assertSha256(input.sha256);
-    const files: Record<string, FileEntry> = {
-      'train.jsonl': { sha256: sha256Hex(train), bytes: train.byteLength },
-      'test.jsonl': { sha256: sha256Hex(test), bytes: test.byteLength },
-    };
-    const manifestKey = layout.datasetFile(name, sha256, MANIFEST_FILE);
-    const existing = await this.backend.get(manifestKey);
-    if (existing) {
-      const manifest = this.parseDatasetManifest(existing.body, manifestKey, name, sha256);
-      assertSameFiles(manifest.files, files, `dataset "${name}" ${sha256}`);
-      return { sha256, created: false, manifest };
-    }
-    const extra = input.manifest && typeof input.manifest === 'object' ? structuredClone(input.manifest) : {};
-    const manifest: DatasetManifest = {
-      ...extra,
-      schema: DATASET_SCHEMA,
-      name,
-      sha256,
-      files,
-      createdAt: this.now().toISOString(),
-    };
-    // Content-addressed files: a second writer writes identical bytes, so create-only conflicts are fine.
-    await this.backend.putIfAbsent(layout.datasetFile(name, sha256, 'train.jsonl'), train);
-    await this.backend.putIfAbsent(layout.datasetFile(name, sha256, 'test.jsonl'), test);
-    if (!(await this.backend.putIfAbsent(manifestKey, encodeJson(manifest)))) {
-      const winner = await this.backend.get(manifestKey);
-      if (!winner) throw new ModelStoreError(`dataset manifest ${manifestKey} vanished while being written`);
-      const stored = this.parseDatasetManifest(winner.body, manifestKey, name, sha256);
-      assertSameFiles(stored.files, files, `dataset "${name}" ${sha256}`);
-      return { sha256, created: false, manifest: stored };
-    }
-    return { sha256, created: true, manifest };
+    return this.datasets.put(name, input);
   }
 
   /** Reads a dataset version, verifying both files against its manifest. */
   async getDataset(name: string, sha256: string): Promise<StoredDataset> {
-    assertName(name, 'dataset');
-    assertSha256(sha256, 'dataset sha256');
-    const manifestKey = layout.datasetFile(name, sha256, MANIFEST_FILE);
-    const manifest = await readParsed(this.backend, manifestKey, (found) =>
-      this.parseDatasetManifest(found.body, manifestKey, name, sha256),
-    );
-    if (!manifest) {
-      throw new NotFoundError(
-        `dataset "${name}" version ${sha256} is not in ${this.uri}; store it first (putDataset) or check the name and hash`,
-        'dataset',
-      );
-    }
-    const context = `dataset "${name}" ${sha256}`;
-    const [train, test] = await Promise.all(
-      ['train.jsonl', 'test.jsonl'].map((file) =>
-        this.readVerified(layout.datasetFile(name, sha256, file), file, manifest.files[file], context),
-      ),
-    );
-    return { manifest, train: train as Uint8Array, test: test as Uint8Array };
+    return this.datasets.get(name, sha256);
   }
 
   /** The stored versions (content hashes) of a dataset. */
   async listDatasetVersions(name: string): Promise<string[]> {
-    assertName(name, 'dataset');
-    const prefix = layout.dataset(name);
-    const objects = await this.backend.list(prefix);
-    return objects
-      .map((o) => o.key.slice(prefix.length).split('/'))
-      .filter((parts) => parts.length === 2 && parts[1] === MANIFEST_FILE)
-      .map((parts) => parts[0] as string);
+    return this.datasets.listVersions(name);
   }
 
   // ---------------------------------------------------------------- registration
@@ -812,18 +749,13 @@ export class ModelStore {
     return manifest;
   }
 
-  private async readVerified(
+  private readVerified(
     key: string,
     file: string,
     entry: FileEntry | undefined,
     context: string,
   ): Promise<Uint8Array> {
-    if (!entry) throw new CorruptManifestError(key, `the manifest does not list "${file}"`);
-    const found = await this.backend.get(key);
-    if (!found) throw new IntegrityError(key, file, entry.sha256, 'none (the file is missing)', context);
-    const actual = sha256Hex(found.body);
-    if (actual !== entry.sha256) throw new IntegrityError(key, file, entry.sha256, actual, context);
-    return found.body;
+    return readVerified(this.backend, key, file, entry, context);
   }
 
   private async modelExists(name: string): Promise<boolean> {
@@ -839,18 +771,6 @@ export class ModelStore {
         '; check the name or the --store URI',
       'model',
     );
-  }
-
-  private parseDatasetManifest(body: Uint8Array, key: string, name: string, sha256: string): DatasetManifest {
-    const record = parseRecord(body, key);
-    const files = record.files as Record<string, FileEntry> | undefined;
-    if (record.name !== name || record.sha256 !== sha256 || !files?.['train.jsonl'] || !files['test.jsonl']) {
-      throw new CorruptManifestError(
-        key,
-        `expected a dataset manifest for "${name}" ${sha256} listing train.jsonl and test.jsonl`,
-      );
-    }
-    return record as DatasetManifest;
   }
 
   // ---------------------------------------------------------------- rejections
@@ -1390,30 +1310,6 @@ function reconcileFiles(
   return computed;
 }
 
-function assertSameFiles(
-  stored: Record<string, FileEntry>,
-  given: Record<string, FileEntry>,
-  what: string,
-): void {
-  for (const [file, entry] of Object.entries(given)) {
-    if (stored[file]?.sha256 !== entry.sha256) {
-      throw new ConflictError(
-        `${what} is already stored with a different ${file} (sha256 ${stored[file]?.sha256 ?? 'none'} vs ${entry.sha256}); ` +
-          'a dataset version is named by its content: use the content hash as the version',
-      );
-    }
-  }
-}
-
-function safeRecord(body: Uint8Array): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(new TextDecoder().decode(body));
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Groups listed objects by the first `depth` path segments after `prefix`. */
 function groupBy(objects: ObjectInfo[], prefix: string, depth = 1): Map<string, ObjectInfo[]> {
   const groups = new Map<string, ObjectInfo[]>();
@@ -1426,25 +1322,4 @@ function groupBy(objects: ObjectInfo[], prefix: string, depth = 1): Map<string, 
     groups.set(id, group);
   }
   return groups;
-}
-
-/**
- * Reads and parses a stored record. One that does not parse is read once more before it is called
- * corrupt: a read that raced a write (on storage whose writes are not atomic) can see a torn object
- * that the next read does not, and "restore it from a backup" would be the wrong advice.
- */
-async function readParsed<T>(
-  backend: StorageBackend,
-  key: string,
-  parse: (found: StoredObject) => T,
-): Promise<T | undefined> {
-  const found = await backend.get(key);
-  if (!found) return undefined;
-  try {
-    return parse(found);
-  } catch (error) {
-    if (!(error instanceof CorruptManifestError)) throw error;
-    const again = await backend.get(key);
-    return again ? parse(again) : undefined;
-  }
 }
