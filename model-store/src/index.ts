@@ -19,6 +19,7 @@ export {
   StorageError,
   StoreConfigError,
 } from './errors.js';
+export type { ObjectArea } from './executions.js';
 export { type DatasetManifest, type LineageIds, lineageIds } from './manifest.js';
 export { assertAlias, assertName, parseVersionRef, RESERVED_ALIASES } from './names.js';
 export {
@@ -45,7 +46,6 @@ export {
   ModelStore,
   type ModelStoreOptions,
   type ModelVersion,
-  type ObjectArea,
   type RegisterModelInput,
   type RegisterProgress,
   type RegisterResult,

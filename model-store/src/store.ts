@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { type FileEntry, layout, MANIFEST_FILE, type ModelManifest } from '@slipway/contracts';
-import type { ObjectInfo, StorageBackend, StoredObject } from './backend.js';
+import type { ObjectInfo, StorageBackend } from './backend.js';
 import { readParsed, readVerified, type StoreContext, safeRecord } from './context.js';
 import { Datasets, type StoredDataset } from './datasets.js';
 import {
@@ -13,6 +13,7 @@ import {
   NotFoundError,
   RejectedVersionError,
 } from './errors.js';
+import { executionArea, listExecutions, type ObjectArea } from './executions.js';
 import {
   type DatasetManifest,
   encodeJson,
@@ -30,7 +31,7 @@ import {
   parseVersionRef,
 } from './names.js';
 import { ServerAnnouncements } from './servers.js';
-import { mapLimit, sha256Hex, sleep, toBytes } from './util.js';
+import { mapLimit, sha256Hex, sleep } from './util.js';
 import {
   listVerifications,
   recordVerification,
@@ -171,19 +172,6 @@ export interface GcReport {
   }[];
   interruptedWrites: number;
   inFlight: { kind: 'model-version' | 'dataset-version'; name: string; id: string }[];
-}
-
-/** Free-form objects under one prefix (used for `executions/<id>/…`). Keys are relative to the prefix. */
-export interface ObjectArea {
-  readonly prefix: string;
-  get(key: string): Promise<StoredObject | undefined>;
-  getJson<T = unknown>(key: string): Promise<T | undefined>;
-  put(key: string, body: Uint8Array | string): Promise<void>;
-  putIfAbsent(key: string, body: Uint8Array | string): Promise<boolean>;
-  /** Compare-and-swap; `etag` null means create-only. Returns the new etag, or undefined if the condition failed. */
-  putIfMatch(key: string, body: Uint8Array | string, etag: string | null): Promise<string | undefined>;
-  list(prefix?: string): Promise<ObjectInfo[]>;
-  delete(key: string): Promise<void>;
 }
 
 /** Tunables; the defaults suit production. */
@@ -1204,36 +1192,16 @@ export class ModelStore {
     }
   }
 
-  // ---------------------------------------------------------------- executions
+  // ---------------------------------------------------------------- execution records (executions.ts)
 
   /** Free-form objects of one execution (`executions/<id>/…`), e.g. the local runtime's history. */
   executions(executionId: string): ObjectArea {
-    const prefix = layout.execution(assertExecutionId(executionId));
-    const backend = this.backend;
-    const full = (key: string) => prefix + assertFileName(key);
-    return {
-      prefix,
-      get: async (key) => backend.get(full(key)),
-      async getJson<T>(key: string) {
-        return readParsed(backend, full(key), (found) => parseRecord(found.body, full(key)) as T);
-      },
-      put: async (key, body) => backend.put(full(key), toBytes(body)),
-      putIfAbsent: async (key, body) => backend.putIfAbsent(full(key), toBytes(body)),
-      putIfMatch: async (key, body, etag) => backend.putIfMatch(full(key), toBytes(body), etag),
-      async list(sub = '') {
-        const objects = await backend.list(prefix + sub);
-        return objects.map((o) => ({ ...o, key: o.key.slice(prefix.length) }));
-      },
-      delete: async (key) => backend.delete(full(key)),
-    };
+    return executionArea(this.backend, executionId);
   }
 
-  /**
-   * Ids of executions with stored objects. Finds an execution by an object directly under
-   * `executions/<id>/`, so keep at least one object (e.g. `execution.json`) at that level.
-   */
+  /** Ids of executions with stored objects (see `executions.ts`). */
   async listExecutions(): Promise<string[]> {
-    return this.backend.listChildren(layout.executions());
+    return listExecutions(this.backend);
   }
 }
 
