@@ -6,6 +6,8 @@
  * @example layout.manifest('sentiment', 3) // 'models/sentiment/versions/3/manifest.json'
  */
 export const layout = {
+  /** Every model's folder is directly under here. */
+  models: () => 'models/',
   model: (model: string) => `models/${model}/`,
   /** A small record written on a model's first registration, so a delimiter listing of `models/` finds it. */
   modelRecord: (model: string) => `models/${model}/model.json`,

@@ -42,18 +42,13 @@ export {
   type AliasMoveOptions,
   type AliasRecord,
   type GcReport,
-  type MaterializedModel,
   ModelStore,
   type ModelStoreOptions,
-  type ModelVersion,
   type RegisterModelInput,
   type RegisterProgress,
   type RegisterResult,
   type RejectionRecord,
   rollbackTarget,
-  type VersionListing,
-  type VersionPage,
-  type VersionQuery,
 } from './store.js';
 export {
   type PredictionAgreement,
@@ -63,3 +58,10 @@ export {
   type VerificationOutcome,
   type VerificationRecord,
 } from './verifications.js';
+export type {
+  MaterializedModel,
+  ModelVersion,
+  VersionListing,
+  VersionPage,
+  VersionQuery,
+} from './versions.js';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 import { type FileEntry, layout, MANIFEST_FILE, type ModelManifest } from '@slipway/contracts';
 import type { ObjectInfo, StorageBackend } from './backend.js';
-import { readParsed, readVerified, type StoreContext, safeRecord } from './context.js';
+import { readParsed, type StoreContext, safeRecord } from './context.js';
 import { Datasets, type StoredDataset } from './datasets.js';
 import {
   ConflictError,
@@ -19,17 +19,9 @@ import {
   encodeJson,
   lineageIds,
   parseRecord,
-  parseStoredManifest,
   validateIncomingManifest,
 } from './manifest.js';
-import {
-  assertAlias,
-  assertExecutionId,
-  assertFileName,
-  assertName,
-  assertVersion,
-  parseVersionRef,
-} from './names.js';
+import { assertAlias, assertExecutionId, assertFileName, assertName, assertVersion } from './names.js';
 import { ServerAnnouncements } from './servers.js';
 import { mapLimit, sha256Hex, sleep } from './util.js';
 import {
@@ -38,6 +30,13 @@ import {
   type VerificationInput,
   type VerificationRecord,
 } from './verifications.js';
+import {
+  type MaterializedModel,
+  type ModelVersion,
+  type VersionPage,
+  type VersionQuery,
+  Versions,
+} from './versions.js';
 
 /** What to register: the version's files (or a folder holding them) and the training job's manifest. */
 export interface RegisterModelInput {
@@ -65,46 +64,6 @@ export interface RegisterResult {
   version: number;
   manifest: ModelManifest;
   created: boolean;
-}
-
-/** A model version with every file read and verified against its manifest. */
-export interface ModelVersion {
-  name: string;
-  version: number;
-  manifest: ModelManifest;
-  files: Record<string, Uint8Array>;
-}
-
-/** A model version written to a local folder, files verified. */
-export interface MaterializedModel {
-  name: string;
-  version: number;
-  manifest: ModelManifest;
-  dir: string;
-  /** File name -> absolute path. */
-  paths: Record<string, string>;
-}
-
-/** One entry of a version listing; a manifest that cannot be read is reported in `problem`, not thrown. */
-export interface VersionListing {
-  version: number;
-  manifest: ModelManifest | null;
-  problem: string | null;
-}
-
-/** A page of versions, newest first; pass `nextCursor` back to get the next page. */
-export interface VersionPage {
-  name: string;
-  versions: VersionListing[];
-  nextCursor: string | null;
-}
-
-/** Lineage filters for `findVersions`; all given filters must match. */
-export interface VersionQuery {
-  gitCommit?: string;
-  pullRequest?: number;
-  executionId?: string;
-  datasetSha256?: string;
 }
 
 /** One move of an alias. */
@@ -206,7 +165,6 @@ const DAY_MS = 86_400_000;
  * await store.setAlias('sentiment', 'production', version, { expected: null, reason: 'first release' });
  */
 export class ModelStore {
-  private readonly manifests = new Map<string, ModelManifest>();
   /** Per model, the lowest number this instance has not handed out yet (saves a listing per registration). */
   private readonly nextVersion = new Map<string, number>();
   private readonly recordedModels = new Set<string>();
@@ -215,6 +173,7 @@ export class ModelStore {
   private readonly concurrency: number;
   private readonly now: () => Date;
   private readonly datasets: Datasets;
+  private readonly versions: Versions;
 
   constructor(
     readonly backend: StorageBackend,
@@ -232,6 +191,7 @@ export class ModelStore {
       now: this.now,
     };
     this.datasets = new Datasets(ctx);
+    this.versions = new Versions(ctx, async (name, alias) => (await this.getAlias(name, alias)).version);
   }
 
   /** The store's URI (`file:///…` or `s3://bucket/prefix/`). */
@@ -353,7 +313,7 @@ export class ModelStore {
           `${manifestKey} already exists; version ${version} of "${name}" was not overwritten`,
         );
       }
-      this.manifests.set(`${name}@${version}`, manifest);
+      this.versions.remember(name, version, manifest);
       await input.onProgress?.({ type: 'committed', version });
       return { version, manifest, created: true };
     } catch (error) {
@@ -488,7 +448,7 @@ export class ModelStore {
     if (!marker) return undefined;
     const version = safeRecord(marker.body)?.version;
     if (typeof version !== 'number') return undefined;
-    const manifest = await this.tryManifest(name, version);
+    const manifest = await this.versions.tryManifest(name, version);
     return manifest ? { version, manifest } : undefined;
   }
 
@@ -514,7 +474,7 @@ export class ModelStore {
       if (!marker) continue; // removed meanwhile (its writer failed): try again
       const other = safeRecord(marker.body)?.version;
       if (typeof other === 'number') {
-        const manifest = await this.tryManifest(name, other);
+        const manifest = await this.versions.tryManifest(name, other);
         if (manifest) return { kind: 'existing', result: { version: other, manifest } };
       }
       if (Date.now() > deadline) {
@@ -525,17 +485,11 @@ export class ModelStore {
     }
   }
 
-  // ---------------------------------------------------------------- reading versions
+  // ---------------------------------------------------------------- reading versions (versions.ts)
 
   /** Resolves a version reference (number, numeric string, `latest`, or alias) to a version number. */
   async resolveVersion(name: string, ref: number | string): Promise<number> {
-    assertName(name);
-    const parsed = parseVersionRef(ref);
-    if (parsed.kind === 'version') return parsed.version;
-    if (parsed.kind === 'alias') return (await this.getAlias(name, parsed.alias)).version;
-    const latest = await this.latestVersion(name);
-    if (latest === undefined) throw await this.missingModel(name);
-    return latest;
+    return this.versions.resolveVersion(name, ref);
   }
 
   /** Reads a version's manifest without reading its files. */
@@ -543,54 +497,17 @@ export class ModelStore {
     name: string,
     ref: number | string,
   ): Promise<{ version: number; manifest: ModelManifest }> {
-    const version = await this.resolveVersion(name, ref);
-    const manifest = await this.tryManifest(name, version);
-    if (!manifest) {
-      const latest = await this.latestVersion(name);
-      if (latest === undefined) throw await this.missingModel(name);
-      throw new NotFoundError(
-        `model "${name}" has no version ${version} in ${this.uri} (latest is ${latest}); list versions with \`slipway models list ${name}\``,
-        'version',
-      );
-    }
-    return { version, manifest };
+    return this.versions.getManifest(name, ref);
   }
 
   /** Reads a version with every file verified against the manifest's sha256. */
   async getModel(name: string, ref: number | string): Promise<ModelVersion> {
-    const { version, manifest } = await this.getManifest(name, ref);
-    const entries = Object.entries(manifest.files);
-    const bodies = await mapLimit(entries, this.concurrency, ([file, entry]) =>
-      this.readVerified(
-        layout.versionFile(name, version, file),
-        file,
-        entry,
-        `model "${name}" version ${version}`,
-      ),
-    );
-    const files: Record<string, Uint8Array> = {};
-    entries.forEach(([file], i) => {
-      files[file] = bodies[i] as Uint8Array;
-    });
-    return { name, version, manifest, files };
+    return this.versions.getModel(name, ref);
   }
 
   /** Reads one file of a version, verified. */
   async readModelFile(name: string, ref: number | string, file: string): Promise<Uint8Array> {
-    const { version, manifest } = await this.getManifest(name, ref);
-    const entry = manifest.files[file];
-    if (!entry) {
-      throw new NotFoundError(
-        `model "${name}" version ${version} has no file "${file}" (it has ${Object.keys(manifest.files).join(', ')})`,
-        'file',
-      );
-    }
-    return this.readVerified(
-      layout.versionFile(name, version, file),
-      file,
-      entry,
-      `model "${name}" version ${version}`,
-    );
+    return this.versions.readModelFile(name, ref, file);
   }
 
   /**
@@ -598,167 +515,30 @@ export class ModelStore {
    * Files appear complete or not at all.
    */
   async materialize(name: string, ref: number | string, dir: string): Promise<MaterializedModel> {
-    const model = await this.getModel(name, ref);
-    const paths: Record<string, string> = {};
-    const write = async (file: string, body: Uint8Array) => {
-      const target = join(dir, ...file.split('/'));
-      const temp = `${target}.tmp-${randomUUID()}`;
-      await mkdir(dirname(target), { recursive: true });
-      await writeFile(temp, body);
-      await rename(temp, target).catch(async (error) => {
-        await rm(temp, { force: true });
-        throw error;
-      });
-      return target;
-    };
-    for (const [file, body] of Object.entries(model.files)) paths[file] = await write(file, body);
-    paths[MANIFEST_FILE] = await write(MANIFEST_FILE, encodeJson(model.manifest));
-    return { name, version: model.version, manifest: model.manifest, dir, paths };
+    return this.versions.materialize(name, ref, dir);
   }
 
   /** The models in the store, by name. */
   async listModels(): Promise<string[]> {
-    const children = await this.backend.listChildren('models/');
-    return children.filter((child) => /^[a-z0-9][a-z0-9._-]{0,127}$/.test(child));
+    return this.versions.listModels();
   }
 
-  /**
-   * Lists versions newest first, `limit` per page (default 50). One listing of the version folders, then
-   * only the page's manifests are read, in parallel. A manifest that cannot be read is reported in the
-   * entry's `problem`; folders of registrations that never completed are skipped.
-   */
+  /** Lists versions newest first, `limit` per page (default 50); see `Versions.listVersions`. */
   async listVersions(
     name: string,
     options: { limit?: number; cursor?: string | null } = {},
   ): Promise<VersionPage> {
-    assertName(name);
-    const limit = options.limit ?? 50;
-    if (!Number.isSafeInteger(limit) || limit < 1) {
-      throw new InvalidManifestError(`invalid page size ${limit}: use a positive integer`);
-    }
-    const candidates = await this.candidateVersions(name);
-    if (candidates.length === 0 && !(await this.modelExists(name))) throw await this.missingModel(name);
-    let start = 0;
-    if (options.cursor) {
-      const below = Number(options.cursor);
-      if (!Number.isSafeInteger(below)) {
-        throw new InvalidManifestError(
-          `invalid cursor ${JSON.stringify(options.cursor)}: pass the nextCursor a listing returned`,
-        );
-      }
-      start = candidates.findIndex((v) => v < below);
-      if (start === -1) start = candidates.length;
-    }
-    const { versions, scanned } = await this.collectVersions(name, candidates.slice(start), limit);
-    const last = versions[versions.length - 1];
-    const nextCursor =
-      start + scanned < candidates.length && last !== undefined ? String(last.version) : null;
-    return { name, versions, nextCursor };
+    return this.versions.listVersions(name, options);
   }
 
   /** Versions whose lineage matches every given filter, newest first. Unreadable manifests are skipped. */
   async findVersions(name: string, query: VersionQuery): Promise<ModelManifest[]> {
-    assertName(name);
-    const candidates = await this.candidateVersions(name);
-    const { versions } = await this.collectVersions(name, candidates, candidates.length);
-    return versions
-      .map((v) => v.manifest)
-      .filter((m): m is ModelManifest => {
-        if (!m) return false;
-        const ids = lineageIds(m);
-        return (
-          (query.gitCommit === undefined || ids.gitCommit === query.gitCommit) &&
-          (query.pullRequest === undefined || ids.pullRequest === query.pullRequest) &&
-          (query.executionId === undefined || ids.executionId === query.executionId) &&
-          (query.datasetSha256 === undefined || ids.datasetSha256 === query.datasetSha256)
-        );
-      });
+    return this.versions.findVersions(name, query);
   }
 
   /** The highest version that exists, if any. */
   async latestVersion(name: string): Promise<number | undefined> {
-    assertName(name);
-    const { versions } = await this.collectVersions(name, await this.candidateVersions(name), 1);
-    return versions[0]?.version;
-  }
-
-  /**
-   * Version folders, complete or not, newest first. A delimiter listing gives one entry per version
-   * however many files each holds; existence is then decided by reading manifests.
-   */
-  private async candidateVersions(name: string): Promise<number[]> {
-    const children = await this.backend.listChildren(layout.versions(name));
-    return children
-      .filter((child) => /^[1-9]\d*$/.test(child))
-      .map(Number)
-      .sort((a, b) => b - a);
-  }
-
-  /** Reads manifests of `candidates` in order until `want` versions that exist are found. */
-  private async collectVersions(
-    name: string,
-    candidates: number[],
-    want: number,
-  ): Promise<{ versions: VersionListing[]; scanned: number }> {
-    const versions: VersionListing[] = [];
-    let scanned = 0;
-    while (versions.length < want && scanned < candidates.length) {
-      const batch = candidates.slice(scanned, scanned + (want - versions.length));
-      scanned += batch.length;
-      const read = await mapLimit(
-        batch,
-        this.concurrency,
-        async (version): Promise<VersionListing | undefined> => {
-          try {
-            const manifest = await this.tryManifest(name, version);
-            return manifest ? { version, manifest, problem: null } : undefined;
-          } catch (error) {
-            if (error instanceof CorruptManifestError)
-              return { version, manifest: null, problem: error.message };
-            throw error;
-          }
-        },
-      );
-      for (const entry of read) if (entry) versions.push(entry);
-    }
-    return { versions, scanned };
-  }
-
-  private async tryManifest(name: string, version: number): Promise<ModelManifest | undefined> {
-    const cacheKey = `${name}@${version}`;
-    const cached = this.manifests.get(cacheKey);
-    if (cached) return cached;
-    const key = layout.manifest(name, version);
-    const manifest = await readParsed(this.backend, key, (found) =>
-      parseStoredManifest(found.body, key, name, version),
-    );
-    if (!manifest) return undefined;
-    this.manifests.set(cacheKey, manifest); // versions never change, so caching is safe
-    return manifest;
-  }
-
-  private readVerified(
-    key: string,
-    file: string,
-    entry: FileEntry | undefined,
-    context: string,
-  ): Promise<Uint8Array> {
-    return readVerified(this.backend, key, file, entry, context);
-  }
-
-  private async modelExists(name: string): Promise<boolean> {
-    if (await this.backend.get(layout.modelRecord(name))) return true;
-    return (await this.candidateVersions(name)).length > 0;
-  }
-
-  private async missingModel(name: string): Promise<NotFoundError> {
-    const known = await this.listModels().catch(() => []);
-    return new NotFoundError(
-      `model "${name}" does not exist in ${this.uri}` +
-        (known.length > 0 ? ` (models: ${known.join(', ')})` : ' (the store has no models yet)') +
-        '; check the name or the --store URI',
-      'model',
-    );
+    return this.versions.latestVersion(name);
   }
 
   // ---------------------------------------------------------------- rejections
@@ -838,7 +618,7 @@ export class ModelStore {
     assertAlias(alias);
     const found = await this.readAlias(name, alias);
     if (!found) {
-      if (!(await this.modelExists(name))) throw await this.missingModel(name);
+      if (!(await this.versions.modelExists(name))) throw await this.versions.missingModel(name);
       const others = await this.listAliases(name).catch(() => []);
       throw new NotFoundError(
         `model "${name}" has no alias "${alias}" in ${this.uri}` +
@@ -1180,7 +960,7 @@ export class ModelStore {
         // Re-check just before deleting: an alias moved onto it since (with --force) keeps it.
         if ((await this.listAliases(name)).some((a) => a.version === version)) continue;
         await this.backend.delete(manifestKey);
-        this.manifests.delete(`${name}@${version}`);
+        this.versions.forget(name, version);
         await mapLimit(keys.slice(1), this.concurrency, (key) => this.backend.delete(key));
         const claim = await this.readClaim(name, version).catch(() => undefined);
         if (claim && claim.record.state === 'open') {
