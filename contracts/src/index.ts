@@ -31,7 +31,14 @@ export {
 } from './execution-input.js';
 export type { HistoryEvent } from './history.js';
 export { wellFormedStrings } from './json.js';
-export { ARTIFACT_FILE, layout, MANIFEST_FILE, STORE_AREAS, type StoreArea } from './layout.js';
+export {
+  ARTIFACT_FILE,
+  layout,
+  MANIFEST_FILE,
+  recordId,
+  STORE_AREAS,
+  type StoreArea,
+} from './layout.js';
 export { describeTrainer, type RebuildLineage, rebuildLineage } from './lineage.js';
 export {
   type ClassMetrics,

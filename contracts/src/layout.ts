@@ -51,6 +51,19 @@ export const layout = {
   runArtifact: (job: string) => `runs/${job}/output/${ARTIFACT_FILE}`,
 } as const;
 
+const RECORD_SUFFIX = '.json';
+
+/**
+ * The `<id>` of a record key `<prefix><id>.json` directly under `prefix` (a claim, rejection, alias,
+ * execution marker or server record), or undefined for any other key there (a nested one, a temp file).
+ * @example recordId(layout.claims('sentiment'), 'models/sentiment/claims/7.json') // '7'
+ */
+export function recordId(prefix: string, key: string): string | undefined {
+  if (!key.startsWith(prefix) || !key.endsWith(RECORD_SUFFIX)) return undefined;
+  const id = key.slice(prefix.length, -RECORD_SUFFIX.length);
+  return id !== '' && !id.includes('/') ? id : undefined;
+}
+
 /** The top-level areas of the store; IAM grants are written per area. */
 export const STORE_AREAS = ['datasets', 'runs', 'models', 'executions'] as const;
 export type StoreArea = (typeof STORE_AREAS)[number];

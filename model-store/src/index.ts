@@ -29,6 +29,7 @@ export {
   type StoreCredentials,
   type StoreLocation,
 } from './open.js';
+export type { RejectionRecord } from './rejections.js';
 export {
   type Heartbeat,
   SERVER_SCHEMA,
@@ -47,7 +48,6 @@ export {
   type RegisterModelInput,
   type RegisterProgress,
   type RegisterResult,
-  type RejectionRecord,
   rollbackTarget,
 } from './store.js';
 export {

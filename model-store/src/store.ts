@@ -22,6 +22,7 @@ import {
   validateIncomingManifest,
 } from './manifest.js';
 import { assertAlias, assertExecutionId, assertFileName, assertName, assertVersion } from './names.js';
+import { type RejectionRecord, Rejections } from './rejections.js';
 import { ServerAnnouncements } from './servers.js';
 import { mapLimit, sha256Hex, sleep } from './util.js';
 import {
@@ -109,16 +110,6 @@ export interface AliasMoveOptions {
   executionId?: string;
 }
 
-/** A person's (or the approval timeout's) rejection of a version, at `models/<model>/rejections/<version>.json`. */
-export interface RejectionRecord {
-  version: number;
-  executionId: string | null;
-  /** Who rejected it; `timeout` when nobody decided in time, `''` when the decider is unknown. */
-  by: string;
-  reason: string;
-  at: string;
-}
-
 /** What `gc` removed (or would remove with `dryRun`). */
 export interface GcReport {
   dryRun: boolean;
@@ -174,6 +165,7 @@ export class ModelStore {
   private readonly now: () => Date;
   private readonly datasets: Datasets;
   private readonly versions: Versions;
+  private readonly rejections: Rejections;
 
   constructor(
     readonly backend: StorageBackend,
@@ -192,6 +184,7 @@ export class ModelStore {
     };
     this.datasets = new Datasets(ctx);
     this.versions = new Versions(ctx, async (name, alias) => (await this.getAlias(name, alias)).version);
+    this.rejections = new Rejections(ctx, this.versions);
   }
 
   /** The store's URI (`file:///…` or `s3://bucket/prefix/`). */
@@ -541,53 +534,28 @@ export class ModelStore {
     return this.versions.latestVersion(name);
   }
 
-  // ---------------------------------------------------------------- rejections
+  // ---------------------------------------------------------------- rejections (rejections.ts)
 
   /**
    * Records that a version was rejected at approval (create-only: the first record stands, a retry gets
-   * it back). Rejected versions are marked in listings, `setAlias` refuses them without `force`,
-   * rollbacks skip them, and `gc({ rejected: true })` may remove them when no alias names them.
+   * it back); see `Rejections.record`.
    */
   async recordRejection(
     name: string,
     version: number,
     rejection: { executionId?: string | null; by: string; reason: string; at?: string },
   ): Promise<{ record: RejectionRecord; created: boolean }> {
-    assertName(name);
-    assertVersion(version);
-    if (rejection.executionId) assertExecutionId(rejection.executionId);
-    await this.getManifest(name, version);
-    const record: RejectionRecord = {
-      version,
-      executionId: rejection.executionId ?? null,
-      by: rejection.by,
-      reason: rejection.reason,
-      at: rejection.at ?? this.now().toISOString(),
-    };
-    if (await this.backend.putIfAbsent(layout.rejection(name, version), encodeJson(record)))
-      return { record, created: true };
-    const existing = await this.getRejection(name, version);
-    return { record: existing ?? record, created: false };
+    return this.rejections.record(name, version, rejection);
   }
 
   /** The rejection of a version, or undefined when it was never rejected. */
   async getRejection(name: string, version: number): Promise<RejectionRecord | undefined> {
-    assertName(name);
-    assertVersion(version);
-    const key = layout.rejection(name, version);
-    return readParsed(this.backend, key, (found) => parseRejection(found.body, key, version));
+    return this.rejections.get(name, version);
   }
 
   /** Every rejected version of a model, by version number. */
   async listRejections(name: string): Promise<Map<number, RejectionRecord>> {
-    assertName(name);
-    const prefix = layout.rejections(name);
-    const versions = (await this.backend.list(prefix))
-      .map((o) => /^([1-9]\d*)\.json$/.exec(o.key.slice(prefix.length))?.[1])
-      .filter((v): v is string => v !== undefined)
-      .map(Number);
-    const records = await mapLimit(versions, this.concurrency, (v) => this.getRejection(name, v));
-    return new Map(records.filter((r) => r !== undefined).map((r) => [r.version, r]));
+    return this.rejections.list(name);
   }
 
   // ---------------------------------------------------------------- verifications (verifications.ts)
@@ -1012,20 +980,6 @@ export function rollbackTarget(
     if (version !== stack[stack.length - 1] && !rejected.has(version)) return version;
   }
   return undefined;
-}
-
-function parseRejection(body: Uint8Array, key: string, version: number): RejectionRecord {
-  const value = parseRecord(body, key);
-  if (value.version !== version || typeof value.at !== 'string') {
-    throw new CorruptManifestError(key, `expected a rejection record of version ${version} with "at"`);
-  }
-  return {
-    version,
-    executionId: typeof value.executionId === 'string' ? value.executionId : null,
-    by: String(value.by ?? ''),
-    reason: String(value.reason ?? ''),
-    at: value.at,
-  };
 }
 
 function reconcileFiles(

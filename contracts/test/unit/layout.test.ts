@@ -2,7 +2,7 @@
 // writes where Evaluate never looks.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ARTIFACT_FILE, layout, STORE_AREAS } from '../../src/index.js';
+import { ARTIFACT_FILE, layout, recordId, STORE_AREAS } from '../../src/index.js';
 
 const definition = readFileSync(new URL('../../state-machine.asl.json', import.meta.url), 'utf8');
 /** Every `${StoreUri}/…` path in the definition, with `{}` placeholders filled by `job` parts. */
@@ -22,5 +22,15 @@ describe('the store layout', () => {
     const tops = new Set(storePaths.map((p) => p.split('/')[0]));
     for (const top of tops) expect(STORE_AREAS as readonly string[]).toContain(top);
     expect(layout.datasetVersion('d', 'abc')).toBe('datasets/d/abc/');
+  });
+
+  it("reads a record's id back from its key, and nothing else under the same folder", () => {
+    expect(recordId(layout.claims('m'), layout.claim('m', 7))).toBe('7');
+    expect(recordId(layout.executionMarkers('m'), layout.executionMarker('m', 'exec-1'))).toBe('exec-1');
+    expect(recordId(layout.servers('m'), layout.server('m', 'host-1-8080'))).toBe('host-1-8080');
+    expect(recordId(layout.claims('m'), 'models/m/claims/7.json.tmp-1')).toBeUndefined();
+    expect(recordId(layout.claims('m'), 'models/m/claims/x/7.json')).toBeUndefined();
+    expect(recordId(layout.claims('m'), 'models/m/claims/.json')).toBeUndefined();
+    expect(recordId(layout.claims('m'), layout.claim('other', 7))).toBeUndefined();
   });
 });
