@@ -45,9 +45,6 @@ export {
   type GcReport,
   ModelStore,
   type ModelStoreOptions,
-  type RegisterModelInput,
-  type RegisterProgress,
-  type RegisterResult,
   rollbackTarget,
 } from './store.js';
 export {

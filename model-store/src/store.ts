@@ -1,30 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
-import { type FileEntry, layout, MANIFEST_FILE, type ModelManifest } from '@slipway/contracts';
+import { layout, MANIFEST_FILE, type ModelManifest } from '@slipway/contracts';
 import type { ObjectInfo, StorageBackend } from './backend.js';
+import { readClaim } from './claims.js';
 import { readParsed, type StoreContext, safeRecord } from './context.js';
 import { Datasets, type StoredDataset } from './datasets.js';
-import {
-  ConflictError,
-  CorruptManifestError,
-  IntegrityError,
-  InvalidManifestError,
-  NotFoundError,
-  RejectedVersionError,
-} from './errors.js';
+import { ConflictError, CorruptManifestError, NotFoundError, RejectedVersionError } from './errors.js';
 import { executionArea, listExecutions, type ObjectArea } from './executions.js';
-import {
-  type DatasetManifest,
-  encodeJson,
-  lineageIds,
-  parseRecord,
-  validateIncomingManifest,
-} from './manifest.js';
-import { assertAlias, assertExecutionId, assertFileName, assertName, assertVersion } from './names.js';
+import { type DatasetManifest, encodeJson, parseRecord } from './manifest.js';
+import { assertAlias, assertExecutionId, assertName, assertVersion } from './names.js';
+import { type RegisterModelInput, type RegisterResult, Registrations } from './registration.js';
 import { type RejectionRecord, Rejections } from './rejections.js';
 import { ServerAnnouncements } from './servers.js';
-import { mapLimit, sha256Hex, sleep } from './util.js';
+import { mapLimit, sleep } from './util.js';
 import {
   listVerifications,
   recordVerification,
@@ -38,34 +24,6 @@ import {
   type VersionQuery,
   Versions,
 } from './versions.js';
-
-/** What to register: the version's files (or a folder holding them) and the training job's manifest. */
-export interface RegisterModelInput {
-  name: string;
-  /** File name -> bytes, or a folder whose files (except manifest.json) form the version. */
-  files: Record<string, Uint8Array> | string;
-  /** The manifest the training job wrote (`version: null`); extra fields are kept. */
-  manifest: object;
-  /** Registering twice with the same execution id returns the first version. Defaults to `manifest.lineage.executionId`. */
-  executionId?: string | null;
-  /** Who registers, for the claim record. */
-  actor?: string;
-  /** Called as the registration advances; awaited, so a caller can pace or observe it. */
-  onProgress?: (event: RegisterProgress) => void | Promise<void>;
-}
-
-/** Progress of one registration. */
-export type RegisterProgress =
-  | { type: 'claimed'; version: number }
-  | { type: 'uploaded'; version: number; file: string; bytes: number }
-  | { type: 'committed'; version: number };
-
-/** The outcome of `registerModel`: `created` is false when the execution id was already registered. */
-export interface RegisterResult {
-  version: number;
-  manifest: ModelManifest;
-  created: boolean;
-}
 
 /** One move of an alias. */
 export interface AliasMove {
@@ -135,16 +93,6 @@ export interface ModelStoreOptions {
   now?: () => Date;
 }
 
-interface ClaimRecord {
-  version: number;
-  owner: string;
-  executionId: string | null;
-  actor: string;
-  claimedAt: string;
-  state: 'open' | 'abandoned';
-  abandonedAt?: string;
-}
-
 const DAY_MS = 86_400_000;
 
 /**
@@ -156,9 +104,6 @@ const DAY_MS = 86_400_000;
  * await store.setAlias('sentiment', 'production', version, { expected: null, reason: 'first release' });
  */
 export class ModelStore {
-  /** Per model, the lowest number this instance has not handed out yet (saves a listing per registration). */
-  private readonly nextVersion = new Map<string, number>();
-  private readonly recordedModels = new Set<string>();
   private readonly actor: string;
   private readonly executionWaitMs: number;
   private readonly concurrency: number;
@@ -166,6 +111,7 @@ export class ModelStore {
   private readonly datasets: Datasets;
   private readonly versions: Versions;
   private readonly rejections: Rejections;
+  private readonly registrations: Registrations;
 
   constructor(
     readonly backend: StorageBackend,
@@ -185,6 +131,7 @@ export class ModelStore {
     this.datasets = new Datasets(ctx);
     this.versions = new Versions(ctx, async (name, alias) => (await this.getAlias(name, alias)).version);
     this.rejections = new Rejections(ctx, this.versions);
+    this.registrations = new Registrations(ctx, this.versions);
   }
 
   /** The store's URI (`file:///…` or `s3://bucket/prefix/`). */
@@ -225,7 +172,7 @@ export class ModelStore {
     return this.datasets.listVersions(name);
   }
 
-  // ---------------------------------------------------------------- registration
+  // ---------------------------------------------------------------- registration (registration.ts)
 
   /**
    * Registers a new immutable version: claims the next version number with a create-only write (retrying
@@ -233,249 +180,7 @@ export class ModelStore {
    * exists once its manifest does. Idempotent per execution id.
    */
   async registerModel(input: RegisterModelInput): Promise<RegisterResult> {
-    const name = assertName(input.name);
-    const draft = validateIncomingManifest(input.manifest, name);
-    const lineageExecution = lineageIds(draft).executionId;
-    const executionId = input.executionId === undefined ? lineageExecution : input.executionId;
-    if (executionId !== null) assertExecutionId(executionId);
-    if (executionId !== null && lineageExecution !== null && lineageExecution !== executionId) {
-      throw new InvalidManifestError(
-        `execution id "${executionId}" differs from the manifest's lineage.executionId "${lineageExecution}"; pass the same id or leave one out`,
-      );
-    }
-    if (executionId !== null) {
-      // Lineage is what findVersions queries: record the id there even if the trainer left it out.
-      if (typeof draft.lineage !== 'object' || draft.lineage === null) draft.lineage = {};
-      (draft.lineage as Record<string, unknown>).executionId = executionId;
-    }
-    const files = await this.collectFiles(name, input.files);
-    draft.files = reconcileFiles(name, draft.files, files);
-
-    if (executionId !== null) {
-      const existing = await this.registeredByExecution(name, executionId);
-      if (existing) return { ...existing, created: false };
-    }
-
-    if (!this.recordedModels.has(name)) {
-      await this.backend.putIfAbsent(
-        layout.modelRecord(name),
-        encodeJson({ name, createdAt: this.now().toISOString() }),
-      );
-      this.recordedModels.add(name);
-    }
-    const owner = randomUUID();
-    const actor = input.actor ?? this.actor;
-    const claim = await this.claimVersion(name, { owner, executionId, actor });
-    const version = claim.record.version;
-    let markerWritten = false;
-    const uploaded: string[] = [];
-    try {
-      await input.onProgress?.({ type: 'claimed', version });
-      await mapLimit(Object.entries(files), 4, async ([file, body]) => {
-        const key = layout.versionFile(name, version, file);
-        if (!(await this.backend.putIfAbsent(key, body))) {
-          throw new ConflictError(
-            `${key} already exists although version ${version} of "${name}" was just claimed; ` +
-              'the store holds files no claim accounts for: run `slipway models gc` and retry',
-          );
-        }
-        uploaded.push(key);
-        await input.onProgress?.({ type: 'uploaded', version, file, bytes: body.byteLength });
-      });
-
-      if (executionId !== null) {
-        const outcome = await this.markExecution(name, executionId, version, owner);
-        if (outcome.kind === 'existing') {
-          await this.abandon(name, claim, uploaded);
-          return { ...outcome.result, created: false };
-        }
-        markerWritten = true;
-      }
-
-      const current = await this.readClaim(name, version);
-      if (current?.record.owner !== owner || current.record.state !== 'open') {
-        throw new ConflictError(
-          `the claim on version ${version} of "${name}" was taken away (gc treated the registration as abandoned ` +
-            'after its grace period); register again',
-        );
-      }
-      const manifest = { ...draft, version } as unknown as ModelManifest;
-      const manifestKey = layout.manifest(name, version);
-      if (!(await this.backend.putIfAbsent(manifestKey, encodeJson(manifest)))) {
-        throw new ConflictError(
-          `${manifestKey} already exists; version ${version} of "${name}" was not overwritten`,
-        );
-      }
-      this.versions.remember(name, version, manifest);
-      await input.onProgress?.({ type: 'committed', version });
-      return { version, manifest, created: true };
-    } catch (error) {
-      await this.abandon(name, claim, uploaded).catch(() => {});
-      if (markerWritten && executionId !== null) {
-        const key = layout.executionMarker(name, executionId);
-        const marker = await this.backend.get(key).catch(() => undefined);
-        if (marker && safeRecord(marker.body)?.owner === owner)
-          await this.backend.delete(key).catch(() => {});
-      }
-      throw error;
-    }
-  }
-
-  /** Reads files from a record or a folder, refusing names the layout cannot hold. */
-  private async collectFiles(
-    name: string,
-    files: Record<string, Uint8Array> | string,
-  ): Promise<Record<string, Uint8Array>> {
-    const out: Record<string, Uint8Array> = {};
-    if (typeof files === 'string') {
-      let entries: string[];
-      try {
-        entries = (await readdir(files, { recursive: true, withFileTypes: true }))
-          .filter((e) => e.isFile())
-          .map((e) => relative(files, join(e.parentPath, e.name)).split(sep).join('/'));
-      } catch (error) {
-        throw new InvalidManifestError(
-          `cannot read the files of model "${name}" from ${files}: ${(error as Error).message}; pass the training output folder`,
-          { cause: error },
-        );
-      }
-      for (const file of entries.sort()) {
-        if (file === MANIFEST_FILE) continue;
-        out[assertFileName(file)] = new Uint8Array(await readFile(join(files, file)));
-      }
-    } else {
-      for (const [file, body] of Object.entries(files)) {
-        if (file === MANIFEST_FILE) {
-          throw new InvalidManifestError(
-            `pass the manifest as "manifest", not as a file named ${MANIFEST_FILE}`,
-          );
-        }
-        if (!(body instanceof Uint8Array)) {
-          throw new InvalidManifestError(`file "${file}" of model "${name}" is not a Uint8Array`);
-        }
-        out[assertFileName(file)] = body;
-      }
-    }
-    if (Object.keys(out).length === 0) {
-      throw new InvalidManifestError(
-        `no files given for model "${name}"; a version needs at least model.onnx`,
-      );
-    }
-    return out;
-  }
-
-  /** Claims the next free version number with a create-only write; on conflict tries above the highest claim. */
-  private async claimVersion(
-    name: string,
-    who: { owner: string; executionId: string | null; actor: string },
-  ): Promise<{ record: ClaimRecord; etag: string }> {
-    // Reserve in-process first, so concurrent registrations in one process never race each other.
-    const reserve = (floor: number) => {
-      const number = Math.max(floor, this.nextVersion.get(name) ?? 1);
-      this.nextVersion.set(name, number + 1);
-      return number;
-    };
-    let candidate = reserve(this.nextVersion.has(name) ? 1 : (await this.highestClaim(name)) + 1);
-    for (let attempt = 0; attempt < 200; attempt++) {
-      const record: ClaimRecord = {
-        version: candidate,
-        ...who,
-        claimedAt: this.now().toISOString(),
-        state: 'open',
-      };
-      const etag = await this.backend.putIfMatch(layout.claim(name, candidate), encodeJson(record), null);
-      // A manifest without a claim (copied in by hand) still owns its number.
-      if (etag !== undefined && !(await this.backend.get(layout.manifest(name, candidate)))) {
-        return { record, etag };
-      }
-      // Another process got there first: jump above everything claimed so far.
-      candidate = reserve((await this.highestClaim(name)) + 1);
-    }
-    throw new ConflictError(
-      `could not claim a version of "${name}" after 200 attempts: too many concurrent registrations; retry later`,
-    );
-  }
-
-  private async highestClaim(name: string): Promise<number> {
-    const prefix = layout.claims(name);
-    let highest = 0;
-    for (const { key } of await this.backend.list(prefix)) {
-      const match = /^(\d+)\.json$/.exec(key.slice(prefix.length));
-      if (match) highest = Math.max(highest, Number(match[1]));
-    }
-    return highest;
-  }
-
-  private async readClaim(
-    name: string,
-    version: number,
-  ): Promise<{ record: ClaimRecord; etag: string } | undefined> {
-    const key = layout.claim(name, version);
-    return readParsed(this.backend, key, (found) => ({
-      record: parseRecord(found.body, key) as unknown as ClaimRecord,
-      etag: found.etag,
-    }));
-  }
-
-  /** Gives a claimed number up: marks the claim abandoned (numbers are never reused) and removes its files. */
-  private async abandon(
-    name: string,
-    claim: { record: ClaimRecord; etag: string },
-    keys: string[],
-  ): Promise<void> {
-    const record: ClaimRecord = {
-      ...claim.record,
-      state: 'abandoned',
-      abandonedAt: this.now().toISOString(),
-    };
-    await this.backend.putIfMatch(layout.claim(name, claim.record.version), encodeJson(record), claim.etag);
-    await Promise.all(keys.map((key) => this.backend.delete(key)));
-  }
-
-  /** The version already registered for an execution id, if its manifest exists. */
-  private async registeredByExecution(
-    name: string,
-    executionId: string,
-  ): Promise<{ version: number; manifest: ModelManifest } | undefined> {
-    const marker = await this.backend.get(layout.executionMarker(name, executionId));
-    if (!marker) return undefined;
-    const version = safeRecord(marker.body)?.version;
-    if (typeof version !== 'number') return undefined;
-    const manifest = await this.versions.tryManifest(name, version);
-    return manifest ? { version, manifest } : undefined;
-  }
-
-  /**
-   * Records which version an execution registered, create-only, before that version's manifest is written.
-   * When another registration of the same execution got there first, waits for its manifest and returns it;
-   * a marker whose manifest never appears (its writer died) is taken over.
-   */
-  private async markExecution(
-    name: string,
-    executionId: string,
-    version: number,
-    owner: string,
-  ): Promise<
-    { kind: 'marked' } | { kind: 'existing'; result: { version: number; manifest: ModelManifest } }
-  > {
-    const key = layout.executionMarker(name, executionId);
-    const body = encodeJson({ version, executionId, owner, markedAt: this.now().toISOString() });
-    const deadline = Date.now() + this.executionWaitMs;
-    for (;;) {
-      if (await this.backend.putIfAbsent(key, body)) return { kind: 'marked' };
-      const marker = await this.backend.get(key);
-      if (!marker) continue; // removed meanwhile (its writer failed): try again
-      const other = safeRecord(marker.body)?.version;
-      if (typeof other === 'number') {
-        const manifest = await this.versions.tryManifest(name, other);
-        if (manifest) return { kind: 'existing', result: { version: other, manifest } };
-      }
-      if (Date.now() > deadline) {
-        if ((await this.backend.putIfMatch(key, body, marker.etag)) !== undefined) return { kind: 'marked' };
-        continue;
-      }
-      await sleep(50);
-    }
+    return this.registrations.register(input);
   }
 
   // ---------------------------------------------------------------- reading versions (versions.ts)
@@ -835,7 +540,7 @@ export class ModelStore {
         if (objects.some((o) => o.key.endsWith(`/${MANIFEST_FILE}`) && o.key.split('/').length === 5))
           continue;
         const version = Number(id);
-        const claim = await this.readClaim(name, version).catch(() => undefined);
+        const claim = await readClaim(this.backend, name, version).catch(() => undefined);
         if (only !== undefined && claim?.record.executionId !== only) continue;
         const claimedAt = claim ? Date.parse(claim.record.claimedAt) : Number.NaN;
         const newest = Math.max(
@@ -930,7 +635,7 @@ export class ModelStore {
         await this.backend.delete(manifestKey);
         this.versions.forget(name, version);
         await mapLimit(keys.slice(1), this.concurrency, (key) => this.backend.delete(key));
-        const claim = await this.readClaim(name, version).catch(() => undefined);
+        const claim = await readClaim(this.backend, name, version).catch(() => undefined);
         if (claim && claim.record.state === 'open') {
           const abandoned = { ...claim.record, state: 'abandoned', abandonedAt: this.now().toISOString() };
           await this.backend.putIfMatch(layout.claim(name, version), encodeJson(abandoned), claim.etag);
@@ -980,36 +685,6 @@ export function rollbackTarget(
     if (version !== stack[stack.length - 1] && !rejected.has(version)) return version;
   }
   return undefined;
-}
-
-function reconcileFiles(
-  name: string,
-  declared: unknown,
-  files: Record<string, Uint8Array>,
-): Record<string, FileEntry> {
-  const computed: Record<string, FileEntry> = {};
-  for (const [file, body] of Object.entries(files))
-    computed[file] = { sha256: sha256Hex(body), bytes: body.byteLength };
-  if (declared && typeof declared === 'object') {
-    for (const [file, entry] of Object.entries(declared as Record<string, FileEntry>)) {
-      const actual = computed[file];
-      if (!actual) {
-        throw new InvalidManifestError(
-          `the manifest of model "${name}" lists "${file}" but no such file was given; pass every file the manifest lists`,
-        );
-      }
-      if (actual.sha256 !== entry.sha256) {
-        throw new IntegrityError(
-          `(input) ${file}`,
-          file,
-          entry.sha256,
-          actual.sha256,
-          `cannot register model "${name}"`,
-        );
-      }
-    }
-  }
-  return computed;
 }
 
 /** Groups listed objects by the first `depth` path segments after `prefix`. */
