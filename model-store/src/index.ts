@@ -1,3 +1,9 @@
+export {
+  type AliasMove,
+  type AliasMoveOptions,
+  type AliasRecord,
+  rollbackTarget,
+} from './aliases.js';
 export type { ObjectInfo, StorageBackend, StoredObject } from './backend.js';
 export { FileBackend } from './backends/file.js';
 export {
@@ -39,13 +45,9 @@ export {
   startHeartbeat,
 } from './servers.js';
 export {
-  type AliasMove,
-  type AliasMoveOptions,
-  type AliasRecord,
   type GcReport,
   ModelStore,
   type ModelStoreOptions,
-  rollbackTarget,
 } from './store.js';
 export {
   type PredictionAgreement,

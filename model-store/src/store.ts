@@ -1,16 +1,16 @@
 import { layout, MANIFEST_FILE, type ModelManifest } from '@slipway/contracts';
+import { Aliases, type AliasMove, type AliasMoveOptions, type AliasRecord } from './aliases.js';
 import type { ObjectInfo, StorageBackend } from './backend.js';
 import { readClaim } from './claims.js';
-import { readParsed, type StoreContext, safeRecord } from './context.js';
+import { type StoreContext, safeRecord } from './context.js';
 import { Datasets, type StoredDataset } from './datasets.js';
-import { ConflictError, CorruptManifestError, NotFoundError, RejectedVersionError } from './errors.js';
 import { executionArea, listExecutions, type ObjectArea } from './executions.js';
-import { type DatasetManifest, encodeJson, parseRecord } from './manifest.js';
-import { assertAlias, assertExecutionId, assertName, assertVersion } from './names.js';
+import { type DatasetManifest, encodeJson } from './manifest.js';
+import { assertExecutionId } from './names.js';
 import { type RegisterModelInput, type RegisterResult, Registrations } from './registration.js';
 import { type RejectionRecord, Rejections } from './rejections.js';
 import { ServerAnnouncements } from './servers.js';
-import { mapLimit, sleep } from './util.js';
+import { mapLimit } from './util.js';
 import {
   listVerifications,
   recordVerification,
@@ -24,49 +24,6 @@ import {
   type VersionQuery,
   Versions,
 } from './versions.js';
-
-/** One move of an alias. */
-export interface AliasMove {
-  /** The version the alias moved to; null when the move cleared it. */
-  version: number | null;
-  previous: number | null;
-  updatedAt: string;
-  updatedBy: string;
-  reason: string;
-  /** The pipeline execution that made the move (null for a person's or an older move). */
-  executionId?: string | null;
-  action: 'set' | 'rollback' | 'clear';
-  /** Set when the move put the alias on a rejected version with `force`: that rejection, as it stood. */
-  forcedOverRejection?: RejectionRecord;
-}
-
-/** An alias as stored at `models/<model>/aliases/<alias>.json`, with its full history (oldest first). */
-export interface AliasRecord {
-  model: string;
-  alias: string;
-  version: number;
-  previous: number | null;
-  updatedAt: string;
-  updatedBy: string;
-  reason: string;
-  /**
-   * The pipeline execution that made the current move, null when none did (or the record predates the
-   * field): a retried step decides from it whether its move already happened, never from `reason`.
-   */
-  executionId: string | null;
-  history: AliasMove[];
-}
-
-/** Options of an alias move. `expected` is the version the caller believes the alias is at (null: unset). */
-export interface AliasMoveOptions {
-  expected?: number | null;
-  actor?: string;
-  reason?: string;
-  /** Allows `setAlias` onto a rejected version; needs a `reason`, and the move records the rejection. */
-  force?: boolean;
-  /** The pipeline execution making the move, recorded on the alias (see {@link AliasRecord.executionId}). */
-  executionId?: string;
-}
 
 /** What `gc` removed (or would remove with `dryRun`). */
 export interface GcReport {
@@ -112,6 +69,7 @@ export class ModelStore {
   private readonly versions: Versions;
   private readonly rejections: Rejections;
   private readonly registrations: Registrations;
+  private readonly aliases: Aliases;
 
   constructor(
     readonly backend: StorageBackend,
@@ -132,6 +90,7 @@ export class ModelStore {
     this.versions = new Versions(ctx, async (name, alias) => (await this.getAlias(name, alias)).version);
     this.rejections = new Rejections(ctx, this.versions);
     this.registrations = new Registrations(ctx, this.versions);
+    this.aliases = new Aliases(ctx, this.versions, this.rejections);
   }
 
   /** The store's URI (`file:///…` or `s3://bucket/prefix/`). */
@@ -283,44 +242,21 @@ export class ModelStore {
     return listVerifications(this.backend, name, version);
   }
 
-  // ---------------------------------------------------------------- aliases
+  // ---------------------------------------------------------------- aliases (aliases.ts)
 
   /** Reads an alias; the version it names always exists. */
   async getAlias(name: string, alias: string): Promise<AliasRecord> {
-    assertName(name);
-    assertAlias(alias);
-    const found = await this.readAlias(name, alias);
-    if (!found) {
-      if (!(await this.versions.modelExists(name))) throw await this.versions.missingModel(name);
-      const others = await this.listAliases(name).catch(() => []);
-      throw new NotFoundError(
-        `model "${name}" has no alias "${alias}" in ${this.uri}` +
-          (others.length > 0 ? ` (aliases: ${others.map((a) => a.alias).join(', ')})` : '') +
-          `; set it with \`slipway models set-alias ${name} ${alias} <version>\``,
-        'alias',
-      );
-    }
-    return found.record;
+    return this.aliases.get(name, alias);
   }
 
   /** Every alias of a model. */
   async listAliases(name: string): Promise<AliasRecord[]> {
-    assertName(name);
-    const prefix = layout.aliases(name);
-    const keys = (await this.backend.list(prefix))
-      .map((o) => /^([a-z][a-z0-9_-]*)\.json$/.exec(o.key.slice(prefix.length))?.[1])
-      .filter((a): a is string => a !== undefined);
-    const records = await mapLimit(keys, this.concurrency, (alias) => this.readAlias(name, alias));
-    return records.filter((r) => r !== undefined).map((r) => r.record);
+    return this.aliases.list(name);
   }
 
   /** An alias's moves, newest first (a cleared alias keeps its history). */
   async aliasHistory(name: string, alias: string): Promise<AliasMove[]> {
-    assertName(name);
-    assertAlias(alias);
-    const { history } = await this.readAliasState(name, alias);
-    if (history.length === 0) await this.getAlias(name, alias); // throws the usual "no such alias" error
-    return [...history].reverse();
+    return this.aliases.history(name, alias);
   }
 
   /**
@@ -334,37 +270,12 @@ export class ModelStore {
     version: number,
     options: AliasMoveOptions = {},
   ): Promise<AliasRecord> {
-    assertName(name);
-    assertAlias(alias);
-    assertVersion(version);
-    await this.getManifest(name, version); // an alias never names a version that does not exist
-    const rejection = await this.getRejection(name, version);
-    if (rejection && !(options.force && options.reason?.trim())) {
-      const how = options.force
-        ? 'say why with a reason (`--reason "..."`); it is recorded in the alias history'
-        : 'if it must serve anyway, pass --force with --reason "..." (recorded in the alias history)';
-      throw new RejectedVersionError(
-        `version ${version} of model "${name}" was rejected by ${rejection.by || 'an unknown decider'} at ${rejection.at}` +
-          `${rejection.reason ? `: ${rejection.reason}` : ''}; ${how}`,
-        rejection,
-      );
-    }
-    return this.moveAlias(name, alias, options, () => ({
-      version,
-      action: 'set',
-      ...(rejection ? { forcedOverRejection: rejection } : {}),
-    })) as Promise<AliasRecord>;
+    return this.aliases.set(name, alias, version, options);
   }
 
-  /**
-   * Unsets an alias by compare-and-swap, keeping its history: reading it then fails with NotFoundError
-   * until it is set again. Used when the first promotion of a model is rolled back: there is no earlier
-   * version to go back to, and production must not keep naming the failed one.
-   */
+  /** Unsets an alias by compare-and-swap, keeping its history (see `Aliases.clear`). */
   async clearAlias(name: string, alias: string, options: AliasMoveOptions = {}): Promise<void> {
-    assertName(name);
-    assertAlias(alias);
-    await this.moveAlias(name, alias, options, () => ({ version: null, action: 'clear' }));
+    return this.aliases.clear(name, alias, options);
   }
 
   /**
@@ -372,134 +283,7 @@ export class ModelStore {
    * further back). Compare-and-swap on the version read, like `setAlias`.
    */
   async rollbackAlias(name: string, alias: string, options: AliasMoveOptions = {}): Promise<AliasRecord> {
-    assertName(name);
-    assertAlias(alias);
-    const rejected = new Set((await this.listRejections(name)).keys());
-    return this.moveAlias(name, alias, options, (current) => {
-      const target = current ? rollbackTarget(current.history, rejected) : undefined;
-      if (target === undefined) {
-        throw new NotFoundError(
-          `alias "${alias}" of model "${name}" has no earlier version to roll back to` +
-            (current ? ` (it is at version ${current.version})` : ' (it is not set)') +
-            `; move it explicitly with \`slipway models set-alias ${name} ${alias} <version>\``,
-          'previous-version',
-        );
-      }
-      return { version: target, action: 'rollback' };
-    }) as Promise<AliasRecord>;
-  }
-
-  private async moveAlias(
-    name: string,
-    alias: string,
-    options: AliasMoveOptions,
-    decide: (current: AliasRecord | undefined) => {
-      version: number | null;
-      action: AliasMove['action'];
-      forcedOverRejection?: RejectionRecord;
-    },
-  ): Promise<AliasRecord | undefined> {
-    const key = layout.alias(name, alias);
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const state = await this.readAliasState(name, alias);
-      const current = state.record ? { record: state.record } : undefined;
-      if (options.expected !== undefined && (current?.record.version ?? null) !== options.expected) {
-        throw this.aliasConflict(name, alias, options.expected, current?.record);
-      }
-      const { version, action, forcedOverRejection } = decide(current?.record);
-      if (current && action === 'set' && current.record.version === version) return current.record;
-      if (!current && version === null) return undefined;
-      if (action === 'rollback' && version !== null) await this.getManifest(name, version);
-      const move: AliasMove = {
-        version,
-        previous: current?.record.version ?? null,
-        updatedAt: this.now().toISOString(),
-        updatedBy: options.actor ?? this.actor,
-        reason: options.reason ?? '',
-        executionId: options.executionId ?? null,
-        action,
-        ...(forcedOverRejection ? { forcedOverRejection } : {}),
-      };
-      const stored = {
-        version,
-        previous: move.previous,
-        updatedAt: move.updatedAt,
-        updatedBy: move.updatedBy,
-        reason: move.reason,
-        executionId: move.executionId ?? null,
-        history: [...state.history, move],
-      };
-      const etag = await this.backend.putIfMatch(key, encodeJson(stored), state.etag);
-      if (etag !== undefined)
-        return version === null ? undefined : { model: name, alias, ...stored, version };
-      if (options.expected !== undefined) {
-        const winner = await this.readAlias(name, alias);
-        throw this.aliasConflict(name, alias, options.expected, winner?.record);
-      }
-      await sleep(Math.random() * 20);
-    }
-    throw new ConflictError(
-      `alias "${alias}" of model "${name}" kept changing during 50 attempts; retry later`,
-    );
-  }
-
-  private aliasConflict(
-    name: string,
-    alias: string,
-    expected: number | null,
-    current: AliasRecord | undefined,
-  ): ConflictError {
-    const holder = current
-      ? `is at version ${current.version} (moved by ${current.updatedBy} at ${current.updatedAt}${current.reason ? `: ${current.reason}` : ''})`
-      : 'is not set';
-    return new ConflictError(
-      `alias "${alias}" of model "${name}" ${holder}, not at the expected ${expected === null ? '(unset)' : `version ${expected}`}; ` +
-        're-read the alias and retry with the version it is at as the expected one',
-      current,
-    );
-  }
-
-  /** A set alias, or undefined when it was never set or has been cleared. */
-  private async readAlias(
-    name: string,
-    alias: string,
-  ): Promise<{ record: AliasRecord; etag: string } | undefined> {
-    const state = await this.readAliasState(name, alias);
-    return state.record && state.etag !== null ? { record: state.record, etag: state.etag } : undefined;
-  }
-
-  /**
-   * The alias file's state: a cleared alias keeps its file (and history) with `version: null`, so it
-   * reads as unset while later moves still compare-and-swap on the file's tag.
-   */
-  private async readAliasState(
-    name: string,
-    alias: string,
-  ): Promise<{ record: AliasRecord | undefined; etag: string | null; history: AliasMove[] }> {
-    const key = layout.alias(name, alias);
-    const read = await readParsed(this.backend, key, (found) => {
-      const value = parseRecord(found.body, key);
-      if ((typeof value.version !== 'number' && value.version !== null) || !Array.isArray(value.history)) {
-        throw new CorruptManifestError(key, 'it lacks a "version" (number or null) or a "history" list');
-      }
-      return { value: value as Record<string, unknown> & { version: number | null }, found };
-    });
-    if (!read) return { record: undefined, etag: null, history: [] };
-    const { value, found } = read;
-    const history = value.history as AliasMove[];
-    if (value.version === null) return { record: undefined, etag: found.etag, history };
-    const record: AliasRecord = {
-      model: name,
-      alias,
-      version: value.version,
-      previous: typeof value.previous === 'number' ? value.previous : null,
-      updatedAt: String(value.updatedAt ?? ''),
-      updatedBy: String(value.updatedBy ?? ''),
-      reason: String(value.reason ?? ''),
-      executionId: typeof value.executionId === 'string' ? value.executionId : null,
-      history,
-    };
-    return { record, etag: found.etag, history };
+    return this.aliases.rollback(name, alias, options);
   }
 
   // ---------------------------------------------------------------- gc
@@ -656,35 +440,6 @@ export class ModelStore {
   async listExecutions(): Promise<string[]> {
     return listExecutions(this.backend);
   }
-}
-
-/**
- * Where an alias goes on rollback: replays set (push) and rollback (pop) moves, returns the entry below
- * the top, passing over `rejected` versions (a rollback never proposes a version people rejected).
- */
-export function rollbackTarget(
-  history: readonly AliasMove[],
-  rejected: ReadonlySet<number> = new Set(),
-): number | undefined {
-  const stack: number[] = [];
-  for (const move of history) {
-    if (move.version === null) {
-      stack.length = 0;
-      continue;
-    }
-    if (move.action === 'rollback') {
-      while (stack.length > 0 && stack[stack.length - 1] !== move.version) stack.pop();
-      if (stack.length === 0) stack.push(move.version);
-    } else {
-      if (stack.length === 0 && move.previous !== null) stack.push(move.previous);
-      stack.push(move.version);
-    }
-  }
-  for (let i = stack.length - 2; i >= 0; i--) {
-    const version = stack[i] as number;
-    if (version !== stack[stack.length - 1] && !rejected.has(version)) return version;
-  }
-  return undefined;
 }
 
 /** Groups listed objects by the first `depth` path segments after `prefix`. */
