@@ -26,6 +26,7 @@ export {
   StoreConfigError,
 } from './errors.js';
 export type { ObjectArea } from './executions.js';
+export type { GcOptions, GcReport } from './gc.js';
 export { type DatasetManifest, type LineageIds, lineageIds } from './manifest.js';
 export { assertAlias, assertName, parseVersionRef, RESERVED_ALIASES } from './names.js';
 export {
@@ -45,7 +46,6 @@ export {
   startHeartbeat,
 } from './servers.js';
 export {
-  type GcReport,
   ModelStore,
   type ModelStoreOptions,
 } from './store.js';
