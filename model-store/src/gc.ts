@@ -5,6 +5,7 @@ import { abandonClaim, claimedVersions, readClaim } from './claims.js';
 import { type StoreContext, safeRecord } from './context.js';
 import { assertExecutionId } from './names.js';
 import type { Rejections } from './rejections.js';
+import { staleServerRecords } from './servers.js';
 import { mapLimit } from './util.js';
 import type { Versions } from './versions.js';
 
@@ -25,7 +26,7 @@ export interface GcReport {
   dryRun: boolean;
   graceMs: number;
   removed: {
-    kind: 'model-version' | 'dataset-version' | 'execution-marker' | 'rejected-version';
+    kind: 'model-version' | 'dataset-version' | 'execution-marker' | 'rejected-version' | 'server-record';
     name: string;
     id: string;
     keys: string[];
@@ -47,6 +48,7 @@ const DAY_MS = 86_400_000;
  * Removes the files of registrations that never completed and are older than `graceMs` (default 24 h):
  * version folders without a manifest (their claims are kept, marked abandoned, so numbers are never
  * reused), dataset folders without a manifest, execution markers naming a version that never appeared,
+ * server records that expired before the grace period (their server was killed and never withdrew them),
  * and a backend's interrupted-write leftovers. Completed versions are never touched. Every key it reads
  * or removes comes from contracts' `layout`.
  *
@@ -110,6 +112,14 @@ export async function collectGarbage(
       if (typeof version === 'number' && (await backend.get(layout.manifest(name, version)))) continue;
       await remove([marker.key]);
       report.removed.push({ kind: 'execution-marker', name, id: executionId, keys: [marker.key] });
+    }
+
+    if (only !== undefined) continue;
+    // Expiry is measured against the cutoff, not now: a server on a host whose clock runs behind still
+    // counts as alive for the grace period.
+    for (const { id, key } of await staleServerRecords(backend, name, cutoff)) {
+      await remove([key]);
+      report.removed.push({ kind: 'server-record', name, id, keys: [key] });
     }
   }
 

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { layout } from '@slipway/contracts';
+import { layout, recordId } from '@slipway/contracts';
 import type { StorageBackend } from './backend.js';
 import { InvalidNameError } from './errors.js';
 import { assertAlias, assertName } from './names.js';
@@ -105,6 +105,30 @@ export class ServerAnnouncements {
       .filter((r): r is ServerAnnouncement => r !== undefined && Date.parse(r.expiresAt) > now)
       .sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0));
   }
+}
+
+/**
+ * The model's server records nobody has vouched for since before `before`: expired then, or unreadable
+ * and last written then. gc removes them (a server killed outright never withdraws its own); a server
+ * that is in fact alive writes its record again at its next beat.
+ */
+export async function staleServerRecords(
+  backend: StorageBackend,
+  model: string,
+  before: number,
+): Promise<{ id: string; key: string }[]> {
+  const prefix = layout.servers(assertName(model));
+  const stale: { id: string; key: string }[] = [];
+  for (const object of await backend.list(prefix)) {
+    const id = recordId(prefix, object.key);
+    if (id === undefined) continue;
+    const found = await backend.get(object.key);
+    if (!found) continue;
+    const record = parseAnnouncement(found.body, model);
+    const vouchedUntil = record ? Date.parse(record.expiresAt) : object.lastModified.getTime();
+    if (vouchedUntil < before) stale.push({ id, key: object.key });
+  }
+  return stale;
 }
 
 /** A running heartbeat: `update` when the served version changes, `stop` on a clean stop. */

@@ -567,7 +567,7 @@ describe.each(allTargets())('store contract on $name', (target) => {
   });
 
   describe('server announcements', () => {
-    it('lists the live servers of a model, drops a withdrawn one, and gc leaves them alone', async () => {
+    it('lists the live servers of a model, drops a withdrawn one, and gc removes only records expired before the grace period', async () => {
       await register(1);
       const server = (port: number) => ({
         url: `http://127.0.0.1:${port}`,
@@ -577,18 +577,51 @@ describe.each(allTargets())('store contract on $name', (target) => {
         port,
       });
       const a = await store.servers.announce(server(8080), { ttlMs: HOUR });
-      await store.servers.announce(server(8081), { ttlMs: HOUR });
+      const killed = await store.servers.announce(server(8081), { ttlMs: HOUR });
+      const alive = await store.servers.announce(server(8082), { ttlMs: 10 * HOUR });
+      // A record that does not parse (a torn or foreign write) counts from when it was written.
+      const torn = layout.server('sentiment', 'torn-record');
+      await store.backend.put(torn, new TextEncoder().encode('{"schema":'));
       expect((await store.servers.list('sentiment')).map((r) => r.url).sort()).toEqual([
         'http://127.0.0.1:8080',
         'http://127.0.0.1:8081',
+        'http://127.0.0.1:8082',
       ]);
-      const later = await openStore(uri, { ...target.options(), now: () => new Date(Date.now() + 2 * HOUR) });
-      expect((await later.gc({ graceMs: HOUR })).removed).toEqual([]);
-      // Two hours on, both records have expired: nobody vouches for those servers any more.
-      expect(await later.servers.list('sentiment')).toEqual([]);
-      await later.close();
       await store.servers.withdraw('sentiment', a.id);
-      expect((await store.servers.list('sentiment')).map((r) => r.url)).toEqual(['http://127.0.0.1:8081']);
+      expect((await store.servers.list('sentiment')).map((r) => r.url)).toEqual([
+        'http://127.0.0.1:8081',
+        'http://127.0.0.1:8082',
+      ]);
+
+      // 90 minutes on, the 8081 record has expired (nobody vouches for that server any more), but not
+      // yet by more than the hour's grace: gc keeps it. The torn record was written more than an hour
+      // before: it goes (a dry run first).
+      const soon = await openStore(uri, {
+        ...target.options(),
+        now: () => new Date(Date.now() + 1.5 * HOUR),
+      });
+      expect((await soon.servers.list('sentiment')).map((r) => r.url)).toEqual(['http://127.0.0.1:8082']);
+      const tornOnly = [['server-record', 'torn-record', [torn]]];
+      const dry = await soon.gc({ graceMs: HOUR, dryRun: true });
+      expect(dry.removed.map((r) => [r.kind, r.id, r.keys])).toEqual(tornOnly);
+      expect(await store.backend.get(torn)).toBeDefined();
+      const first = await soon.gc({ graceMs: HOUR });
+      expect(first.removed.map((r) => [r.kind, r.id, r.keys])).toEqual(tornOnly);
+      expect(await store.backend.get(torn)).toBeUndefined();
+      expect(await store.backend.get(layout.server('sentiment', killed.id))).toBeDefined();
+      await soon.close();
+
+      // Three hours on, the killed server's record has been expired for two: it goes, the live one stays.
+      const later = await openStore(uri, { ...target.options(), now: () => new Date(Date.now() + 3 * HOUR) });
+      const report = await later.gc({ graceMs: HOUR });
+      expect(report.removed.map((r) => [r.kind, r.id, r.keys])).toEqual([
+        ['server-record', killed.id, [layout.server('sentiment', killed.id)]],
+      ]);
+      expect(await store.backend.get(layout.server('sentiment', killed.id))).toBeUndefined();
+      expect(await store.backend.get(layout.server('sentiment', alive.id))).toBeDefined();
+      expect((await later.servers.list('sentiment')).map((r) => r.url)).toEqual(['http://127.0.0.1:8082']);
+      expect((await later.gc({ graceMs: HOUR })).removed).toEqual([]);
+      await later.close();
       expect(await store.listModels()).toEqual(['sentiment']);
     });
   });
