@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { layout } from '@slipway/contracts';
 import { type ModelStore, type OpenStoreOptions, openStore } from '@slipway/model-store';
 import { readExecution } from '@slipway/runner-local';
 import {
@@ -213,8 +214,11 @@ async function invariantViolations(store: ModelStore, id: string): Promise<strin
   if (models.includes(model)) {
     const registered = await store.findVersions(model, { executionId: id });
     if (registered.length > 1) violations.push(`${id} registered ${registered.length} versions`);
-    const moves = (await store.aliasHistory(model, 'production').catch(() => [])).filter((m) =>
-      `${(m as { reason?: string }).reason ?? ''}`.includes(`promoted by execution ${id},`),
+    // A promotion is a set move by this execution onto a version it registered (a move back after a
+    // failed deploy names an earlier one): decided from the move's fields, not from its reason's words.
+    const mine = new Set(registered.map((m) => m.version));
+    const moves = (await store.aliasHistory(model, 'production').catch(() => [])).filter(
+      (m) => m.action === 'set' && m.executionId === id && m.version !== null && mine.has(m.version),
     );
     if (moves.length > 1) violations.push(`${id} moved production ${moves.length} times`);
     for (const { version } of (await store.listVersions(model, { limit: 1000 })).versions) {
@@ -222,10 +226,10 @@ async function invariantViolations(store: ModelStore, id: string): Promise<strin
         violations.push(`version ${version} is visible but not whole: ${error.message}`);
       });
     }
-    const objects = await store.backend.list(`models/${model}/versions/`);
-    const folders = new Set(objects.map((o) => o.key.split('/')[3]));
+    const objects = await store.backend.list(layout.versions(model));
+    const folders = new Set(objects.map((o) => o.key.slice(layout.versions(model).length).split('/')[0]));
     for (const folder of folders) {
-      if (!objects.some((o) => o.key === `models/${model}/versions/${folder}/manifest.json`))
+      if (!objects.some((o) => o.key === layout.manifest(model, Number(folder))))
         violations.push(`version folder ${folder} has files but no manifest`);
     }
   }
