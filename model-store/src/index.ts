@@ -36,6 +36,7 @@ export {
   type StoreCredentials,
   type StoreLocation,
 } from './open.js';
+export type { RegisterModelInput, RegisterProgress, RegisterResult } from './registration.js';
 export type { RejectionRecord } from './rejections.js';
 export {
   type Heartbeat,
