@@ -19,6 +19,7 @@ import {
   readLatestVerification,
   readVersionTrend,
   renderPrComment,
+  renderRefusedComment,
   resolveAwsStage,
   startAwsExecution,
   storeExecutionRecords,
@@ -193,12 +194,27 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
         }
         const out = new Output(io, Boolean(flags.json));
         const settings = await loadRunSettings(flags, out);
+        // What is refused before an execution starts reaches the pull request too.
+        const refused = async (error: unknown): Promise<never> => {
+          if (flags.commentFile) {
+            await writeFile(
+              flags.commentFile,
+              renderRefusedComment({
+                stage: flags.stage,
+                commit: flags.commit,
+                reason: (error as Error).message,
+              }),
+            );
+            out.info(`comment   ${flags.commentFile} (${PR_COMMENT_MARKER})`);
+          }
+          throw error;
+        };
         const plan = await planTrainingImage({
           settings,
           flag: flags.trainingImage,
           commit: flags.commit,
           checkout: async () => deps.checkout ?? (await defaultCheckout()),
-        });
+        }).catch(refused);
         const { clients, stage } = await context(flags);
         const stateMachineArn = stage.need('StateMachineArn');
         const storeUri = stage.need('StoreUri');
@@ -212,7 +228,7 @@ export function createAwsCommands(deps: AwsCommandDeps = {}): CommandModule {
             );
             return new RegistryClient({ registry: host, authorization });
           });
-        const image: TrainingImage = await resolveTrainingImage(plan, stage, registryFor);
+        const image: TrainingImage = await resolveTrainingImage(plan, stage, registryFor).catch(refused);
         const commit = flags.commit === '' ? (image.commit ?? '') : flags.commit;
         out.info(
           `training  ${image.uri}   ${

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
@@ -92,11 +92,18 @@ describe('slipway start --aws refuses, before AWS is asked anything (usage error
 
   it('a command trainer with no image says how to give it one', async () => {
     await trainer({ command: ['python3', 'train.py'] });
-    const none = await slipwayAws(deps(), 'start', '--aws', '--project', root);
+    const commentFile = join(root, 'out.md');
+    const none = await slipwayAws(deps(), 'start', '--aws', '--project', root, '--comment-file', commentFile);
     expect(none.code).toBe(EXIT_CODES.usage);
-    expect(none.stderr).toContain(
-      'the command trainer (python3 train.py) runs on AWS in a container image, and slipway.json names none: set trainer.image to <registry>/<repository>@sha256:<hex>',
+    const advice =
+      'the command trainer (python3 train.py) runs on AWS in a container image, and slipway.json names none: set trainer.image to <registry>/<repository>@sha256:<hex>';
+    expect(none.stderr).toContain(advice);
+    // The pull request comment says the same.
+    const comment = await readFile(commentFile, 'utf8');
+    expect(comment).toMatch(
+      /^<!-- slipway-evaluation -->\n### slipway: nothing was trained for this pull request\n/,
     );
+    expect(comment).toContain(advice);
     await trainer({ command: ['python3', 'train.py'], dockerfile: 'Dockerfile' });
     const dockerfile = await slipwayAws(deps(), 'start', '--aws', '--project', root);
     expect(dockerfile.code).toBe(EXIT_CODES.usage);

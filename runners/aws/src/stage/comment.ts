@@ -298,6 +298,29 @@ function table(
 }
 
 /**
+ * The pull request comment when nothing was started: the training image (or the stage) was refused
+ * before the execution, so the pull request says why instead of keeping an older evaluation.
+ * @example renderRefusedComment({ stage: 'dev', commit, reason: error.message })
+ */
+export function renderRefusedComment(input: {
+  readonly stage: string;
+  readonly commit?: string;
+  readonly reason: string;
+}): string {
+  return [
+    PR_COMMENT_MARKER,
+    '### slipway: nothing was trained for this pull request',
+    '',
+    `\`slipway start --aws\` on stage \`${input.stage}\`${input.commit ? ` for commit ${input.commit.slice(0, 12)}` : ''} refused before starting an execution:`,
+    '',
+    '```text',
+    input.reason.replace(/```/g, "'''").slice(0, 4000),
+    '```',
+    '',
+  ].join('\n');
+}
+
+/**
  * The pull request comment: headline, evaluation table (candidate vs production, per-class F1), the
  * gate's verdict and how to approve or reject. Starts with the marker so the workflow edits one comment.
  */

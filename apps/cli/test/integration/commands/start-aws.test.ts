@@ -301,6 +301,7 @@ describe('stale-image: a stale trainer cannot be trained by accident', () => {
       commit: older,
       files: built,
     });
+    const commentFile = join(root, 'out.md');
     const refused = await slipwayAws(
       deps(),
       'start',
@@ -309,10 +310,21 @@ describe('stale-image: a stale trainer cannot be trained by accident', () => {
       commit,
       '--training-image',
       stale.imageUri,
+      '--comment-file',
+      commentFile,
     );
     expect(refused.code).toBe(EXIT_CODES.failed);
     expect(refused.stderr).toContain(
       `was built from commit ${older}, not ${commit}: it would train stale code`,
+    );
+    // The pull request says why nothing was trained.
+    const comment = (await readFile(commentFile, 'utf8')).split('\n');
+    expect(comment.slice(0, 2)).toEqual([
+      '<!-- slipway-evaluation -->',
+      '### slipway: nothing was trained for this pull request',
+    ]);
+    expect(comment).toContain(
+      `the training image ${stale.imageUri} was built from commit ${older}, not ${commit}: it would train stale code; build the image for ${commit}`,
     );
 
     const elsewhere = await slipwayAws(
