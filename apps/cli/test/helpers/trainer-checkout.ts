@@ -2,6 +2,7 @@
 // commit holds (package.json, bin, src) and the build next to them (dist, ignored by git), built after
 // the sources were last written. Commits change the trainer the way a pull request does.
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -61,7 +62,9 @@ export async function trainerCheckout(
     ...built,
   });
   await git(root, 'add', '--all');
-  await git(root, 'commit', '--quiet', '-m', 'the trainer');
+  // A commit id of its own: the same tree committed in the same second would otherwise be the same
+  // commit in every checkout, and the images composed for it would be shared between tests.
+  await git(root, 'commit', '--quiet', '-m', `the trainer (${randomUUID()})`);
   await build();
   const checkout: TrainerCheckout = {
     root,
