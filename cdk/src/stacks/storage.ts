@@ -70,7 +70,12 @@ export class StorageStack extends Stack {
     const publisher = new iam.ArnPrincipal(
       `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/cdk-${bootstrapQualifier}-image-publishing-role-${Aws.ACCOUNT_ID}-${Aws.REGION}`,
     );
-    this.trainingRepository = this.repository('TrainingRepository', names.training, 20);
+    // No expiry: pull requests push their training images here (composed by `slipway start --aws`,
+    // or built from a Dockerfile and pushed untagged by digest), and every registered version's lineage
+    // names the image that trained it, which `slipway verify --aws` runs again. A count rule would
+    // expire the stage's own trainer image after enough pull requests, and any rule would make older
+    // versions unverifiable.
+    this.trainingRepository = this.repository('TrainingRepository', names.training, undefined);
     this.inferenceBaseRepository = this.repository('InferenceBaseRepository', names.inferenceBase, 20);
     // No expiry: every Lambda version (and so every rollback target) points at one of these images.
     this.modelImageRepository = this.repository('ModelImageRepository', names.models, undefined);

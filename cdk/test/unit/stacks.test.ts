@@ -119,6 +119,13 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
     expect(policy(names.inferenceBase)).toContain('lambda.amazonaws.com');
     expect(policy(names.models)).toContain('lambda.amazonaws.com');
     expect(policy(names.training)).not.toContain('lambda.amazonaws.com');
+    // Nothing expires the images that trained or serve a version: pull requests push their training
+    // images beside the stage's, lineage names each by digest, verify --aws runs it again, and every
+    // Lambda version (a rollback target) points at a model image. Only base images rotate.
+    const lifecycle = (name: string) => repositories.find((r) => r.RepositoryName === name)?.LifecyclePolicy;
+    expect(lifecycle(names.training)).toBeUndefined();
+    expect(lifecycle(names.models)).toBeUndefined();
+    expect(lifecycle(names.inferenceBase)).toBeDefined();
   });
 
   it('training: the image in the stage repository, the SageMaker role, and the Fargate task without internet access', () => {
