@@ -14,6 +14,8 @@ export interface TfidfOptions {
   /** Keep at most this many n-grams, the most frequent over the corpus (0 = no limit). */
   readonly maxFeatures: number;
   readonly sublinearTf: boolean;
+  /** Most threads that may count n-grams (the training's thread setting); at most 4 are used. */
+  readonly threads?: number;
 }
 
 /** A fitted vocabulary and inverse document frequencies, in the order the ONNX graph needs. */
@@ -29,7 +31,11 @@ export async function fitTfidf(
   options: TfidfOptions,
 ): Promise<{ fitted: FittedTfidf; matrix: Csr }> {
   const [minN, maxN] = options.ngramRange;
-  const counts = await sectionAsync('count n-grams', () => countCorpus(texts, options.analyzer, minN, maxN));
+  const counts = await sectionAsync('count n-grams', () =>
+    countCorpus(texts, options.analyzer, minN, maxN, {
+      ...(options.threads === undefined ? {} : { threads: Math.min(4, options.threads) }),
+    }),
+  );
   const { df, termCount, tokens } = counts;
 
   const maxDocs = Math.floor(options.maxDf * texts.length);

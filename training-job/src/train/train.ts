@@ -96,6 +96,7 @@ export async function trainModel(
         maxDf: hp.maxDf,
         maxFeatures: hp.maxFeatures,
         sublinearTf: hp.sublinearTf,
+        threads,
       },
     ),
   );
