@@ -38,6 +38,9 @@ export const ENV_VALUES: Record<EnvName, string> = {
   [ENV.pullRequest]: '7',
   [ENV.executionId]: 'arn:aws:states:eu-west-1:123456789012:execution:slipway:1',
   [ENV.trainingImage]: `${ECR}/slipway-training@sha256:${'c'.repeat(64)}`,
+  [ENV.trainingFamily]: 'slipway-dev-training',
+  [ENV.trainingContainer]: 'train',
+  [ENV.trainingRepositories]: `${ECR}/slipway-dev/training`,
 };
 // Set by Lambda itself, not by the deployment.
 const RUNTIME = { AWS_REGION: 'eu-west-1' };

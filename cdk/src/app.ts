@@ -75,7 +75,14 @@ export function addStage(app: App, config: StageConfig, env?: Environment): Slip
     ...common('pipeline', 'state machine, step functions, approval, monitoring'),
     config,
     modelStore: storage.modelStore,
-    training,
+    training: {
+      imageUri: training.imageUri,
+      repositories: [storage.trainingRepository],
+      sageMakerRole: training.sageMakerRole,
+      cluster: training.cluster,
+      taskDefinition: training.taskDefinition,
+      subnets: training.subnets,
+    },
     inference: {
       function: inference.function,
       alias: inference.alias,

@@ -89,5 +89,6 @@ export const STEP_HANDLERS = {
   approval: 'steps/approval/lambda.handler',
   promote: 'steps/promote/lambda.handler',
   smokeTest: 'steps/smoke-test/lambda.handler',
+  trainingTask: 'steps/training-task/lambda.handler',
   approvalLinks: 'approval-links/lambda.handler',
 } as const;

@@ -72,10 +72,16 @@ export const ENV = {
   executionId: 'SLIPWAY_EXECUTION_ID',
   /**
    * Training: the image the container runs, by digest, recorded in the lineage (`environment.image`) so
-   * that `slipway verify --aws` can rebuild in it. A rebuild passes it; the definition's Train states do
-   * not yet, so what they train records no image.
+   * that `slipway verify --aws` can rebuild in it. The definition's Train states pass the execution's
+   * image; a rebuild passes the one the lineage names. A tag is not recorded: it can move.
    */
   trainingImage: 'SLIPWAY_TRAINING_IMAGE',
+  /** TrainingTaskDefinition: the stage's Fargate training task definition family. */
+  trainingFamily: 'TRAINING_FAMILY',
+  /** TrainingTaskDefinition: the name of the family's training container. */
+  trainingContainer: 'TRAINING_CONTAINER',
+  /** TrainingTaskDefinition: the repositories training images may come from, comma-separated `<registry>/<repository>`. */
+  trainingRepositories: 'TRAINING_REPOSITORIES',
 } as const;
 
 /** One of the shared environment variable names. */
@@ -112,6 +118,10 @@ export const FUNCTION_ENV = {
   },
   smokeTest: { required: [], optional: [ENV.endpointAuth, ENV.smokeTestTimeoutMs] },
   approvalLinks: { required: [ENV.storeUri, ENV.approvalSecretArn], optional: [] },
+  trainingTask: {
+    required: [ENV.trainingFamily, ENV.trainingContainer, ENV.trainingRepositories],
+    optional: [],
+  },
   inference: {
     required: [],
     optional: [
@@ -134,7 +144,14 @@ export const FUNCTION_ENV = {
  * the data and takes the model itself; on Fargate the container does that part, so it also gets where.
  */
 export const TRAINING_ENV = {
-  sagemaker: [ENV.modelName, ENV.datasetName, ENV.gitCommit, ENV.pullRequest, ENV.executionId],
+  sagemaker: [
+    ENV.modelName,
+    ENV.datasetName,
+    ENV.gitCommit,
+    ENV.pullRequest,
+    ENV.executionId,
+    ENV.trainingImage,
+  ],
   fargate: [
     ENV.modelName,
     ENV.datasetName,
@@ -144,6 +161,7 @@ export const TRAINING_ENV = {
     ENV.gitCommit,
     ENV.pullRequest,
     ENV.executionId,
+    ENV.trainingImage,
   ],
 } as const;
 

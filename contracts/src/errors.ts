@@ -96,6 +96,7 @@ export const ERROR_CODES = {
   SLIPWAY_REGISTRY: { status: 502, exit: 'failed' },
   SLIPWAY_APPROVAL_SETTLE: { status: 502, exit: 'failed' },
   SLIPWAY_REQUEST_SIGNING: { status: 500, exit: 'failed' },
+  SLIPWAY_TRAINING_TASK: { status: 502, exit: 'failed' },
   SLIPWAY_TRAINER_UNAVAILABLE: { status: 501, exit: 'failed' },
   // inference
   SLIPWAY_MODEL_LOAD: { status: 503, exit: 'failed' },

@@ -6,7 +6,9 @@
  */
 export const STATES = {
   Train: 'Train',
+  StageTrainingImage: 'StageTrainingImage',
   TrainOnSageMaker: 'TrainOnSageMaker',
+  TrainingTaskDefinition: 'TrainingTaskDefinition',
   TrainOnFargate: 'TrainOnFargate',
   LocateFargateModel: 'LocateFargateModel',
   Evaluate: 'Evaluate',

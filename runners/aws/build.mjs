@@ -34,6 +34,7 @@ export const STEP_ENTRIES = [
   'steps/approval/lambda',
   'steps/promote/lambda',
   'steps/smoke-test/lambda',
+  'steps/training-task/lambda',
   'approval-links/lambda',
 ];
 

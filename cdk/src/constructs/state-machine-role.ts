@@ -62,8 +62,12 @@ export class StateMachineRole extends Construct {
       new iam.PolicyStatement({
         sid: 'RunFargateTrainingTasks',
         actions: ['ecs:RunTask'],
-        // Any revision of the family: the definition names the family, RunTask picks its latest revision.
-        resources: [arn('ecs', `task-definition/${taskDefinition.family}:*`)],
+        // Any revision of the stage's family, and of the families TrainingTaskDefinition registers for an
+        // execution's own image (<family>-image-<hash>): revisions are registered after deploy.
+        resources: [
+          arn('ecs', `task-definition/${taskDefinition.family}:*`),
+          arn('ecs', `task-definition/${taskDefinition.family}-image-*:*`),
+        ],
         conditions: { ArnEquals: { 'ecs:cluster': props.cluster.clusterArn } },
       }),
       new iam.PolicyStatement({
@@ -127,7 +131,8 @@ export class StateMachineRole extends Construct {
           '(as the documented Step Functions policy writes it) accept only "*"; ' +
           'training job names come from the execution input (training-job/*); Fargate task ids are known only ' +
           'at run time (task/<cluster>/*); RunTask starts the latest revision of the training family ' +
-          '(task-definition/<family>:*); Step Functions may invoke a function version or alias (<function>:*).',
+          "(task-definition/<family>:*) or of a family registered for an execution's image " +
+          '(task-definition/<family>-image-*:*); Step Functions may invoke a function version or alias (<function>:*).',
         appliesTo: [
           'Resource::*',
           'Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:training-job/*',

@@ -22,6 +22,7 @@ import { VerifyOnAws } from '../constructs/verify-on-aws.js';
 import { DEFINITION_FILE, imageAssetOptions, STEP_HANDLERS, STEPS_IMAGE } from '../images.js';
 import { type Suppression, suppress } from '../nag.js';
 import { storeStatements, storeWildcards } from '../store-access.js';
+import { TRAINING_CONTAINER_NAME } from './training.js';
 
 /** Properties of {@link PipelineStack}. */
 export interface PipelineStackProps extends StackProps {
@@ -30,6 +31,8 @@ export interface PipelineStackProps extends StackProps {
   /** Training: the image, SageMaker's role, and the Fargate cluster, task definition and subnets. */
   readonly training: {
     readonly imageUri: string;
+    /** The repositories an execution's `trainingImage` may come from (the roles pull only from these). */
+    readonly repositories: readonly ecr.IRepository[];
     readonly sageMakerRole: iam.IRole;
     readonly cluster: ecs.ICluster;
     readonly taskDefinition: ecs.TaskDefinition;
@@ -326,13 +329,72 @@ export class PipelineStack extends Stack {
       },
       statements: [],
     });
+
+    const taskDefinition = training.taskDefinition;
+    const trainingTask = step('trainingTask', {
+      description:
+        "TrainingTaskDefinition: the Fargate task definition revision that trains on the execution's image",
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      environment: {
+        [ENV.trainingFamily]: taskDefinition.family,
+        [ENV.trainingContainer]: TRAINING_CONTAINER_NAME,
+        // <registry>/<repository>, as an image reference names it (the repositories are this account's).
+        [ENV.trainingRepositories]: Fn.join(
+          ',',
+          training.repositories.map(
+            (r) => `${Aws.ACCOUNT_ID}.dkr.ecr.${Aws.REGION}.${Aws.URL_SUFFIX}/${r.repositoryName}`,
+          ),
+        ),
+      },
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'ReadTrainingTaskDefinitions',
+          // DescribeTaskDefinition supports no resource-level permissions: "*" only (Service Authorization
+          // Reference, Amazon ECS). What it reveals is the definitions' settings, no secrets of slipway's.
+          actions: ['ecs:DescribeTaskDefinition'],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'RegisterImageRevisions',
+          // RegisterTaskDefinition names no resource either; what a revision may do is bounded by the roles
+          // it may carry, which PassTrainingTaskRoles limits to the stage's two training roles.
+          actions: ['ecs:RegisterTaskDefinition'],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'PassTrainingTaskRoles',
+          actions: ['iam:PassRole'],
+          resources: [
+            taskDefinition.taskRole.roleArn,
+            ...(taskDefinition.executionRole ? [taskDefinition.executionRole.roleArn] : []),
+          ],
+          conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+        }),
+      ],
+      suppressions: [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'ecs:DescribeTaskDefinition and ecs:RegisterTaskDefinition accept only "*"; the revisions it registers ' +
+            "can carry only the stage's task and execution roles (iam:PassRole, PassedToService ecs-tasks).",
+          appliesTo: ['Resource::*'],
+        },
+        {
+          id: 'Serverless-LambdaStarPermissions',
+          reason:
+            'The only "*" resources are ecs:DescribeTaskDefinition and ecs:RegisterTaskDefinition (no resource-level ' +
+            'permissions) and X-Ray; see AwsSolutions-IAM5.',
+        },
+      ],
+    });
     // An IAM-auth Function URL needs lambda:InvokeFunctionUrl AND lambda:InvokeFunction (with
     // lambda:InvokedViaFunctionUrl) since October 2025; grantInvokeUrl writes both
     // (https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html).
     for (const caller of [promote, smokeTest]) inference.alias.grantInvokeUrl(caller.function);
 
     const stateMachineRole = new StateMachineRole(this, 'StateMachineRole', {
-      functions: [evaluate, register, approval, promote, smokeTest].map((s) => s.function),
+      functions: [trainingTask, evaluate, register, approval, promote, smokeTest].map((s) => s.function),
       sageMakerRole: training.sageMakerRole,
       cluster: training.cluster,
       taskDefinition: training.taskDefinition,
@@ -344,9 +406,7 @@ export class PipelineStack extends Stack {
       SageMakerRoleArn: training.sageMakerRole.roleArn,
       TrainingInstanceType: config.training.instanceType,
       TrainingClusterArn: training.cluster.clusterArn,
-      // The family, not a revision's ARN: RunTask then starts the latest revision, and a new training
-      // image (a new revision) does not change a value another stack imports.
-      TrainingTaskDefinitionArn: training.taskDefinition.family,
+      TrainingTaskFunctionArn: trainingTask.function.functionArn,
       TrainingSubnetIds: Fn.join(
         ',',
         training.subnets.map((s) => s.subnetId),
@@ -368,7 +428,7 @@ export class PipelineStack extends Stack {
       tracingEnabled: true,
     });
 
-    this.steps = { evaluate, register, approval, promote, smokeTest, approvalLinks };
+    this.steps = { trainingTask, evaluate, register, approval, promote, smokeTest, approvalLinks };
     this.monitoring = new Monitoring(this, 'Monitoring', {
       stage,
       stateMachine: this.stateMachine,

@@ -29,6 +29,10 @@ const WILDCARD_RESOURCE_ACTIONS: Readonly<Record<string, string>> = {
   'logs:UpdateLogDelivery': 'state machine logging (vended delivery): only "*"',
   'sagemaker:ListTags':
     'createTrainingJob.sync: the documented Step Functions policy grants it on "*" (docs.aws.amazon.com/step-functions/latest/dg/sagemaker-iam.html)',
+  'ecs:DescribeTaskDefinition':
+    'the Fargate training task definition: ECS defines no resource for DescribeTaskDefinition (Service Authorization Reference)',
+  'ecs:RegisterTaskDefinition':
+    "a revision for an execution's training image: no resource to name; the roles a revision carries are bounded by iam:PassRole",
   'cloudwatch:PutMetricData':
     'SageMaker training metrics: no resource-level permission; the statement is limited to its namespace by condition',
 };

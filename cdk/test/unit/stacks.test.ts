@@ -206,7 +206,7 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
       expect(f.TracingConfig).toEqual({ Mode: 'Active' });
       expect(f.LoggingConfig).toEqual({ LogGroup: { Ref: expect.stringMatching(/Logs/) } });
     }
-    t.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: config.logRetentionDays }, 7);
+    t.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: config.logRetentionDays }, 8);
 
     const environment = (handler: string) => {
       const f = functions.find((x) => (x.ImageConfig as { Command: string[] }).Command[0] === handler);
@@ -244,6 +244,14 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
     expect(environment(STEP_HANDLERS.smokeTest)).toEqual({
       [ENV.endpointAuth]: config.inference.publicUrl ? 'NONE' : 'AWS_IAM',
       [ENV.smokeTestTimeoutMs]: '240000',
+    });
+    expect(environment(STEP_HANDLERS.trainingTask)).toEqual({
+      TRAINING_FAMILY: `slipway-${stage}-training`,
+      TRAINING_CONTAINER: 'train',
+      // The stage's training repository only: an image from anywhere else is refused by name.
+      TRAINING_REPOSITORIES: expect.stringMatching(
+        /^<AWS::AccountId>\.dkr\.ecr\.<AWS::Region>\.<AWS::URLSuffix>\/<import:slipway-.*-storage:ExportsOutputRefTrainingRepository[^>,]*>$/,
+      ),
     });
     expect(environment(STEP_HANDLERS.approvalLinks)).toEqual({
       [ENV.storeUri]: store,
@@ -368,6 +376,7 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
         'cloudwatch:DescribeAlarms',
       ],
       smokeTest: ['lambda:InvokeFunction', 'lambda:InvokeFunctionUrl'],
+      trainingTask: ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition', 'iam:PassRole'],
       approvalLinks: [
         ...write('executions'),
         's3:ListBucket',
@@ -518,19 +527,29 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
     expect(states.RollBack?.Parameters.FunctionName).toBe(fn(STEP_HANDLERS.promote));
     expect(states.SmokeTest?.Parameters.FunctionName).toBe(fn(STEP_HANDLERS.smokeTest));
     const sagemaker = states.TrainOnSageMaker?.Parameters as {
-      AlgorithmSpecification: { TrainingImage: string };
+      AlgorithmSpecification: { 'TrainingImage.$': string };
+      Environment: Record<string, string>;
       RoleArn: string;
       ResourceConfig: { InstanceType: string };
       OutputDataConfig: { S3OutputPath: string };
     };
     expect(sagemaker.ResourceConfig.InstanceType).toBe(config.training.instanceType);
-    expect(sagemaker.AlgorithmSpecification.TrainingImage).toMatch(
+    // The image comes from the execution input; an input without one gets the stage's image first.
+    expect(sagemaker.AlgorithmSpecification['TrainingImage.$']).toBe('$.trainingImage');
+    expect(sagemaker.Environment['SLIPWAY_TRAINING_IMAGE.$']).toBe('$.trainingImage');
+    expect(states.StageTrainingImage).toMatchObject({
+      ResultPath: '$.trainingImage',
+      Next: 'TrainOnSageMaker',
+    });
+    expect((states.StageTrainingImage as unknown as { Result: string }).Result).toMatch(
       new RegExp(`^\\$\\{AWS::AccountId\\}\\.dkr\\.ecr\\..*/slipway-${stage}/training:[0-9a-f]{64}$`),
     );
     expect(sagemaker.RoleArn).toMatch(/^<import:slipway-.*-training:.*SageMakerRole/);
     expect(sagemaker.OutputDataConfig.S3OutputPath).toMatch(/^s3:\/\/<import:.*ModelStore.*>\/runs$/);
-    const fargate = states.TrainOnFargate?.Parameters as { TaskDefinition: string; Cluster: string };
-    expect(fargate.TaskDefinition).toBe(`slipway-${stage}-training`);
+    const fargate = states.TrainOnFargate?.Parameters as { 'TaskDefinition.$': string; Cluster: string };
+    // The revision TrainingTaskDefinition names: the stage's, or one for the execution's own image.
+    expect(fargate['TaskDefinition.$']).toBe('$.trainingTask.taskDefinition');
+    expect(states.TrainingTaskDefinition?.Parameters.FunctionName).toBe(fn(STEP_HANDLERS.trainingTask));
     expect(fargate.Cluster).toMatch(/^<import:slipway-.*-training:.*Cluster/);
     expect(values.TrainingSubnetIds?.split(',')).toHaveLength(config.training.availabilityZones);
   });
@@ -567,9 +586,9 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
     const outputs = Object.keys(t.toJSON().Outputs).filter((o) => !o.startsWith('ExportsOutput'));
     expect(outputs.sort()).toEqual([...PIPELINE_OUTPUTS, ...VERIFY_OUTPUTS].sort());
     const logGroups = render(t.toJSON().Outputs.LogGroupNames.Value).split(',');
-    expect(logGroups).toHaveLength(8);
+    expect(logGroups).toHaveLength(9);
     expect(logGroups[0]).toMatch(/^<StateMachineLogs/);
-    expect(logGroups[7]).toMatch(/^<import:slipway-.*-inference:ExportsOutputRefLogs/);
+    expect(logGroups[8]).toMatch(/^<import:slipway-.*-inference:ExportsOutputRefLogs/);
   });
 
   it('github: OIDC trust for this repository only, a role that starts and reads this state machine and nothing else', () => {

@@ -27,3 +27,8 @@ export class ApprovalSettleError extends StepError {
 export class RequestSigningError extends StepError {
   readonly code = 'SLIPWAY_REQUEST_SIGNING';
 }
+
+/** The training task definition for an image could not be found, refused, or registered. */
+export class TrainingTaskError extends StepError {
+  readonly code = 'SLIPWAY_TRAINING_TASK';
+}

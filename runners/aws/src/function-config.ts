@@ -6,6 +6,7 @@ import {
   readStoreStepConfig,
 } from '@slipway/steps';
 import { readApprovalLinksConfig, readApprovalNotifyConfig, readImageDeployConfig } from './config.js';
+import { readTrainingTaskConfig } from './training-task.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -21,4 +22,5 @@ export const FUNCTION_CONFIG = {
   promote: (env: Env) => ({ ...readPromoteStepConfig(env), image: readImageDeployConfig(env) }),
   smokeTest: (env: Env) => ({ ...readSmokeTestStepConfig(env), auth: readEndpointAuth(env) }),
   approvalLinks: (env: Env) => readApprovalLinksConfig(env),
+  trainingTask: (env: Env) => readTrainingTaskConfig(env),
 } as const satisfies Record<Exclude<keyof typeof FUNCTION_ENV, 'inference'>, (env: Env) => unknown>;

@@ -43,7 +43,7 @@ export {
   readImageDeployConfig,
 } from './config.js';
 export { type EcrApi, ecrAuthorization } from './ecr.js';
-export { ApprovalSettleError, RegistryError, RequestSigningError } from './errors.js';
+export { ApprovalSettleError, RegistryError, RequestSigningError, TrainingTaskError } from './errors.js';
 export {
   type CanaryOptions,
   type CloudWatchApi,
@@ -78,4 +78,15 @@ export {
   TRAINING_IMAGE_LABELS,
   type TrainingImageInput,
 } from './training-image.js';
+export {
+  createTrainingTaskHandler,
+  type EcsApi,
+  imageFamily,
+  parseTrainingTaskEvent,
+  readTrainingTaskConfig,
+  resolveTrainingTask,
+  type TrainingTask,
+  type TrainingTaskConfig,
+  type TrainingTaskEvent,
+} from './training-task.js';
 export { createApprovalLinksFunction, createAwsApprovalFunction, createImageDeployer } from './wiring.js';

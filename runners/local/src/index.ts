@@ -51,6 +51,7 @@ export {
   type ExecutionOutcome,
   type LambdaHandler,
   LOCAL_FUNCTION_NAMES,
+  LOCAL_TRAINING_TASK_FUNCTION,
   LocalRuntime,
   type LocalRuntimeOptions,
   localSubstitutions,

@@ -22,7 +22,10 @@ import { HAPPY_PATH } from './pipeline.js';
 
 /** Every boundary of the path a successful execution walks, in order; a kill lands right after each is on disk. */
 export const BOUNDARIES: readonly string[] = [
-  ...['Train', 'TrainOnSageMaker'].flatMap((s) => [`StateEntered:${s}`, `StateExited:${s}`]),
+  ...['Train', 'StageTrainingImage', 'TrainOnSageMaker'].flatMap((s) => [
+    `StateEntered:${s}`,
+    `StateExited:${s}`,
+  ]),
   'TaskStarted:TrainOnSageMaker',
   ...['Evaluate', 'Gate', 'Register'].flatMap((s) => [`StateEntered:${s}`, `StateExited:${s}`]),
   'StateEntered:Approval',

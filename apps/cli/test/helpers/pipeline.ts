@@ -111,6 +111,7 @@ export const waitingForApproval = (handle: ExecutionHandle) =>
 /** The top-level states of a successful execution, in the order the definition runs them. */
 export const HAPPY_PATH: readonly string[] = [
   'Train',
+  'StageTrainingImage',
   'TrainOnSageMaker',
   'Evaluate',
   'Gate',

@@ -33,7 +33,7 @@ describe('the state machine drawn from contracts/state-machine.asl.json', () => 
     expect(layout.edges.filter((e) => e.from === 'RecordRejection' && e.to === 'Rejected')).toHaveLength(1);
     expect(edges).toContain('Approval->ApprovalTimedOut:catch:States.Timeout');
     expect(edges).toContain(
-      'Train->TrainOnFargate:choice:$.compute = "fargate"; $.compute absent and $.trainer = "fargate"',
+      'Train->TrainingTaskDefinition:choice:$.compute = "fargate"; $.compute absent and $.trainer = "fargate"',
     );
     // RollBack reaches PromotionFailed by Next and by Catch: one edge, both reasons kept.
     expect(layout.edges.filter((e) => e.from === 'RollBack' && e.to === 'PromotionFailed')).toHaveLength(1);

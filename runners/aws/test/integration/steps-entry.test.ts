@@ -84,4 +84,30 @@ describe('step Lambda entry points', () => {
     expect(error.code).toBe(1);
     expect(error.stderr).toContain('StepConfigError: STORE_URI is not set');
   });
+
+  it('TrainingTaskDefinition: a handler built from its environment; init fails naming a missing variable', async () => {
+    const url = JSON.stringify(entry('training-task'));
+    const env = {
+      TRAINING_FAMILY: 'slipway-dev-training',
+      TRAINING_CONTAINER: 'train',
+      TRAINING_REPOSITORIES: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway-dev/training',
+      AWS_REGION: 'eu-west-1',
+    };
+    // A tag is refused before ECS is called: no credentials are needed to see it.
+    const { stdout } = await node(
+      `const { handler } = await import(${url});
+       const error = await handler({ trainingImage: 'registry.example/t:latest' }).catch((e) => e);
+       process.stdout.write('\\n' + JSON.stringify([typeof handler, error?.name]));`,
+      env,
+    );
+    // The function logs the failed invocation first (one JSON line); the result is the last line.
+    expect(JSON.parse(stdout.trim().split('\n').at(-1) ?? '')).toEqual(['function', 'InvalidEventError']);
+    const { TRAINING_REPOSITORIES: _, ...missing } = env;
+    const error = (await node(`await import(${url});`, missing).catch((e: unknown) => e)) as {
+      code?: number;
+      stderr?: string;
+    };
+    expect(error.code).toBe(1);
+    expect(error.stderr).toContain('StepConfigError: TRAINING_REPOSITORIES is not set');
+  });
 });

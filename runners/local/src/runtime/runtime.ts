@@ -37,16 +37,22 @@ export const LOCAL_FUNCTION_NAMES = {
   SmokeTestFunctionArn: 'slipway-smoke-test',
 } as const;
 
+/**
+ * The function that names the Fargate task definition on AWS. The runtime answers it itself (there are
+ * no task definitions here: the task runs as a child process), unless a handler is passed for it.
+ */
+export const LOCAL_TRAINING_TASK_FUNCTION = 'slipway-training-task';
+
 /** Substitutions for a local run: functions by local name, the store's URI, inert compute names. */
 export function localSubstitutions(storeUri: string): Record<string, string> {
   return {
     ...LOCAL_FUNCTION_NAMES,
+    TrainingTaskFunctionArn: LOCAL_TRAINING_TASK_FUNCTION,
     StoreUri: storeUri.replace(/\/+$/, ''),
     TrainingImageUri: 'local/slipway-training-job',
     SageMakerRoleArn: 'arn:aws:iam::000000000000:role/slipway-local',
     TrainingInstanceType: 'local',
     TrainingClusterArn: 'local',
-    TrainingTaskDefinitionArn: 'local',
     TrainingSubnetIds: 'local',
   };
 }
@@ -126,10 +132,21 @@ export class LocalRuntime {
   private readonly runnable: AslDefinition;
   private readonly storeUri: string;
   private readonly tasks: Record<string, TaskImpl>;
+  private readonly functions: Readonly<Record<string, LambdaHandler>>;
 
   constructor(private readonly options: LocalRuntimeOptions) {
     this.storeUri = options.store.backend.uri.replace(/\/+$/, '');
     const substitutions = options.substitutions ?? localSubstitutions(this.storeUri);
+    const stageImage = substitutions.TrainingImageUri ?? 'local/slipway-training-job';
+    this.functions = {
+      // The training task runs here whatever the image: the revision is named for the record only.
+      [LOCAL_TRAINING_TASK_FUNCTION]: async (event) => ({
+        taskDefinition: 'local',
+        image: (event as { trainingImage?: string }).trainingImage ?? stageImage,
+        registered: false,
+      }),
+      ...options.functions,
+    };
     this.definition = JSON.parse(
       substitute(options.definitionText ?? readDefinitionText(), substitutions),
     ) as AslDefinition;
@@ -144,7 +161,7 @@ export class LocalRuntime {
     for (const [name, state] of Object.entries(this.definition.States)) {
       if (state.Type === 'Task' && state.Resource?.includes('lambda:invoke')) {
         const fn = (state.Parameters as { FunctionName?: string } | undefined)?.FunctionName;
-        if (!fn || !options.functions[fn]) problems.push(`${name} invokes ${fn}, which has no local handler`);
+        if (!fn || !this.functions[fn]) problems.push(`${name} invokes ${fn}, which has no local handler`);
       }
     }
     if (problems.length > 0)
@@ -495,7 +512,7 @@ export class LocalRuntime {
         {
           name: p.TrainingJobName,
           hyperparameters: p.HyperParameters ?? {},
-          environment: stringValues(p.Environment ?? {}),
+          environment: onTheHost(stringValues(p.Environment ?? {})),
           channels: Object.fromEntries(
             p.InputDataConfig.map((c) => [c.ChannelName, this.storeKey(c.DataSource.S3DataSource.S3Uri)]),
           ),
@@ -553,8 +570,9 @@ export class LocalRuntime {
       [ENV.datasetUri]: _dataset,
       [ENV.outputUri]: _output,
       [ENV.hyperparameters]: hyperparameters,
-      ...environment
+      ...container
     } = env;
+    const environment = onTheHost(container);
     // ecs:runTask.sync returns the stopped task's description itself, TaskArn at its top level (Tasks[]
     // is only in RunTask's own response): https://docs.aws.amazon.com/step-functions/latest/dg/connect-ecs.html
     // and https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Task.html
@@ -601,7 +619,7 @@ export class LocalRuntime {
 
   private async invoke(params: Record<string, unknown>): Promise<unknown> {
     const name = String(params.FunctionName);
-    const handler = this.options.functions[name];
+    const handler = this.functions[name];
     if (!handler)
       throw Object.assign(new Error(`Function not found: ${name}`), {
         name: 'Lambda.ResourceNotFoundException',
@@ -671,6 +689,15 @@ function withRawInputTimeouts(definition: AslDefinition): AslDefinition {
 
 function withTrainer(trainer: CommandTrainer | undefined): { trainer?: CommandTrainer } {
   return trainer ? { trainer } : {};
+}
+
+/**
+ * A job's environment as this runner gives it: the job runs on this machine, not in the image the
+ * definition names, so `SLIPWAY_TRAINING_IMAGE` is left out and lineage records no image.
+ */
+function onTheHost(environment: Record<string, string>): Record<string, string> {
+  const { [ENV.trainingImage]: _, ...rest } = environment;
+  return rest;
 }
 
 function stringValues(record: Record<string, unknown>): Record<string, string> {

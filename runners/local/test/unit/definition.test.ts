@@ -78,7 +78,7 @@ describe('contracts/state-machine.asl.json', () => {
       'TrainingImageUri',
       'TrainingInstanceType',
       'TrainingSubnetIds',
-      'TrainingTaskDefinitionArn',
+      'TrainingTaskFunctionArn',
     ]);
     expect(text).not.toMatch(/arn:aws:(lambda|sagemaker|iam|ecs):[a-z0-9-]+:\d{12}/);
   });
@@ -211,23 +211,27 @@ describe('the rules', () => {
 });
 
 describe('Train picks the compute', () => {
-  // Only the Choice runs: both Task states are replaced by Succeed states named like them.
+  // Only the Choice (and the stage-image default) runs: both Task states are replaced by Succeed
+  // states named like them.
   const choice = {
     StartAt: 'Train',
     States: {
       Train: raw.States.Train,
+      StageTrainingImage: local.States.StageTrainingImage,
+      TrainingTaskDefinition: { Type: 'Pass', ResultPath: null, Next: 'TrainOnFargate' },
       TrainOnFargate: { Type: 'Succeed' },
       TrainOnSageMaker: { Type: 'Succeed' },
     },
   };
-  const picked = async (input: object): Promise<string | undefined> => {
+  const walk = async (input: object) => {
     const { StateMachine } = await import('aws-local-stepfunctions');
-    let last: string | undefined;
+    const entered: string[] = [];
     const execution = new StateMachine(choice as never).run(input as never);
-    for await (const event of execution.eventLogs) if (event.type === 'StateEntered') last = event.state.name;
-    await execution.result;
-    return last;
+    for await (const event of execution.eventLogs)
+      if (event.type === 'StateEntered') entered.push(event.state.name);
+    return { entered, output: (await execution.result) as { trainingImage?: string } };
   };
+  const picked = async (input: object): Promise<string | undefined> => (await walk(input)).entered.at(-1);
 
   test.each([
     [{ compute: 'fargate' }, 'TrainOnFargate'],
@@ -243,5 +247,131 @@ describe('Train picks the compute', () => {
     [{ compute: 'sagemaker', trainer: 'fargate' }, 'TrainOnSageMaker'],
   ])('%j goes to %s', async (input, state) => {
     expect(await picked(input)).toBe(state);
+  });
+
+  const image = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway-dev/training@sha256:${'c'.repeat(64)}`;
+
+  test('an input without trainingImage takes the stage image before training on SageMaker', async () => {
+    expect(await walk({ compute: 'sagemaker' })).toEqual({
+      entered: ['Train', 'StageTrainingImage', 'TrainOnSageMaker'],
+      output: { compute: 'sagemaker', trainingImage: 'local/slipway-training-job' },
+    });
+  });
+
+  test("an input's trainingImage is kept as given: no default is written over it", async () => {
+    expect(await walk({ compute: 'sagemaker', trainingImage: image })).toEqual({
+      entered: ['Train', 'TrainOnSageMaker'],
+      output: { compute: 'sagemaker', trainingImage: image },
+    });
+  });
+});
+
+describe('the training image, through the whole definition', () => {
+  // The deployed definition with AWS-like names, run on the local interpreter; each Task is replaced by
+  // a handler that records the request Step Functions would send and answers as the integration does.
+  // Evaluate answers a failed gate, so each run ends at EvaluationFailedGate right after training.
+  const stageImage = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway-dev/training:stage';
+  const image = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway-dev/training@sha256:${'e'.repeat(64)}`;
+  const definition = JSON.parse(
+    substitute(text, { ...localSubstitutions('s3://bucket'), TrainingImageUri: stageImage }),
+  ) as AslDefinition;
+
+  const run = async (input: object) => {
+    const { StateMachine } = await import('aws-local-stepfunctions');
+    const requests: Record<string, Record<string, unknown>> = {};
+    const record = (state: string, answer: (p: Record<string, unknown>) => unknown) => async (p: unknown) => {
+      requests[state] = p as Record<string, unknown>;
+      return answer(p as Record<string, unknown>);
+    };
+    const handlers = {
+      TrainOnSageMaker: record('TrainOnSageMaker', (p) => ({
+        TrainingJobName: p.TrainingJobName,
+        ModelArtifacts: { S3ModelArtifacts: 's3://bucket/runs/m/output/model.tar.gz' },
+      })),
+      TrainingTaskDefinition: record('TrainingTaskDefinition', (p) => ({
+        Payload: {
+          taskDefinition:
+            'arn:aws:ecs:eu-west-1:123456789012:task-definition/slipway-dev-training-image-0123:1',
+          image: (p.Payload as { trainingImage?: string }).trainingImage ?? stageImage,
+          registered: true,
+        },
+      })),
+      TrainOnFargate: record('TrainOnFargate', () => ({
+        TaskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/c/t',
+      })),
+      Evaluate: record('Evaluate', () => ({ Payload: { verdict: { passed: false, summary: 'stop here' } } })),
+    };
+    const execution = new StateMachine(definition as never, { validationOptions: { checkArn: false } }).run(
+      input as never,
+      {
+        overrides: { taskResourceLocalHandlers: handlers as never },
+        context: { Execution: { Id: 'arn:aws:states:eu-west-1:123456789012:execution:slipway-dev:e1' } },
+      },
+    );
+    const entered: string[] = [];
+    for await (const event of execution.eventLogs)
+      if (event.type === 'StateEntered') entered.push(event.state.name);
+    const outcome = await execution.result.then(
+      () => 'succeeded',
+      (e: Error) => e.message,
+    );
+    return { entered, requests, outcome };
+  };
+  const base = { model: 'sentiment', runId: 'r1', dataset: { name: 'd', sha256: 'a'.repeat(64) } };
+  const common = {
+    ...base,
+    hyperparameters: {},
+    git: { commit: '', pullRequest: '' },
+    thresholds: { minAccuracy: 0, minBaselineGain: 0.2, maxRegression: 0.01, minClassF1: 0 },
+  };
+
+  test("SageMaker: the request carries the input's image, and the job is told which image it runs", async () => {
+    const { entered, requests } = await run({ ...common, compute: 'sagemaker', trainingImage: image });
+    expect(entered.slice(0, 2)).toEqual(['Train', 'TrainOnSageMaker']);
+    const request = requests.TrainOnSageMaker as {
+      AlgorithmSpecification: { TrainingImage: string };
+      Environment: Record<string, string>;
+    };
+    expect(request.AlgorithmSpecification).toEqual({ TrainingImage: image, TrainingInputMode: 'File' });
+    expect(request.Environment.SLIPWAY_TRAINING_IMAGE).toBe(image);
+  });
+
+  test("SageMaker: without trainingImage the request carries the stage's image", async () => {
+    const { entered, requests, outcome } = await run({ ...common, compute: 'sagemaker' });
+    expect(entered.slice(0, 3)).toEqual(['Train', 'StageTrainingImage', 'TrainOnSageMaker']);
+    const request = requests.TrainOnSageMaker as {
+      AlgorithmSpecification: { TrainingImage: string };
+      Environment: Record<string, string>;
+    };
+    expect(request.AlgorithmSpecification.TrainingImage).toBe(stageImage);
+    expect(request.Environment.SLIPWAY_TRAINING_IMAGE).toBe(stageImage);
+    expect(entered.at(-1)).toBe('EvaluationFailedGate');
+    expect(outcome).toContain('stop here');
+  });
+
+  test('Fargate: RunTask runs the revision TrainingTaskDefinition names, and tells the task its image', async () => {
+    for (const [input, expected] of [
+      [{ ...common, compute: 'fargate', trainingImage: image }, image],
+      [{ ...common, compute: 'fargate' }, stageImage],
+    ] as const) {
+      const { entered, requests } = await run(input);
+      expect(entered.slice(0, 4)).toEqual([
+        'Train',
+        'TrainingTaskDefinition',
+        'TrainOnFargate',
+        'LocateFargateModel',
+      ]);
+      // The function gets the state data itself: a trainingImage that is absent stays absent.
+      expect(requests.TrainingTaskDefinition?.Payload).toEqual(input);
+      const request = requests.TrainOnFargate as {
+        TaskDefinition: string;
+        Overrides: { ContainerOverrides: { Environment: { Name: string; Value: string }[] }[] };
+      };
+      expect(request.TaskDefinition).toBe(
+        'arn:aws:ecs:eu-west-1:123456789012:task-definition/slipway-dev-training-image-0123:1',
+      );
+      const env = request.Overrides.ContainerOverrides[0]?.Environment ?? [];
+      expect(env.find((e) => e.Name === 'SLIPWAY_TRAINING_IMAGE')?.Value).toBe(expected);
+    }
   });
 });

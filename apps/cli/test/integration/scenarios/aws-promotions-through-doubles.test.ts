@@ -214,8 +214,9 @@ test('aws-promotions-through-doubles: a failed first version, two promotions (on
   //    published versions: nobody called during the window, and the output says so.
   const third = await runtime().start(input({ compute: 'fargate' }));
   await waitingForApproval(third);
-  expect(statesEntered(third.journal.history).slice(0, 3)).toEqual([
+  expect(statesEntered(third.journal.history).slice(0, 4)).toEqual([
     'Train',
+    'TrainingTaskDefinition',
     'TrainOnFargate',
     'LocateFargateModel',
   ]);

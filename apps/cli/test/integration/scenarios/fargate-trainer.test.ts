@@ -19,6 +19,7 @@ test('fargate-trainer: the Fargate path trains locally and registers the model i
   expect(await Promise.race([waitingForApproval(handle).then(() => 'waiting'), handle.done])).toBe('waiting');
   expect(statesEntered(handle.journal.history)).toEqual([
     'Train',
+    'TrainingTaskDefinition',
     'TrainOnFargate',
     'LocateFargateModel',
     'Evaluate',
@@ -38,6 +39,13 @@ test('fargate-trainer: the Fargate path trains locally and registers the model i
   expect(await aliasVersion(f.store, 'sentiment', 'candidate')).toBe(1);
   const { manifest } = await f.store.getManifest('sentiment', 1);
   expect(manifest.lineage).toMatchObject({ executionId: handle.id, dataset: f.dataset });
+  // Locally the task runs as a child process: no task definition, and no image recorded in lineage.
+  const task = handle.journal.history.find((e) => e.type === 'StateEntered' && e.state === 'TrainOnFargate');
+  expect((task?.input as { trainingTask?: unknown } | undefined)?.trainingTask).toEqual({
+    taskDefinition: 'local',
+    image: 'local/slipway-training-job',
+  });
+  expect(manifest.lineage.environment?.image).toBeNull();
   await rejectExecution(f.store, handle.id, 'bo', 'only checking the trainer');
   expect(await handle.done).toMatchObject({ status: 'FAILED', finalState: 'Rejected' });
 }, 120_000);

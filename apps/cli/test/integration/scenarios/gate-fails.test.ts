@@ -17,6 +17,7 @@ test('gate-fails: a candidate below the accuracy floor is never registered', asy
   expect(outcome.cause).toMatch(/accuracy 0\.\d+ .*0\.99/);
   expect(statesEntered(handle.journal.history)).toEqual([
     'Train',
+    'StageTrainingImage',
     'TrainOnSageMaker',
     'Evaluate',
     'Gate',

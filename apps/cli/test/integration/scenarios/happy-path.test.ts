@@ -27,6 +27,8 @@ test('happy-path: train, evaluate, register, approve, promote, smoke-test, serve
   expect(page.versions.map((v) => v.version)).toEqual([1]);
   const { manifest } = await f.store.getManifest('sentiment', 1);
   expect(manifest.lineage).toMatchObject({ executionId: handle.id, dataset: f.dataset });
+  // Trained on this machine, not in the image the definition names: lineage records no image.
+  expect(manifest.lineage.environment?.image).toBeNull();
   const production = await f.store.getAlias('sentiment', 'production');
   expect(production).toMatchObject({ version: 1, previous: null, updatedBy: 'ana' });
   expect(production.reason).toContain(handle.id);

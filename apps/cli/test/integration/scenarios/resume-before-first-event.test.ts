@@ -24,8 +24,9 @@ test('resume-before-first-event: a run that died before it wrote any history sta
 
   const { events } = await readExecution(f.store, id);
   expect(events.find((e) => e.type === 'ExecutionResumed')).toMatchObject({ state: 'Train' });
-  expect(statesEntered(events).slice(0, 5)).toEqual([
+  expect(statesEntered(events).slice(0, 6)).toEqual([
     'Train',
+    'StageTrainingImage',
     'TrainOnSageMaker',
     'Evaluate',
     'Gate',

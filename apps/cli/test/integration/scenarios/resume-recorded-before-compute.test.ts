@@ -27,7 +27,12 @@ test('resume-recorded-before-compute: an execution recorded with trainer "fargat
   expect(await handle.done).toMatchObject({ status: 'FAILED', finalState: 'Rejected' });
 
   const { record, events } = await readExecution(f.store, id);
-  expect(statesEntered(events).slice(0, 3)).toEqual(['Train', 'TrainOnFargate', 'LocateFargateModel']);
+  expect(statesEntered(events).slice(0, 4)).toEqual([
+    'Train',
+    'TrainingTaskDefinition',
+    'TrainOnFargate',
+    'LocateFargateModel',
+  ]);
   expect(events.find((e) => e.type === 'ExecutionResumed')?.input).toMatchObject({ compute: 'fargate' });
   expect(record.input).toMatchObject({ compute: 'fargate' });
   expect(record.input).not.toHaveProperty('trainer');

@@ -20,7 +20,12 @@ test('training-fails: a job that ran and failed fails once, at once, with its Fa
   // A second job with the same name would be refused by SageMaker, and the failure is deterministic.
   expect(history.filter((e) => e.type === 'StateFailed' && e.state === 'TrainOnSageMaker')).toHaveLength(1);
   expect(history.filter((e) => e.type === 'StateRetried')).toHaveLength(0);
-  expect(statesEntered(history)).toEqual(['Train', 'TrainOnSageMaker', 'TrainingFailed']);
+  expect(statesEntered(history)).toEqual([
+    'Train',
+    'StageTrainingImage',
+    'TrainOnSageMaker',
+    'TrainingFailed',
+  ]);
   await expect(f.store.listModels()).resolves.toEqual([]);
   // The job's log is kept with the execution.
   const { runId } = handle.journal.current.input as { runId: string };

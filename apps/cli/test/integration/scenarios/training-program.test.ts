@@ -29,7 +29,12 @@ test('training-program-fails: a program that exits non-zero ends in TrainingFail
   const job = JSON.parse(outcome.cause ?? '') as Record<string, unknown>;
   expect(job.FailureReason).toBe('ValueError: the constant trainer was told to fail');
   expect(handle.journal.history.filter((e) => e.type === 'StateRetried')).toHaveLength(0);
-  expect(statesEntered(handle.journal.history)).toEqual(['Train', 'TrainOnSageMaker', 'TrainingFailed']);
+  expect(statesEntered(handle.journal.history)).toEqual([
+    'Train',
+    'StageTrainingImage',
+    'TrainOnSageMaker',
+    'TrainingFailed',
+  ]);
   // The program's own lines, stdout and stderr, are the job's log.
   expect(await jobLog(handle)).toMatch(/constant trainer, mode fail\n(.*\n)*about to fail/);
   await expect(f.store.listModels()).resolves.toEqual([]);
@@ -56,6 +61,7 @@ test('training-program: a conforming model is evaluated like any other, with the
   expect(outcome).toMatchObject({ finalState: 'EvaluationFailedGate' });
   expect(statesEntered(handle.journal.history)).toEqual([
     'Train',
+    'StageTrainingImage',
     'TrainOnSageMaker',
     'Evaluate',
     'Gate',
