@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** A process as an execution's record names it: the pid alone could be reused by another process. */
 export interface ProcessRef {
@@ -50,11 +50,42 @@ export function stillRunning(ref: { readonly pid: number; readonly startTime?: s
 }
 
 /**
- * Stops a process group led by `ref`: SIGTERM, then SIGKILL after `graceMs`; resolves once the leader
- * is gone. Does nothing when the process that record names no longer runs (its pid may be reused).
+ * Whether any process of a group still runs. A zombie has ended; where /proc cannot be read, any member
+ * the kernel still knows of counts as running.
+ */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return true;
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // After the command name's ')': state, ppid, pgrp.
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === pgid && state !== 'Z') return true;
+    } catch {
+      // Ended while we looked.
+    }
+  }
+  return false;
+}
+
+/**
+ * Stops the process group `ref` leads: SIGTERM, then SIGKILL after `graceMs` to whatever of the group
+ * still runs; resolves once none of it runs. The leader may end first (a program that exits on SIGTERM)
+ * while something it started ignores SIGTERM and holds its output open: that one is killed too. Does
+ * nothing when the record's pid now names another process (the pid was reused) or the group is gone.
  */
 export async function stopProcessGroup(ref: ProcessRef, graceMs = 5_000): Promise<boolean> {
-  if (!stillRunning(ref)) return false;
+  if ((isAlive(ref.pid) && !stillRunning(ref)) || !groupAlive(ref.pgid)) return false;
   const signal = (name: NodeJS.Signals) => {
     try {
       process.kill(-ref.pgid, name);
@@ -64,8 +95,15 @@ export async function stopProcessGroup(ref: ProcessRef, graceMs = 5_000): Promis
   };
   signal('SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (isAlive(ref.pid)) {
-    if (Date.now() > deadline) signal('SIGKILL');
+  let killedAt: number | undefined;
+  while (groupAlive(ref.pgid)) {
+    if (Date.now() > deadline) {
+      signal('SIGKILL');
+      killedAt ??= Date.now();
+      // SIGKILL cannot be ignored; a member still listed long after it is one no one reaps (an init
+      // that does not wait for orphans), which no signal can remove.
+      if (Date.now() - killedAt > graceMs) break;
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return true;

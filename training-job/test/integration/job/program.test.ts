@@ -9,7 +9,7 @@ import {
   runTrainingProgram,
   sageMakerEnvironment,
 } from '@slipway/training-job';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, onTestFinished, test } from 'vitest';
 
 const PYTHON = '/usr/bin/python3';
 let root: string;
@@ -176,7 +176,7 @@ describe('a training program under SageMaker’s training contract', () => {
       command: [
         PYTHON,
         '-c',
-        'import subprocess, time\np = subprocess.Popen(["/usr/bin/python3", "-c", "import signal, time\\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\\ntime.sleep(600)"])\nprint("grandchild", p.pid)\ntime.sleep(600)',
+        'import subprocess, time\np = subprocess.Popen(["/usr/bin/python3", "-c", "import signal, time\\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\\nprint(\\"ignoring SIGTERM\\", flush=True)\\ntime.sleep(600)"])\nprint("grandchild", p.pid)\ntime.sleep(600)',
       ],
       root,
       log: (line) => lines.push(line),
@@ -186,6 +186,12 @@ describe('a training program under SageMaker’s training contract', () => {
       },
     });
     const grandchild = Number((await lineMatching(lines, (l) => l.startsWith('grandchild '))).split(' ')[1]);
+    onTestFinished(() => {
+      if (isAlive(grandchild)) process.kill(grandchild, 'SIGKILL');
+    });
+    // Abort only once the grandchild ignores SIGTERM: before that, SIGTERM alone would end it and the
+    // test would not show that SIGKILL reaches a process that outlives the program it was started by.
+    await lineMatching(lines, (l) => l === 'ignoring SIGTERM');
     expect(isAlive(grandchild)).toBe(true);
     controller.abort();
     const outcome = await running;
