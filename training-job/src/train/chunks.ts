@@ -127,7 +127,7 @@ export function chunkRunner(
   const i32 = new Int32Array(buffer);
   return (code: number, c: number): void => {
     if (code === op.scores) {
-      const bounds = (a[3] as number) >> 2;
+      const bounds = (a[3] as number) >>> 2;
       const blocks = a[4] as number;
       const colptr = a[5] as number;
       const table = a[6] as number;
@@ -140,7 +140,7 @@ export function chunkRunner(
       const lo = (i32[bounds + c] as number) * kk;
       const hi = (i32[bounds + c + 1] as number) * kk;
       if (hi === lo) return;
-      const out = f64.subarray((a[11] as number) >> 3);
+      const out = f64.subarray((a[11] as number) >>> 3);
       // The block's rows start from zero and get the bias last: out = (0 + Σ_j x_ij·w_j) + b.
       out.fill(0, lo, hi);
       if (kk === 1)
@@ -158,7 +158,7 @@ export function chunkRunner(
         );
       const bias = a[13] as number;
       if (bias !== 0) {
-        const b = f64.subarray(bias >> 3, (bias >> 3) + kk);
+        const b = f64.subarray(bias >>> 3, (bias >>> 3) + kk);
         for (let base = lo; base < hi; base += kk) {
           for (let q = 0; q < kk; q++) out[base + q] = (out[base + q] as number) + (b[q] as number);
         }
@@ -166,13 +166,13 @@ export function chunkRunner(
       return;
     }
     if (code === op.gradient) {
-      const bounds = (a[3] as number) >> 2;
+      const bounds = (a[3] as number) >>> 2;
       const kk = a[10] as number;
       if (c === a[14]) {
         // The bias gradient, after the weights' part of g: r's column sums, each over the rows in order.
         const rows = a[12] as number;
-        const r = f64.subarray((a[8] as number) >> 3, ((a[8] as number) >> 3) + rows * kk);
-        const gb = ((a[9] as number) >> 3) + (a[13] as number) * kk;
+        const r = f64.subarray((a[8] as number) >>> 3, ((a[8] as number) >>> 3) + rows * kk);
+        const gb = ((a[9] as number) >>> 3) + (a[13] as number) * kk;
         for (let q = 0; q < kk; q++) f64[gb + q] = 0;
         for (let base = 0; base < r.length; base += kk) {
           for (let q = 0; q < kk; q++) f64[gb + q] = (f64[gb + q] as number) + (r[base + q] as number);
@@ -209,17 +209,17 @@ export function chunkRunner(
         );
       return;
     }
-    const slot = ((a[2] as number) >> 3) + c;
+    const slot = ((a[2] as number) >>> 3) + c;
     if (code === op.probe) {
-      const bounds = (a[3] as number) >> 2;
+      const bounds = (a[3] as number) >>> 2;
       const lo = i32[bounds + c] as number;
       const hi = i32[bounds + c + 1] as number;
       const kk = a[8] as number;
       const t = a[9] as number;
-      const z = f64.subarray((a[4] as number) >> 3);
-      const zd = f64.subarray((a[5] as number) >> 3);
-      const r = f64.subarray((a[6] as number) >> 3);
-      const y = i32.subarray((a[7] as number) >> 2);
+      const z = f64.subarray((a[4] as number) >>> 3);
+      const zd = f64.subarray((a[5] as number) >>> 3);
+      const r = f64.subarray((a[6] as number) >>> 3);
+      const y = i32.subarray((a[7] as number) >>> 2);
       let loss = 0;
       let slope = 0;
       if (kk === 1) {
@@ -267,7 +267,7 @@ export function chunkRunner(
           }
         }
       }
-      const pairSlot = ((a[2] as number) >> 3) + 2 * c;
+      const pairSlot = ((a[2] as number) >>> 3) + 2 * c;
       f64[pairSlot] = loss;
       f64[pairSlot + 1] = slope;
       return;
