@@ -204,6 +204,28 @@ describe('GitHub workflows', () => {
       }
     });
 
+    it("the examples' project files name their Dockerfiles, so a pull request that changes one builds its image", () => {
+      const script = step('trainer')?.run ?? '';
+      for (const example of ['examples/sklearn', 'examples/pytorch']) {
+        // The example's own slipway.json, where the workflow finds it (in a copy: the step writes a stub).
+        const dir = mkdtempSync(join(tmpdir(), 'slipway-train-on-pr-'));
+        try {
+          mkdirSync(join(dir, example), { recursive: true });
+          writeFileSync(
+            join(dir, example, 'slipway.json'),
+            readFileSync(join(REPO_ROOT, example, 'slipway.json')),
+          );
+          const out = join(dir, 'output');
+          writeFileSync(out, '');
+          runStep(script, dir, { GITHUB_OUTPUT: out, PROJECT: example });
+          expect(readFileSync(out, 'utf8')).toBe(`dockerfile=${example}/Dockerfile\ncontext=${example}\n`);
+          expect(readFileSync(join(REPO_ROOT, example, 'Dockerfile'), 'utf8')).toMatch(/^FROM /m);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }
+    });
+
     it('passes the pushed digest to slipway start as --training-image, and nothing when there was no build', () => {
       const env = start()?.env ?? {};
       expect(env.TRAINING_IMAGE).toBe(
