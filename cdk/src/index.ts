@@ -12,7 +12,7 @@ export {
   withContextOverrides,
 } from './config.js';
 export { alarmNames } from './constructs/monitoring.js';
-export { VERIFY_OUTPUTS, VerifyOnAws, verifyJobNamePrefix } from './constructs/verify-on-aws.js';
+export { VerifyOnAws, verifyJobNamePrefix } from './constructs/verify-on-aws.js';
 export { ConfigError, SlipwayCdkError } from './errors.js';
 export {
   DEFINITION_FILE,
@@ -26,6 +26,5 @@ export {
 export { applyNagChecks } from './nag.js';
 export { GITHUB_ISSUER } from './stacks/github.js';
 export { LIVE_ALIAS } from './stacks/inference.js';
-export { PIPELINE_OUTPUTS } from './stacks/pipeline.js';
 export { repositoryNames } from './stacks/storage.js';
 export { TRAINING_CONTAINER_NAME } from './stacks/training.js';

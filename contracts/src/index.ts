@@ -54,6 +54,7 @@ export {
   type TrainingEnvironment,
 } from './manifest.js';
 export { ownRecord } from './own-record.js';
+export { PIPELINE_OUTPUTS, STACK_OUTPUTS, type StackOutputName, VERIFY_OUTPUTS } from './stack-outputs.js';
 export {
   FAIL_STATES,
   type FailStateName,

@@ -1,18 +1,10 @@
+import type { VERIFY_OUTPUTS } from '@slipway/contracts';
 import { Aws, CfnOutput, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { suppress } from '../nag.js';
 import { storeStatements, storeWildcards } from '../store-access.js';
-
-/** The stack outputs `slipway verify --aws` reads besides StoreUri; the names are a contract. */
-export const VERIFY_OUTPUTS = [
-  'VerifySageMakerRoleArn',
-  'VerifyTrainingImageUri',
-  'VerifyInstanceType',
-  'VerifyJobNamePrefix',
-  'VerifyPolicyArn',
-] as const;
 
 /**
  * The prefix of every rebuild's training job name in a stage. Lowercase: SageMaker writes job names

@@ -1,4 +1,4 @@
-import { ENV, type StoreArea } from '@slipway/contracts';
+import { ENV, type PIPELINE_OUTPUTS, type StoreArea } from '@slipway/contracts';
 import { Aws, CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -50,17 +50,6 @@ export interface PipelineStackProps extends StackProps {
   /** Where promotion pushes composed inference images. */
   readonly modelImageRepository: ecr.IRepository;
 }
-
-/** The stack outputs the CLI reads (CloudFormation DescribeStacks); the names are a contract. */
-export const PIPELINE_OUTPUTS = [
-  'StateMachineArn',
-  'StoreUri',
-  'InferenceFunctionName',
-  'InferenceUrl',
-  'ApprovalLinksUrl',
-  'ApprovalTopicArn',
-  'LogGroupNames',
-] as const;
 
 /**
  * The state machine from `contracts/state-machine.asl.json`, the functions its Tasks invoke, approval

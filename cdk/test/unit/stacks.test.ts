@@ -1,12 +1,11 @@
 // Every stage synthesizes offline, and each carries the resources the AWS side of slipway is made of.
-import { ENV, FUNCTION_ENV, type FunctionEnv } from '@slipway/contracts';
+import { ENV, FUNCTION_ENV, type FunctionEnv, PIPELINE_OUTPUTS, VERIFY_OUTPUTS } from '@slipway/contracts';
 import { placeholders, readDefinitionText, substitute } from '@slipway/runner-local';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   alarmNames,
   LIVE_ALIAS,
-  PIPELINE_OUTPUTS,
   readConfig,
   repositoryNames,
   STAGE_NAMES,
@@ -14,7 +13,6 @@ import {
   type StageName,
   stageConfig,
   TRAINING_CONTAINER_NAME,
-  VERIFY_OUTPUTS,
 } from '../../src/index.js';
 import {
   deployedDefinitionText,

@@ -1,9 +1,11 @@
 // What `slipway verify --aws` needs from a stage: the outputs it reads, and a managed policy for the
 // people who run it, limited to the stage's rebuild jobs, its SageMaker role passed to SageMaker only, and
 // the store areas a verification reads or adds to.
+
+import { VERIFY_OUTPUTS } from '@slipway/contracts';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readConfig, stageConfig, VERIFY_OUTPUTS, verifyJobNamePrefix } from '../../src/index.js';
+import { readConfig, stageConfig, verifyJobNamePrefix } from '../../src/index.js';
 import { render, type SynthesizedStage, synthStage } from '../helpers/synth.js';
 
 interface Statement {

@@ -1,3 +1,4 @@
+import { STACK_OUTPUTS, type StackOutputName } from '@slipway/contracts';
 import type { AwsClients } from './clients.js';
 import { AwsStageError } from './errors.js';
 
@@ -10,25 +11,6 @@ export interface AwsStageOptions {
   /** Default `slipway-<stage>-pipeline`. */
   readonly stack?: string;
 }
-
-/** The stack outputs the CLI reads (names fixed with the AWS app). */
-export const STACK_OUTPUTS = [
-  'StateMachineArn',
-  'StoreUri',
-  'InferenceFunctionName',
-  'InferenceUrl',
-  'ApprovalLinksUrl',
-  'ApprovalTopicArn',
-  'LogGroupNames',
-  // slipway verify --aws (cdk/src/constructs/verify-on-aws.ts)
-  'VerifySageMakerRoleArn',
-  'VerifyTrainingImageUri',
-  'VerifyInstanceType',
-  'VerifyJobNamePrefix',
-  'VerifyPolicyArn',
-] as const;
-
-export type StackOutputName = (typeof STACK_OUTPUTS)[number];
 
 /** A resolved stage: its stack's outputs, read once per command. */
 export interface AwsStage {
