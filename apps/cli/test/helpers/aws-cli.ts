@@ -4,6 +4,7 @@ import type { AwsClients } from '@slipway/runner-aws';
 import { Command } from 'commander';
 import { FakeAws } from '../../../../test-helpers/aws-fake-client.js';
 import { type AwsCommandDeps, createAwsCommands } from '../../src/aws.js';
+import type { CommandModule } from '../../src/common.js';
 import { executionCommands } from '../../src/executions.js';
 import { ExitStatus } from '../../src/exit-codes.js';
 import { runProgram } from '../../src/main.js';
@@ -24,9 +25,12 @@ export function fakeClients(fakes: { cloudformation: FakeAws; sfn: FakeAws; logs
   return { clients, regions };
 }
 
-/** `slipway <args>` with the AWS group on `deps`. */
-export async function slipwayAws(
-  deps: AwsCommandDeps,
+/**
+ * `slipway <args>` in-process with the command groups `install` adds, the way `main` runs it, on
+ * captured output streams.
+ */
+export async function slipwayWith(
+  install: CommandModule,
   ...args: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
@@ -40,9 +44,22 @@ export async function slipwayAws(
     .exitOverride()
     .configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) });
   const status = new ExitStatus();
-  executionCommands(program, io);
-  createAwsCommands(deps)(program, io, status);
+  install(program, io, status);
   for (const command of program.commands) command.exitOverride();
   const code = await runProgram(program, ['node', 'slipway', ...args], io, status);
   return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+}
+
+/** `slipway <args>` with the AWS group on `deps`. */
+export function slipwayAws(
+  deps: AwsCommandDeps,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return slipwayWith(
+    (program, io, status) => {
+      executionCommands(program, io);
+      createAwsCommands(deps)(program, io, status);
+    },
+    ...args,
+  );
 }

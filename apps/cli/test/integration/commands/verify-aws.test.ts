@@ -5,7 +5,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { layout, type ModelManifest } from '@slipway/contracts';
 import { type ModelStore, openStore } from '@slipway/model-store';
@@ -21,7 +20,6 @@ import {
   trainModel,
   writeModelDir,
 } from '@slipway/training-job';
-import { Command } from 'commander';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { FakeAws } from '../../../../../test-helpers/aws-fake-client.js';
 import { authorize, type PolicyStatement } from '../../../../../test-helpers/iam-policy.js';
@@ -29,9 +27,8 @@ import { sageMakerDouble } from '../../../../../test-helpers/sagemaker-double.js
 import { stackOutputs } from '../../../../../test-helpers/sfn-history.js';
 import { localS3Target } from '../../../../../test-helpers/store-targets.js';
 import { synthesizedCallers } from '../../../../../test-helpers/synthesized-roles.js';
-import { ExitStatus } from '../../../src/exit-codes.js';
-import { runProgram } from '../../../src/main.js';
 import { createVerifyCommands } from '../../../src/verify.js';
+import { slipwayWith } from '../../helpers/aws-cli.js';
 
 const IMAGE = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway-dev-training@sha256:${'e'.repeat(64)}`;
 const STAGE_IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway-dev-training:0f1e2d';
@@ -75,41 +72,29 @@ beforeEach(() => {
 
 /** `slipway verify <args> --aws --json` in-process, on the double, the fake stack and the local S3 store. */
 async function verifyAws(...args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
-  const io = { stdout, stderr };
-  const program = new Command('slipway')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) });
-  const status = new ExitStatus();
   const regions: string[] = [];
-  createVerifyCommands({
-    clients: async () => ({ cloudformation: cloudformation.client() }) as Pick<AwsClients, 'cloudformation'>,
-    sageMaker: (region) => {
-      regions.push(region);
-      // The real adapter over the double's JSON protocol.
-      return sageMakerCall(region, sagemaker.fetch);
-    },
-    openStore: (uri) => openStore(uri, { ...target.options(), actor: 'operator' }),
-    wait: async () => {},
-  })(program, io, status);
-  for (const command of program.commands) command.exitOverride();
-  const code = await runProgram(
-    program,
-    ['node', 'slipway', 'verify', ...args, '--aws', '--json'],
-    io,
-    status,
+  const { code, stdout, stderr } = await slipwayWith(
+    createVerifyCommands({
+      clients: async () =>
+        ({ cloudformation: cloudformation.client() }) as Pick<AwsClients, 'cloudformation'>,
+      sageMaker: (region) => {
+        regions.push(region);
+        // The real adapter over the double's JSON protocol.
+        return sageMakerCall(region, sagemaker.fetch);
+      },
+      openStore: (uri) => openStore(uri, { ...target.options(), actor: 'operator' }),
+      wait: async () => {},
+    }),
+    'verify',
+    ...args,
+    '--aws',
+    '--json',
   );
-  const text = Buffer.concat(out).toString('utf8');
   return {
     code,
-    stdout: text,
-    stderr: Buffer.concat(err).toString('utf8'),
-    record: text.trim() === '' ? undefined : JSON.parse(text),
+    stdout,
+    stderr,
+    record: stdout.trim() === '' ? undefined : JSON.parse(stdout),
     regions,
   };
 }
