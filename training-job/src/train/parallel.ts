@@ -21,8 +21,10 @@ export async function countCorpus(
   analyzer: Analyzer,
   minN: number,
   maxN: number,
-  { threads = Math.min(4, availableParallelism()), minChars = PARALLEL_MIN_CHARS } = {},
+  { threads: allowed = availableParallelism(), minChars = PARALLEL_MIN_CHARS } = {},
 ): Promise<NgramCounts> {
+  // Four workers at most, whatever the thread setting allows.
+  const threads = Math.min(4, allowed);
   let chars = 0;
   for (const text of texts) chars += text.length;
   if (!workerAvailable || threads < 2 || chars < minChars) return countChunk(texts, analyzer, minN, maxN);

@@ -14,7 +14,7 @@ export interface TfidfOptions {
   /** Keep at most this many n-grams, the most frequent over the corpus (0 = no limit). */
   readonly maxFeatures: number;
   readonly sublinearTf: boolean;
-  /** Most threads that may count n-grams (the training's thread setting); at most 4 are used. */
+  /** Threads that may count n-grams (the training's thread setting; counting uses at most 4). */
   readonly threads?: number;
 }
 
@@ -32,9 +32,13 @@ export async function fitTfidf(
 ): Promise<{ fitted: FittedTfidf; matrix: Csr }> {
   const [minN, maxN] = options.ngramRange;
   const counts = await sectionAsync('count n-grams', () =>
-    countCorpus(texts, options.analyzer, minN, maxN, {
-      ...(options.threads === undefined ? {} : { threads: Math.min(4, options.threads) }),
-    }),
+    countCorpus(
+      texts,
+      options.analyzer,
+      minN,
+      maxN,
+      options.threads === undefined ? {} : { threads: options.threads },
+    ),
   );
   const { df, termCount, tokens } = counts;
 
