@@ -229,7 +229,10 @@ export async function startFunctionUrl(
 /**
  * The canary alarm over the Function URL's answers, as the stack defines it: ALARM on any 5xx in the
  * last period (a minute), OK when there were requests and none failed, INSUFFICIENT_DATA when nobody called
- * (missing data is left missing). Answers DescribeAlarms like CloudWatch.
+ * (missing data is left missing, TreatMissingData "missing":
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data).
+ * The period counts every request in it, including those answered before a canary began, as
+ * CloudWatch's does. Answers DescribeAlarms like CloudWatch.
  */
 export function alarmDouble(url: FunctionUrlDouble, alarmName: string, windowMs = 60_000) {
   const state = () => {
