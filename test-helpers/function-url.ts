@@ -226,28 +226,100 @@ export async function startFunctionUrl(
   };
 }
 
+/** What the canary reads from CloudWatch about the URL's function. */
+export interface CloudWatchDoubleOptions {
+  readonly alarmName: string;
+  /** The inference function and the alias its URL is on (the Invocations metric's dimensions). */
+  readonly functionName: string;
+  readonly alias?: string;
+  /** The alarm's period. CloudWatch's is a minute; a test's canary is shorter. */
+  readonly periodMs?: number;
+}
+
 /**
- * The canary alarm over the Function URL's answers, as the stack defines it: ALARM on any 5xx in the
- * last period (a minute), OK when there were requests and none failed, INSUFFICIENT_DATA when nobody called
- * (missing data is left missing, TreatMissingData "missing":
+ * CloudWatch as the canary reads it, over the Function URL's answers.
+ *
+ * DescribeAlarms: the canary alarm as the stack defines it: ALARM on any 5xx in the last period, OK when
+ * there were requests and none failed, INSUFFICIENT_DATA when nobody called (missing data is left missing,
+ * TreatMissingData "missing":
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data).
- * The period counts every request in it, including those answered before a canary began, as
- * CloudWatch's does. Answers DescribeAlarms like CloudWatch.
+ * The period counts every request in it, whichever version answered and including those answered before
+ * a canary began, as CloudWatch's does.
+ *
+ * GetMetricStatistics: AWS/Lambda `Invocations` (Sum) with FunctionName, Resource (`<function>:<alias>`)
+ * and ExecutedVersion: the requests one version answered through the alias, one datapoint per period
+ * that had any (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-view.html); any other
+ * metric or dimension set has no datapoints. More than 1,440 datapoints asked for is refused with
+ * InvalidParameterCombination
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html).
  */
-export function alarmDouble(url: FunctionUrlDouble, alarmName: string, windowMs = 60_000) {
+export function cloudWatchDouble(url: FunctionUrlDouble, options: CloudWatchDoubleOptions) {
+  const { alarmName, functionName } = options;
+  const alias = options.alias ?? 'live';
+  const periodMs = options.periodMs ?? 60_000;
   const state = () => {
-    const recent = url.answered.filter((a) => a.at > Date.now() - windowMs);
+    const recent = url.answered.filter((a) => a.at > Date.now() - periodMs);
     if (recent.some((a) => a.status >= 500)) return 'ALARM';
     return recent.length > 0 ? 'OK' : 'INSUFFICIENT_DATA';
   };
+  const describeAlarms = (input: { AlarmNames?: string[] }) => {
+    const names = input.AlarmNames ?? [];
+    return {
+      MetricAlarms: names.includes(alarmName) ? [{ AlarmName: alarmName, StateValue: state() }] : [],
+      CompositeAlarms: [],
+    };
+  };
+  const getMetricStatistics = (input: {
+    Namespace?: string;
+    MetricName?: string;
+    Dimensions?: { Name?: string; Value?: string }[];
+    StartTime?: Date;
+    EndTime?: Date;
+    Period?: number;
+  }) => {
+    const start = input.StartTime?.getTime() ?? 0;
+    const end = input.EndTime?.getTime() ?? 0;
+    const period = (input.Period ?? 60) * 1000;
+    if ((end - start) / period > 1440) {
+      throw Object.assign(
+        new Error('You have requested up to 1,441 datapoints, which exceeds the limit of 1,440.'),
+        {
+          name: 'InvalidParameterCombination',
+        },
+      );
+    }
+    const dims = new Map((input.Dimensions ?? []).map((d) => [d.Name, d.Value]));
+    const version = dims.get('ExecutedVersion');
+    const matches =
+      input.Namespace === 'AWS/Lambda' &&
+      input.MetricName === 'Invocations' &&
+      dims.size === 3 &&
+      dims.get('FunctionName') === functionName &&
+      dims.get('Resource') === `${functionName}:${alias}` &&
+      version !== undefined;
+    const sums = new Map<number, number>();
+    if (matches) {
+      for (const a of url.answered) {
+        if (a.version !== version || a.at < start || a.at >= end) continue;
+        const slot = start + Math.floor((a.at - start) / period) * period;
+        sums.set(slot, (sums.get(slot) ?? 0) + 1);
+      }
+    }
+    return {
+      Label: input.MetricName,
+      Datapoints: [...sums].map(([at, Sum]) => ({ Timestamp: new Date(at), Sum, Unit: 'Count' })),
+    };
+  };
   return {
-    send: async (command: { input: { AlarmNames?: string[] } }) => {
-      // https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html
-      const names = command.input.AlarmNames ?? [];
-      return {
-        MetricAlarms: names.includes(alarmName) ? [{ AlarmName: alarmName, StateValue: state() }] : [],
-        CompositeAlarms: [],
-      };
+    send: async (command: { constructor: { name: string }; input: unknown }) => {
+      switch (command.constructor.name) {
+        case 'DescribeAlarmsCommand':
+          return describeAlarms(command.input as Parameters<typeof describeAlarms>[0]);
+        case 'GetMetricStatisticsCommand':
+          return getMetricStatistics(command.input as Parameters<typeof getMetricStatistics>[0]);
+        default:
+          throw new Error(`the CloudWatch double does not answer ${command.constructor.name}`);
+      }
     },
   };
 }

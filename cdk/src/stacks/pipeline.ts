@@ -283,12 +283,20 @@ export class PipelineStack extends Stack {
           actions: ['cloudwatch:DescribeAlarms'],
           resources: [canaryAlarmArn],
         }),
+        new iam.PolicyStatement({
+          sid: 'CountCanaryTraffic',
+          // Invocations by ExecutedVersion: whether the new version answered anyone during its canary.
+          // GetMetricStatistics has no resource types, so "*" is its only resource
+          // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html).
+          actions: ['cloudwatch:GetMetricStatistics'],
+          resources: ['*'],
+        }),
       ],
       suppressions: [
         {
           id: 'AwsSolutions-IAM5',
           reason:
-            'ecr:GetAuthorizationToken accepts only "*"; X-Ray likewise. Versions of the inference function are ' +
+            'ecr:GetAuthorizationToken and cloudwatch:GetMetricStatistics accept only "*"; X-Ray likewise. Versions of the inference function are ' +
             'published at run time (<function>:*). Model store: moves aliases under models/ and records the ' +
             'promotion under executions/.',
           appliesTo: [
@@ -301,7 +309,7 @@ export class PipelineStack extends Stack {
         {
           id: 'Serverless-LambdaStarPermissions',
           reason:
-            'The only "*" resources are ecr:GetAuthorizationToken and X-Ray, which accept nothing else; the other ' +
+            'The only "*" resources are ecr:GetAuthorizationToken, cloudwatch:GetMetricStatistics and X-Ray, which accept nothing else; the other ' +
             'wildcards are version suffixes of the inference function and model store prefixes (see AwsSolutions-IAM5).',
         },
       ],

@@ -33,6 +33,8 @@ const WILDCARD_RESOURCE_ACTIONS: Readonly<Record<string, string>> = {
     'the Fargate training task definition: ECS defines no resource for DescribeTaskDefinition (Service Authorization Reference)',
   'ecs:RegisterTaskDefinition':
     "a revision for an execution's training image: no resource to name; the roles a revision carries are bounded by iam:PassRole",
+  'cloudwatch:GetMetricStatistics':
+    "Promote counts the new version's requests during its canary: CloudWatch defines no resource for it",
   'cloudwatch:PutMetricData':
     'SageMaker training metrics: no resource-level permission; the statement is limited to its namespace by condition',
 };

@@ -372,6 +372,7 @@ describe.each(STAGE_NAMES)('stage %s', (stage: StageName) => {
         'lambda:InvokeFunction',
         'lambda:InvokeFunctionUrl',
         'cloudwatch:DescribeAlarms',
+        'cloudwatch:GetMetricStatistics',
       ],
       smokeTest: ['lambda:InvokeFunction', 'lambda:InvokeFunctionUrl'],
       trainingTask: ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition', 'iam:PassRole'],

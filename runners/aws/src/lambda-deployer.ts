@@ -210,6 +210,42 @@ export function lambdaImageDeployer(options: LambdaImageDeployerOptions): Deploy
   }
 
   /**
+   * Requests `version` answered through the alias since `since`: AWS/Lambda `Invocations` with the
+   * ExecutedVersion dimension, which splits a weighted alias's traffic by the version that ran
+   * (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-view.html). The version's own check
+   * (Invoke with the version as qualifier) is not counted: it does not go through the alias.
+   */
+  async function invocationsThroughAlias(
+    canary: CanaryOptions,
+    version: string,
+    since: number,
+  ): Promise<number> {
+    const { GetMetricStatisticsCommand } = await cloudwatchSdk();
+    const minute = 60_000;
+    const out = await call(
+      `GetMetricStatistics Invocations of ${FunctionName}:${alias} version ${version}`,
+      () =>
+        canary.cloudwatch.send(
+          new GetMetricStatisticsCommand({
+            Namespace: 'AWS/Lambda',
+            MetricName: 'Invocations',
+            Dimensions: [
+              { Name: 'FunctionName', Value: FunctionName },
+              { Name: 'Resource', Value: `${FunctionName}:${alias}` },
+              { Name: 'ExecutedVersion', Value: version },
+            ],
+            // Whole minutes around the window: the version served nothing through the alias before it.
+            StartTime: new Date(Math.floor(since / minute) * minute),
+            EndTime: new Date(Math.ceil(now() / minute) * minute),
+            Period: 60,
+            Statistics: ['Sum'],
+          }),
+        ),
+    );
+    return (out.Datapoints ?? []).reduce((sum, point) => sum + (point.Sum ?? 0), 0);
+  }
+
+  /**
    * A `fetch` that sends each request to one version directly (Invoke with the version as qualifier and a
    * Function URL event, payload 2.0), the way that version's URL would call it, and answers with what the
    * function returned. A function error answers 502, as a Function URL does.
@@ -307,8 +343,8 @@ export function lambdaImageDeployer(options: LambdaImageDeployerOptions): Deploy
       await setAlias(previous, {}, current, current.before);
       throw error;
     });
-    const until = now() + seconds * 1000;
-    let sawData = false;
+    const started = now();
+    const until = started + seconds * 1000;
     for (;;) {
       const state = await alarmState(canary).catch(async (error: unknown) => {
         await setAlias(previous, {}, current, current.before);
@@ -321,14 +357,21 @@ export function lambdaImageDeployer(options: LambdaImageDeployerOptions): Deploy
             `${alias} was moved back to version ${previous} only`,
         );
       }
-      if (state === 'OK') sawData = true;
       if (now() >= until) break;
       await sleep(Math.min(canary.pollMs ?? 10_000, Math.max(0, until - now())));
     }
-    // The alarm leaves missing data missing: a window without requests is not a pass.
-    return sawData
-      ? `passed: ${canary.alarmName} stayed OK for ${seconds} s with ${Math.round(weight * 100)}% of traffic on version ${next}`
-      : `no traffic: ${canary.alarmName} had no data during the ${seconds} s canary, so nothing was checked`;
+    // A window in which the new version answered nobody is not a pass. The alarm cannot tell: its period
+    // also counts requests the previous version answered, before or during the canary. Lambda's metrics
+    // reach CloudWatch within about a minute, so requests in the window's last minute may not be counted
+    // yet: that can only turn a pass into "no traffic", never the other way round.
+    const served = await invocationsThroughAlias(canary, next, started).catch(async (error: unknown) => {
+      await setAlias(previous, {}, current, current.before);
+      throw error;
+    });
+    const share = `${Math.round(weight * 100)}% of traffic on version ${next}`;
+    return served > 0
+      ? `passed: ${canary.alarmName} stayed out of ALARM for ${seconds} s with ${share}, which answered ${served} request${served === 1 ? '' : 's'}`
+      : `no traffic: version ${next} answered no request through ${alias} during the ${seconds} s canary (${share}), so nothing was checked`;
   }
 
   return {

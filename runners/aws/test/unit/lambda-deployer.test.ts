@@ -1,4 +1,4 @@
-import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateAliasCommand,
   GetAliasCommand,
@@ -231,10 +231,18 @@ describe('lambdaImageDeployer', () => {
     const canary = { alarmName: 'slipway-dev-inference-errors', seconds: 30, pollMs: 10_000 };
     const alarm = (state: string) => ({ MetricAlarms: [{ AlarmName: canary.alarmName, StateValue: state }] });
 
+    /** Invocations of the new version through the alias, one datapoint per minute. */
+    const served = (...sums: number[]) => ({ Datapoints: sums.map((Sum) => ({ Sum, Unit: 'Count' })) });
+
     it('shifts 10% while the alarm stays OK, then all of the traffic', async () => {
-      const cloudwatch = new FakeAws().on(DescribeAlarmsCommand, alarm('OK'));
+      const cloudwatch = new FakeAws()
+        .on(DescribeAlarmsCommand, alarm('OK'))
+        .on(GetMetricStatisticsCommand, served(4, 3));
       const { lambda, time, deployer } = setup({ canary, cloudwatch });
-      await deployer.deploy(promote);
+      const result = await deployer.deploy(promote);
+      expect(result.canary).toBe(
+        `passed: ${canary.alarmName} stayed out of ALARM for 30 s with 10% of traffic on version 7, which answered 7 requests`,
+      );
       expect(lambda.inputs(UpdateAliasCommand)).toEqual([
         {
           FunctionName: FN,
@@ -255,6 +263,50 @@ describe('lambdaImageDeployer', () => {
       expect(cloudwatch.inputs(DescribeAlarmsCommand)).toHaveLength(5);
       expect(cloudwatch.inputs(DescribeAlarmsCommand)[0]).toEqual({ AlarmNames: [canary.alarmName] });
       expect(time.sleeps).toEqual([10_000, 10_000, 10_000]);
+      // The new version's own invocations through live, from the canary's start to its end in whole minutes.
+      expect(cloudwatch.inputs(GetMetricStatisticsCommand)).toEqual([
+        {
+          Namespace: 'AWS/Lambda',
+          MetricName: 'Invocations',
+          Dimensions: [
+            { Name: 'FunctionName', Value: FN },
+            { Name: 'Resource', Value: `${FN}:live` },
+            { Name: 'ExecutedVersion', Value: '7' },
+          ],
+          StartTime: new Date(0),
+          EndTime: new Date(60_000),
+          Period: 60,
+          Statistics: ['Sum'],
+        },
+      ]);
+    });
+
+    it('an alarm kept OK by the previous version is not a pass when the new version answered nobody', async () => {
+      // The alarm's period counts every request through live: those the previous version answered keep it
+      // OK although nobody reached version 7.
+      const cloudwatch = new FakeAws()
+        .on(DescribeAlarmsCommand, alarm('OK'))
+        .on(GetMetricStatisticsCommand, served());
+      const { lambda, deployer } = setup({ canary, cloudwatch });
+      const result = await deployer.deploy(promote);
+      expect(result.canary).toBe(
+        'no traffic: version 7 answered no request through live during the 30 s canary (10% of traffic on version 7), so nothing was checked',
+      );
+      expect(lambda.inputs(UpdateAliasCommand).at(-1)?.FunctionVersion).toBe('7');
+    });
+
+    it('a failed count of the canary traffic puts live back on the previous version', async () => {
+      const cloudwatch = new FakeAws()
+        .on(DescribeAlarmsCommand, alarm('OK'))
+        .on(GetMetricStatisticsCommand, awsError('AccessDeniedException', 'not authorized'));
+      const { lambda, deployer } = setup({ canary, cloudwatch });
+      await expect(deployer.deploy(promote)).rejects.toThrow(
+        `GetMetricStatistics Invocations of ${FN}:live version 7 failed with AccessDeniedException: not authorized`,
+      );
+      expect(lambda.inputs(UpdateAliasCommand).at(-1)).toMatchObject({
+        FunctionVersion: '6',
+        RoutingConfig: { AdditionalVersionWeights: {} },
+      });
     });
 
     it('promotion-rolls-back: the alarm fires, live goes back to the previous version only', async () => {
@@ -339,7 +391,9 @@ describe('lambdaImageDeployer against the Lambda double (documented behaviour, r
     });
 
   function deployerOn(lambda: LambdaDouble, alarmStates: string[] = ['OK']) {
-    const cloudwatch = new FakeAws().on(DescribeAlarmsCommand, ...alarmStates.map(alarm));
+    const cloudwatch = new FakeAws()
+      .on(DescribeAlarmsCommand, ...alarmStates.map(alarm))
+      .on(GetMetricStatisticsCommand, { Datapoints: [] });
     const time = clock();
     const deployer = lambdaImageDeployer({
       lambda: lambda.client<LambdaApi>(),
@@ -449,7 +503,7 @@ describe('lambdaImageDeployer against the Lambda double (documented behaviour, r
     const { deployer } = deployerOn(lambda, ['INSUFFICIENT_DATA']);
     const result = await deployer.deploy({ model: 'sentiment', version: 2, previous: 1 });
     expect(result.canary).toBe(
-      `no traffic: ${canary.alarmName} had no data during the 20 s canary, so nothing was checked`,
+      'no traffic: version 3 answered no request through live during the 20 s canary (10% of traffic on version 3), so nothing was checked',
     );
     expect(result.restore).toBe('2');
     expect(lambda.alias()).toMatchObject({ functionVersion: '3', weights: {} });
