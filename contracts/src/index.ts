@@ -37,6 +37,8 @@ export {
   MANIFEST_FILE,
   recordId,
   STORE_AREAS,
+  STORE_NAME,
+  STORE_NAME_RULE,
   type StoreArea,
 } from './layout.js';
 export { describeTrainer, type RebuildLineage, rebuildLineage } from './lineage.js';

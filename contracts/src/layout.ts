@@ -5,6 +5,16 @@
  *
  * @example layout.manifest('sentiment', 3) // 'models/sentiment/versions/3/manifest.json'
  */
+/**
+ * A model or dataset name as the store accepts it: it is one path segment in every backend. Models the
+ * pipeline trains have a stricter rule (`MODEL_NAME`), since their names also name training jobs.
+ * @example STORE_NAME.test('reviews.2024_q1') // true
+ */
+export const STORE_NAME = /^(?!.*\.\.)[a-z0-9][a-z0-9._-]{0,127}$/;
+/** What to tell someone whose name breaks {@link STORE_NAME}. */
+export const STORE_NAME_RULE =
+  'use 1-128 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit, without ".."';
+
 export const layout = {
   /** Every model's folder is directly under here. */
   models: () => 'models/',

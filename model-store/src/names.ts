@@ -1,6 +1,6 @@
+import { STORE_NAME, STORE_NAME_RULE } from '@slipway/contracts';
 import { InvalidNameError } from './errors.js';
 
-const NAME = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 const ALIAS = /^[a-z][a-z0-9_-]{0,62}$/;
 const FILE_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 const EXECUTION = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,255}$/;
@@ -11,10 +11,9 @@ export const RESERVED_ALIASES: readonly string[] = ['latest'];
 
 /** Checks a model or dataset name: lowercase letters, digits, `.`, `_`, `-`; up to 128 characters. */
 export function assertName(name: string, kind: 'model' | 'dataset' = 'model'): string {
-  if (typeof name !== 'string' || !NAME.test(name) || name.includes('..')) {
+  if (typeof name !== 'string' || !STORE_NAME.test(name)) {
     throw new InvalidNameError(
-      `invalid ${kind} name ${JSON.stringify(name)}: use 1-128 lowercase letters, digits, ".", "_" or "-", ` +
-        'starting with a letter or digit (for example "sentiment")',
+      `invalid ${kind} name ${JSON.stringify(name)}: ${STORE_NAME_RULE} (for example "sentiment")`,
     );
   }
   return name;

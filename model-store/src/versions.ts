@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { layout, MANIFEST_FILE, type ModelManifest } from '@slipway/contracts';
+import { layout, MANIFEST_FILE, type ModelManifest, STORE_NAME } from '@slipway/contracts';
 import { readParsed, readVerified, type StoreContext } from './context.js';
 import { CorruptManifestError, InvalidManifestError, NotFoundError } from './errors.js';
 import { encodeJson, lineageIds, parseStoredManifest } from './manifest.js';
@@ -165,7 +165,7 @@ export class Versions {
   /** The models in the store, by name. */
   async listModels(): Promise<string[]> {
     const children = await this.ctx.backend.listChildren(layout.models());
-    return children.filter((child) => /^[a-z0-9][a-z0-9._-]{0,127}$/.test(child));
+    return children.filter((child) => STORE_NAME.test(child));
   }
 
   /**

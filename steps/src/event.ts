@@ -1,3 +1,4 @@
+import { STORE_NAME, STORE_NAME_RULE } from '@slipway/contracts';
 import { z } from 'zod';
 import { InvalidEventError } from './errors.js';
 
@@ -21,9 +22,7 @@ export function parseEvent<S extends z.ZodType>(step: string, schema: S, event: 
 // shape early so a wrong Payload is reported as one list of problems.
 
 /** A model or dataset name as the store accepts it. */
-export const nameField = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,127}$/, 'expected 1-128 lowercase letters, digits, ".", "_" or "-"');
+export const nameField = z.string().regex(STORE_NAME, STORE_NAME_RULE);
 
 /** A Step Functions execution ARN or a local execution id. */
 export const executionIdField = z

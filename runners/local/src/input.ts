@@ -7,6 +7,8 @@ import {
   MODEL_NAME,
   MODEL_NAME_RULE,
   ownRecord,
+  STORE_NAME,
+  STORE_NAME_RULE,
 } from '@slipway/contracts';
 import { resolveHyperparameters } from '@slipway/training-job';
 import { z } from 'zod';
@@ -89,9 +91,7 @@ export const executionInputSchema = z
     /** A dataset version already in the store (datasets/<name>/<sha256>/). */
     dataset: z
       .object({
-        name: z
-          .string()
-          .regex(/^[a-z0-9][a-z0-9._-]{0,127}$/, 'use lowercase letters, digits, ".", "_" and "-"'),
+        name: z.string().regex(STORE_NAME, STORE_NAME_RULE),
         sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits'),
       })
       .strict(),

@@ -58,7 +58,7 @@ describe('step handlers refuse bad events with InvalidEventError naming each fie
       'thresholds.minClassF1',
     ]);
     expect(error.message).toBe(
-      'invalid Evaluate event: model: expected 1-128 lowercase letters, digits, ".", "_" or "-"; ' +
+      'invalid Evaluate event: model: use 1-128 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit, without ".."; ' +
         'dataset.sha256: expected 64 lowercase hex digits; ' +
         'thresholds.minAccuracy: Too big: expected number to be <=1; ' +
         'thresholds.minClassF1: Invalid input: expected number, received undefined; ' +
