@@ -1,5 +1,6 @@
 export { CANDIDATE_ALIAS, PRODUCTION_ALIAS } from './aliases.js';
 export { type AwsCallLimits, createAwsClient, DEFAULT_AWS_CALL_LIMITS } from './aws-client.js';
+export { type ApprovalDecisionRecord, asDecisionRecord } from './decision.js';
 export {
   ENV,
   type EnvName,
@@ -33,6 +34,7 @@ export type { HistoryEvent } from './history.js';
 export { wellFormedStrings } from './json.js';
 export {
   ARTIFACT_FILE,
+  executionLayout,
   layout,
   MANIFEST_FILE,
   recordId,

@@ -61,6 +61,20 @@ export const layout = {
   runArtifact: (job: string) => `runs/${job}/output/${ARTIFACT_FILE}`,
 } as const;
 
+/**
+ * Keys inside one execution's area (`executions/<id>/`, what the store's `executions(id)` opens), for
+ * records more than one part writes or reads.
+ */
+export const executionLayout = {
+  /** Decisions on the execution's approval requests (contracts' `ApprovalDecisionRecord`). */
+  decisions: () => 'decisions/',
+  /**
+   * The decision on one approval request, written create-only. `request` names the request: the local
+   * runtime's task token digest, or the nonce of runners/aws's approval token record.
+   */
+  decision: (request: string) => `decisions/${request}.json`,
+} as const;
+
 const RECORD_SUFFIX = '.json';
 
 /**

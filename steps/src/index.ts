@@ -13,6 +13,7 @@ export {
   defaultApprovalCommands,
   type Notifier,
   readApprovalRequest,
+  readDecisions,
   runApproval,
 } from './approval/index.js';
 export { type Artifact, artifactKey, readArtifact } from './artifact.js';

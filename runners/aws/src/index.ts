@@ -19,7 +19,6 @@ export {
   type ApprovalDecision,
   type ApprovalOutput,
   type ApprovalTokenRecord,
-  type DecisionMarker,
   readApprovalToken,
   readDecision,
   recordApprovalToken,

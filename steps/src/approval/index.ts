@@ -1,3 +1,4 @@
+import { type ApprovalDecisionRecord, asDecisionRecord, executionLayout } from '@slipway/contracts';
 import type { ModelStore } from '@slipway/model-store';
 import { z } from 'zod';
 import { compactEvaluationSchema } from '../evaluate/report.js';
@@ -114,4 +115,24 @@ export async function readApprovalRequest(
   executionId: string,
 ): Promise<ApprovalRequestRecord | undefined> {
   return store.executions(executionId).getJson<ApprovalRequestRecord>(APPROVAL_REQUEST_FILE);
+}
+
+/**
+ * The decisions people made on an execution's approval requests, oldest first: the records every decider
+ * leaves (contracts' `ApprovalDecisionRecord`), the same on either runner.
+ */
+export async function readDecisions(
+  store: ModelStore,
+  executionId: string,
+): Promise<ApprovalDecisionRecord[]> {
+  const area = store.executions(executionId);
+  const keys = (await area.list(executionLayout.decisions()))
+    .map((o) => o.key)
+    .filter((k) => k.endsWith('.json'));
+  const found = await Promise.all(
+    keys.map(async (k) => asDecisionRecord(await area.getJson<unknown>(k).catch(() => undefined))),
+  );
+  return found
+    .filter((d): d is ApprovalDecisionRecord => d !== undefined)
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
 }

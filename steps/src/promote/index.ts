@@ -7,6 +7,7 @@ import {
   rollbackTarget,
 } from '@slipway/model-store';
 import { z } from 'zod';
+import { readDecisions } from '../approval/index.js';
 import { DeployError, ProductionMovedError } from '../errors.js';
 import { executionIdField, nameField, parseEvent, sampleField, versionField } from '../event.js';
 
@@ -250,25 +251,21 @@ export interface RejectOutput {
   readonly candidateCleared: boolean;
 }
 
-/** Decisions as the deciders leave them in the execution's area (local runtime, approval links, CLI). */
-const DECISION_FOLDERS = ['decisions/', 'approval-links/'];
-
 /**
  * Records the rejection in the registry, so every reader (CLI, console, alias moves, gc) sees it on
  * either backend, and clears `candidate` when it names the rejected version, so nothing proposes it.
- * Who decided comes from the decision the decider left in the execution's area; a timeout is `timeout`.
+ * Who decided and why come from the decision record the decider left in the execution's area (contracts'
+ * `ApprovalDecisionRecord`), never from the cause's text; with no record the approval timed out (the
+ * definition's ApprovalTimedOut gives the cause `timeout`) and the decider is `timeout`, or unknown.
  */
 export async function runReject(input: RejectEvent, deps: PromoteDeps): Promise<RejectOutput> {
   const { store } = deps;
   const cause = input.rejection.Cause;
-  const by =
-    (await decider(store, input.executionId)) ??
-    /\(rejected by ([^)]*)\)$/.exec(cause)?.[1] ??
-    (cause === 'timeout' ? 'timeout' : '');
+  const decided = (await readDecisions(store, input.executionId)).findLast((d) => d.decision === 'reject');
   const { record } = await store.recordRejection(input.model, input.version, {
     executionId: input.executionId,
-    by,
-    reason: cause.replace(/ \(rejected by [^)]*\)$/, ''),
+    by: decided?.by ?? (cause === TIMEOUT_CAUSE ? TIMEOUT_CAUSE : ''),
+    reason: decided?.decision === 'reject' ? decided.reason || cause : cause,
   });
   let candidateCleared = false;
   try {
@@ -285,17 +282,8 @@ export async function runReject(input: RejectEvent, deps: PromoteDeps): Promise<
   return { version: record.version, by: record.by, reason: record.reason, candidateCleared };
 }
 
-async function decider(store: ModelStore, executionId: string): Promise<string | undefined> {
-  const area = store.executions(executionId);
-  for (const folder of DECISION_FOLDERS) {
-    for (const { key } of await area.list(folder)) {
-      if (!key.endsWith('.json')) continue;
-      const found = await area.getJson<{ decision?: unknown; by?: unknown }>(key).catch(() => undefined);
-      if (found?.decision === 'reject' && typeof found.by === 'string') return found.by;
-    }
-  }
-  return undefined;
-}
+/** The Cause the definition's ApprovalTimedOut state gives a rejection nobody decided. */
+const TIMEOUT_CAUSE = 'timeout';
 
 const STATE_OF_ACTION: Record<string, string> = { rollback: 'RollBack', reject: 'RecordRejection' };
 

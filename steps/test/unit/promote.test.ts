@@ -278,9 +278,15 @@ describe('RecordRejection', () => {
   it('records who rejected the version from the decision left in the execution, and clears candidate', async () => {
     await store.setAlias('sentiment', 'candidate', 3);
     // What the local runtime's token registry writes when someone rejects.
-    await store
-      .executions('exec-9')
-      .put('decisions/abc.json', JSON.stringify({ decision: 'reject', by: 'carol', reason: 'too slow' }));
+    await store.executions('exec-9').put(
+      'decisions/abc.json',
+      JSON.stringify({
+        decision: 'reject',
+        by: 'carol',
+        reason: 'too slow',
+        at: '2026-12-06T10:00:00.000Z',
+      }),
+    );
     expect(await reject(3, 'too slow')).toEqual({
       version: 3,
       by: 'carol',
@@ -301,23 +307,27 @@ describe('RecordRejection', () => {
     });
   });
 
-  it('names a timeout, finds the decision of an approval link, and reads the decider from a console cause', async () => {
+  it('names a timeout, finds the decision of an approval link, and never reads a decider from the cause', async () => {
     await store.setAlias('sentiment', 'candidate', 3);
     expect(await reject(2, 'timeout', 'exec-a')).toMatchObject({ by: 'timeout', reason: 'timeout' });
     // A newer registration owns candidate: left alone.
     expect((await store.getAlias('sentiment', 'candidate')).version).toBe(3);
-    // The marker an approval link (or `slipway reject --aws`) leaves.
-    await store
-      .executions('exec-b')
-      .put(
-        'approval-links/used-n1.json',
-        JSON.stringify({ decision: 'reject', by: 'dan', at: '', via: 'link' }),
-      );
+    // The record an approval link, `slipway reject --aws` or the console leaves (settleApproval).
+    await store.executions('exec-b').put(
+      'decisions/n1.json',
+      JSON.stringify({
+        decision: 'reject',
+        by: 'dan',
+        reason: 'bad labels',
+        at: '2026-12-06T10:00:00.000Z',
+        via: 'link',
+      }),
+    );
     expect(await reject(1, 'bad labels', 'exec-b')).toMatchObject({ by: 'dan', reason: 'bad labels' });
-    // Without a store record the console names the decider in the cause.
+    // Without a record nobody is named, whatever the cause's text says: it is kept as the reason, whole.
     expect(await reject(3, 'overfits (rejected by eve)', 'exec-c')).toMatchObject({
-      by: 'eve',
-      reason: 'overfits',
+      by: '',
+      reason: 'overfits (rejected by eve)',
       candidateCleared: true,
     });
   });

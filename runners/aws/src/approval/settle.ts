@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { REJECTED_ERROR } from '@slipway/contracts';
+import {
+  type ApprovalDecisionRecord,
+  asDecisionRecord,
+  executionLayout,
+  REJECTED_ERROR,
+} from '@slipway/contracts';
 import type { ModelStore } from '@slipway/model-store';
 import { ApprovalSettleError } from '../errors.js';
 
@@ -17,7 +22,7 @@ export interface ApprovalTokenRecord {
   readonly schema: typeof APPROVAL_TOKEN_SCHEMA;
   readonly executionId: string;
   readonly taskToken: string;
-  /** Names this request: its links carry it, and its single-use marker is `approval-links/used-<nonce>.json`. */
+  /** Names this request: its links carry it, and its decision is recorded at `decisions/<nonce>.json`. */
   readonly nonce: string;
   readonly createdAt: string;
 }
@@ -26,14 +31,6 @@ export interface ApprovalTokenRecord {
 export type ApprovalDecision =
   | { readonly decision: 'approve'; readonly by: string; readonly comment: string }
   | { readonly decision: 'reject'; readonly by: string; readonly reason: string };
-
-/** The marker a decision leaves, so a second one (link or CLI) is refused. */
-export interface DecisionMarker {
-  readonly decision: 'approve' | 'reject';
-  readonly by: string;
-  readonly at: string;
-  readonly via: string;
-}
 
 /** The Approval task's output on approval: the same shape the local runtime gives. */
 export interface ApprovalOutput {
@@ -56,11 +53,12 @@ export type SettleOutcome =
   | { readonly status: 'not-requested' }
   /** The link belongs to an earlier approval request of the execution. */
   | { readonly status: 'stale' }
-  | { readonly status: 'already-decided'; readonly marker: DecisionMarker }
+  | { readonly status: 'already-decided'; readonly marker: ApprovalDecisionRecord }
   /** Step Functions no longer waits on the task (timed out, execution stopped or already settled). */
   | { readonly status: 'closed'; readonly reason: string };
 
-const markerKey = (nonce: string) => `approval-links/used-${nonce}.json`;
+/** The request's decision record (contracts' shape and key, as the local runtime's): its single-use marker. */
+const markerKey = (nonce: string) => executionLayout.decision(nonce);
 const CLOSED = new Set(['TaskDoesNotExist', 'TaskTimedOut', 'InvalidToken']);
 
 /**
@@ -99,8 +97,8 @@ export async function readDecision(
   store: ModelStore,
   executionId: string,
   nonce: string,
-): Promise<DecisionMarker | undefined> {
-  return store.executions(executionId).getJson<DecisionMarker>(markerKey(nonce));
+): Promise<ApprovalDecisionRecord | undefined> {
+  return asDecisionRecord(await store.executions(executionId).getJson<unknown>(markerKey(nonce)));
 }
 
 /** What settling needs. */
@@ -111,13 +109,13 @@ export interface SettleInput {
   readonly decision: ApprovalDecision;
   /** From a link: the request it was made for. The CLI leaves it out (the current request). */
   readonly nonce?: string;
-  /** Recorded in the marker: `link` or `cli`. */
+  /** Recorded in the decision: `link`, `cli` or `console`. */
   readonly via: string;
   readonly now?: Date;
 }
 
 /**
- * Settles an execution's Approval task once: claims the request's single-use marker (create-only),
+ * Settles an execution's Approval task once: claims the request's decision record (create-only),
  * then SendTaskSuccess (`{approved, approvedBy, comment, decidedAt}`) or SendTaskFailure (`Rejected`,
  * the reason). A transient AWS failure releases the marker so the decision can be retried.
  * @example await settleApproval({ store, sfn, executionId, decision: { decision: 'approve', by: 'ana', comment: '' }, via: 'cli' })
@@ -128,7 +126,11 @@ export async function settleApproval(input: SettleInput): Promise<SettleOutcome>
   if (record === undefined) return { status: 'not-requested' };
   if (input.nonce !== undefined && input.nonce !== record.nonce) return { status: 'stale' };
   const at = (input.now ?? new Date()).toISOString();
-  const marker: DecisionMarker = { decision: decision.decision, by: decision.by, at, via: input.via };
+  // Who decided and why, in fields: RecordRejection and the console read this record, not the cause.
+  const marker: ApprovalDecisionRecord =
+    decision.decision === 'approve'
+      ? { decision: 'approve', by: decision.by, comment: decision.comment, at, via: input.via }
+      : { decision: 'reject', by: decision.by, reason: decision.reason, at, via: input.via };
   const area = store.executions(executionId);
   if (!(await area.putIfAbsent(markerKey(record.nonce), `${JSON.stringify(marker, null, 2)}\n`))) {
     const existing = await readDecision(store, executionId, record.nonce);

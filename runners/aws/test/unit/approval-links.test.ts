@@ -125,9 +125,11 @@ describe('the approval links function', () => {
         }),
       },
     ]);
+    // The decision record says who decided and why in fields (contracts' ApprovalDecisionRecord).
     expect(await readDecision(fx.store, EXECUTION_ARN, nonce)).toEqual({
       decision: 'approve',
       by: 'Ana',
+      comment: 'ship it',
       at: LATER.toISOString(),
       via: 'link',
     });

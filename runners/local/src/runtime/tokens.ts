@@ -1,5 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { REJECTED_ERROR } from '@slipway/contracts';
+import {
+  type ApprovalDecisionRecord,
+  asDecisionRecord,
+  executionLayout,
+  REJECTED_ERROR,
+} from '@slipway/contracts';
 import type { ObjectArea } from '@slipway/model-store';
 import { ExecutionStateError } from './errors.js';
 
@@ -10,10 +15,8 @@ export interface PendingToken {
   readonly createdAt: string;
 }
 
-/** A person's decision on a waiting task. */
-export type Decision =
-  | { readonly decision: 'approve'; readonly by: string; readonly comment: string; readonly at: string }
-  | { readonly decision: 'reject'; readonly by: string; readonly reason: string; readonly at: string };
+/** A person's decision on a waiting task: contracts' decision record, the same on both runners. */
+export type Decision = ApprovalDecisionRecord;
 
 /** What settles a callback: the task's output, or an error the state machine can Catch. */
 export type Settlement = { readonly output: unknown } | { readonly error: string; readonly cause: string };
@@ -22,8 +25,9 @@ const PENDING = 'task-token.json';
 
 /** Wakes waiters in this process at once when a decision is recorded here (others find it by polling). */
 const decisionEvents = new EventTarget();
+/** The token's request name: a digest, so the record's key does not disclose the token. */
 const decisionKey = (token: string) =>
-  `decisions/${createHash('sha256').update(token).digest('hex').slice(0, 32)}.json`;
+  executionLayout.decision(createHash('sha256').update(token).digest('hex').slice(0, 32));
 
 /**
  * Task tokens of `.waitForTaskToken` states, kept in the execution's area so another process (the CLI,
@@ -69,7 +73,7 @@ export class TokenRegistry {
 
   /** The decision on a token, if one was made. */
   async decision(token: string): Promise<Decision | undefined> {
-    return this.area.getJson<Decision>(decisionKey(token));
+    return asDecisionRecord(await this.area.getJson<unknown>(decisionKey(token)));
   }
 
   /** Resolves when the token is decided (polled: deciders may be other processes); stops on abort. */
