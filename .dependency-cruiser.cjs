@@ -91,8 +91,9 @@ module.exports = {
     {
       name: 'no-aws-sdk-where-code-runs-locally',
       severity: 'error',
-      comment: 'AWS SDK clients belong to runners/aws (and the S3 store and training container).',
-      from: { path: '^(contracts|inference|steps|runners/local)/' },
+      comment:
+        'AWS SDK clients belong to runners/aws (and the S3 store and training container); the apps reach AWS through runners/aws.',
+      from: { path: '^(contracts|inference|steps|runners/local|apps)/' },
       to: { path: 'node_modules/@aws-sdk/' },
     },
     {

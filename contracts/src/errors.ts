@@ -112,6 +112,7 @@ export const ERROR_CODES = {
   // runners/aws: the stage commands
   SLIPWAY_AWS: { status: 502, exit: 'failed' },
   SLIPWAY_AWS_EXECUTION: { status: 409, exit: 'failed' },
+  SLIPWAY_AWS_EXECUTION_NOT_FOUND: { status: 404, exit: 'notFound' },
   // apps/console (a request it refuses carries its own status)
   SLIPWAY_CONSOLE_REQUEST: { status: 400, exit: 'failed' },
   SLIPWAY_CONSOLE_START: { status: 500, exit: 'failed' },

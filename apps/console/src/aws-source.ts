@@ -1,53 +1,35 @@
-import {
-  DescribeExecutionCommand,
-  type DescribeExecutionCommandOutput,
-  type GetExecutionHistoryCommand,
-  type GetExecutionHistoryCommandOutput,
-  ListExecutionsCommand,
-  type ListExecutionsCommandOutput,
-  SendTaskFailureCommand,
-  SendTaskSuccessCommand,
-  type HistoryEvent as SfnEvent,
-} from '@aws-sdk/client-sfn';
-import { type HistoryEvent, REJECTED_ERROR, STATES } from '@slipway/contracts';
+import type { HistoryEvent } from '@slipway/contracts';
 import type { ModelStore } from '@slipway/model-store';
 import {
   type ApprovalDecision,
-  approvalDecisions,
+  type AwsClients,
+  AwsExecutionError,
+  AwsExecutionNotFoundError,
   convertHistory,
-  parseJson,
-  pendingToken,
-  readApprovalToken,
-  readDecision,
+  describeAwsExecution,
+  executionArn,
+  listAwsExecutions,
   readExecutionHistory,
-  type SfnApi,
   settleApproval,
 } from '@slipway/runner-aws';
 import { upgradeRecordedInput } from '@slipway/runner-local';
-import { type EvaluationReport, readEvaluationReport } from '@slipway/steps';
-import type { DecisionView, ExecutionDetail, ExecutionSummary } from './api-types.js';
-import { detail, type ExecutionData, summarize } from './derive.js';
+import { type EvaluationReport, readDecisions, readEvaluationReport } from '@slipway/steps';
+import type { ExecutionDetail, ExecutionSummary } from './api-types.js';
+import { decisionView, detail, type ExecutionData, summarize } from './derive.js';
 import { AwsSourceError, ConsoleRequestError } from './errors.js';
 import { type ExecutionSource, PollingFeed } from './source.js';
 
-/** The Step Functions calls the console makes. */
-export type SfnCommand =
-  | ListExecutionsCommand
-  | DescribeExecutionCommand
-  | GetExecutionHistoryCommand
-  | SendTaskSuccessCommand
-  | SendTaskFailureCommand;
-
-/** What the AWS view needs of a Step Functions client: an `SFNClient`, or a fake in tests. */
-export interface SfnClientLike {
-  send(command: SfnCommand): Promise<unknown>;
-}
+/** What the AWS view needs of a Step Functions client: an `SFNClient` (runners/aws makes one), or a double in tests. */
+export type SfnClientLike = AwsClients['sfn'];
 
 export interface AwsExecutionSourceOptions {
   readonly client: SfnClientLike;
   readonly stateMachineArn: string;
-  /** The S3 model store the deployed steps write to; evaluation reports are read from it. */
-  readonly store?: ModelStore;
+  /**
+   * The stage's model store (its `StoreUri`): the deployed steps write evaluation reports there, the
+   * Approval function the approval record every decision goes through, and each decider its decision.
+   */
+  readonly store: ModelStore;
   readonly states: Readonly<Record<string, { readonly Type: string }>>;
   /** How many executions the list shows. Default 50. */
   readonly limit?: number;
@@ -57,12 +39,12 @@ export interface AwsExecutionSourceOptions {
 }
 
 const ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
-const NAME = /^[A-Za-z0-9_-]{1,80}$/;
 
 /**
- * Executions of the deployed state machine. The approval's task token is read from the history: the
- * Approval state's `TaskScheduled` parameters carry it (`Payload.taskToken`), so approving is a
- * `SendTaskSuccess` and rejecting a `SendTaskFailure` with error `Rejected`, which the definition catches.
+ * Executions of the deployed state machine, through runners/aws: listed, described and their history
+ * read there. Approving and rejecting go through the approval record the deployed Approval function
+ * keeps in the store (`settleApproval`), as the CLI and the e-mailed links do: one decision wins,
+ * whoever makes it, and it is recorded with who made it and why.
  */
 export class AwsExecutionSource implements ExecutionSource {
   readonly kind = 'aws' as const;
@@ -84,81 +66,73 @@ export class AwsExecutionSource implements ExecutionSource {
 
   /** The ARN of an execution of this state machine, by name. */
   executionArn(name: string): string {
-    if (!NAME.test(name))
-      throw new ConsoleRequestError(400, 'bad_request', `"${name}" is not an execution name`);
-    return `${this.options.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    try {
+      return executionArn(this.options.stateMachineArn, name);
+    } catch (error) {
+      throw new ConsoleRequestError(400, 'bad_request', `"${name}" is not an execution name`, {
+        cause: error,
+      });
+    }
   }
 
   async list(): Promise<ExecutionSummary[]> {
-    const page = (await this.call(
-      new ListExecutionsCommand({
-        stateMachineArn: this.options.stateMachineArn,
-        maxResults: this.options.limit ?? 50,
+    const listed = await aws(() =>
+      listAwsExecutions(this.options.client, this.options.stateMachineArn, {
+        limit: this.options.limit ?? 50,
       }),
-    )) as ListExecutionsCommandOutput;
-    const names = (page.executions ?? []).map((e) => e.name).filter((n): n is string => n !== undefined);
-    const summaries = await mapLimit(names, 4, async (name) => {
-      const cached = this.finished.get(name);
-      if (cached) return cached;
-      const { data, events } = await this.load(name, false);
-      const summary = summarize(data, events);
-      if (data.status !== 'RUNNING') this.finished.set(name, summary);
-      return summary;
-    });
+    );
+    const summaries = await mapLimit(
+      listed.map((e) => e.name),
+      4,
+      async (name) => {
+        const cached = this.finished.get(name);
+        if (cached) return cached;
+        const { data, events } = await this.load(name, false);
+        const summary = summarize(data, events);
+        if (data.status !== 'RUNNING') this.finished.set(name, summary);
+        return summary;
+      },
+    );
     return summaries.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
   }
 
   async detail(id: string): Promise<ExecutionDetail> {
-    const { data, events, raw } = await this.load(id, true);
-    const found: DecisionView[] = approvalDecisions(raw);
-    // A rejection's cause does not say who rejected; the store's decision marker does.
-    const store = this.options.store;
-    if (store && found.some((d) => d.decision === 'reject' && d.by === '')) {
-      const record = await readApprovalToken(store, this.executionArn(id)).catch(() => undefined);
-      const marker =
-        record && (await readDecision(store, record.executionId, record.nonce).catch(() => undefined));
-      if (marker) for (const [i, d] of found.entries()) if (d.by === '') found[i] = { ...d, by: marker.by };
-    }
-    return detail(data, events ?? [], this.options.states, { decisions: found, jobs: [] });
+    const { data, events } = await this.load(id, true);
+    // Who decided and why: the decision records in the store, never the history's cause text.
+    const decisions = (await readDecisions(this.options.store, this.executionArn(id))).map(decisionView);
+    return detail(data, events ?? [], this.options.states, { decisions, jobs: [] });
   }
 
   async approve(id: string, by: string, comment: string): Promise<void> {
-    if (await this.settleThroughStore(id, { decision: 'approve', by, comment })) return;
-    const token = await this.waitingToken(id);
-    const output = { approved: true, approvedBy: by, comment, decidedAt: new Date().toISOString() };
-    await this.call(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) }));
+    await this.settle(id, { decision: 'approve', by, comment });
   }
 
   async reject(id: string, by: string, reason: string): Promise<void> {
-    if (await this.settleThroughStore(id, { decision: 'reject', by, reason })) return;
-    const token = await this.waitingToken(id);
-    // Without the store's decision record the Rejected state's cause is all that is kept: name the decider.
-    const cause = `${reason || 'rejected'} (rejected by ${by})`;
-    await this.call(new SendTaskFailureCommand({ taskToken: token, error: REJECTED_ERROR, cause }));
+    await this.settle(id, { decision: 'reject', by, reason });
   }
 
-  /**
-   * Decides through the approval record the deployed Approval function keeps in the store, the one the
-   * CLI and the e-mailed links use: its single-use marker means one decision wins, whoever makes it.
-   * False when the store holds no record for the execution (then the history's token is used).
-   */
-  private async settleThroughStore(id: string, decision: ApprovalDecision): Promise<boolean> {
-    const store = this.options.store;
-    if (!store) return false;
+  private async settle(id: string, decision: ApprovalDecision): Promise<void> {
+    const { store, client } = this.options;
     const arn = this.executionArn(id);
-    const client = this.options.client;
-    const sfn = { send: (command: SfnCommand) => client.send(command) } as unknown as SfnApi;
-    const outcome = await settleApproval({ store, sfn, executionId: arn, decision, via: 'console' });
+    const outcome = await settleApproval({ store, sfn: client, executionId: arn, decision, via: 'console' });
     switch (outcome.status) {
       case 'settled':
-        return true;
-      case 'not-requested':
-        return false;
+        return;
+      case 'not-requested': {
+        const { status } = await aws(() => describeAwsExecution(client, arn));
+        if (status !== 'RUNNING')
+          throw new ConsoleRequestError(409, 'conflict', `execution ${id} already ${status.toLowerCase()}`);
+        throw new ConsoleRequestError(
+          409,
+          'conflict',
+          `this execution is not waiting for approval: no approval request in ${store.uri} (is it still training or evaluating, or is the console on another store than the stage's StoreUri?)`,
+        );
+      }
       case 'already-decided':
         throw new ConsoleRequestError(
           409,
           'conflict',
-          `this approval was already decided: ${outcome.marker.decision} by ${outcome.marker.by} (via ${outcome.marker.via})`,
+          `this approval was already decided: ${outcome.marker.decision} by ${outcome.marker.by} (via ${outcome.marker.via ?? 'unknown'})`,
         );
       case 'closed':
         throw new ConsoleRequestError(
@@ -177,7 +151,7 @@ export class AwsExecutionSource implements ExecutionSource {
 
   async report(id: string): Promise<EvaluationReport | undefined> {
     // The deployed Evaluate step keys the report by $$.Execution.Id, the execution's ARN.
-    return this.options.store ? readEvaluationReport(this.options.store, this.executionArn(id)) : undefined;
+    return readEvaluationReport(this.options.store, this.executionArn(id));
   }
 
   watch(listener: (execution: ExecutionSummary) => void): () => void {
@@ -188,75 +162,46 @@ export class AwsExecutionSource implements ExecutionSource {
     this.feed.stop();
   }
 
-  private async waitingToken(id: string): Promise<string> {
-    const { raw, data } = await this.load(id, true);
-    if (data.status !== 'RUNNING')
-      throw new ConsoleRequestError(409, 'conflict', `execution ${id} already ${data.status.toLowerCase()}`);
-    const token = pendingToken(raw, STATES.Approval);
-    if (!token) throw new ConsoleRequestError(409, 'conflict', 'this execution is not waiting for approval');
-    return token;
-  }
-
   private async load(
     name: string,
     always: boolean,
-  ): Promise<{ data: ExecutionData; events: HistoryEvent[] | undefined; raw: SfnEvent[] }> {
+  ): Promise<{ data: ExecutionData; events: HistoryEvent[] | undefined }> {
     const arn = this.executionArn(name);
-    const described = (await this.call(
-      new DescribeExecutionCommand({ executionArn: arn }),
-    )) as DescribeExecutionCommandOutput;
-    const status = described.status ?? 'RUNNING';
+    const { client } = this.options;
+    const described = await aws(() => describeAwsExecution(client, arn));
     // A finished execution's row needs no history; its page does.
-    const raw = always || status === 'RUNNING' ? await this.history(arn) : [];
-    const events = always || status === 'RUNNING' ? convertHistory(raw) : undefined;
+    const events =
+      always || described.status === 'RUNNING'
+        ? convertHistory(await aws(() => readExecutionHistory((command) => client.send(command), arn)))
+        : undefined;
     const entered = events?.findLast((e) => e.type === 'StateEntered')?.state ?? null;
     return {
       data: {
-        id: described.name ?? name,
-        status,
+        id: described.name,
+        status: described.status,
         startedAt: (described.startDate ?? new Date(0)).toISOString(),
         stoppedAt: described.stopDate ? described.stopDate.toISOString() : null,
         currentState: entered,
-        error: described.error ?? null,
-        cause: described.cause ?? null,
+        error: described.error,
+        cause: described.cause,
         // An execution started by a client older than the rename carries compute as trainer.
-        input: upgradeRecordedInput(parseJson(described.input)),
-        output: parseJson(described.output),
+        input: upgradeRecordedInput(described.input),
+        output: described.output,
       },
       events,
-      raw,
     };
   }
+}
 
-  private history(arn: string): Promise<SfnEvent[]> {
-    return readExecutionHistory(
-      (command) => this.call(command) as Promise<GetExecutionHistoryCommandOutput>,
-      arn,
-    );
-  }
-
-  private async call(command: SfnCommand): Promise<unknown> {
-    try {
-      return await this.options.client.send(command);
-    } catch (error) {
-      const e = error as Error;
-      const what = command.constructor.name.replace(/Command$/, '');
-      if (e.name === 'ExecutionDoesNotExist')
-        throw new ConsoleRequestError(404, 'not_found', `no such execution: ${e.message}`, { cause: e });
-      if (e.name === 'TaskDoesNotExist' || e.name === 'TaskTimedOut' || e.name === 'InvalidToken')
-        throw new ConsoleRequestError(
-          409,
-          'conflict',
-          `the approval task is no longer open (${e.name}): ${e.message}`,
-          {
-            cause: e,
-          },
-        );
-      throw new AwsSourceError(
-        `Step Functions ${what} failed (${e.name}: ${e.message}); check the AWS credentials and region, and that the role may call states:${what}`,
-        { cause: e },
-      );
-    }
+/** A runners/aws call, its errors as the console answers them: 404 for an unknown execution, else 502. */
+async function aws<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof AwsExecutionNotFoundError)
+      throw new ConsoleRequestError(404, 'not_found', error.message, { cause: error });
+    if (error instanceof AwsExecutionError) throw new AwsSourceError(error.message, { cause: error });
+    throw error;
   }
 }
 

@@ -1,10 +1,9 @@
 import { userInfo } from 'node:os';
 import type { Writable } from 'node:stream';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { createAwsClient } from '@slipway/contracts';
 import { openStore } from '@slipway/model-store';
+import { createStepFunctionsClient } from '@slipway/runner-aws';
 import { LocalPipeline, readDefinitionText } from '@slipway/runner-local';
-import { AwsExecutionSource, type SfnClientLike } from './aws-source.js';
+import { AwsExecutionSource } from './aws-source.js';
 import { ConsoleStartError } from './errors.js';
 import { type ConsoleServer, startConsole } from './server.js';
 
@@ -54,7 +53,7 @@ export async function runConsoleCommand(
       const region = arn.split(':')[3];
       const definition = JSON.parse(readDefinitionText()) as { States: Record<string, { Type: string }> };
       const source = new AwsExecutionSource({
-        client: createAwsClient(SFNClient, region ? { region } : {}) as SfnClientLike,
+        client: await createStepFunctionsClient(region || undefined),
         stateMachineArn: arn,
         store,
         states: definition.States,

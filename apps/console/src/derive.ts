@@ -1,4 +1,4 @@
-import { type HistoryEvent, STATES } from '@slipway/contracts';
+import { type ApprovalDecisionRecord, type HistoryEvent, STATES } from '@slipway/contracts';
 import { type CompactEvaluation, readStateData } from '@slipway/steps';
 import type {
   DecisionView,
@@ -247,5 +247,15 @@ function figuresOf(evaluation: CompactEvaluation): NonNullable<ExecutionDetail['
     production: production
       ? { version: production.version, accuracy: production.accuracy, macroF1: production.macroF1 }
       : null,
+  };
+}
+
+/** A decision record (contracts' shape, the same from either runner) as the execution page shows it. */
+export function decisionView(d: ApprovalDecisionRecord): DecisionView {
+  return {
+    decision: d.decision,
+    by: d.by,
+    comment: d.decision === 'approve' ? d.comment : d.reason,
+    at: d.at,
   };
 }

@@ -1,11 +1,6 @@
 // The local web console: executions, evaluation reports, approvals and models, served by `slipway console`.
 export type * from './api-types.js';
-export {
-  AwsExecutionSource,
-  type AwsExecutionSourceOptions,
-  type SfnClientLike,
-  type SfnCommand,
-} from './aws-source.js';
+export { AwsExecutionSource, type AwsExecutionSourceOptions, type SfnClientLike } from './aws-source.js';
 export { type ConsoleFlags, type ConsoleIo, runConsoleCommand } from './cli.js';
 export { type ExecutionData, stateViews, summarize } from './derive.js';
 export { AwsSourceError, ConsoleError, ConsoleRequestError, ConsoleStartError } from './errors.js';

@@ -1,7 +1,6 @@
 import type { ModelStore } from '@slipway/model-store';
 import {
   approveExecution,
-  type Decision,
   type ExecutionHandle,
   type ExecutionRecord,
   type HistoryEvent,
@@ -9,9 +8,9 @@ import {
   readExecutionRecord,
   rejectExecution,
 } from '@slipway/runner-local';
-import { type EvaluationReport, readEvaluationReport } from '@slipway/steps';
+import { type EvaluationReport, readDecisions, readEvaluationReport } from '@slipway/steps';
 import type { DecisionView, ExecutionDetail, ExecutionSummary } from './api-types.js';
-import { detail, summarize } from './derive.js';
+import { decisionView, detail, summarize } from './derive.js';
 import { ConsoleRequestError } from './errors.js';
 import { type ExecutionSource, PollingFeed } from './source.js';
 
@@ -109,20 +108,9 @@ export class LocalExecutionSource implements ExecutionSource {
     this.feed.stop();
   }
 
-  /** Decisions people made, read from the token registry's create-only records. */
+  /** Decisions people made: the create-only records the token registry keeps (contracts' shape). */
   private async decisions(id: string): Promise<DecisionView[]> {
-    const area = this.store.executions(id);
-    const keys = (await area.list('decisions/')).map((o) => o.key).filter((k) => k.endsWith('.json'));
-    const found = await Promise.all(keys.map((k) => area.getJson<Decision>(k).catch(() => undefined)));
-    return found
-      .filter((d): d is Decision => d !== undefined && (d.decision === 'approve' || d.decision === 'reject'))
-      .map((d) => ({
-        decision: d.decision,
-        by: d.by,
-        comment: d.decision === 'approve' ? d.comment : d.reason,
-        at: d.at,
-      }))
-      .sort((a, b) => (a.at < b.at ? -1 : 1));
+    return (await readDecisions(this.store, id)).map(decisionView);
   }
 
   private async read(

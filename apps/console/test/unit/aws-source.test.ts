@@ -9,11 +9,12 @@ import {
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
 } from '@aws-sdk/client-sfn';
-import { AwsExecutionSource, AwsSourceError, ConsoleRequestError, type SfnCommand } from '@slipway/console';
-import { openStore } from '@slipway/model-store';
+import { AwsExecutionSource, AwsSourceError, ConsoleRequestError } from '@slipway/console';
+import { type ModelStore, openStore } from '@slipway/model-store';
 import { recordApprovalToken } from '@slipway/runner-aws';
 import { readDefinitionText } from '@slipway/runner-local';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { awsError } from '../../../../test-helpers/aws-fake-client.js';
 import { historyPage } from '../../../../test-helpers/sfn-history.js';
 
 const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:slipway-prod';
@@ -93,33 +94,73 @@ function waitingHistory(): HistoryEvent[] {
   ];
 }
 
-/** A Step Functions client that answers from memory and records what it was asked. */
+type SfnCommand =
+  | ListExecutionsCommand
+  | DescribeExecutionCommand
+  | GetExecutionHistoryCommand
+  | SendTaskSuccessCommand
+  | SendTaskFailureCommand;
+
+/**
+ * A Step Functions service in memory that records what it was asked, answering each call as its API
+ * reference page documents:
+ * - ListExecutions (https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html):
+ *   most recent first, `maxResults` 0 to 1000 (0 means the default, 100), `nextToken` while more remain.
+ * - DescribeExecution (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html):
+ *   `ExecutionDoesNotExist` for an unknown ARN; `stopDate` once stopped, `output` only when it succeeded.
+ * - GetExecutionHistory: test-helpers' historyPage, which cites its page.
+ * - SendTaskSuccess and SendTaskFailure
+ *   (https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html,
+ *   https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskFailure.html): a token
+ *   the service did not issue is `InvalidToken`; one whose task is closed (settled before, or its
+ *   execution stopped) is `TaskTimedOut`, "the task associated with the token has already been closed";
+ *   `error` is at most 256 characters and `cause` at most 32,768.
+ */
 class FakeSfn {
   readonly sent: SfnCommand[] = [];
   histories = new Map<string, HistoryEvent[]>();
   statuses = new Map<string, string>();
   /** Inputs other than `input`, by execution name. */
   inputs = new Map<string, object>();
+  /** Task tokens issued, by execution name; a token settles once. */
+  readonly tokens = new Map<string, string>();
+  private readonly closed = new Set<string>();
 
   async send(command: SfnCommand): Promise<unknown> {
     this.sent.push(command);
     if (command instanceof ListExecutionsCommand) {
-      return { executions: [...this.statuses.keys()].map((name) => ({ name, executionArn: execArn(name) })) };
+      const max = command.input.maxResults ?? 0;
+      if (!Number.isInteger(max) || max < 0 || max > 1000)
+        throw awsError('ValidationException', `Value '${max}' at 'maxResults' failed to satisfy constraint`);
+      const start = command.input.nextToken ? Number(command.input.nextToken.replace('list-', '')) : 0;
+      // All start at the same second here; the later added is the more recent.
+      const names = [...this.statuses.keys()].reverse();
+      const size = max === 0 ? 100 : max;
+      const page = names.slice(start, start + size).map((name) => ({
+        name,
+        executionArn: execArn(name),
+        stateMachineArn: ARN,
+        status: this.statuses.get(name),
+        startDate: at(0),
+      }));
+      return start + size < names.length
+        ? { executions: page, nextToken: `list-${start + size}` }
+        : { executions: page };
     }
     if (command instanceof DescribeExecutionCommand) {
       const name = command.input.executionArn?.split(':').at(-1) ?? '';
       const status = this.statuses.get(name);
       if (!status)
-        throw Object.assign(new Error(`Execution Does Not Exist: '${command.input.executionArn}'`), {
-          name: 'ExecutionDoesNotExist',
-        });
+        throw awsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${command.input.executionArn}'`);
       return {
         executionArn: command.input.executionArn,
+        stateMachineArn: ARN,
         name,
         status,
         startDate: at(0),
         ...(status === 'RUNNING' ? {} : { stopDate: at(9) }),
         input: JSON.stringify(this.inputs.get(name) ?? input),
+        ...(status === 'SUCCEEDED' ? { output: '{}' } : {}),
       };
     }
     if (command instanceof GetExecutionHistoryCommand) {
@@ -127,20 +168,44 @@ class FakeSfn {
       // Short pages, so the history is read across several.
       return historyPage(this.histories.get(name) ?? [], command.input, { pageSize: 4 });
     }
-    if (command instanceof SendTaskSuccessCommand || command instanceof SendTaskFailureCommand) return {};
+    if (command instanceof SendTaskSuccessCommand || command instanceof SendTaskFailureCommand) {
+      if (command instanceof SendTaskFailureCommand) {
+        if ((command.input.error ?? '').length > 256 || (command.input.cause ?? '').length > 32_768)
+          throw awsError('ValidationException', 'error or cause too long');
+      }
+      const token = command.input.taskToken ?? '';
+      const name = [...this.tokens].find(([, t]) => t === token)?.[0];
+      if (name === undefined) throw awsError('InvalidToken', 'Invalid Token');
+      if (this.closed.has(token) || this.statuses.get(name) !== 'RUNNING')
+        throw awsError('TaskTimedOut', 'Task Timed Out');
+      this.closed.add(token);
+      return {};
+    }
     throw new Error(`unexpected ${(command as object).constructor.name}`);
   }
 }
 
 let sfn: FakeSfn;
+let dir: string;
+let store: ModelStore;
 let source: AwsExecutionSource;
-beforeEach(() => {
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'slipway-console-aws-'));
+  store = await openStore(`file://${dir}/store`);
   sfn = new FakeSfn();
+  sfn.statuses.set('pr-41', 'SUCCEEDED');
   sfn.statuses.set('pr-42', 'RUNNING');
   sfn.histories.set('pr-42', waitingHistory());
-  sfn.statuses.set('pr-41', 'SUCCEEDED');
-  source = new AwsExecutionSource({ client: sfn, stateMachineArn: ARN, states });
+  sfn.tokens.set('pr-42', TOKEN);
+  source = new AwsExecutionSource({ client: sfn, stateMachineArn: ARN, states, store });
 });
+afterEach(async () => {
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** What the deployed Approval function does when the execution reaches Approval. */
+const requestApproval = () => recordApprovalToken(store, { executionId: execArn('pr-42'), taskToken: TOKEN });
 
 describe('AwsExecutionSource', () => {
   test('lists executions with their input, telling waiting from finished', async () => {
@@ -198,7 +263,8 @@ describe('AwsExecutionSource', () => {
     expect((await source.detail('pr-41')).input).toEqual(input);
   });
 
-  test("approves with the task token from the Approval state's TaskScheduled parameters", async () => {
+  test('approves through the approval record the deployed Approval function keeps (as the CLI and links do)', async () => {
+    await requestApproval();
     await source.approve('pr-42', 'ana', 'ship it');
     const sent = sfn.sent.find((c) => c instanceof SendTaskSuccessCommand);
     expect(sent?.input.taskToken).toBe(TOKEN);
@@ -209,24 +275,29 @@ describe('AwsExecutionSource', () => {
     });
   });
 
-  test('rejects with error Rejected, which the definition catches, naming who rejected', async () => {
+  test('rejects with error Rejected and the reason alone; who rejected is a field of the decision record', async () => {
+    await requestApproval();
     await source.reject('pr-42', 'ben', 'macro-F1 dropped');
-    const sent = sfn.sent.find((c) => c instanceof SendTaskFailureCommand);
-    expect(sent?.input).toEqual({
-      taskToken: TOKEN,
-      error: 'Rejected',
-      cause: 'macro-F1 dropped (rejected by ben)',
+    const sent = sfn.sent.filter((c) => c instanceof SendTaskFailureCommand);
+    expect(sent.map((c) => c.input)).toEqual([
+      { taskToken: TOKEN, error: 'Rejected', cause: 'macro-F1 dropped' },
+    ]);
+    // A second decision, from here or elsewhere, is refused before Step Functions is asked.
+    const second = await source.approve('pr-42', 'ana', '').catch((e: unknown) => e);
+    expect(second).toMatchObject({
+      status: 409,
+      message: 'this approval was already decided: reject by ben (via console)',
     });
-  });
+    expect(sfn.sent.some((c) => c instanceof SendTaskSuccessCommand)).toBe(false);
 
-  test('reads decisions back from the history', async () => {
+    // The page reads who decided and why from the record, not from the history's cause.
     const history = waitingHistory();
     history.push(
       {
         id: 99,
         type: 'TaskFailed',
         timestamp: at(5),
-        taskFailedEventDetails: { error: 'Rejected', cause: 'macro-F1 dropped (rejected by ben)' },
+        taskFailedEventDetails: { error: 'Rejected', cause: 'macro-F1 dropped' },
       } as HistoryEvent,
       {
         id: 100,
@@ -239,24 +310,47 @@ describe('AwsExecutionSource', () => {
     sfn.statuses.set('pr-42', 'FAILED');
     const d = await source.detail('pr-42');
     expect(d.approval.decisions).toEqual([
-      { decision: 'reject', by: 'ben', comment: 'macro-F1 dropped', at: at(5).toISOString() },
+      { decision: 'reject', by: 'ben', comment: 'macro-F1 dropped', at: expect.any(String) },
     ]);
     expect(d.states.Approval).toMatchObject({ phase: 'failed', error: 'Rejected' });
     expect(d.states.Rejected?.phase).toBe('failed');
   });
 
+  test('a rejection cause that reads like a name names nobody', async () => {
+    const history = waitingHistory();
+    history.push({
+      id: 99,
+      type: 'TaskFailed',
+      timestamp: at(5),
+      taskFailedEventDetails: { error: 'Rejected', cause: 'macro-F1 dropped (rejected by ben)' },
+    } as HistoryEvent);
+    sfn.histories.set('pr-42', history);
+    expect((await source.detail('pr-42')).approval.decisions).toEqual([]);
+  });
+
   test('refuses to decide an execution that is not waiting, and sends nothing', async () => {
     sfn.statuses.set('pr-42', 'SUCCEEDED');
-    await expect(source.approve('pr-42', 'ana', '')).rejects.toMatchObject({ status: 409 });
+    await expect(source.approve('pr-42', 'ana', '')).rejects.toMatchObject({
+      status: 409,
+      message: 'execution pr-42 already succeeded',
+    });
     sfn.statuses.set('pr-42', 'RUNNING');
-    sfn.histories.set('pr-42', waitingHistory().slice(0, 6));
     await expect(source.reject('pr-42', 'ana', 'no')).rejects.toMatchObject({
       status: 409,
-      message: 'this execution is not waiting for approval',
+      message: expect.stringMatching(/^this execution is not waiting for approval: no approval request in /),
     });
     expect(
       sfn.sent.some((c) => c instanceof SendTaskSuccessCommand || c instanceof SendTaskFailureCommand),
     ).toBe(false);
+  });
+
+  test('a task Step Functions closed meanwhile is a conflict', async () => {
+    await requestApproval();
+    sfn.statuses.set('pr-42', 'ABORTED');
+    await expect(source.approve('pr-42', 'ana', '')).rejects.toMatchObject({
+      status: 409,
+      message: expect.stringContaining('the approval task is no longer open (TaskTimedOut'),
+    });
   });
 
   test('an unknown execution is a 404, a malformed name a 400', async () => {
@@ -270,69 +364,22 @@ describe('AwsExecutionSource', () => {
     const failing = new AwsExecutionSource({
       client: {
         send: async () => {
-          throw Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' });
+          throw awsError('AccessDeniedException', 'User is not authorized');
         },
-      },
+      } as never,
       stateMachineArn: ARN,
       states,
+      store,
     });
     const error = await failing.list().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AwsSourceError);
     expect((error as Error).message).toContain('Step Functions ListExecutions failed (AccessDeniedException');
+    expect((error as Error).message).toContain('may call states:ListExecutions');
   });
 
   test('refuses a state machine ARN that is not one', () => {
-    expect(() => new AwsExecutionSource({ client: sfn, stateMachineArn: 'slipway-prod', states })).toThrow(
-      AwsSourceError,
-    );
-  });
-});
-
-describe('AwsExecutionSource with the store the deployed Approval function writes to', () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'slipway-console-aws-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  test('decides once through the approval record (the one the CLI and the e-mailed links use)', async () => {
-    const store = await openStore(`file://${dir}/store`);
-    await recordApprovalToken(store, { executionId: execArn('pr-42'), taskToken: 'token-from-the-store' });
-    const withStore = new AwsExecutionSource({ client: sfn, stateMachineArn: ARN, states, store });
-    await withStore.reject('pr-42', 'ben', 'latency doubled');
-    const sent = sfn.sent.filter((c) => c instanceof SendTaskFailureCommand);
-    expect(sent.map((c) => c.input)).toEqual([
-      { taskToken: 'token-from-the-store', error: 'Rejected', cause: 'latency doubled' },
-    ]);
-    const second = await withStore.approve('pr-42', 'ana', '').catch((e: unknown) => e);
-    expect(second).toMatchObject({
-      status: 409,
-      message: 'this approval was already decided: reject by ben (via console)',
-    });
-    expect(sfn.sent.some((c) => c instanceof SendTaskSuccessCommand)).toBe(false);
-
-    // The history's cause does not name the decider; the record does.
-    const history = waitingHistory();
-    history.push({
-      id: 99,
-      type: 'TaskFailed',
-      timestamp: at(5),
-      taskFailedEventDetails: { error: 'Rejected', cause: 'latency doubled' },
-    } as HistoryEvent);
-    sfn.histories.set('pr-42', history);
-    expect((await withStore.detail('pr-42')).approval.decisions).toEqual([
-      { decision: 'reject', by: 'ben', comment: 'latency doubled', at: at(5).toISOString() },
-    ]);
-    await store.close();
-  });
-
-  test('without a record in the store, the token comes from the history', async () => {
-    const store = await openStore(`file://${dir}/store`);
-    const withStore = new AwsExecutionSource({ client: sfn, stateMachineArn: ARN, states, store });
-    await withStore.approve('pr-42', 'ana', 'ok');
-    expect(sfn.sent.find((c) => c instanceof SendTaskSuccessCommand)?.input.taskToken).toBe(TOKEN);
-    await store.close();
+    expect(
+      () => new AwsExecutionSource({ client: sfn as never, stateMachineArn: 'slipway-prod', states, store }),
+    ).toThrow(AwsSourceError);
   });
 });

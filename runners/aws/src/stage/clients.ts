@@ -34,3 +34,12 @@ export async function createAwsClients(region: string | undefined): Promise<AwsC
     ecr: createAwsClient(ECRClient, config),
   };
 }
+
+/**
+ * A Step Functions client alone (the console's AWS view needs no other), with slipway's timeouts and
+ * retries, for `region` or the default chain's.
+ */
+export async function createStepFunctionsClient(region: string | undefined): Promise<AwsClients['sfn']> {
+  const { SFNClient } = await import('@aws-sdk/client-sfn');
+  return createAwsClient(SFNClient, region === undefined ? {} : { region });
+}

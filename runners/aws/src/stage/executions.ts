@@ -1,9 +1,9 @@
-import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import { type ExecutionInput, failStateOfError, STATES } from '@slipway/contracts';
 import type { ModelStore } from '@slipway/model-store';
 import type { CompactEvaluation } from '@slipway/steps';
 import type { AwsClients } from './clients.js';
-import { AwsExecutionError } from './errors.js';
+import { AwsExecutionError, stepFunctionsError } from './errors.js';
+import { parseJson } from './history.js';
 
 type Sfn = AwsClients['sfn'];
 
@@ -114,6 +114,45 @@ function finalStateOf(status: string, error: string | null): string | null {
   return error === null ? null : failStateOfError(error);
 }
 
+/** An execution as DescribeExecution reports it, its input and output parsed. */
+export interface AwsExecutionDescription {
+  readonly name: string;
+  readonly executionArn: string;
+  readonly status: string;
+  readonly startDate: Date | null;
+  readonly stopDate: Date | null;
+  readonly error: string | null;
+  readonly cause: string | null;
+  /** The execution's input (JSON parsed; text that is not JSON stays text), null when not shown. */
+  readonly input: unknown;
+  readonly output: unknown;
+}
+
+/**
+ * Describes one execution (DescribeExecution). An execution that does not exist is an
+ * `AwsExecutionNotFoundError`; any other refusal an `AwsExecutionError` naming the IAM action.
+ * @example const { status } = await describeAwsExecution(sfn, executionArn(stateMachineArn, 'sentiment-pr-42'))
+ */
+export async function describeAwsExecution(sfn: Sfn, arn: string): Promise<AwsExecutionDescription> {
+  const { DescribeExecutionCommand } = await import('@aws-sdk/client-sfn');
+  try {
+    const d = await sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+    return {
+      name: d.name ?? arn.split(':').at(-1) ?? arn,
+      executionArn: d.executionArn ?? arn,
+      status: d.status ?? 'UNKNOWN',
+      startDate: d.startDate ?? null,
+      stopDate: d.stopDate ?? null,
+      error: d.error ?? null,
+      cause: d.cause ?? null,
+      input: parseJson(d.input),
+      output: parseJson(d.output),
+    };
+  } catch (error) {
+    throw stepFunctionsError('DescribeExecution', arn, error);
+  }
+}
+
 /**
  * Reads an execution's status (DescribeExecution) and what its steps recorded in the store; never its
  * history, which would show the approval's task token to anyone allowed to follow executions.
@@ -123,22 +162,9 @@ export async function readAwsExecution(
   arn: string,
   records: ExecutionRecords,
 ): Promise<ExecutionProgress> {
-  const { DescribeExecutionCommand } = await import('@aws-sdk/client-sfn');
-  let described: DescribeExecutionCommandOutput;
-  try {
-    described = await sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
-  } catch (error) {
-    const err = error as Error;
-    throw new AwsExecutionError(
-      err.name === 'ExecutionDoesNotExist'
-        ? `no execution ${arn}: list them with \`slipway executions --aws\``
-        : `DescribeExecution of ${arn} failed (${err.name}: ${err.message})`,
-      { cause: error },
-    );
-  }
+  const described = await describeAwsExecution(sfn, arn);
   const [evaluation, request] = await Promise.all([records.evaluation(arn), records.approvalRequest(arn)]);
-  const status = described.status ?? 'UNKNOWN';
-  const error = described.error ?? null;
+  const { status, error } = described;
   // What the records prove has finished: Evaluate wrote its report; Register's version is in the
   // approval request. When they were written is known, how long each state took is not.
   const exited: { name: string; enteredAt: Date | null; exitedAt: Date }[] = [];
@@ -154,10 +180,10 @@ export async function readAwsExecution(
     evaluation,
     version: request?.version ?? null,
     error,
-    cause: described.cause ?? null,
+    cause: described.cause,
     exited,
-    startDate: described.startDate ?? null,
-    stopDate: described.stopDate ?? null,
+    startDate: described.startDate,
+    stopDate: described.stopDate,
   };
 }
 
@@ -212,7 +238,7 @@ export interface AwsExecutionSummary {
   readonly stopDate: string | null;
 }
 
-/** Lists the state machine's executions, newest first. */
+/** Lists the state machine's executions, newest first (a refusal is an `AwsExecutionError`). */
 export async function listAwsExecutions(
   sfn: Sfn,
   stateMachineArn: string,
@@ -223,14 +249,18 @@ export async function listAwsExecutions(
   const out: AwsExecutionSummary[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await sfn.send(
-      new ListExecutionsCommand({
-        stateMachineArn,
-        maxResults: Math.min(limit - out.length, 1000),
-        ...(options.status ? { statusFilter: options.status as 'RUNNING' } : {}),
-        ...(nextToken ? { nextToken } : {}),
-      }),
-    );
+    const page = await sfn
+      .send(
+        new ListExecutionsCommand({
+          stateMachineArn,
+          maxResults: Math.min(limit - out.length, 1000),
+          ...(options.status ? { statusFilter: options.status as 'RUNNING' } : {}),
+          ...(nextToken ? { nextToken } : {}),
+        }),
+      )
+      .catch((error: unknown) => {
+        throw stepFunctionsError('ListExecutions', stateMachineArn, error);
+      });
     for (const e of page.executions ?? []) {
       out.push({
         name: e.name ?? '',

@@ -1,12 +1,14 @@
 // Step Functions history, read once for everyone: GetExecutionHistory paged to its end, then read into
-// contracts' HistoryEvent shape, the Approval state's open task token, and the decisions made on it.
+// contracts' HistoryEvent shape. Who decided an approval, and why, is not read from here: every decider
+// leaves contracts' decision record in the store (steps' readDecisions).
 // Shapes: https://docs.aws.amazon.com/step-functions/latest/apireference/API_GetExecutionHistory.html
 import type {
   GetExecutionHistoryCommand,
   GetExecutionHistoryCommandOutput,
   HistoryEvent as SfnEvent,
 } from '@aws-sdk/client-sfn';
-import { type HistoryEvent, REJECTED_ERROR, STATES } from '@slipway/contracts';
+import type { HistoryEvent } from '@slipway/contracts';
+import { stepFunctionsError } from './errors.js';
 
 /** Sends one GetExecutionHistory request (an `SFNClient`'s send, or a caller's wrapper that maps errors). */
 export type SendHistoryRequest = (
@@ -15,7 +17,8 @@ export type SendHistoryRequest = (
 
 /**
  * Every event of an execution's history, oldest first, with state inputs and outputs: follows
- * `nextToken` until the service returns none (at most 1,000 events a page).
+ * `nextToken` until the service returns none (at most 1,000 events a page). A refusal is an
+ * `AwsExecutionError` (`AwsExecutionNotFoundError` for an execution that does not exist).
  *
  * @example const raw = await readExecutionHistory((c) => sfn.send(c), executionArn);
  */
@@ -34,20 +37,13 @@ export async function readExecutionHistory(
         includeExecutionData: true,
         nextToken,
       }),
-    );
+    ).catch((error: unknown) => {
+      throw stepFunctionsError('GetExecutionHistory', executionArn, error);
+    });
     events.push(...(page.events ?? []));
     nextToken = page.nextToken;
   } while (nextToken);
   return events;
-}
-
-/** A decision on the Approval task, as the history shows it. */
-export interface ApprovalDecisionEvent {
-  readonly decision: 'approve' | 'reject';
-  readonly by: string;
-  /** The approver's comment or the rejection's reason. */
-  readonly comment: string;
-  readonly at: string;
 }
 
 /** A JSON field of an event; text that is not JSON is kept as text. */
@@ -131,65 +127,4 @@ export function convertHistory(raw: readonly SfnEvent[]): HistoryEvent[] {
     }
   }
   return events;
-}
-
-/** The task token of the callback task `state` waits on now, if it waits. */
-export function pendingToken(raw: readonly SfnEvent[], state: string): string | undefined {
-  let current: string | undefined;
-  let token: string | undefined;
-  for (const e of raw) {
-    const type = e.type ?? '';
-    if (type.endsWith('StateEntered')) {
-      current = e.stateEnteredEventDetails?.name;
-      token = undefined;
-    } else if (type === 'TaskScheduled' && current === state) {
-      const parameters = parseJson(e.taskScheduledEventDetails?.parameters) as {
-        Payload?: { taskToken?: unknown };
-      } | null;
-      const t = parameters?.Payload?.taskToken;
-      token = typeof t === 'string' && t.length > 0 ? t : undefined;
-    } else if (
-      type === 'TaskSucceeded' ||
-      type === 'TaskFailed' ||
-      type === 'TaskTimedOut' ||
-      type.endsWith('StateExited')
-    ) {
-      token = undefined;
-    } else if (type.startsWith('Execution') && type !== 'ExecutionStarted') {
-      token = undefined;
-    }
-  }
-  return current === state ? token : undefined;
-}
-
-/**
- * Approvals and rejections as the history records them. A rejection sent without the store's decision
- * record names its decider at the end of its cause: `<reason> (rejected by <who>)`.
- */
-export function approvalDecisions(raw: readonly SfnEvent[]): ApprovalDecisionEvent[] {
-  const found: ApprovalDecisionEvent[] = [];
-  let current: string | undefined;
-  for (const e of raw) {
-    const type = e.type ?? '';
-    if (type.endsWith('StateEntered')) current = e.stateEnteredEventDetails?.name;
-    if (current !== STATES.Approval) continue;
-    const at = (e.timestamp ?? new Date(0)).toISOString();
-    if (type === 'TaskSucceeded') {
-      const out = parseJson(e.taskSucceededEventDetails?.output) as {
-        approvedBy?: unknown;
-        comment?: unknown;
-      } | null;
-      found.push({
-        decision: 'approve',
-        by: String(out?.approvedBy ?? ''),
-        comment: String(out?.comment ?? ''),
-        at,
-      });
-    } else if (type === 'TaskFailed' && e.taskFailedEventDetails?.error === REJECTED_ERROR) {
-      const cause = e.taskFailedEventDetails.cause ?? '';
-      const by = /\(rejected by ([^)]*)\)$/.exec(cause)?.[1] ?? '';
-      found.push({ decision: 'reject', by, comment: cause.replace(/ \(rejected by [^)]*\)$/, ''), at });
-    }
-  }
-  return found;
 }

@@ -1,7 +1,13 @@
 import type { GetExecutionHistoryCommand, HistoryEvent as SfnEvent } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
+import { awsError } from '../../../../../test-helpers/aws-fake-client.js';
 import { historyOf, historyPage, waitingHistory } from '../../../../../test-helpers/sfn-history.js';
-import { convertHistory, readExecutionHistory } from '../../../src/index.js';
+import {
+  AwsExecutionError,
+  AwsExecutionNotFoundError,
+  convertHistory,
+  readExecutionHistory,
+} from '../../../src/index.js';
 
 const ARN = 'arn:aws:states:eu-west-1:123456789012:execution:slipway-dev-pipeline:pr-42';
 
@@ -19,12 +25,24 @@ describe('readExecutionHistory', () => {
     expect(asked.map((a) => a.nextToken)).toEqual([undefined, 'page-5', 'page-10']);
   });
 
-  it('passes the service’s refusal on (an expired or foreign token is a 400 InvalidToken)', async () => {
+  it('passes the service’s refusal on, naming the call (an expired or foreign token is a 400 InvalidToken)', async () => {
     const refused = readExecutionHistory(
       async (command) => historyPage([], { ...command.input, nextToken: 'not-issued' }) as never,
       ARN,
     );
-    await expect(refused).rejects.toMatchObject({ name: 'InvalidToken' });
+    await expect(refused).rejects.toBeInstanceOf(AwsExecutionError);
+    await expect(refused).rejects.toMatchObject({
+      message: expect.stringContaining('Step Functions GetExecutionHistory failed (InvalidToken'),
+      cause: { name: 'InvalidToken' },
+    });
+  });
+
+  it('an execution that does not exist is not found (ExecutionDoesNotExist)', async () => {
+    const missing = readExecutionHistory(async () => {
+      throw awsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${ARN}'`);
+    }, ARN);
+    await expect(missing).rejects.toBeInstanceOf(AwsExecutionNotFoundError);
+    await expect(missing).rejects.toMatchObject({ code: 'SLIPWAY_AWS_EXECUTION_NOT_FOUND' });
   });
 
   it('reads states entered and exited into the runners’ one event shape, with their data', () => {

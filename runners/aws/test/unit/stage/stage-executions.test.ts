@@ -1,6 +1,7 @@
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeExecutionCommand, ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { exitNameForError } from '@slipway/contracts';
 import { describe, expect, it } from 'vitest';
 import { awsError, FakeAws } from '../../../../../test-helpers/aws-fake-client.js';
 import {
@@ -12,8 +13,9 @@ import {
 } from '../../../../../test-helpers/sfn-history.js';
 import { StartExecutionDouble } from '../../../../../test-helpers/sfn-start-execution.js';
 import type { AwsClients } from '../../../src/stage/clients.js';
-import { AwsExecutionError, AwsStageError } from '../../../src/stage/errors.js';
+import { AwsExecutionError, AwsExecutionNotFoundError, AwsStageError } from '../../../src/stage/errors.js';
 import {
+  describeAwsExecution,
   executionArn,
   listAwsExecutions,
   readAwsExecution,
@@ -130,6 +132,30 @@ describe('executions on AWS', () => {
       evaluation,
       version: null,
     });
+  });
+
+  it('describes an execution with its input and output parsed; an unknown one is not found (exit notFound)', async () => {
+    const sfn = new FakeAws().on(
+      DescribeExecutionCommand,
+      {
+        executionArn: executionArnOf('e1'),
+        name: 'e1',
+        status: 'SUCCEEDED',
+        input: '{"model":"sentiment"}',
+        output: '{"version":4}',
+      },
+      awsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArnOf('e2')}'`),
+    );
+    expect(await describeAwsExecution(sfnOf(sfn), executionArnOf('e1'))).toMatchObject({
+      name: 'e1',
+      status: 'SUCCEEDED',
+      stopDate: null,
+      input: { model: 'sentiment' },
+      output: { version: 4 },
+    });
+    const missing = await describeAwsExecution(sfnOf(sfn), executionArnOf('e2')).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(AwsExecutionNotFoundError);
+    expect(exitNameForError(missing)).toBe('notFound');
   });
 
   it('names the final state of each ending: Done, Rejected, PromotionFailed; none for an unknown error', async () => {
