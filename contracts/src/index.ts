@@ -60,6 +60,7 @@ export {
 export { ownRecord } from './own-record.js';
 export { PIPELINE_OUTPUTS, STACK_OUTPUTS, type StackOutputName, VERIFY_OUTPUTS } from './stack-outputs.js';
 export {
+  APPROVAL_TIMEOUT_CAUSE,
   FAIL_STATES,
   type FailStateName,
   failStateOfError,

@@ -38,6 +38,12 @@ export type StateName = (typeof STATES)[keyof typeof STATES];
 export const REJECTED_ERROR = 'Rejected';
 
 /**
+ * The cause the definition's ApprovalTimedOut state gives a rejection nobody decided in time (its
+ * `Result.Cause`); RecordRejection records it as the decider when no decision record exists.
+ */
+export const APPROVAL_TIMEOUT_CAUSE = 'timeout';
+
+/**
  * The named states an execution fails in: the error each Fail state raises (what DescribeExecution
  * reports as the execution's `error`, distinct for each) and what it means to a person.
  */

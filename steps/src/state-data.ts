@@ -18,8 +18,15 @@ export interface StateData {
   readonly registration: { readonly version: number; readonly created: boolean } | null;
   /** Approval: who approved, and what they said. */
   readonly approval: { readonly approvedBy: string; readonly comment: string } | null;
-  /** Promote: the version production points at now, and the one it pointed at before. */
-  readonly promotion: { readonly version: number; readonly previous: number | null } | null;
+  /**
+   * Promote: the version production points at now, the one it pointed at before, and the endpoint
+   * serving it (null when the deployer has none).
+   */
+  readonly promotion: {
+    readonly version: number;
+    readonly previous: number | null;
+    readonly endpoint: string | null;
+  } | null;
   /** SmokeTest: whether the promoted endpoint answered as the model should. */
   readonly smokeTest: { readonly passed: boolean; readonly failures: readonly unknown[] } | null;
 }
@@ -29,7 +36,11 @@ const schemas = {
   evaluation: z.object({ report: compactEvaluationSchema }).transform((e) => e.report as CompactEvaluation),
   registration: z.object({ version: z.number(), created: z.boolean() }),
   approval: z.object({ approvedBy: z.string(), comment: z.string().default('') }),
-  promotion: z.object({ version: z.number(), previous: z.number().nullable() }),
+  promotion: z.object({
+    version: z.number(),
+    previous: z.number().nullable(),
+    endpoint: z.string().nullable().default(null),
+  }),
   smokeTest: z.object({ passed: z.boolean(), failures: z.array(z.unknown()) }),
 } satisfies { [K in keyof StateData]: z.ZodType<StateData[K] & {}> };
 

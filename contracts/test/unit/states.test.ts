@@ -1,12 +1,22 @@
 // The state names every part uses are the definition's: a rename there must show up here first.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FAIL_STATES, failStateOfError, isFailState, REJECTED_ERROR, STATES } from '../../src/index.js';
+import {
+  APPROVAL_TIMEOUT_CAUSE,
+  FAIL_STATES,
+  failStateOfError,
+  isFailState,
+  REJECTED_ERROR,
+  STATES,
+} from '../../src/index.js';
 
 const definition = JSON.parse(
   readFileSync(new URL('../../state-machine.asl.json', import.meta.url), 'utf8'),
 ) as {
-  States: Record<string, { Type: string; Error?: string; Catch?: { ErrorEquals: string[] }[] }>;
+  States: Record<
+    string,
+    { Type: string; Error?: string; Result?: unknown; Catch?: { ErrorEquals: string[] }[] }
+  >;
 };
 
 describe('state names', () => {
@@ -34,5 +44,12 @@ describe('state names', () => {
   it('the Approval state catches a rejection by the error name people’s decisions send', () => {
     const caught = (definition.States[STATES.Approval]?.Catch ?? []).flatMap((c) => c.ErrorEquals);
     expect(caught).toContain(REJECTED_ERROR);
+  });
+
+  it('a timed-out approval is a rejection with the cause RecordRejection knows as a timeout', () => {
+    expect(definition.States[STATES.ApprovalTimedOut]?.Result).toEqual({
+      Error: REJECTED_ERROR,
+      Cause: APPROVAL_TIMEOUT_CAUSE,
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { type ApprovalDecisionRecord, asDecisionRecord, executionLayout } from '@slipway/contracts';
+import { type ApprovalDecisionRecord, asDecisionRecord, executionLayout, STATES } from '@slipway/contracts';
 import type { ModelStore } from '@slipway/model-store';
 import { z } from 'zod';
 import { compactEvaluationSchema } from '../evaluate/report.js';
@@ -106,7 +106,7 @@ export async function runApproval(input: ApprovalEvent, deps: ApprovalDeps): Pro
 
 /** Builds the Approval handler: validates the event, then records and announces the request. */
 export function createApprovalHandler(deps: ApprovalDeps): (event: unknown) => Promise<{ notified: true }> {
-  return async (event) => runApproval(parseEvent('Approval', approvalEventSchema, event), deps);
+  return async (event) => runApproval(parseEvent(STATES.Approval, approvalEventSchema, event), deps);
 }
 
 /** Reads an execution's approval request; undefined when none was made. */

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { PRODUCTION_ALIAS } from '@slipway/contracts';
+import { PRODUCTION_ALIAS, STATES } from '@slipway/contracts';
 import { type ModelStore, NotFoundError } from '@slipway/model-store';
 import { z } from 'zod';
 import { readArtifact, writeArtifact } from '../artifact.js';
@@ -157,7 +157,7 @@ function majorityBaseline(
 
 /** Builds the Evaluate handler: validates the event, then runs the evaluation. */
 export function createEvaluateHandler(deps: EvaluateDeps): (event: unknown) => Promise<CompactEvaluation> {
-  return async (event) => runEvaluate(parseEvent('Evaluate', evaluateEventSchema, event), deps);
+  return async (event) => runEvaluate(parseEvent(STATES.Evaluate, evaluateEventSchema, event), deps);
 }
 
 /** The version `production` points at, or null when the model has no production alias (or no versions) yet. */

@@ -1,4 +1,4 @@
-import { CANDIDATE_ALIAS, PRODUCTION_ALIAS } from '@slipway/contracts';
+import { APPROVAL_TIMEOUT_CAUSE, CANDIDATE_ALIAS, PRODUCTION_ALIAS, STATES } from '@slipway/contracts';
 import {
   type AliasRecord,
   ConflictError,
@@ -264,7 +264,7 @@ export async function runReject(input: RejectEvent, deps: PromoteDeps): Promise<
   const decided = (await readDecisions(store, input.executionId)).findLast((d) => d.decision === 'reject');
   const { record } = await store.recordRejection(input.model, input.version, {
     executionId: input.executionId,
-    by: decided?.by ?? (cause === TIMEOUT_CAUSE ? TIMEOUT_CAUSE : ''),
+    by: decided?.by ?? (cause === APPROVAL_TIMEOUT_CAUSE ? APPROVAL_TIMEOUT_CAUSE : ''),
     reason: decided?.decision === 'reject' ? decided.reason || cause : cause,
   });
   let candidateCleared = false;
@@ -282,10 +282,7 @@ export async function runReject(input: RejectEvent, deps: PromoteDeps): Promise<
   return { version: record.version, by: record.by, reason: record.reason, candidateCleared };
 }
 
-/** The Cause the definition's ApprovalTimedOut state gives a rejection nobody decided. */
-const TIMEOUT_CAUSE = 'timeout';
-
-const STATE_OF_ACTION: Record<string, string> = { rollback: 'RollBack', reject: 'RecordRejection' };
+const STATE_OF_ACTION: Record<string, string> = { rollback: STATES.RollBack, reject: STATES.RecordRejection };
 
 /** Builds the Promote handler (actions `promote`, `rollback`, `reject`): validates the event, then acts. */
 export function createPromoteHandler(
@@ -294,7 +291,7 @@ export function createPromoteHandler(
   return async (event) => {
     // Name the state that sent the event: the same function serves Promote, RollBack and RecordRejection.
     const action = (event as { action?: unknown } | null)?.action;
-    const state = (typeof action === 'string' && STATE_OF_ACTION[action]) || 'Promote';
+    const state = (typeof action === 'string' && STATE_OF_ACTION[action]) || STATES.Promote;
     const input = parseEvent(state, promoteEventSchema, event);
     if (input.action === 'promote') return runPromote(input, deps);
     if (input.action === 'rollback') return runRollback(input, deps);

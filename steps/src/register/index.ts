@@ -1,4 +1,4 @@
-import { CANDIDATE_ALIAS } from '@slipway/contracts';
+import { CANDIDATE_ALIAS, STATES } from '@slipway/contracts';
 import { type AliasMove, type ModelStore, NotFoundError } from '@slipway/model-store';
 import { z } from 'zod';
 import { readArtifact } from '../artifact.js';
@@ -95,7 +95,7 @@ export async function runRegister(input: RegisterEvent, deps: RegisterDeps): Pro
 
 /** Builds the Register handler: validates the event, then registers. */
 export function createRegisterHandler(deps: RegisterDeps): (event: unknown) => Promise<RegisterOutput> {
-  return async (event) => runRegister(parseEvent('Register', registerEventSchema, event), deps);
+  return async (event) => runRegister(parseEvent(STATES.Register, registerEventSchema, event), deps);
 }
 
 async function moveCandidate(

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { STATES } from '@slipway/contracts';
 import { z } from 'zod';
 import { nameField, parseEvent, sampleField, versionField } from '../event.js';
 
@@ -145,7 +146,7 @@ export async function runSmokeTest(
 export function createSmokeTestHandler(
   deps: SmokeTestDeps = {},
 ): (event: unknown) => Promise<SmokeTestOutput> {
-  return async (event) => runSmokeTest(parseEvent('SmokeTest', smokeTestEventSchema, event), deps);
+  return async (event) => runSmokeTest(parseEvent(STATES.SmokeTest, smokeTestEventSchema, event), deps);
 }
 
 function failed(servedVersion: number | null, failure: SmokeFailure): SmokeTestOutput {

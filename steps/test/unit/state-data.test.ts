@@ -38,7 +38,7 @@ describe('state data', () => {
       evaluation: report,
       registration: { version: 4, created: true },
       approval: { approvedBy: 'ana', comment: 'ok' },
-      promotion: { version: 4, previous: 3 },
+      promotion: { version: 4, previous: 3, endpoint: null },
       smokeTest: { passed: false, failures: [{ text: 'x' }] },
     });
     const none = {

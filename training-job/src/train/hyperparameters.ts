@@ -1,3 +1,4 @@
+import { DEFAULT_TEST_FRACTION } from '../data/types.js';
 import type { Analyzer } from '../text/preprocess.js';
 import { TrainingError } from './errors.js';
 
@@ -30,7 +31,7 @@ export const DEFAULT_HYPERPARAMETERS: Hyperparameters = {
   maxIter: 1000,
   tol: 1e-4,
   seed: 42,
-  testFraction: 0.2,
+  testFraction: DEFAULT_TEST_FRACTION,
 };
 
 /** Character n-grams need longer n-grams to carry meaning; these replace the word defaults. */

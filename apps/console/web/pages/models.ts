@@ -575,7 +575,7 @@ function trendChart(detail: ModelDetail): HTMLElement {
     parts.push(svg('text', { x: cx, y: height - bottom + 16, class: 'x-label' }, `v${v.version}`));
     if (v.rejected) parts.push(svg('text', { x: cx, y: height - 4, class: 'x-note rejected' }, 'rejected'));
     else if (v.version === production?.version)
-      parts.push(svg('text', { x: cx, y: height - 4, class: 'x-note production' }, 'production'));
+      parts.push(svg('text', { x: cx, y: height - 4, class: 'x-note production' }, PRODUCTION_ALIAS));
     return svg(
       'g',
       { class: 'version-mark', 'data-version': v.version, 'data-rejected': v.rejected ? 'true' : 'false' },

@@ -15,6 +15,7 @@ import {
   type Deployer,
   fixedEndpointDeployer,
   type Notifier,
+  readStateData,
 } from '@slipway/steps';
 import { openModel } from '@slipway/training-job';
 import { type LambdaHandler, LOCAL_FUNCTION_NAMES, LocalRuntime } from '../runtime/runtime.js';
@@ -101,8 +102,8 @@ export class LocalPipeline {
    * checks a live endpoint instead of rolling back a good model over a refused connection.
    */
   private async restoreEndpoint(input: unknown): Promise<unknown> {
-    const state = input as { model?: unknown; promotion?: { endpoint?: unknown } } | null;
-    if (typeof state?.model !== 'string' || typeof state.promotion?.endpoint !== 'string') return input;
+    const state = input as { model?: unknown; promotion?: object } | null;
+    if (typeof state?.model !== 'string' || !readStateData(state).promotion?.endpoint) return input;
     let server: InferenceServer;
     try {
       server = await this.serve(state.model);

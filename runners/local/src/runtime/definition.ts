@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { STATES } from '@slipway/contracts';
 import { DEFINITION_PATH } from '@slipway/contracts/definition';
 import { DefinitionError } from './errors.js';
 
@@ -164,7 +165,10 @@ export function checkDefinition(
  * less what the states before Approval may take (each Task's TimeoutSeconds, on the slowest path). A
  * longer wait would let the execution itself time out first.
  */
-export function longestApprovalTimeout(definition: AslDefinition, approvalState = 'Approval'): number {
+export function longestApprovalTimeout(
+  definition: AslDefinition,
+  approvalState: string = STATES.Approval,
+): number {
   const total = definition.TimeoutSeconds ?? MAX_TIMEOUT_SECONDS;
   const slowest = (name: string, seen: ReadonlySet<string>): number | undefined => {
     if (name === approvalState) return 0;

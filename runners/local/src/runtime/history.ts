@@ -1,5 +1,5 @@
 import { writeSync } from 'node:fs';
-import type { HistoryEvent } from '@slipway/contracts';
+import { type HistoryEvent, layout } from '@slipway/contracts';
 import type { ModelStore, ObjectArea } from '@slipway/model-store';
 import { thisProcess } from '@slipway/training-job';
 import { upgradeRecordedInput } from '../input.js';
@@ -305,7 +305,7 @@ export async function readExecution(
 
 /** Every execution in the store, newest first. */
 export async function listExecutions(store: ModelStore): Promise<ExecutionRecord[]> {
-  const ids = await store.backend.listChildren('executions/');
+  const ids = await store.backend.listChildren(layout.executions());
   const records = await Promise.all(
     ids.map((id) =>
       store
