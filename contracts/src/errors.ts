@@ -67,6 +67,7 @@ export const ERROR_CODES = {
   SLIPWAY_USAGE: { status: 400, exit: 'usage' },
   // contracts
   SLIPWAY_ARCHIVE: { status: 500, exit: 'failed' },
+  SLIPWAY_MISSING_DEPENDENCY: { status: 500, exit: 'failed' },
   // model-store
   SLIPWAY_STORE: { status: 500, exit: 'failed' },
   SLIPWAY_NOT_FOUND: { status: 404, exit: 'notFound' },

@@ -57,6 +57,7 @@ export {
   type TrainerRecord,
   type TrainingEnvironment,
 } from './manifest.js';
+export { importOptional, MissingDependencyError, type OptionalDependency } from './optional-dependency.js';
 export { ownRecord } from './own-record.js';
 export { PIPELINE_OUTPUTS, STACK_OUTPUTS, type StackOutputName, VERIFY_OUTPUTS } from './stack-outputs.js';
 export {

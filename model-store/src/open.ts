@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type AwsCallLimits, createAwsClient } from '@slipway/contracts';
+import { type AwsCallLimits, createAwsClient, importOptional } from '@slipway/contracts';
 import type { StorageBackend } from './backend.js';
 import { FileBackend } from './backends/file.js';
 import { StoreConfigError } from './errors.js';
@@ -87,6 +87,9 @@ export function parseStoreUri(uri: string, cwd: string = process.cwd()): StoreLo
  * @example
  * const store = await openStore('s3://my-models/slipway');           // default AWS credential chain
  * const local = await openStore('file://./.slipway/store');          // a folder, relative to cwd
+ *
+ * An `s3://` URI needs `@aws-sdk/client-s3` (an optional peer dependency): without it this throws
+ * contracts' `MissingDependencyError`, naming the package to install.
  */
 export async function openStore(uri: string, options: OpenStoreOptions = {}): Promise<ModelStore> {
   const env = options.env ?? process.env;
@@ -96,11 +99,14 @@ export async function openStore(uri: string, options: OpenStoreOptions = {}): Pr
   if (location.kind === 'file') {
     backend = new FileBackend(location.path);
   } else {
-    // Loaded only when needed: the SDK costs a few hundred milliseconds to import.
-    const [{ S3Client }, { S3Backend }] = await Promise.all([
-      import('@aws-sdk/client-s3'),
-      import('./backends/s3.js'),
-    ]);
+    // Loaded only when needed: the SDK costs a few hundred milliseconds to import, and it is an optional
+    // peer dependency, installed by the programs that open S3 stores (a clear error when it is not).
+    const { S3Client } = await importOptional(() => import('@aws-sdk/client-s3'), {
+      name: '@aws-sdk/client-s3',
+      peerOf: '@slipway/model-store',
+      neededFor: `opening the S3 store ${uri}`,
+    });
+    const { S3Backend } = await import('./backends/s3.js');
     const endpoint = options.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
     const client = createAwsClient(
       S3Client,
