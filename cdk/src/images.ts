@@ -44,6 +44,7 @@ export const TRAINING_IMAGE: ImageSpec = {
     'contracts/tsconfig.json',
     'contracts/src',
     'training-job/tsconfig.json',
+    'training-job/image/package.json',
     'training-job/src',
     'training-job/bin',
   ],

@@ -26,3 +26,38 @@ describe.each([
     for (const path of spec.context) expect(existsSync(join(REPO_ROOT, path)), path).toBe(true);
   });
 });
+
+/** The workspace a Dockerfile's `npm ci --workspace <name>` installs, and its manifest. */
+function installedWorkspace(dockerfile: string): { name: string; dependencies: Record<string, string> } {
+  const text = readFileSync(join(REPO_ROOT, dockerfile), 'utf8');
+  const name = /npm ci --workspace (\S+)/.exec(text)?.[1];
+  if (name === undefined) throw new Error(`${dockerfile} has no \`npm ci --workspace\` line`);
+  const root = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { workspaces: string[] };
+  for (const folder of root.workspaces) {
+    const manifest = JSON.parse(readFileSync(join(REPO_ROOT, folder, 'package.json'), 'utf8'));
+    if (manifest.name === name) return { name, dependencies: manifest.dependencies ?? {} };
+  }
+  throw new Error(`${dockerfile} installs ${name}, which is no workspace`);
+}
+
+/** A core's optional peer dependencies: packages it imports only on a path some programs take. */
+function optionalPeers(folder: string): string[] {
+  const manifest = JSON.parse(readFileSync(join(REPO_ROOT, folder, 'package.json'), 'utf8'));
+  const meta: Record<string, { optional?: boolean }> = manifest.peerDependenciesMeta ?? {};
+  return Object.keys(manifest.peerDependencies ?? {}).filter((name) => meta[name]?.optional === true);
+}
+
+// On AWS each image takes the path its core's optional peers serve: the training container's Fargate
+// mode reads and writes S3, the step functions open the s3:// store. npm installs an optional peer
+// only when something installed depends on it, so the workspace an image installs must.
+describe.each([
+  ['training', TRAINING_IMAGE, 'training-job'],
+  ['steps', STEPS_IMAGE, 'model-store'],
+] as [string, ImageSpec, string][])('the %s image', (_name, spec, core) => {
+  it(`installs a workspace that depends on ${core}'s optional peers`, () => {
+    const peers = optionalPeers(core);
+    expect(peers).toContain('@aws-sdk/client-s3');
+    const installed = installedWorkspace(spec.file);
+    for (const peer of peers) expect(Object.keys(installed.dependencies), installed.name).toContain(peer);
+  });
+});
