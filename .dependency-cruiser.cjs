@@ -92,7 +92,7 @@ module.exports = {
       name: 'no-aws-sdk-where-code-runs-locally',
       severity: 'error',
       comment:
-        'AWS SDK clients belong to runners/aws (and the S3 store and training container); the apps reach AWS through runners/aws.',
+        'AWS SDK clients belong to runners/aws (and the S3 store and training container, as optional peers); the apps reach AWS through runners/aws.',
       from: { path: '^(contracts|inference|steps|runners/local|apps)/' },
       to: { path: 'node_modules/@aws-sdk/' },
     },
@@ -107,6 +107,17 @@ module.exports = {
         pathNot: '^(model-store/src/(backends/s3|open)\\.ts$|training-job/src/remote/)',
       },
       to: { path: 'node_modules/@aws-sdk/' },
+    },
+    {
+      name: 'the-aws-sdk-is-only-an-optional-peer-of-cores',
+      severity: 'error',
+      comment:
+        'What runs locally never depends on an AWS SDK client: the adapters of cores that import one (the S3 ' +
+        'store, the training container) name it in peerDependencies with peerDependenciesMeta.optional, and ' +
+        'what takes that path (apps, runners/aws, the training image) depends on it. Declared in dependencies, ' +
+        'optionalDependencies or bundleDependencies, npm would install it with every local use.',
+      from: { path: '^(contracts|model-store|training-job|inference|steps|runners/local)/' },
+      to: { path: 'node_modules/@aws-sdk/', dependencyTypes: ['npm', 'npm-optional', 'npm-bundled'] },
     },
   ],
   options: {
