@@ -288,7 +288,7 @@ async function serve(given: ServeOptions, io: Io, worker?: WorkerRole): Promise<
   }
   // Loaded here, not at the top: other commands should not pay for onnxruntime and the store.
   const [{ startInferenceServer, folderSource, storeAliasSource, curlCommand }, { openModel }] =
-    await Promise.all([import('@slipway/inference'), import('@slipway/training-job')]);
+    await Promise.all([import('@slipway/inference'), import('@slipway/training-job/serving')]);
 
   let source: import('@slipway/inference').ModelSource;
   let cleanup = async () => {};

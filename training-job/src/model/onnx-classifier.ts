@@ -1,11 +1,25 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { ModelManifest } from '@slipway/contracts';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import { onnxruntimeVersion } from '../versions.js';
 import type { Classifier, Prediction } from './classifier.js';
 import { ModelContractError, ModelFileError } from './errors.js';
+
+/**
+ * onnxruntime-node, loaded when the first model opens. A static import would load it, native binding
+ * included, in every process that imports this package, and a bundle hoists imports of external
+ * packages to its top, so the bundled CLI loaded it for every command, `slipway serve`'s primary
+ * included, which never runs a model. It is CommonJS: require() also skips the ES module loader's
+ * format detection and export scan, and loads it in about half the time import() takes.
+ */
+let ortModule: typeof Ort | undefined;
+function ort(): typeof Ort {
+  ortModule ??= createRequire(import.meta.url)('onnxruntime-node') as typeof Ort;
+  return ortModule;
+}
 
 /** A batch's raw outputs: `probabilities` is N × classes, row-major. */
 export interface RawPredictions {
@@ -34,7 +48,7 @@ export function toPredictions(classes: readonly string[], raw: RawPredictions): 
 /** A model.onnx running in onnxruntime-node: one session, reused for every call. */
 export class OnnxClassifier implements Classifier {
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly session: Ort.InferenceSession,
     readonly classes: readonly string[],
     private readonly maxBatch: number,
   ) {}
@@ -45,7 +59,7 @@ export class OnnxClassifier implements Classifier {
     classes: readonly string[],
     options: SessionOptions = {},
   ): Promise<OnnxClassifier> {
-    const session = await ort.InferenceSession.create(bytes, {
+    const session = await ort().InferenceSession.create(bytes, {
       intraOpNumThreads: options.intraOpNumThreads ?? 1,
       interOpNumThreads: 1,
       executionMode: 'sequential',
@@ -61,7 +75,7 @@ export class OnnxClassifier implements Classifier {
     for (let start = 0; start < texts.length; start += this.maxBatch) {
       const chunk = texts.slice(start, start + this.maxBatch);
       const out = await this.session.run({
-        text: new ort.Tensor('string', chunk as string[], [chunk.length]),
+        text: new (ort().Tensor)('string', chunk as string[], [chunk.length]),
       });
       const chunkLabels = out.label?.data;
       const chunkProbabilities = out.probabilities?.data;
@@ -90,8 +104,8 @@ export class OnnxClassifier implements Classifier {
 
   /** The graph's inputs and outputs as onnxruntime reads them. */
   get signature(): {
-    readonly inputs: readonly ort.InferenceSession.ValueMetadata[];
-    readonly outputs: readonly ort.InferenceSession.ValueMetadata[];
+    readonly inputs: readonly Ort.InferenceSession.ValueMetadata[];
+    readonly outputs: readonly Ort.InferenceSession.ValueMetadata[];
   } {
     return { inputs: this.session.inputMetadata, outputs: this.session.outputMetadata };
   }
@@ -110,7 +124,7 @@ function sameDims(actual: readonly number[], expected: readonly number[]): boole
   return actual.length === expected.length && actual.every((d, i) => d === expected[i]);
 }
 
-function describeOutput(name: string, tensor: ort.Tensor | undefined): string {
+function describeOutput(name: string, tensor: Ort.Tensor | undefined): string {
   return tensor ? `${name}: ${tensor.type}[${tensor.dims.join(',')}]` : `no ${name}`;
 }
 
