@@ -184,15 +184,30 @@ async function serveWithWorkers(given: ServeOptions, io: Io): Promise<void> {
       });
     });
   };
+  // Listened for before the first fork: Ctrl-C or SIGTERM while the workers start stops them too,
+  // instead of ending this process and leaving them to fail on their own.
+  const signalled = stopSignal();
   let description: ServerDescription;
   try {
-    const all = await Promise.all(Array.from({ length: opts.workers }, (_, i) => fork(i + 1)));
-    description = all[0] as ServerDescription;
+    const orStop = <T>(starting: Promise<T>): Promise<T> =>
+      Promise.race([
+        starting,
+        signalled.then((signal): never => {
+          throw new StoppedWhileStarting(signal);
+        }),
+      ]);
+    // The first worker starts alone and serves as soon as it listens; the others start then. Started
+    // together, they shared the cores while loading and the first answer came later (a worker's start
+    // is all CPU: modules, onnxruntime, the model and its self-test).
+    description = await orStop(fork(1));
+    await orStop(Promise.all(Array.from({ length: opts.workers - 1 }, (_, i) => fork(i + 2))));
   } catch (error) {
     stopping = true;
     for (const worker of workers) worker?.process.kill('SIGTERM');
     await Promise.all(exits);
-    throw error;
+    if (!(error instanceof StoppedWhileStarting)) throw error;
+    out.info(`${error.signal}: stopped before serving`);
+    return;
   }
   // The pool announces itself once, from here, with the version every worker serves; announced before
   // it says it listens, so whoever reads that finds it in the store.
@@ -208,13 +223,20 @@ async function serveWithWorkers(given: ServeOptions, io: Io): Promise<void> {
     fork(number).catch((error: Error) => out.info(`warning   ${error.message}`));
   });
 
-  const signal = await stopSignal();
+  const signal = await signalled;
   stopping = true;
   out.info(`${signal}: finishing in-flight requests`);
   for (const worker of workers) worker.process.kill('SIGTERM');
   await Promise.all(exits);
   await announced?.stop();
   out.info('stopped');
+}
+
+/** Ctrl-C or SIGTERM arrived while the pool's workers were starting. */
+class StoppedWhileStarting extends Error {
+  constructor(readonly signal: string) {
+    super(`${signal} while the serve workers were starting`);
+  }
 }
 
 /** A serve worker process could not start: its error's message, and its code (so the same exit). */
