@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import type { CommandModule } from './common.js';
 import { EXIT_CODES, ExitStatus, exitCodesHelp, exitNameForError } from './exit-codes.js';
@@ -42,6 +43,14 @@ const GROUPS: Readonly<Record<string, Loader>> = {
   console: consoleGroup,
 };
 
+/** `slipway --version` (or -V) needs no command group: scripts call it and should not wait for one. */
+const VERSION_FLAGS: readonly string[] = ['-V', '--version'];
+
+/** This package's version, read when asked (a bundle of the CLI has no package.json beside it). */
+function cliVersion(): string {
+  return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+}
+
 /** Builds the `slipway` program: with the named command's group only, or every group (for help). */
 export async function buildProgram(
   io: Io = processIo,
@@ -57,6 +66,9 @@ export async function buildProgram(
       writeErr: (s) => io.stderr.write(s),
     })
     .exitOverride();
+  if (command !== undefined && VERSION_FLAGS.includes(command)) {
+    return program.version(cliVersion(), VERSION_FLAGS.join(', '));
+  }
   const only = command === undefined ? undefined : GROUPS[command];
   const loaders = only ? [only] : [...new Set(Object.values(GROUPS))];
   for (const register of await Promise.all(loaders.map((load) => load()))) register(program, io, status);
