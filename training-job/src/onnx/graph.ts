@@ -165,8 +165,9 @@ const INT64_MAX = 9_223_372_036_854_775_807n;
  *
  * StringNormalizer → Tokenizer → token ids (LabelEncoder) → for each length k ≥ 2, n-gram node ids
  * from the (k−1)-gram's node and the k-th token (Slice, Mul, Add, LabelEncoder int64 → int64) → one
- * key per (text, node), unknown ones dropped (Compress) → Unique (its counts are each text's term
- * frequencies) → [1 + ln tf] × idf
+ * key per (text, node), unknown ones dropped (Compress) → sorted (TopK) and counted by runs of equal
+ * keys (Equal, Not, NonZero, Sub: each text's term frequencies, as Unique(sorted=1) would give them)
+ * → [1 + ln tf] × idf
  * (Gather) → per-text L2 norm (ScatterElements add) → weight rows of those nodes (Gather) × value →
  * per-text class scores (ScatterND add) + bias → Softmax, ArgMax → label.
  *
@@ -206,6 +207,11 @@ export function buildOnnxModel(
     int64Tensor('class_count', [classes], [1]),
     int64Tensor('stride', [stride], []),
     floatTensor('tiny', new Float32Array([1e-30]), []),
+    int64Tensor('zero_1', [0], [1]),
+    int64Tensor('one_1', [1], [1]),
+    int64Tensor('minus_one_1', [-1], [1]),
+    int64Tensor('all_but_last', [-1], [1]),
+    int64Tensor('to_end', [INT64_MAX], [1]),
   ];
   const nodes: Node[] = [
     node(
@@ -246,12 +252,7 @@ export function buildOnnxModel(
     ),
   ];
   if (maxN >= 2) {
-    initializers.push(
-      int64Tensor('radix', [radix], []),
-      int64Tensor('zero_1', [0], [1]),
-      int64Tensor('all_but_last', [-1], [1]),
-      int64Tensor('to_end', [INT64_MAX], [1]),
-    );
+    initializers.push(int64Tensor('radix', [radix], []));
   }
   for (let k = 2; k <= maxN; k++) {
     const level = trie.levels[k - 2] as NgramTrie['levels'][number];
@@ -301,15 +302,35 @@ export function buildOnnxModel(
     node('Mod', [occurrences, 'stride'], ['occurrence_node']),
     node('Greater', ['occurrence_node', 'zero'], ['is_known']),
     node('Compress', [occurrences, 'is_known'], ['known'], [attr.int('axis', 0)]),
-    // Sorted, so the sums below run in the same order on every runtime.
-    node('Unique', ['known'], ['distinct', '', '', 'counts'], [attr.int('sorted', 1)]),
+    // Unique(sorted=1) written as a sort and a run-length count: the distinct keys ascending, so the
+    // sums below run in the same order on every runtime, and how often each occurs. onnxruntime's
+    // Unique builds a std::map node per element; TopK sorts in place.
+    node('Shape', ['known'], ['known_count']),
+    node(
+      'TopK',
+      ['known', 'known_count'],
+      ['ascending', 'ascending_from'],
+      [attr.int('largest', 0), attr.int('sorted', 1)],
+    ),
+    // A run starts where a key differs from the one before it (-1 is below every key).
+    node('Slice', ['ascending', 'zero_1', 'all_but_last', 'zero_1'], ['before_last']),
+    node('Concat', ['minus_one_1', 'before_last'], ['previous'], [attr.int('axis', 0)]),
+    node('Equal', ['ascending', 'previous'], ['repeats']),
+    node('Not', ['repeats'], ['run_starts_mask']),
+    node('NonZero', ['run_starts_mask'], ['run_starts_2d']),
+    node('Reshape', ['run_starts_2d', 'flat'], ['run_starts']),
+    node('Gather', ['ascending', 'run_starts'], ['distinct'], [attr.int('axis', 0)]),
+    // Each run's length: the next run's start (the element count for the last) minus its own.
+    node('Slice', ['run_starts', 'one_1', 'to_end', 'zero_1'], ['next_starts']),
+    node('Concat', ['next_starts', 'known_count'], ['run_ends'], [attr.int('axis', 0)]),
+    node('Sub', ['run_ends', 'run_starts'], ['counts']),
     node('Div', ['distinct', 'stride'], ['row']),
     node('Mod', ['distinct', 'stride'], ['ngram']),
     node('Cast', ['counts'], ['tf'], [attr.int('to', DataType.FLOAT)]),
   );
   let weighted = 'tf';
   if (model.sublinearTf) {
-    // Every count here is at least 1 (Unique counts occurrences), so 1 + ln(tf) needs no guard.
+    // Every count here is at least 1 (each run has at least one element), so 1 + ln(tf) needs no guard.
     initializers.push(floatTensor('one', new Float32Array([1]), []));
     nodes.push(node('Log', ['tf'], ['log_tf']), node('Add', ['log_tf', 'one'], ['sublinear_tf']));
     weighted = 'sublinear_tf';
