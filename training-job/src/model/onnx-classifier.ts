@@ -70,12 +70,12 @@ export class OnnxClassifier implements Classifier {
 
   async predictRaw(texts: readonly string[]): Promise<RawPredictions> {
     const k = this.classes.length;
-    const labels: string[] = [];
+    const labels: string[] = new Array(texts.length);
     const probabilities = new Float32Array(texts.length * k);
-    for (let start = 0; start < texts.length; start += this.maxBatch) {
-      const chunk = texts.slice(start, start + this.maxBatch);
+    for (const group of lengthGroups(texts, this.maxBatch)) {
+      const chunk = group.map((i) => texts[i] as string);
       const out = await this.session.run({
-        text: new (ort().Tensor)('string', chunk as string[], [chunk.length]),
+        text: new (ort().Tensor)('string', chunk, [chunk.length]),
       });
       const chunkLabels = out.label?.data;
       const chunkProbabilities = out.probabilities?.data;
@@ -96,8 +96,10 @@ export class OnnxClassifier implements Classifier {
             `probabilities: float32[${n},${k}] (${k} classes in metadata_props)`,
         );
       }
-      for (const label of chunkLabels as string[]) labels.push(label);
-      probabilities.set(chunkProbabilities, start * k);
+      group.forEach((at, j) => {
+        labels[at] = (chunkLabels as string[])[j] as string;
+        probabilities.set(chunkProbabilities.subarray(j * k, (j + 1) * k), at * k);
+      });
     }
     return { labels, probabilities };
   }
@@ -224,3 +226,39 @@ export async function openModel(
   );
   return { manifest, classifier };
 }
+
+/**
+ * A graph that tokenizes pads every text of a run to the longest one in it, so a run that mixes a
+ * 14,000-character e-mail with short texts pays for every row at that length (most of a batch of 64
+ * spam e-mails' time). Texts are therefore run shortest first, in groups of similar length: a group
+ * closes when padding it to its newest (longest) text would cost more than twice its characters plus
+ * what one more run costs ({@link RUN_COST_CHARS}). Each text's row is computed on its own, so the
+ * grouping changes the cost, never an answer. Returns indices into `texts`, at most `maxBatch` per group.
+ */
+export function lengthGroups(texts: readonly string[], maxBatch: number): number[][] {
+  const order = texts
+    .map((_, i) => i)
+    .sort((a, b) => (texts[a] as string).length - (texts[b] as string).length);
+  const groups: number[][] = [];
+  let group: number[] = [];
+  let chars = 0;
+  for (const i of order) {
+    const length = (texts[i] as string).length;
+    const padded = (group.length + 1) * length;
+    if (group.length > 0 && (group.length >= maxBatch || padded > 2 * (chars + length) + RUN_COST_CHARS)) {
+      groups.push(group);
+      group = [];
+      chars = 0;
+    }
+    group.push(i);
+    chars += length;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
+/**
+ * What one more `session.run` costs, in characters of text it could have scored meanwhile: a run's fixed
+ * cost is a few tens of microseconds, and the graph scores spam's e-mails at about 11 characters per µs.
+ */
+const RUN_COST_CHARS = 2_000;
