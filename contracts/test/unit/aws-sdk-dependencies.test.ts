@@ -2,11 +2,10 @@
 // client, directly or through another workspace; an adapter of a core names the client it imports as an
 // optional peer; and what takes that path on AWS or with an s3:// store declares the client itself.
 // (lint:deps checks the imports; this checks what npm installs.)
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = join(import.meta.dirname, '../../..');
+import { ROOT, sourceFiles, WORKSPACES } from '../helpers/workspaces.js';
 
 interface Manifest {
   readonly name: string;
@@ -16,10 +15,8 @@ interface Manifest {
   readonly peerDependenciesMeta?: Record<string, { optional?: boolean }>;
 }
 
-const folders = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { workspaces: string[] })
-  .workspaces;
 const manifests = new Map(
-  folders.map((folder) => [
+  WORKSPACES.map((folder) => [
     folder,
     JSON.parse(readFileSync(join(ROOT, folder, 'package.json'), 'utf8')) as Manifest,
   ]),
@@ -42,18 +39,6 @@ function installed(folder: string, seen = new Set<string>()): Map<string, string
     if (workspace !== undefined) for (const [n, via] of installed(workspace, seen)) found.set(n, via);
   }
   return found;
-}
-
-function sources(dir: string): string[] {
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  return entries.flatMap((e) =>
-    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
-  );
 }
 
 describe('AWS SDK clients in package manifests', () => {
@@ -82,10 +67,12 @@ describe('AWS SDK clients in package manifests', () => {
     const store = manifests.get('model-store') as Manifest;
     const peers = Object.keys(store.peerDependencies ?? {});
     expect(peers).toContain('@aws-sdk/client-s3');
-    const openers = folders.filter(
+    const openers = WORKSPACES.filter(
       (folder) =>
         !LOCAL.includes(folder) &&
-        sources(join(ROOT, folder, 'src')).some((file) => readFileSync(file, 'utf8').includes('openStore(')),
+        sourceFiles(join(ROOT, folder, 'src')).some((file) =>
+          readFileSync(file, 'utf8').includes('openStore('),
+        ),
     );
     expect(openers.sort()).toEqual(['apps/cli', 'apps/console', 'runners/aws']);
     for (const folder of openers) {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -10,25 +10,7 @@ import {
   exitNameForError,
   httpStatusForError,
 } from '../../src/errors.js';
-
-const ROOT = join(import.meta.dirname, '../../..');
-/** The product's source folders (what ships), as listed in the root package.json's workspaces. */
-const WORKSPACES = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { workspaces: string[] })
-  .workspaces;
-
-function sourceFiles(dir: string): string[] {
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  return entries.flatMap((e) => {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) return sourceFiles(path);
-    return e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [path] : [];
-  });
-}
+import { ROOT, sourceFiles, WORKSPACES } from '../helpers/workspaces.js';
 
 const sources = WORKSPACES.flatMap((w) => [
   ...sourceFiles(join(ROOT, w, 'src')),
