@@ -106,6 +106,7 @@ export async function openStore(uri: string, options: OpenStoreOptions = {}): Pr
       peerOf: '@slipway/model-store',
       neededFor: `opening the S3 store ${uri}`,
     });
+    // Only after the check: the backend imports the SDK itself, and would fail without the named error.
     const { S3Backend } = await import('./backends/s3.js');
     const endpoint = options.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
     const client = createAwsClient(
