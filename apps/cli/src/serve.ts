@@ -142,8 +142,9 @@ function workerEntry(): { exec: string; execArgv: string[] } {
 
 /**
  * `--workers n`: n processes (node:cluster) serve the same port, each loading and self-testing the
- * model and following the alias on its own, as gunicorn's workers do; the kernel spreads connections
- * over them. This process only starts them, prints where they listen and stops them on Ctrl-C/SIGTERM.
+ * model and following the alias on its own, as gunicorn's workers do; this process hands them new
+ * connections in turn (node:cluster's default on Linux). It also starts them, prints where they listen
+ * and stops them on Ctrl-C/SIGTERM.
  */
 async function serveWithWorkers(given: ServeOptions, io: Io): Promise<void> {
   const opts = validate(given);
